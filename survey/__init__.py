@@ -1,0 +1,117 @@
+"""The survey platform: satisfaction surveys for the evaluation of public institutions."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, render_template
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from . import config as config_module
+from .extensions import babel, csrf, db, limiter, migrate
+from .i18n import remember_language, select_locale
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, CLI, error pages."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(config_module.defaults(app.instance_path))
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from . import models  # noqa: F401 - the tables must be known to SQLAlchemy and Alembic
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(config_module.PROJECT_ROOT / "migrations"), render_as_batch=True
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    app.after_request(remember_language)
+    app.context_processor(_language_context)
+
+    _register_blueprints(app)
+    _register_error_pages(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _language_context() -> dict[str, str]:
+    """The current catalog and the matching HTML lang attribute, for every template."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    code = str(locale) if locale else "zh_Hans"
+    return {"current_lang": code, "html_lang": code.replace("_", "-")}
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .respond import bp as respond_bp
+
+    app.register_blueprint(respond_bp)
+
+
+def _register_error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+        message = gettext(
+            "This form has expired or was not sent from this site. "
+            "Please go back, reload the page and try again. Nothing was saved."
+        )
+        return render_template("error.html", title=gettext("Form expired"), message=message), 400
+
+    @app.errorhandler(404)
+    def not_found(_error):  # type: ignore[no-untyped-def]
+        return (
+            render_template(
+                "error.html",
+                title=gettext("Page not found"),
+                message=gettext("This address does not lead to a questionnaire."),
+            ),
+            404,
+        )
+
+    @app.errorhandler(429)
+    def too_many(_error):  # type: ignore[no-untyped-def]
+        return (
+            render_template(
+                "error.html",
+                title=gettext("Too many requests"),
+                message=gettext("Please wait a minute and try again."),
+            ),
+            429,
+        )
+
+    @app.errorhandler(413)
+    def too_large(_error):  # type: ignore[no-untyped-def]
+        return (
+            render_template(
+                "error.html",
+                title=gettext("Too much text"),
+                message=gettext("What you sent is too long. Please shorten it. Nothing was saved."),
+            ),
+            413,
+        )
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    """SQLite: WAL for concurrent readers, foreign keys on, wait instead of failing when busy."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()

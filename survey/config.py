@@ -1,0 +1,68 @@
+"""Configuration defaults, each overridable from the environment.
+
+The defaults make ``make run`` work on a fresh machine (SQLite under instance/);
+production sets SECRET_KEY, DATABASE_URL and SURVEY_BASE_URL.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+LANGUAGES = ("zh_Hans", "zh_Hant", "en")
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise RuntimeError(
+            f"environment variable {name} must be a whole number, got {raw!r}"
+        ) from exc
+
+
+def database_uri(instance_path: str) -> str:
+    """DATABASE_URL if set (``postgres://`` is accepted and mapped to psycopg 3), else SQLite."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "survey.sqlite")
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def defaults(instance_path: str) -> dict[str, Any]:
+    """The app's configuration as read from the environment at start-up."""
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-change-me"),
+        "SQLALCHEMY_DATABASE_URI": database_uri(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SURVEY_BASE_URL": os.environ.get("SURVEY_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "INSTRUMENTS_DIR": os.environ.get("INSTRUMENTS_DIR", str(PROJECT_ROOT / "instruments")),
+        "LANGUAGES": LANGUAGES,
+        "BABEL_DEFAULT_LOCALE": "zh_Hans",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("SURVEY_TIMEZONE", "Asia/Shanghai"),
+        # Rate limits (Flask-Limiter); Redis when several hosts share the load.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SURVEY_POINT_RATE_LIMIT": os.environ.get("SURVEY_POINT_RATE_LIMIT", "20 per minute"),
+        # A client that submits this many cards from one reusable code within the
+        # window is not refused (it may be a family at a counter) but flagged for review.
+        "SURVEY_BURST_COUNT": _int("SURVEY_BURST_COUNT", 3),
+        "SURVEY_BURST_WINDOW_SECONDS": _int("SURVEY_BURST_WINDOW_SECONDS", 600),
+        "SURVEY_TICKET_DAYS": _int("SURVEY_TICKET_DAYS", 30),
+        "SURVEY_MAX_TEXT": _int("SURVEY_MAX_TEXT", 2000),
+        "SURVEY_SMALL_CELL_K": _int("SURVEY_SMALL_CELL_K", 5),
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 256 * 1024,
+    }
