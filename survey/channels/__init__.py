@@ -1,0 +1,1 @@
+"""How questionnaires reach people: QR codes, tickets, personal links, SMS, phone."""

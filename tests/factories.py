@@ -1,0 +1,143 @@
+"""One small factory per model (CTFd's gen_<model> habit): test data in code, not in files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from survey.channels.links import create_invitation, issue_tickets
+from survey.extensions import db
+from survey.instrument_store import current_version
+from survey.models import (
+    GROUP_CODES,
+    Answer,
+    Campaign,
+    CampaignGroup,
+    Contact,
+    Group,
+    Invitation,
+    Response,
+    ServicePoint,
+    Ticket,
+    Unit,
+    utcnow,
+)
+from survey.scoring import store_scores
+
+_seq = itertools.count(1)
+
+# Which shipped instrument each group answers in the default test campaign.
+DEFAULT_INSTRUMENTS = {
+    "service_user": "post-service-card",
+    "public": "post-service-card",
+    "staff": "staff-survey",
+}
+STAKEHOLDER_INSTRUMENT = "stakeholder-evaluation"
+
+
+def gen_unit(code: str | None = None, name: str | None = None) -> Unit:
+    n = next(_seq)
+    unit = Unit(code=code or f"u{n}", name=name or f"测试单位{n}")
+    db.session.add(unit)
+    return unit
+
+
+def gen_service_point(unit: Unit | None = None, code: str | None = None) -> ServicePoint:
+    n = next(_seq)
+    point = ServicePoint(unit=unit or gen_unit(), code=code or f"sp{n}", name=f"{n}号窗口")
+    db.session.add(point)
+    return point
+
+
+def gen_group(code: str) -> Group:
+    """The group with this code, created on first use."""
+    group = db.session.execute(db.select(Group).filter_by(code=code)).scalar_one_or_none()
+    if group is None:
+        group = Group(code=code, position=GROUP_CODES.index(code) if code in GROUP_CODES else 99)
+        db.session.add(group)
+    return group
+
+
+def gen_campaign(
+    units: list[Unit] | None = None,
+    *,
+    groups: dict[str, dict] | None = None,
+    period_start: dt.date | None = None,
+    period_end: dt.date | None = None,
+    cap_at_target: bool = False,
+    point_group: str = "service_user",
+) -> Campaign:
+    """A campaign open now; ``groups`` maps group code -> CampaignGroup fields."""
+    n = next(_seq)
+    today = utcnow().date()
+    campaign = Campaign(
+        code=f"c{n}",
+        name=f"测评{n}",
+        period_start=period_start or today - dt.timedelta(days=365),
+        period_end=period_end or today + dt.timedelta(days=365),
+        cap_at_target=cap_at_target,
+        units=units if units is not None else [gen_unit()],
+        point_group=gen_group(point_group),
+    )
+    groups = groups or {code: {} for code in GROUP_CODES}
+    for code, fields in groups.items():
+        fields = dict(fields)
+        fields.setdefault("instrument_id", DEFAULT_INSTRUMENTS.get(code, STAKEHOLDER_INSTRUMENT))
+        campaign.groups.append(CampaignGroup(group=gen_group(code), **fields))
+    db.session.add(campaign)
+    return campaign
+
+
+def gen_contact(name: str = "张三", phone: str | None = "+8613800138000") -> Contact:
+    contact = Contact(name=name, phone=phone)
+    db.session.add(contact)
+    return contact
+
+
+def gen_invitation(
+    campaign: Campaign | None = None, group: str = "deputy", unit: Unit | None = None, **kw
+) -> tuple[Invitation, str]:
+    campaign = campaign or gen_campaign()
+    return create_invitation(
+        campaign, gen_group(group), unit or campaign.units[0], contact=kw.pop("contact", None), **kw
+    )
+
+
+def gen_ticket(
+    campaign: Campaign | None = None, point: ServicePoint | None = None
+) -> tuple[Ticket, str]:
+    campaign = campaign or gen_campaign()
+    point = point or gen_service_point(campaign.units[0])
+    return issue_tickets(campaign, point, 1)[0]
+
+
+def gen_response(
+    campaign: Campaign,
+    *,
+    unit: Unit | None = None,
+    group: str = "service_user",
+    channel: str = "qr",
+    answers: dict[str, str] | None = None,
+    submitted_at: dt.datetime | None = None,
+    language: str = "zh_Hans",
+) -> Response:
+    """A submitted response; ``answers`` maps question id -> option value (scored from the file)."""
+    settings = next(g for g in campaign.groups if g.group.code == group)
+    instrument, version = current_version(settings.instrument_id)
+    response = Response(
+        campaign=campaign,
+        unit=unit or campaign.units[0],
+        group=gen_group(group),
+        channel=channel,
+        instrument_version=version,
+        language=language,
+        submitted_at=submitted_at or utcnow(),
+    )
+    for question_id, value in (answers or {}).items():
+        question = instrument.question(question_id)
+        response.answers.append(
+            Answer(question_id=question_id, value=value, score=question.score_of(value))
+        )
+    store_scores(response, instrument)
+    db.session.add(response)
+    return response
