@@ -1,0 +1,90 @@
+"""The result type of every estimator: a number with its uncertainty.
+
+Following scipy.stats' habit, estimators return a small named, immutable object
+instead of a tuple, so callers read ``est.low`` rather than ``result[3]`` and the
+note explaining any limitation travels with the number.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+__all__ = ["Estimate"]
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """A point estimate with standard error, t degrees of freedom and interval.
+
+    ``note`` is None unless something limits the figure: lonely strata and how
+    they were handled, a one-sided interval at a proportion of 0 or 1, a zero
+    variance, or suppression. A *suppressed* estimate (see :meth:`suppressed`)
+    has ``estimate``, ``se``, ``df``, ``low`` and ``high`` all None (never a
+    number, so a suppressed figure cannot leak into a display by accident), and
+    keeps ``n`` and ``level`` so the caller can say why.
+
+    ``deff`` is the design effect V / V_srs (V_srs = s^2/n from the pooled
+    unweighted sample, without fpc) and ``n_effective`` = n / deff, when they
+    are defined.
+    """
+
+    estimate: float | None
+    se: float | None
+    df: float | None
+    low: float | None
+    high: float | None
+    level: float
+    n: int
+    method: str
+    note: str | None = None
+    deff: float | None = None
+    n_effective: float | None = None
+
+    @classmethod
+    def suppressed(cls, *, n: int, k: int = 5, level: float = 0.95, method: str = "") -> Estimate:
+        """An estimate withheld because its cell has fewer than k respondents.
+
+        The results layer suppresses cells with n < k (default 5) for
+        confidentiality and reliability; using this constructor keeps the shape
+        of the result the same, so displays and exports need no special case
+        beyond checking :attr:`is_suppressed`.
+        """
+        return cls(
+            estimate=None,
+            se=None,
+            df=None,
+            low=None,
+            high=None,
+            level=level,
+            n=n,
+            method=method,
+            note=f"suppressed: n below {k}",
+        )
+
+    @property
+    def is_suppressed(self) -> bool:
+        """True when the numbers were withheld (estimate is None)."""
+        return self.estimate is None
+
+    @property
+    def variance(self) -> float | None:
+        """se squared, or None when suppressed."""
+        return None if self.se is None else self.se * self.se
+
+    def suppress_below(self, k: int = 5) -> Estimate:
+        """Return this estimate, or a suppressed copy when n < k."""
+        if k < 0:
+            raise ValueError(f"k must be >= 0, got k={k}")
+        if self.n < k:
+            return Estimate.suppressed(n=self.n, k=k, level=self.level, method=self.method)
+        return self
+
+    def with_note(self, extra: str) -> Estimate:
+        """Copy with ``extra`` appended to the note (used by combinators)."""
+        note = extra if not self.note else f"{self.note}; {extra}"
+        return replace(self, note=note)
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.level < 1.0 or math.isnan(self.level):
+            raise ValueError(f"level must be strictly between 0 and 1, got {self.level!r}")
