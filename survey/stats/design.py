@@ -76,8 +76,9 @@ def combine(
       below 1 (every stratum a single respondent) 1 is used, with a note.
     - Satterthwaite: (sum c_h)^2 / sum c_h^2/(n_h - 1) over the variance terms
       c_h; a lonely stratum under "adjust" carries 1 df; under "average" the
-      scaling by H/H_ok leaves the df of the other strata unchanged. When the
-      variance is 0 the formula is 0/0 and the design df is used instead.
+      scaling by H/H_ok leaves the df of the other strata unchanged. It never
+      exceeds the design df (the 1 df given to a lonely stratum is borrowed).
+      When the variance is 0 the formula is 0/0 and the design df is used.
     """
     w_all = stratum_weights(strata, weights)
     used = {name: s for name, s in strata.items() if w_all[name] > 0}
@@ -99,7 +100,7 @@ def combine(
         c * c / contributions.dfs[name] for name, c in contributions.terms.items() if c > 0
     )
     if numerator > 0 and denominator > 0:
-        satterthwaite_df = numerator * numerator / denominator
+        satterthwaite_df = min(numerator * numerator / denominator, design_df)
     else:
         satterthwaite_df = design_df
     # Weighted pooled variance as R's svyvar: sum w_i (y_i - ybar)^2 * n/(n-1),
