@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from scipy import stats as _sps
+from scipy import special as _special
 
 from .lonely import LonelyPSU, variance_contributions
 from .strata import Stratum
@@ -55,8 +55,13 @@ def check_df_method(df: str) -> None:
 
 
 def t_quantile(level: float, df: float) -> float:
-    """Two-sided t critical value t_{df,(1+level)/2}."""
-    return float(_sps.t.ppf((1.0 + level) / 2.0, df))
+    """Two-sided t critical value t_{df,(1+level)/2}.
+
+    ``scipy.special.stdtrit`` is what ``scipy.stats.t.ppf`` evaluates, without
+    the distribution-object overhead (about 50 us a call) that dominates a
+    dashboard computing thousands of intervals.
+    """
+    return float(_special.stdtrit(df, (1.0 + level) / 2.0))
 
 
 def combine(

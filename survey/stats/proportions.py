@@ -29,7 +29,6 @@ from collections.abc import Mapping
 from typing import Literal
 
 from scipy import special as _special
-from scipy import stats as _sps
 
 from .design import DfMethod, check_df_method, check_level, combine, t_quantile
 from .estimate import Estimate
@@ -43,8 +42,9 @@ METHOD_CHOICES: tuple[str, ...] = ("korn-graubard", "logit", "wilson")
 
 
 def _korn_graubard(p: float, n_eff: float, alpha: float) -> tuple[float, float]:
-    low = float(_sps.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1))
-    high = float(_sps.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p)))
+    # betaincinv(a, b, q) is the Beta(a, b) quantile, as R's qbeta(q, a, b).
+    low = float(_special.betaincinv(n_eff * p, n_eff * (1 - p) + 1, alpha / 2))
+    high = float(_special.betaincinv(n_eff * p + 1, n_eff * (1 - p), 1 - alpha / 2))
     return low, high
 
 
@@ -129,7 +129,10 @@ def stratified_proportion(
     t = t_quantile(level, dof)
     if method == "korn-graubard":
         if c.n > 1:
-            ratio = float(_sps.t.ppf(alpha / 2, c.n - 1)) / float(_sps.t.ppf(alpha / 2, dof))
+            # R: qt(alpha/2, nrow(design) - 1) / qt(alpha/2, degf(design))
+            ratio = float(_special.stdtrit(c.n - 1, alpha / 2)) / float(
+                _special.stdtrit(dof, alpha / 2)
+            )
         else:
             ratio = 1.0
         low, high = _korn_graubard(p, n_star * ratio * ratio, alpha)
