@@ -24,9 +24,10 @@ class Estimate:
     number, so a suppressed figure cannot leak into a display by accident), and
     keeps ``n`` and ``level`` so the caller can say why.
 
-    ``deff`` is the design effect V / V_srs (V_srs = s^2/n from the pooled
-    unweighted sample, without fpc) and ``n_effective`` = n / deff, when they
-    are defined.
+    ``deff`` is the design effect V / V_srs, where V_srs is the weighted
+    population variance estimate divided by n (R's ``svymean(deff="replace")``:
+    simple random sampling with replacement of the same size), and
+    ``n_effective`` = n / deff; both None when the variance is 0.
     """
 
     estimate: float | None

@@ -13,7 +13,8 @@ poorly; the three methods here do not:
 - ``"wilson"``: the Wilson score interval on the effective sample size
   n* = p(1-p)/V with a t quantile (Kott & Liu 2009; Kott 2017; Franco et al.
   2019); for one simple random sample without fpc it is the textbook Wilson
-  interval with z replaced by t.
+  interval with z replaced by t and n by n - 1 (V uses s^2 with an n - 1
+  denominator, so n* = n - 1; R's "beta" method has the same property).
 
 At p = 0 or p = 1 none of these is defined (V = 0). We then return the exact
 one-sided Clopper-Pearson interval at ``level`` on the actual sample size n:
