@@ -14,6 +14,7 @@ from .service import (
     YearOnYear,
     campaign_groups,
     check_indicators,
+    estimates_from_summaries,
     satisfaction,
     year_on_year,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "YearOnYear",
     "campaign_groups",
     "check_indicators",
+    "estimates_from_summaries",
     "local_period",
     "parse_period",
     "resolve_period",

@@ -66,6 +66,7 @@ __all__ = [
     "VERDICT_LABELS",
     "campaign_groups",
     "check_indicators",
+    "estimates_from_summaries",
     "satisfaction",
     "year_on_year",
 ]
@@ -342,6 +343,37 @@ def satisfaction(
     rows, for exports that show only the combined figures.
     """
     by_keys = check_by(by)
+    k = _check_options(weighting, method, k)
+    indicators = (indicator,) if isinstance(indicator, str) else tuple(indicator)
+    settings = campaign_groups(campaign)
+    check_indicators(settings, indicators)
+    if weighting == "policy":
+        _policy_weights(settings, weights)  # refuse bad weights before the query
+    summaries = stratum_summaries(
+        campaign,
+        indicator=indicators,
+        by=by_keys,
+        period=period,
+        units=units,
+        channels=channels,
+        include_flagged=include_flagged,
+    )
+    return estimates_from_summaries(
+        summaries,
+        settings,
+        level=level,
+        method=method,
+        k=k,
+        weighting=weighting,
+        weights=weights,
+        df=df,
+        lonely=lonely,
+        group_breakdown=group_breakdown,
+    )
+
+
+def _check_options(weighting: str, method: str, k: int | None) -> int:
+    """Validate the options every entry point shares; returns k (default from config)."""
     if weighting not in WEIGHTINGS:
         raise ResultsError(
             N_("Weighting must be one of %(choices)s, not %(value)s."),
@@ -358,23 +390,33 @@ def satisfaction(
         k = int(current_app.config.get("SURVEY_SMALL_CELL_K", 5))
     if k < 0:
         raise ResultsError(N_("The small-cell threshold k must be 0 or more, not %(k)s."), k=k)
-    indicators = (indicator,) if isinstance(indicator, str) else tuple(indicator)
-    settings = campaign_groups(campaign)
-    check_indicators(settings, indicators)
+    return k
+
+
+def estimates_from_summaries(
+    summaries: Iterable[StratumSummary],
+    settings: Mapping[str, GroupSetting],
+    *,
+    level: float = 0.95,
+    method: ProportionMethod = "korn-graubard",
+    k: int = 5,
+    weighting: str = "policy",
+    weights: Mapping[str, float] | None = None,
+    df: str = "satterthwaite",
+    lonely: str = "adjust",
+    group_breakdown: bool = True,
+) -> list[ResultRow]:
+    """Result rows from summaries already fetched (no database access).
+
+    Split from :func:`satisfaction` so that summaries can be fetched once and
+    estimated under several settings (policy vs population weights, another
+    level), and so the cost of the statistics can be measured on its own.
+    """
+    k = _check_options(weighting, method, k)
     policy: dict[str, float] | None = None
     equal = False
     if weighting == "policy":
         policy, equal = _policy_weights(settings, weights)
-
-    summaries = stratum_summaries(
-        campaign,
-        indicator=indicators,
-        by=by_keys,
-        period=period,
-        units=units,
-        channels=channels,
-        include_flagged=include_flagged,
-    )
     cells: dict[CellKey, list[StratumSummary]] = {}
     for summary in summaries:
         cells.setdefault(summary.cell, []).append(summary)

@@ -371,35 +371,25 @@ def stratum_summaries(
     offset = utc_offset_minutes(campaign) if window or set(keys) & set(PERIOD_KINDS) else 0
 
     rs, r = ResponseScore, Response
-    columns: list[Any] = []
-    names: list[str] = []
-
-    def add(name: str, column: Any) -> None:
-        names.append(name)
-        columns.append(column.label(name))
-
+    # Inner query: aggregate by ids only. Its group count (indicators x units x
+    # groups ...) is what the planner can estimate from column statistics, so it
+    # picks a small in-memory hash aggregate; grouping by names and codes too
+    # made it expect a group per row and sort millions of rows on disk.
+    inner_columns: list[Any] = [r.group_id.label("group_id")]
     for key in keys:
         if key == "indicator":
-            add("indicator", rs.indicator)
+            inner_columns.append(rs.indicator.label("indicator"))
         elif key == "unit":
-            add("unit_id", r.unit_id)
-            add("unit_code", Unit.code)
-            add("unit_name", Unit.name)
+            inner_columns.append(r.unit_id.label("unit_id"))
         elif key == "service_point":
-            add("service_point_id", r.service_point_id)
-            add("service_point_code", ServicePoint.code)
-            add("service_point_name", ServicePoint.name)
-        elif key == "group":
-            add("group", Group.code)
+            inner_columns.append(r.service_point_id.label("service_point_id"))
         elif key == "channel":
-            add("channel", r.channel)
-        else:
-            add(key, local_period(r.submitted_at, key, offset))
-    cell_columns = list(columns)
-    stmt = (
+            inner_columns.append(r.channel.label("channel"))
+        elif key in PERIOD_KINDS:
+            inner_columns.append(local_period(r.submitted_at, key, offset).label(key))
+    inner = (
         select(
-            *cell_columns,
-            Group.code.label("stratum"),
+            *inner_columns,
             func.count().label("n"),
             func.sum(rs.score).label("total"),
             func.sum(rs.score * rs.score).label("sum_of_squares"),
@@ -407,34 +397,74 @@ def stratum_summaries(
         )
         .select_from(rs)
         .join(r, r.id == rs.response_id)
-        .join(Group, Group.id == r.group_id)
-        .join(
-            CampaignGroup,
-            (CampaignGroup.campaign_id == r.campaign_id) & (CampaignGroup.group_id == r.group_id),
-        )
         .where(r.campaign_id == campaign.id, r.submitted_at.is_not(None))
     )
-    if "unit" in keys:
-        stmt = stmt.join(Unit, Unit.id == r.unit_id)
-    if "service_point" in keys:
-        stmt = stmt.outerjoin(ServicePoint, ServicePoint.id == r.service_point_id)
     if len(indicators) == 1:
-        stmt = stmt.where(rs.indicator == indicators[0])
+        inner = inner.where(rs.indicator == indicators[0])
     else:
-        stmt = stmt.where(rs.indicator.in_(indicators))
+        inner = inner.where(rs.indicator.in_(indicators))
     if not include_flagged:
-        stmt = stmt.where(r.flagged.is_(False))
+        inner = inner.where(r.flagged.is_(False))
     if unit_ids is not None:
-        stmt = stmt.where(r.unit_id.in_([int(u) for u in unit_ids]))
+        inner = inner.where(r.unit_id.in_([int(u) for u in unit_ids]))
     if channel_list is not None:
-        stmt = stmt.where(r.channel.in_(channel_list))
+        inner = inner.where(r.channel.in_(channel_list))
     if window is not None:
         shift = dt.timedelta(minutes=offset)
         start = dt.datetime.combine(window.start, dt.time()) - shift
         end = dt.datetime.combine(window.end, dt.time()) - shift
-        stmt = stmt.where(r.submitted_at >= start, r.submitted_at < end)
-    group_by = [c.element for c in cell_columns] + [Group.code]
-    stmt = stmt.group_by(*group_by)
+        inner = inner.where(r.submitted_at >= start, r.submitted_at < end)
+    # A period bucket is grouped by its position in the select list, so the
+    # expression is written once (PostgreSQL and SQLite both accept ordinals).
+    inner = inner.group_by(
+        *(
+            literal_column(str(i + 1)) if getattr(c, "name", None) in PERIOD_KINDS else c.element
+            for i, c in enumerate(inner_columns)
+        )
+    ).subquery("sums")
+
+    # Outer query: names and codes for the few thousand aggregated rows; only
+    # groups configured in the campaign count.
+    names: list[str] = []
+    columns: list[Any] = []
+    for key in keys:
+        if key == "unit":
+            names += ["unit_id", "unit_code", "unit_name"]
+            columns += [inner.c.unit_id, Unit.code.label("unit_code"), Unit.name.label("unit_name")]
+        elif key == "service_point":
+            names += ["service_point_id", "service_point_code", "service_point_name"]
+            columns += [
+                inner.c.service_point_id,
+                ServicePoint.code.label("service_point_code"),
+                ServicePoint.name.label("service_point_name"),
+            ]
+        elif key == "group":
+            names.append("group")
+            columns.append(Group.code.label("group"))
+        else:
+            names.append(key)
+            columns.append(inner.c[key])
+    stmt = (
+        select(
+            *columns,
+            Group.code.label("stratum"),
+            inner.c.n,
+            inner.c.total,
+            inner.c.sum_of_squares,
+            inner.c.satisfied,
+        )
+        .select_from(inner)
+        .join(Group, Group.id == inner.c.group_id)
+        .join(
+            CampaignGroup,
+            (CampaignGroup.campaign_id == campaign.id)
+            & (CampaignGroup.group_id == inner.c.group_id),
+        )
+    )
+    if "unit" in keys:
+        stmt = stmt.join(Unit, Unit.id == inner.c.unit_id)
+    if "service_point" in keys:
+        stmt = stmt.outerjoin(ServicePoint, ServicePoint.id == inner.c.service_point_id)
 
     out: list[StratumSummary] = []
     for row in db.session.execute(stmt):
