@@ -518,3 +518,23 @@ def test_unknown_channel_weighting_and_unit(world):
 
 def test_errors_are_value_errors():
     assert issubclass(ResultsError, ValueError)
+
+
+def test_period_partly_inside_is_clipped(world):
+    # December 2023 to January 2024: only January is campaign time
+    rows = stratum_summaries(world.campaign, indicator=IND, by=(),
+                             period=(dt.date(2023, 12, 1), dt.date(2024, 1, 31)))
+    assert [(r.group, r.n, r.total) for r in rows] == [("public", 1, 100.0)]
+
+
+def test_messages_in_a_request_use_the_readers_language(app, world):
+    with app.test_request_context("/?lang=en"):
+        try:
+            satisfaction(world.campaign, by="district", indicator=IND)
+        except ResultsError as error:
+            assert error.message() == str(error)
+            assert "'district'" in error.message()
+        else:
+            pytest.fail("an unknown break-down key must be refused")
+        row = satisfaction(world.campaign, indicator=IND)[0]
+        assert row.weighting.startswith("policy weights renormalised")

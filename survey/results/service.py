@@ -595,6 +595,7 @@ def year_on_year(
     "higher", "lower" or "no clear change" from survey.stats. A year without
     enough respondents is suppressed, and so are the changes next to it.
     """
+    k = _check_options(weighting, method, k)
     unit_id = unit.id if isinstance(unit, Unit) else int(unit)
     found = db.session.execute(
         select(Unit.id, Unit.code, Unit.name)
@@ -628,7 +629,7 @@ def year_on_year(
         label = str(year)
         row = by_year.get(label)
         if row is None:
-            nothing = Estimate.suppressed(n=0, k=k if k is not None else 5, level=level)
+            nothing = Estimate.suppressed(n=0, k=k, level=level)
             row = ResultRow(
                 indicator=indicator,
                 unit_id=found.id,
