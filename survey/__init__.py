@@ -26,6 +26,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     from . import models  # noqa: F401 - the tables must be known to SQLAlchemy and Alembic
+    from . import sms_models  # noqa: F401 - the SMS outbox and opt-out tables
 
     db.init_app(app)
     migrate.init_app(
