@@ -60,6 +60,211 @@ def instruments_load() -> None:
         click.echo("all instrument versions already stored")
 
 
+# --- invitations -------------------------------------------------------------------------------
+
+
+def _cli_locale() -> str:
+    """The language of a command's messages: the shell's (LC_ALL, LC_MESSAGES, LANG), else ours.
+
+    Commands run without a request, so the web's locale selector cannot choose.
+    """
+    import os
+
+    from .i18n import normalise
+
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        chosen = normalise(os.environ.get(variable, "").split(".")[0])
+        if chosen:
+            return chosen
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+@survey_cli.command("invite")
+@click.option("--campaign", "campaign_code", required=True, help="Campaign code.")
+@click.option("--group", "group_code", required=True, help="Respondent group code.")
+@click.option("--unit", "unit_code", help="Unit code for rows without a unit column value.")
+@click.option(
+    "--contacts",
+    "contacts_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV: name, phone, organisation, language, unit (UTF-8 or GB18030).",
+)
+@click.option("--channel", type=click.Choice(["link", "sms", "paper"]), default="link")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the links to this CSV for a mail merge instead of printing them.",
+)
+def invite(
+    campaign_code: str,
+    group_code: str,
+    unit_code: str | None,
+    contacts_path: Path,
+    channel: str,
+    out_path: Path | None,
+) -> None:
+    """Import contacts and create one personal invitation each; all rows or none."""
+    from flask_babel import force_locale
+
+    with force_locale(_cli_locale()):
+        _invite(campaign_code, group_code, unit_code, contacts_path, channel, out_path)
+
+
+def _invite(
+    campaign_code: str,
+    group_code: str,
+    unit_code: str | None,
+    contacts_path: Path,
+    channel: str,
+    out_path: Path | None,
+) -> None:
+    from flask_babel import gettext
+
+    from .invitations import ImportRejected, import_invitations, write_links_csv
+    from .phones import mask_phone
+
+    if out_path is not None and out_path.exists():
+        # Overwriting an earlier list would lose its links for good: tokens are not stored.
+        click.echo(gettext("%(path)s exists; choose another file name.", path=out_path), err=True)
+        sys.exit(1)
+    try:
+        result = import_invitations(
+            contacts_path.read_bytes(),
+            campaign_code=campaign_code,
+            group_code=group_code,
+            unit_code=unit_code,
+            channel=channel,
+        )
+    except ImportRejected as rejected:
+        db.session.rollback()
+        if rejected.encoding:
+            click.echo(
+                gettext(
+                    "Read %(path)s as %(encoding)s.", path=contacts_path, encoding=rejected.encoding
+                ),
+                err=True,
+            )
+        for error in rejected.errors:
+            click.echo(str(error), err=True)
+        click.echo(gettext("Nothing imported: %(n)d problem(s).", n=len(rejected.errors)), err=True)
+        sys.exit(1)
+    click.echo(
+        gettext("Read %(path)s as %(encoding)s.", path=contacts_path, encoding=result.encoding)
+    )
+    if out_path is not None:
+        # Links on disk before the commit: a failed write leaves nothing imported.
+        partial = write_links_csv(result.links, out_path)
+        try:
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            partial.unlink(missing_ok=True)
+            raise
+        partial.replace(out_path)
+        click.echo(
+            gettext(
+                "%(n)d invitations created; links written to %(path)s.",
+                n=len(result.links),
+                path=out_path,
+            )
+        )
+        return
+    db.session.commit()
+    click.echo(
+        gettext(
+            "%(n)d invitations created. The links are shown only this once:", n=len(result.links)
+        )
+    )
+    for link in result.links:
+        click.echo(f"{link.contact.name}\t{mask_phone(link.contact.phone)}\t{link.url}")
+
+
+# --- SMS -------------------------------------------------------------------------------------
+
+
+def _campaign_by_code(code: str):  # type: ignore[no-untyped-def]
+    from .models import Campaign
+
+    campaign = db.session.execute(
+        db.select(Campaign).where(Campaign.code == code)
+    ).scalar_one_or_none()
+    if campaign is None:
+        raise click.BadParameter(f"no campaign with code {code!r}", param_hint="--campaign")
+    return campaign
+
+
+@survey_cli.command("send")
+@click.option("--once", is_flag=True, help="One pass over the due messages, then stop.")
+@click.option("--limit", default=100, show_default=True, help="Messages per pass.")
+@click.option("--poll", default=5.0, show_default=True, help="Seconds between passes.")
+def sms_send(once: bool, limit: int, poll: float) -> None:
+    """Send due SMS from the outbox (Twilio, or the log without credentials)."""
+    import time
+
+    from .channels.sms import send_due
+    from .channels.twilio_backend import backend_from_config
+
+    if limit < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--limit")
+    backend = backend_from_config(current_app.config)
+    while True:
+        report = send_due(backend, limit=limit)
+        if report.handled or report.recovered or once:
+            click.echo(
+                f"sent {report.sent}, found already sent {report.found}, "
+                f"retrying {report.retried}, failed {report.failed}, "
+                f"cancelled {report.cancelled}, unknown {report.unknown}"
+            )
+            for error in report.errors:
+                click.echo(error, err=True)
+        if once:
+            return
+        if report.handled < limit:
+            time.sleep(poll)
+
+
+@survey_cli.command("remind")
+@click.option("--campaign", "campaign_code", required=True, help="Campaign code.")
+def sms_remind(campaign_code: str) -> None:
+    """Queue the reminders that are due for unanswered SMS invitations."""
+    from .channels.sms import queue_reminders
+
+    queued = queue_reminders(_campaign_by_code(campaign_code))
+    click.echo(f"queued {len(queued)} reminders")
+
+
+@survey_cli.command("sms-invite")
+@click.option("--campaign", "campaign_code", required=True, help="Campaign code.")
+@click.option("--group", "group_code", required=True, help="Respondent group code.")
+def sms_invite(campaign_code: str, group_code: str) -> None:
+    """Queue invitation SMS for the group's SMS invitations that have no message yet.
+
+    Their tokens were never sent, so each gets a fresh one for its link.
+    """
+    from .channels.sms import reissue_sms_invitations
+    from .models import Group
+
+    campaign = _campaign_by_code(campaign_code)
+    group = db.session.execute(
+        db.select(Group).where(Group.code == group_code)
+    ).scalar_one_or_none()
+    if group is None:
+        raise click.BadParameter(f"no group with code {group_code!r}", param_hint="--group")
+    queued = reissue_sms_invitations(campaign, group)
+    db.session.commit()
+    click.echo(f"queued {len(queued)} invitation messages")
+
+
+@survey_cli.command("sms-redact")
+def sms_redact() -> None:
+    """Blank the links in old messages of expired invitations (SURVEY_SMS_RETENTION_DAYS)."""
+    from .channels.sms import redact_expired
+
+    click.echo(f"redacted {redact_expired()} messages")
+
+
 # --- translations ------------------------------------------------------------------------------
 
 _TRANSLATIONS = Path(__file__).parent / "translations"

@@ -1,0 +1,266 @@
+"""Invitations for a list of contacts: all rows checked first, then all stored, or none.
+
+An evaluator imports a spreadsheet of deputies, CPPCC members or experts for
+one campaign and group. A half-imported list is worse than none (who got a
+link? who did not?), so every row is checked against the file's own rules
+(survey.contacts) and the database (units of the campaign, earlier
+invitations) before a single row is added; the caller commits once.
+
+Tokens are returned here and nowhere else: only their hashes are stored, so
+the links must reach the mail merge or the screen now or be issued again.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask_babel import gettext
+from sqlalchemy import select
+
+from .channels.links import create_invitation, invitation_url
+from .contacts import (
+    CHANNELS,
+    ContactFileError,
+    ContactRow,
+    RowError,
+    decode_contacts,
+    parse_contacts,
+)
+from .extensions import db
+from .models import Campaign, Contact, Group, Invitation, Unit
+
+
+class ImportRejected(Exception):
+    """Nothing was imported; ``errors`` says why, row by row (line 1 is the header)."""
+
+    def __init__(self, errors: list[RowError], encoding: str | None = None) -> None:
+        super().__init__("; ".join(str(error) for error in errors))
+        self.errors = errors
+        self.encoding = encoding
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    """One imported contact's invitation and the link to send them (shown once)."""
+
+    line: int
+    contact: Contact
+    invitation: Invitation
+    unit: Unit
+    token: str
+    url: str
+
+
+@dataclass
+class ImportResult:
+    encoding: str
+    links: list[IssuedLink]
+
+
+def _campaign_and_group(
+    campaign_code: str, group_code: str
+) -> tuple[Campaign | None, Group | None, list[str]]:
+    problems: list[str] = []
+    campaign = db.session.execute(
+        select(Campaign).where(Campaign.code == campaign_code)
+    ).scalar_one_or_none()
+    if campaign is None:
+        problems.append(gettext("unknown campaign %(code)s", code=repr(campaign_code)))
+    group = db.session.execute(select(Group).where(Group.code == group_code)).scalar_one_or_none()
+    if group is None:
+        problems.append(gettext("unknown group %(code)s", code=repr(group_code)))
+    elif campaign is not None and campaign.group_settings(group.id) is None:
+        problems.append(
+            gettext(
+                "group %(group)s is not surveyed in campaign %(campaign)s; "
+                "its groups are %(known)s",
+                group=group_code,
+                campaign=campaign_code,
+                known=", ".join(settings.group.code for settings in campaign.groups) or "-",
+            )
+        )
+    return campaign, group, problems
+
+
+def _unit_problem(code: str, campaign: Campaign | None, units: dict[str, Unit]) -> str | None:
+    unit = units.get(code)
+    if unit is None:
+        return gettext("unknown unit %(code)s", code=repr(code))
+    if campaign is not None and unit not in campaign.units:
+        return gettext(
+            "unit %(unit)s is not evaluated in campaign %(campaign)s",
+            unit=code,
+            campaign=campaign.code,
+        )
+    return None
+
+
+def _already_invited(campaign: Campaign, group: Group, phones: list[str]) -> dict[str, int]:
+    """Phone -> an invitation id, for phones already invited to this campaign and group.
+
+    A withdrawn invitation does not count: withdrawing one is how a wrong
+    entry is put right, and the person may then be invited again.
+    """
+    found: dict[str, int] = {}
+    for start in range(0, len(phones), 500):
+        chunk = phones[start : start + 500]
+        rows = db.session.execute(
+            select(Contact.phone, Invitation.id)
+            .join(Invitation, Invitation.contact_id == Contact.id)
+            .where(
+                Invitation.campaign_id == campaign.id,
+                Invitation.group_id == group.id,
+                Invitation.status != "withdrawn",
+                Contact.phone.in_(chunk),
+            )
+        ).all()
+        for phone, invitation_id in rows:
+            found.setdefault(phone, invitation_id)
+    return found
+
+
+def check_import(
+    data: bytes,
+    *,
+    campaign_code: str,
+    group_code: str,
+    unit_code: str | None = None,
+    channel: str = "link",
+) -> tuple[Campaign, Group, dict[str, Unit], list[ContactRow], str]:
+    """Everything that could go wrong, found before anything is written; raises ImportRejected.
+
+    Returns the campaign, group, units by code, the rows and the file's encoding.
+    Problems with the command's own arguments are reported on line 0 (no line
+    of the file); those of the header on line 1.
+    """
+    if channel not in CHANNELS:
+        raise ImportRejected(
+            [
+                RowError(
+                    0,
+                    gettext(
+                        "unknown channel %(channel)s; use %(known)s",
+                        channel=repr(channel),
+                        known=", ".join(CHANNELS),
+                    ),
+                )
+            ]
+        )
+    campaign, group, arg_problems = _campaign_and_group(campaign_code, group_code)
+    errors = [RowError(0, problem) for problem in arg_problems]
+    try:
+        text, encoding = decode_contacts(data)
+        parsed = parse_contacts(text, phone_required=channel == "sms", mobile_only=channel == "sms")
+    except ContactFileError as error:
+        raise ImportRejected([*errors, RowError(0, str(error))]) from None
+
+    wanted = {row.unit for row in parsed.rows if row.unit}
+    if unit_code:
+        wanted.add(unit_code)
+    units = {
+        unit.code: unit
+        for unit in db.session.execute(select(Unit).where(Unit.code.in_(sorted(wanted)))).scalars()
+    }
+    default_problem = _unit_problem(unit_code, campaign, units) if unit_code else None
+    if default_problem:
+        errors.append(RowError(0, default_problem))
+
+    already: dict[str, int] = {}
+    if campaign is not None and group is not None:
+        already = _already_invited(campaign, group, [r.phone for r in parsed.rows if r.phone])
+
+    row_errors = list(parsed.errors)
+    for row in parsed.rows:
+        if row.unit:
+            problem = _unit_problem(row.unit, campaign, units)
+            if problem:
+                row_errors.append(RowError(row.line, problem))
+        elif not unit_code:
+            row_errors.append(
+                RowError(row.line, gettext("no unit: give --unit or a unit column for this row"))
+            )
+        if row.phone and row.phone in already:
+            row_errors.append(
+                RowError(
+                    row.line,
+                    gettext(
+                        "phone number %(phone)s already has an invitation for this campaign "
+                        "and group",
+                        phone=row.phone,
+                    ),
+                )
+            )
+    errors.extend(sorted(row_errors, key=lambda error: error.line))
+    if errors:
+        raise ImportRejected(errors, encoding)
+    assert campaign is not None and group is not None
+    return campaign, group, units, parsed.rows, encoding
+
+
+def import_invitations(
+    data: bytes,
+    *,
+    campaign_code: str,
+    group_code: str,
+    unit_code: str | None = None,
+    channel: str = "link",
+) -> ImportResult:
+    """Check a contacts CSV, then add one Contact and one Invitation per row (not committed).
+
+    Raises ImportRejected, having added nothing, if any row is bad. The
+    caller commits (one transaction for the whole file) and must hand the
+    returned links on at once: the tokens are not stored.
+    """
+    campaign, group, units, rows, encoding = check_import(
+        data,
+        campaign_code=campaign_code,
+        group_code=group_code,
+        unit_code=unit_code,
+        channel=channel,
+    )
+    links: list[IssuedLink] = []
+    for row in rows:
+        unit = units[row.unit or unit_code or ""]
+        contact = Contact(
+            name=row.name, phone=row.phone, organisation=row.organisation, language=row.language
+        )
+        db.session.add(contact)
+        invitation, token = create_invitation(
+            campaign, group, unit, channel=channel, contact=contact, language=row.language
+        )
+        links.append(
+            IssuedLink(
+                line=row.line,
+                contact=contact,
+                invitation=invitation,
+                unit=unit,
+                token=token,
+                url=invitation_url(token),
+            )
+        )
+    db.session.flush()
+    return ImportResult(encoding=encoding, links=links)
+
+
+LINK_COLUMNS: tuple[str, ...] = ("name", "organisation", "unit", "link")
+
+
+def write_links_csv(links: list[IssuedLink], path: Path) -> Path:
+    """Write the links for a mail merge next to ``path``; returns the file written.
+
+    The file is written under a temporary name beside ``path`` and the caller
+    renames it into place once the invitations are committed, so a list of
+    links never exists for invitations that were not stored. UTF-8 with a
+    byte-order mark, because that is what makes Excel read Chinese names right.
+    """
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(LINK_COLUMNS)
+        for link in links:
+            writer.writerow(
+                [link.contact.name, link.contact.organisation or "", link.unit.name, link.url]
+            )
+    return partial
