@@ -265,6 +265,61 @@ def sms_redact() -> None:
     click.echo(f"redacted {redact_expired()} messages")
 
 
+# --- demo --------------------------------------------------------------------------------------
+
+
+@survey_cli.command("demo")
+def demo() -> None:
+    """Load demo units, groups, a campaign and responses (once; a second run changes nothing)."""
+    from flask_babel import force_locale, gettext
+
+    from .demo import load_demo
+
+    with force_locale(_cli_locale()):
+        result = load_demo()
+        db.session.commit()
+        for missing in result.missing_instruments:
+            click.echo(
+                gettext(
+                    "Warning: instrument %(missing)s not found; its groups answer %(used)s.",
+                    missing=missing,
+                    used=result.fallback_instrument,
+                ),
+                err=True,
+            )
+        if not result.created:
+            click.echo(
+                gettext(
+                    "Demo data already loaded (campaign %(code)s); nothing changed.",
+                    code=result.campaign_code,
+                )
+            )
+        else:
+            click.echo(gettext("Demo data loaded: campaign %(code)s.", code=result.campaign_code))
+            labels = {
+                "units": gettext("units"),
+                "service points": gettext("service points"),
+                "groups": gettext("groups"),
+                "responses": gettext("responses"),
+                "invitations": gettext("invitations"),
+                "tickets": gettext("tickets"),
+                "call-back requests": gettext("call-back requests"),
+            }
+            for what, n in result.counts.items():
+                click.echo(f"  {labels.get(what, what)}: {n}")
+            by_group = ", ".join(f"{code} {n}" for code, n in result.responses_by_group.items())
+            click.echo(gettext("  responses by group: %(groups)s", groups=by_group))
+        click.echo(gettext("Try:"))
+        url_labels = {
+            "point": gettext("QR code at a counter"),
+            "kiosk": gettext("evaluation tablet at the window"),
+            "ticket": gettext("receipt ticket"),
+            "invitation": gettext("personal invitation"),
+        }
+        for what, url in result.urls:
+            click.echo(f"  {url_labels.get(what, what)}: {url}")
+
+
 # --- translations ------------------------------------------------------------------------------
 
 _TRANSLATIONS = Path(__file__).parent / "translations"

@@ -1,0 +1,248 @@
+"""`flask survey demo`: the demo data load once, are reproducible, and are scored for real."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import func, select
+
+from survey.demo import DEMO_CAMPAIGN, load_demo
+from survey.extensions import db
+from survey.instrument_store import instrument_of
+from survey.models import (
+    GROUP_CODES,
+    Answer,
+    CallbackRequest,
+    Campaign,
+    Group,
+    Invitation,
+    Response,
+    ResponseScore,
+    Ticket,
+    Unit,
+)
+from survey.respond.service import campaign_state
+from survey.scoring import indicator_scores
+
+ENGLISH = {"LC_ALL": None, "LC_MESSAGES": None, "LANG": "en_US.UTF-8"}
+
+
+def _count(model: type) -> int:
+    return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def _table_counts() -> dict[str, int]:
+    models = (Unit, Group, Campaign, Invitation, Ticket, Response, Answer, ResponseScore)
+    return {model.__name__: _count(model) for model in models}
+
+
+@pytest.fixture
+def demo_output(runner: FlaskCliRunner) -> str:
+    started = time.perf_counter()
+    result = runner.invoke(args=["survey", "demo"], env=ENGLISH)
+    elapsed = time.perf_counter() - started
+    assert result.exit_code == 0, result.output
+    assert "Demo data loaded" in result.output
+    assert elapsed < 10 * (2 if db.engine.dialect.name == "postgresql" else 1)
+    return result.output
+
+
+def test_demo_covers_every_group_unit_and_year(demo_output: str) -> None:
+    campaign = db.session.execute(
+        select(Campaign).where(Campaign.code == DEMO_CAMPAIGN)
+    ).scalar_one()
+    assert campaign_state(campaign) is None  # open now
+    assert (campaign.period_end - campaign.period_start).days >= 3 * 365 - 1
+    assert {g.group.code for g in campaign.groups} == set(GROUP_CODES)
+    assert campaign.point_group is not None and campaign.point_group.code == "service_user"
+    weights = [g.weight for g in campaign.groups]
+    assert all(w is not None and w > 0 for w in weights)
+    assert sum(w or 0 for w in weights) == pytest.approx(1.0)
+    assert {u.code: len(u.service_points) for u in campaign.units} == {
+        "zwfw": 3,
+        "rmyy": 2,
+        "nky": 1,
+    }
+
+    rows = db.session.execute(
+        select(Group.code, Unit.code, Response.channel, Response.submitted_at)
+        .join(Group, Group.id == Response.group_id)
+        .join(Unit, Unit.id == Response.unit_id)
+    ).all()
+    assert 300 <= len(rows) <= 2000
+    assert {g for g, _u, _c, _t in rows} == set(GROUP_CODES)
+    assert {u for _g, u, _c, _t in rows} == {"zwfw", "rmyy", "nky"}
+    assert {"qr", "ticket", "kiosk", "link", "sms", "phone"} <= {c for _g, _u, c, _t in rows}
+    assert len({t.year for _g, _u, _c, t in rows}) >= 3
+    assert all(t is not None and campaign.period_start <= t.date() for _g, _u, _c, t in rows)
+    for code in GROUP_CODES:  # every group's responses reach across the cycle
+        assert len({t.year for g, _u, _c, t in rows if g == code}) >= 3, code
+
+
+def test_demo_scores_are_the_apps_own(demo_output: str) -> None:
+    responses = db.session.execute(select(Response)).scalars().all()
+    assert _count(ResponseScore) > 0
+    scored_groups: set[str] = set()
+    for response in responses:
+        instrument = instrument_of(response.instrument_version)
+        for answer in response.answers:
+            assert answer.score == instrument.question(answer.question_id).score_of(answer.value)
+        expected = indicator_scores(instrument, {a.question_id: a.score for a in response.answers})
+        stored = {s.indicator: s.score for s in response.scores}
+        assert stored == pytest.approx(expected)
+        for s in response.scores:
+            assert s.satisfied == (s.score >= instrument.satisfied_at)
+        if stored:
+            scored_groups.add(response.group.code)
+        if response.group.code == "service_user":
+            assert "satisfaction.overall" in stored
+    assert scored_groups == set(GROUP_CODES)
+
+
+def test_demo_is_mostly_satisfied_units_differ_and_one_improves(demo_output: str) -> None:
+    rows = db.session.execute(
+        select(Unit.code, Response.submitted_at, ResponseScore.score, ResponseScore.satisfied)
+        .join(Response, Response.unit_id == Unit.id)
+        .join(ResponseScore, ResponseScore.response_id == Response.id)
+        .where(ResponseScore.indicator == "satisfaction.overall")
+    ).all()
+    satisfied = sum(1 for *_x, ok in rows if ok) / len(rows)
+    assert 0.7 < satisfied < 0.98  # mostly satisfied, and some bad reviews
+    by_unit: dict[str, list[float]] = defaultdict(list)
+    by_year: dict[tuple[str, int], list[float]] = defaultdict(list)
+    for unit, at, score, _ok in rows:
+        by_unit[unit].append(score)
+        by_year[(unit, at.year)].append(score)
+    means = {unit: sum(s) / len(s) for unit, s in by_unit.items()}
+    assert means["zwfw"] - means["rmyy"] > 5
+    years = sorted({year for _unit, year in by_year})
+    first, last = by_year[("nky", years[0])], by_year[("nky", years[-1])]
+    assert sum(last) / len(last) - sum(first) / len(first) > 10
+
+
+def test_demo_comments_dont_knows_and_callbacks(demo_output: str) -> None:
+    comments = db.session.execute(
+        select(Answer.value).where(Answer.question_id == "comment", Answer.value.is_not(None))
+    ).scalars()
+    assert any("\u4e00" <= ch <= "\u9fff" for text in comments for ch in text)
+    callbacks = db.session.execute(select(CallbackRequest)).scalars().all()
+    assert callbacks
+    for callback in callbacks:
+        overall = db.session.execute(
+            select(Answer.value).where(
+                Answer.response_id == callback.response_id, Answer.question_id == "overall"
+            )
+        ).scalar_one()
+        assert overall in ("dissatisfied", "very_dissatisfied")
+        assert callback.phone.startswith("+86")
+    assert not db.session.execute(
+        select(Answer).where(Answer.question_id == "callback")
+    ).first()  # a phone number is never an Answer
+
+    # "Don't know" where a stakeholder questionnaire offers it: kept, but not scored.
+    stakeholder = (
+        db.session.execute(select(Response).join(Group).where(Group.code == "deputy"))
+        .scalars()
+        .first()
+    )
+    assert stakeholder is not None
+    instrument = instrument_of(stakeholder.instrument_version)
+    na_values = {(q.id, o.value) for q in instrument.questions for o in q.options if o.na}
+    if na_values:
+        answers = db.session.execute(
+            select(Answer.question_id, Answer.value, Answer.score)
+            .join(Response)
+            .join(Group)
+            .where(Group.code.not_in(["service_user", "public"]))
+        ).all()
+        dont_know = [a for a in answers if (a.question_id, a.value) in na_values]
+        assert dont_know and all(a.score is None for a in dont_know)
+
+
+def test_demo_invitations_and_tickets_are_linked(demo_output: str) -> None:
+    completed = (
+        db.session.execute(select(Invitation).where(Invitation.status == "completed"))
+        .scalars()
+        .all()
+    )
+    assert completed
+    for invitation in completed:
+        response = db.session.execute(
+            select(Response).where(Response.invitation_id == invitation.id)
+        ).scalar_one()
+        assert (response.group_id, response.unit_id, response.channel) == (
+            invitation.group_id,
+            invitation.unit_id,
+            invitation.channel,
+        )
+        assert invitation.contact is not None and invitation.contact.phone
+    pending = db.session.execute(
+        select(func.count(Invitation.id)).where(Invitation.status == "pending")
+    ).scalar_one()
+    assert pending > 0
+    ticket_responses = (
+        db.session.execute(select(Response).where(Response.channel == "ticket")).scalars().all()
+    )
+    assert ticket_responses and all(r.ticket_id is not None for r in ticket_responses)
+    used = db.session.execute(select(Ticket).where(Ticket.used_at.is_not(None))).scalars().all()
+    assert len(used) == len(ticket_responses)
+
+
+def test_demo_urls_open(demo_output: str, client: FlaskClient) -> None:
+    urls = [line.split(": ", 1)[1] for line in demo_output.splitlines() if "://" in line]
+    kinds = {urlsplit(url).path.split("/")[1] for url in urls}
+    assert kinds == {"p", "k", "t", "i"}
+    for url in urls:
+        assert client.get(urlsplit(url).path).status_code == 200, url
+
+
+def test_demo_is_idempotent(demo_output: str, runner: FlaskCliRunner) -> None:
+    before = _table_counts()
+    result = runner.invoke(args=["survey", "demo"], env=ENGLISH)
+    assert result.exit_code == 0, result.output
+    assert "already loaded" in result.output
+    assert "/p/zwfw-01" in result.output
+    assert _table_counts() == before
+
+
+def _fingerprint() -> list[tuple]:
+    rows = db.session.execute(
+        select(
+            Unit.code,
+            Group.code,
+            Response.channel,
+            Response.submitted_at,
+            Response.language,
+            Answer.question_id,
+            Answer.value,
+            Answer.score,
+        )
+        .join(Unit, Unit.id == Response.unit_id)
+        .join(Group, Group.id == Response.group_id)
+        .join(Answer, Answer.response_id == Response.id)
+    ).all()
+    return sorted(tuple(row) for row in rows)
+
+
+def test_demo_is_reproducible(app: Flask) -> None:
+    import datetime as dt
+
+    now = dt.datetime(2026, 6, 15, 4, 0)
+    load_demo(now=now)
+    db.session.commit()
+    first = _fingerprint()
+    assert first
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+    db.session.expire_all()
+    load_demo(now=now)
+    db.session.commit()
+    assert _fingerprint() == first
+    years = {row[3].year for row in first}
+    assert years == {2024, 2025, 2026}
