@@ -25,8 +25,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from . import models  # noqa: F401 - the tables must be known to SQLAlchemy and Alembic
-    from . import sms_models  # noqa: F401 - the SMS outbox and opt-out tables
+    from . import (
+        models,  # noqa: F401 - the tables must be known to SQLAlchemy and Alembic
+        sms_models,  # noqa: F401 - the SMS outbox and opt-out tables
+    )
 
     db.init_app(app)
     migrate.init_app(
@@ -60,6 +62,9 @@ def _register_blueprints(app: Flask) -> None:
     from .respond import bp as respond_bp
 
     app.register_blueprint(respond_bp)
+    from .webhooks import bp as webhooks_bp
+
+    app.register_blueprint(webhooks_bp)
 
 
 def _register_error_pages(app: Flask) -> None:

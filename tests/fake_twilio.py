@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from twilio.request_validator import RequestValidator
 
 _MESSAGES = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC[0-9a-f]{32})/Messages\.json$")
 
@@ -198,6 +199,7 @@ class FakeTwilio:
             self.server.server_close()
 
 
+BASE = "http://survey.test"  # SURVEY_BASE_URL of the test configuration
 ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "test-auth-token"
 FROM = "+15005550006"
@@ -222,3 +224,13 @@ def fake_twilio() -> Iterator[FakeTwilio]:
         yield fake
     finally:
         fake.stop()
+
+
+def signed_post(client: Any, path: str, data: dict[str, str], *, token: str = AUTH_TOKEN,
+                sign: dict[str, str] | None = None) -> Any:
+    """POST as Twilio would: X-Twilio-Signature over the public URL and the parameters.
+
+    ``sign`` signs other parameters than those sent (a tampered request).
+    """
+    signature = RequestValidator(token).compute_signature(BASE + path, sign or data)
+    return client.post(path, data=data, headers={"X-Twilio-Signature": signature})

@@ -1,0 +1,288 @@
+"""The post-service card by telephone (IVR): one key press per question.
+
+A caller dials the number behind a service point; Twilio asks our webhook
+(/twilio/voice/<point code>) what to say. The card's five-level questions are
+read one at a time (``<Gather input="dtmf" numDigits="1">``), and the answers
+are stored as one Response with channel "ivr" once the last is answered.
+
+Between two key presses the state (question index, answers so far, tries) is
+carried in the action URL, signed with SECRET_KEY (itsdangerous), so a caller
+cannot forge answers, and bound to the CallSid, so one call's state cannot be
+replayed in another. The response's submission key is "ivr:" + CallSid: a
+repeated final webhook finds the stored response instead of adding one.
+
+The campaign must list "ivr" among its channels; the point group's instrument
+is used, and only its likert5 questions (the others need a screen).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import quote
+
+from flask import current_app
+from flask_babel import force_locale, gettext
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from twilio.twiml.voice_response import VoiceResponse
+
+from ..extensions import db
+from ..instrument_store import instrument_of
+from ..instruments import Instrument, Question, localized
+from ..models import Answer, Campaign, InstrumentVersion, Response, ServicePoint, utcnow
+from ..respond.forms import answer_columns
+from ..respond.service import Unavailable, resolve_point
+from ..scoring import store_scores
+from .links import base_url
+
+LANGUAGE = "zh_Hans"
+SAY_LANGUAGE = "cmn-CN"
+VOICE = "Polly.Zhiyu"
+# A question is asked at most three times: once, and again after each of two wrong keys.
+MAX_REPEATS = 2
+GATHER_TIMEOUT_SECONDS = 8
+_CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
+
+
+class ForgedState(Exception):
+    """The state in the action URL was not signed by us or belongs to another call."""
+
+
+@dataclass(frozen=True)
+class CallState:
+    """Where a call stands: what it answers, the question it is on, the answers so far."""
+
+    campaign_id: int
+    point_id: int
+    version_id: int
+    call_sid: str
+    started: int  # Unix time when the call reached us
+    index: int = 0
+    tries: int = 0
+    answers: tuple[tuple[str, str], ...] = ()
+
+    def dump(self) -> dict[str, Any]:
+        return {
+            "c": self.campaign_id,
+            "p": self.point_id,
+            "v": self.version_id,
+            "sid": self.call_sid,
+            "s": self.started,
+            "i": self.index,
+            "t": self.tries,
+            "a": [list(pair) for pair in self.answers],
+        }
+
+    @classmethod
+    def load(cls, data: dict[str, Any]) -> CallState:
+        return cls(
+            campaign_id=int(data["c"]),
+            point_id=int(data["p"]),
+            version_id=int(data["v"]),
+            call_sid=str(data["sid"]),
+            started=int(data["s"]),
+            index=int(data["i"]),
+            tries=int(data["t"]),
+            answers=tuple((str(q), str(v)) for q, v in data["a"]),
+        )
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="survey.ivr")
+
+
+def sign_state(state: CallState) -> str:
+    return str(_serializer().dumps(state.dump()))
+
+
+def read_state(token: str, call_sid: str) -> CallState:
+    """The state an action URL carries; ForgedState when it is not ours or not this call's."""
+    try:
+        state = CallState.load(_serializer().loads(token))
+    except (BadSignature, KeyError, TypeError, ValueError) as error:
+        raise ForgedState(str(error)) from None
+    if state.call_sid != call_sid:
+        raise ForgedState("state of another call")
+    return state
+
+
+def valid_call_sid(call_sid: str | None) -> bool:
+    return bool(call_sid and _CALL_SID.match(call_sid))
+
+
+def ivr_questions(instrument: Instrument) -> list[Question]:
+    """The questions a telephone keypad can answer: the five-level ones."""
+    return [q for q in instrument.questions if q.type == "likert5" and len(q.options) <= 9]
+
+
+def _action_url(code: str, state: CallState) -> str:
+    return f"{base_url()}/twilio/voice/{quote(code, safe='')}?s={sign_state(state)}"
+
+
+def _say(node: Any, text: str) -> None:
+    node.say(text, language=SAY_LANGUAGE, voice=VOICE)
+
+
+def _goodbye(text: str) -> str:
+    response = VoiceResponse()
+    _say(response, text)
+    response.hangup()
+    return str(response)
+
+
+def _ask(code: str, state: CallState, question: Question, *, intro: str | None = None,
+         sorry: bool = False) -> str:
+    """TwiML that reads one question and its keys, and comes back with the key pressed."""
+    response = VoiceResponse()
+    url = _action_url(code, state)
+    gather = response.gather(
+        input="dtmf",
+        num_digits=1,
+        action=url,
+        method="POST",
+        timeout=GATHER_TIMEOUT_SECONDS,
+        action_on_empty_result=True,
+    )
+    with force_locale(LANGUAGE):
+        if sorry:
+            _say(gather, gettext("Sorry, that key is not one of the choices."))
+        if intro:
+            _say(gather, intro)
+        _say(gather, localized(question.read_aloud or question.text, LANGUAGE))
+        for digit, option in enumerate(question.options, start=1):
+            _say(
+                gather,
+                gettext(
+                    "For %(option)s, press %(digit)s.",
+                    option=localized(option.text, LANGUAGE),
+                    digit=digit,
+                ),
+            )
+    # No key at all: Twilio goes on after <Gather>; come back as an empty answer.
+    response.redirect(url, method="POST")
+    return str(response)
+
+
+def _not_available() -> str:
+    with force_locale(LANGUAGE):
+        return _goodbye(
+            gettext("This survey is not available at the moment. Thank you for calling. Goodbye.")
+        )
+
+
+def start_call(code: str, call_sid: str) -> str:
+    """The first TwiML of a call to a service point's number: the intro and question one."""
+    if not valid_call_sid(call_sid):
+        return _not_available()
+    try:
+        target = resolve_point(code, "ivr")
+    except Unavailable:
+        return _not_available()
+    questions = ivr_questions(target.instrument)
+    if not questions:
+        return _not_available()
+    assert target.point is not None
+    state = CallState(
+        campaign_id=target.campaign.id,
+        point_id=target.point.id,
+        version_id=target.version.id,
+        call_sid=call_sid,
+        started=int(utcnow().replace(tzinfo=dt.UTC).timestamp()),
+    )
+    intro = localized(target.instrument.intro, LANGUAGE) if target.instrument.intro else None
+    return _ask(code, state, questions[0], intro=intro)
+
+
+def continue_call(code: str, token: str, call_sid: str, digits: str | None) -> str:
+    """TwiML after a key press (or none): the next question, a repeat, or goodbye.
+
+    Raises ForgedState for a state we did not sign or that belongs to another call.
+    """
+    state = read_state(token, call_sid)
+    version = db.session.get(InstrumentVersion, state.version_id)
+    if version is None:
+        return _not_available()
+    instrument = instrument_of(version)
+    questions = ivr_questions(instrument)
+    if state.index >= len(questions):
+        return finish_call(state, instrument, questions)
+    question = questions[state.index]
+    digits = (digits or "").strip()
+    option = None
+    if digits.isdigit() and 1 <= int(digits) <= len(question.options):
+        option = question.options[int(digits) - 1]
+    if option is None:
+        if state.tries < MAX_REPEATS:
+            retry = replace(state, tries=state.tries + 1)
+            return _ask(code, retry, question, sorry=True)
+        if question.required:
+            with force_locale(LANGUAGE):
+                return _goodbye(
+                    gettext(
+                        "We could not record your answer. Thank you for calling. Goodbye."
+                    )
+                )
+        answers = state.answers  # skip an optional question after the last repeat
+    else:
+        answers = (*state.answers, (question.id, option.value))
+    following = replace(state, index=state.index + 1, tries=0, answers=answers)
+    if following.index >= len(questions):
+        return finish_call(following, instrument, questions)
+    return _ask(code, following, questions[following.index])
+
+
+def finish_call(state: CallState, instrument: Instrument, questions: list[Question]) -> str:
+    """Store the call's answers once (keyed by CallSid) and say goodbye."""
+    store_ivr_response(state, instrument)
+    with force_locale(LANGUAGE):
+        return _goodbye(gettext("Thank you for your rating. Goodbye."))
+
+
+def store_ivr_response(state: CallState, instrument: Instrument) -> Response | None:
+    """The call's Response, stored in one transaction; the existing one on a repeat.
+
+    None when nothing was answered (nothing to store).
+    """
+    key = "ivr:" + state.call_sid
+    existing = db.session.execute(
+        select(Response).where(Response.submission_key == key)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    if not state.answers:
+        return None
+    campaign = db.session.get(Campaign, state.campaign_id)
+    point = db.session.get(ServicePoint, state.point_id)
+    if campaign is None or point is None or campaign.point_group_id is None:
+        return None
+    now = utcnow()
+    started = dt.datetime.fromtimestamp(state.started, dt.UTC).replace(tzinfo=None)
+    response = Response(
+        campaign_id=campaign.id,
+        unit_id=point.unit_id,
+        service_point_id=point.id,
+        group_id=campaign.point_group_id,
+        channel="ivr",
+        instrument_version_id=state.version_id,
+        submission_key=key,
+        language=LANGUAGE,
+        started_at=min(started, now),
+        submitted_at=now,
+    )
+    for question_id, value in state.answers:
+        question = instrument.question(question_id)
+        response.answers.append(Answer(question_id=question_id, **answer_columns(question, value)))
+    store_scores(response, instrument)
+    db.session.add(response)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # the same final webhook, twice at once: the other one stored it
+        return db.session.execute(
+            select(Response).where(Response.submission_key == key)
+        ).scalar_one_or_none()
+    return response

@@ -1,0 +1,170 @@
+"""The post-service card by telephone, through signed Twilio voice webhooks."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from urllib.parse import urlsplit
+
+import pytest
+from factories import gen_campaign, gen_service_point
+from fake_twilio import BASE, signed_post, twilio_config
+from flask_babel import force_locale, gettext
+from sqlalchemy import func, select
+
+from survey.extensions import db
+from survey.models import Answer, Campaign, Response, ResponseScore
+
+CALL = "CA" + "c" * 32
+
+
+@pytest.fixture
+def point(app):
+    app.config.update(twilio_config(None))
+    campaign = gen_campaign(groups={"service_user": {}})
+    campaign.channels = "qr ivr"
+    point = gen_service_point(campaign.units[0], code="hall1")
+    db.session.commit()
+    return point
+
+
+def _twiml(reply) -> ET.Element:
+    assert reply.status_code == 200, reply.get_data(as_text=True)
+    assert reply.mimetype == "text/xml"
+    return ET.fromstring(reply.get_data(as_text=True))
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}" == BASE
+    return parts.path + "?" + parts.query
+
+
+def _gather(root: ET.Element) -> ET.Element:
+    gather = root.find("Gather")
+    assert gather is not None, ET.tostring(root)
+    return gather
+
+
+def _said(node: ET.Element) -> str:
+    return " ".join(say.text or "" for say in node.iter("Say"))
+
+
+def call(client, steps: list[str | None], *, call_sid: str = CALL, code: str = "hall1"):
+    """Start a call and press ``steps`` (None: no key); returns the last TwiML."""
+    root = _twiml(signed_post(client, f"/twilio/voice/{code}", {"CallSid": call_sid}))
+    for digits in steps:
+        url = _path(_gather(root).get("action"))
+        data = {"CallSid": call_sid}
+        if digits is not None:
+            data["Digits"] = digits
+        root = _twiml(signed_post(client, url, data))
+    return root
+
+
+def _responses() -> list[Response]:
+    db.session.expire_all()
+    return list(db.session.execute(select(Response)).scalars())
+
+
+def test_first_question_is_a_one_key_gather_in_mandarin(client, point):
+    root = call(client, [])
+    gather = _gather(root)
+    assert gather.get("input") == "dtmf" and gather.get("numDigits") == "1"
+    says = list(gather.iter("Say"))
+    assert {say.get("language") for say in says} == {"cmn-CN"}
+    text = _said(gather)
+    assert "您对本次办事服务总体是否满意" in text
+    for label in ("非常满意", "基本满意", "非常不满意"):
+        assert label in text
+    # With no key at all, the call comes back to the same step.
+    assert root.find("Redirect").text == gather.get("action")
+
+
+def test_full_call_stores_one_ivr_response_with_scores(client, point):
+    root = call(client, ["1", "2", "5"])
+    assert root.find("Hangup") is not None and root.find("Gather") is None
+    [response] = _responses()
+    assert response.channel == "ivr"
+    assert response.submission_key == "ivr:" + CALL
+    assert response.group.code == "service_user"
+    assert response.unit_id == point.unit_id and response.service_point_id == point.id
+    assert response.instrument_version.instrument_id == "post-service-card"
+    answers = {a.question_id: (a.value, a.score) for a in response.answers}
+    assert answers == {
+        "overall": ("very_satisfied", 100.0),
+        "attitude": ("satisfied", 75.0),
+        "efficiency": ("very_dissatisfied", 0.0),
+    }
+    scores = {s.indicator: (s.score, s.satisfied) for s in response.scores}
+    assert scores == {
+        "satisfaction.overall": (100.0, True),
+        "satisfaction.attitude": (75.0, True),
+        "satisfaction.efficiency": (0.0, False),
+    }
+    assert response.submitted_at is not None
+
+
+def test_invalid_key_repeats_the_question(client, point):
+    with force_locale("zh_Hans"):
+        sorry = gettext("Sorry, that key is not one of the choices.")
+    assert sorry not in _said(_gather(call(client, [], call_sid="CA" + "f" * 32)))
+    root = call(client, ["9"])
+    text = _said(_gather(root))
+    assert "您对本次办事服务总体是否满意" in text and sorry in text
+    root = call(client, ["0", None, "3"], call_sid="CA" + "d" * 32)
+    assert "工作人员的服务态度" in _said(_gather(root))
+
+
+def test_required_question_unanswered_after_two_repeats_ends_politely(client, point):
+    root = call(client, ["9", "9", "9"])
+    assert root.find("Hangup") is not None and root.find("Gather") is None
+    assert _responses() == []
+
+
+def test_optional_question_is_skipped_after_two_repeats(client, point):
+    root = call(client, ["4", "7", "8", "#", "2"])
+    assert root.find("Hangup") is not None
+    [response] = _responses()
+    assert {a.question_id: a.value for a in response.answers} == {
+        "overall": "dissatisfied",
+        "efficiency": "satisfied",
+    }
+
+
+def test_repeated_final_webhook_stores_one_response(client, point):
+    root = call(client, ["1", "1"])
+    final_url = _path(_gather(root).get("action"))
+    for _ in range(3):
+        reply = _twiml(signed_post(client, final_url, {"CallSid": CALL, "Digits": "2"}))
+        assert reply.find("Hangup") is not None
+    assert len(_responses()) == 1
+    assert db.session.execute(select(func.count()).select_from(Answer)).scalar() == 3
+    assert db.session.execute(select(func.count()).select_from(ResponseScore)).scalar() == 3
+
+
+def test_forged_or_borrowed_state_is_refused(client, point):
+    root = call(client, ["1"])
+    url = _path(_gather(root).get("action"))
+    path, _, query = url.partition("?")
+    forged = f"{path}?s=x{query[2:]}"
+    assert signed_post(client, forged, {"CallSid": CALL, "Digits": "1"}).status_code == 403
+    other_call = signed_post(client, url, {"CallSid": "CA" + "e" * 32, "Digits": "1"})
+    assert other_call.status_code == 403
+    assert _responses() == []
+
+
+def test_unsigned_voice_webhook_is_refused(client, point):
+    assert client.post("/twilio/voice/hall1", data={"CallSid": CALL}).status_code == 403
+
+
+def test_campaign_without_ivr_says_goodbye(client, point):
+    for campaign in db.session.execute(select(Campaign)).scalars():
+        campaign.channels = "qr phone"
+    db.session.commit()
+    root = call(client, [])
+    assert root.find("Gather") is None and root.find("Hangup") is not None
+
+
+def test_unknown_point_says_goodbye(client, point):
+    root = call(client, [], code="nowhere")
+    assert root.find("Gather") is None and root.find("Hangup") is not None
