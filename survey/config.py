@@ -74,7 +74,6 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SURVEY_PHONE_HASH_KEY": os.environ.get("SURVEY_PHONE_HASH_KEY", ""),
         "SURVEY_REMINDER_MAX": _int("SURVEY_REMINDER_MAX", 2),
         "SURVEY_REMINDER_INTERVAL_DAYS": _int("SURVEY_REMINDER_INTERVAL_DAYS", 3),
-        "SURVEY_REDIS_URL": os.environ.get("SURVEY_REDIS_URL", ""),
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,

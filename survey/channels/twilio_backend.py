@@ -158,7 +158,8 @@ class ConsoleBackend:
     """Logs each message instead of sending it: the default without Twilio credentials.
 
     Keeps what it "sent" in memory, so that ``make run`` and tests can see it;
-    nothing leaves the machine.
+    nothing leaves the machine. Its look-up knows only this process's messages,
+    so after a crash a message may be logged twice: harmless, as none is sent.
     """
 
     sent: list[dict[str, Any]] = field(default_factory=list)
