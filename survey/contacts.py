@@ -100,6 +100,11 @@ class ParsedContacts:
 
 def decode_contacts(data: bytes) -> tuple[str, str]:
     """The file's text and the encoding it was read in: "UTF-8 with BOM", "UTF-8" or "GB18030"."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:4096]:
+        # Excel's "Unicode text": GB18030 would decode it without error, into nonsense.
+        raise ContactFileError(
+            gettext("The file is UTF-16 (Excel's Unicode text); save it as CSV UTF-8.")
+        )
     if data.startswith(codecs.BOM_UTF8):
         try:
             return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "UTF-8 with BOM"

@@ -106,6 +106,8 @@ def test_decoding_tries_utf8_then_gb18030() -> None:
         decode_contacts(codecs.BOM_UTF8 + b"\xff\xfe")
     with pytest.raises(ContactFileError):
         decode_contacts(b"name\n\xff\xff\n")
+    with pytest.raises(ContactFileError, match="UTF-16"):
+        decode_contacts(text.encode("utf-16"))
     with pytest.raises(ContactFileError):
         parse_contacts("\n\n")
 
