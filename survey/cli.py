@@ -344,7 +344,7 @@ def translate_extract() -> None:
         "--sort-output",
         "-o",
         str(_POT),
-        str(Path(__file__).parent),
+        str(_BABEL_CFG.parent),
     )
 
 
