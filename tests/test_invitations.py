@@ -20,12 +20,8 @@ from tests.factories import gen_campaign, gen_contact, gen_group, gen_invitation
 # Command messages follow the shell's language; these tests read them in English.
 ENGLISH = {"LC_ALL": None, "LC_MESSAGES": None, "LANG": "en_US.UTF-8"}
 
-# The stakeholder groups answer a questionnaire; the card is enough to see the links open.
-GROUPS = {
-    "deputy": {"instrument_id": "post-service-card"},
-    "cppcc": {"instrument_id": "post-service-card"},
-    "service_user": {"instrument_id": "post-service-card"},
-}
+# The campaign surveys these groups with their shipped instruments (tests.factories).
+GROUPS: dict[str, dict] = {"deputy": {}, "cppcc": {}, "service_user": {}}
 
 
 @pytest.fixture
