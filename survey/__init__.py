@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, render_template
 from flask_babel import gettext
+from flask_babel import refresh as refresh_locale
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -37,6 +38,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    # Flask-Babel caches the locale on the app context, which a test client (or a
+    # CLI command) may share between requests: choose it afresh for each request.
+    app.before_request(refresh_locale)
     app.after_request(remember_language)
     app.context_processor(_language_context)
 

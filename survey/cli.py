@@ -265,6 +265,68 @@ def sms_redact() -> None:
     click.echo(f"redacted {redact_expired()} messages")
 
 
+# --- QR codes and tickets ----------------------------------------------------------------------
+
+
+def _point_or_exit(code: str):  # type: ignore[no-untyped-def]
+    from .models import ServicePoint
+
+    point = db.session.execute(
+        db.select(ServicePoint).filter_by(code=code)
+    ).scalar_one_or_none()
+    if point is None:
+        click.echo(f"unknown service point {code!r}", err=True)
+        sys.exit(1)
+    return point
+
+
+@survey_cli.command("qr")
+@click.option("--point", "point_code", required=True, help="Service point code.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
+def qr(point_code: str, out_dir: str) -> None:
+    """A service point's QR code (PNG, SVG), its kiosk code and a printable A4 poster."""
+    from .channels.links import point_url
+    from .channels.print_sheets import write_point_files
+
+    point = _point_or_exit(point_code)
+    try:
+        files = write_point_files(point, Path(out_dir))
+    except OSError as error:
+        click.echo(f"cannot write to {out_dir}: {error.strerror or error}", err=True)
+        sys.exit(1)
+    click.echo(point_url(point))
+    for path in files:
+        click.echo(f"  {path}")
+
+
+@survey_cli.command("tickets")
+@click.option("--point", "point_code", required=True, help="Service point code.")
+@click.option("--count", required=True, type=int, help="How many one-time codes.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
+def tickets(point_code: str, count: int, out_dir: str) -> None:
+    """N one-time receipt codes for a service point, a printable sheet and a CSV."""
+    from .channels.print_sheets import MAX_TICKETS, write_ticket_files
+    from .respond.service import Unavailable, resolve_point
+
+    if not 1 <= count <= MAX_TICKETS:
+        click.echo(f"--count must be between 1 and {MAX_TICKETS}, got {count}", err=True)
+        sys.exit(1)
+    point = _point_or_exit(point_code)
+    try:
+        campaign = resolve_point(point.code, "ticket").campaign
+    except Unavailable:
+        click.echo(f"no open campaign takes receipt tickets at {point_code!r}", err=True)
+        sys.exit(1)
+    try:
+        sheet = write_ticket_files(campaign, point, count, Path(out_dir))
+    except OSError as error:
+        db.session.rollback()
+        click.echo(f"cannot write to {out_dir}: {error.strerror or error}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"{len(sheet)} tickets for {point.code} in campaign {campaign.code}: {out_dir}")
+
+
 # --- demo --------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,88 @@
+"""Printable A4 pages: a service point's poster and a sheet of receipt tickets.
+
+Self-contained HTML (the codes inline as SVG, no external resources) so that a
+counter clerk can open the file offline and print it from any browser. Posters
+are in Simplified Chinese: they hang in mainland service halls.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import render_template
+from flask_babel import force_locale
+
+from ..models import Campaign, ServicePoint
+from .links import issue_tickets, kiosk_url, point_url, ticket_url
+from .qr import inline_svg, qr_png, qr_svg
+
+MAX_TICKETS = 10_000
+
+
+@dataclass(frozen=True)
+class SheetTicket:
+    number: int
+    url: str
+
+
+def poster_html(point: ServicePoint) -> str:
+    """The A4 poster of a service point's reusable code."""
+    url = point_url(point)
+    with force_locale("zh_Hans"):
+        return render_template(
+            "print/poster.html", point=point, unit=point.unit, url=url, svg=inline_svg(url)
+        )
+
+
+def ticket_sheet_html(point: ServicePoint, tickets: Sequence[SheetTicket]) -> str:
+    """An A4 sheet of one-time ticket codes, 3 by 4 a page, with cut lines."""
+    with force_locale("zh_Hans"):
+        return render_template(
+            "print/tickets.html",
+            point=point,
+            unit=point.unit,
+            tickets=[(t, inline_svg(t.url)) for t in tickets],
+        )
+
+
+def write_point_files(point: ServicePoint, out: Path) -> list[Path]:
+    """The point's code (PNG, SVG), its kiosk code and its poster, written into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    url = point_url(point)
+    files = {
+        out / f"{point.code}.png": qr_png(url),
+        out / f"{point.code}.svg": qr_svg(url).encode("utf-8"),
+        out / f"{point.code}-kiosk.png": qr_png(kiosk_url(point)),
+        out / f"{point.code}-poster.html": poster_html(point).encode("utf-8"),
+    }
+    for path, content in files.items():
+        path.write_bytes(content)
+    return list(files)
+
+
+def write_ticket_files(
+    campaign: Campaign, point: ServicePoint, count: int, out: Path
+) -> list[SheetTicket]:
+    """Issue ``count`` tickets and write their codes, a printable sheet and a CSV.
+
+    Files are named by a running number, never by token; the plain tokens exist
+    only in these files (the database keeps their hashes). The caller commits
+    after the files are written, so a failed write leaves no orphan tickets.
+    """
+    if not 1 <= count <= MAX_TICKETS:
+        raise ValueError(f"count must be between 1 and {MAX_TICKETS}, got {count}")
+    out.mkdir(parents=True, exist_ok=True)
+    issued = issue_tickets(campaign, point, count)
+    sheet = [SheetTicket(number, ticket_url(token)) for number, (_t, token) in enumerate(issued, 1)]
+    for item in sheet:
+        (out / f"ticket-{item.number:05d}.png").write_bytes(qr_png(item.url))
+        (out / f"ticket-{item.number:05d}.svg").write_text(qr_svg(item.url), encoding="utf-8")
+    (out / "tickets.html").write_text(ticket_sheet_html(point, sheet), encoding="utf-8")
+    with open(out / "tickets.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["number", "url"])
+        writer.writerows([item.number, item.url] for item in sheet)
+    return sheet

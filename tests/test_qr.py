@@ -1,0 +1,112 @@
+"""QR codes, posters and ticket sheets: what is printed decodes to an address that works."""
+
+from __future__ import annotations
+
+import csv
+import xml.etree.ElementTree as ET
+from urllib.parse import urlsplit
+
+from factories import gen_campaign, gen_service_point, gen_unit
+from tools_support import decode_qr
+
+from survey.extensions import db
+from survey.models import Response, Ticket
+from survey.tokens import hash_token
+
+
+def _point():
+    unit = gen_unit(code="zwfw", name="省政务服务中心")
+    campaign = gen_campaign([unit])
+    point = gen_service_point(unit, code="zwfw-a1")
+    point.name = "一楼A1窗口"
+    db.session.commit()
+    return campaign, point
+
+
+def test_point_code_decodes_to_the_card(app, client, runner, tmp_path):
+    _campaign, point = _point()
+    result = runner.invoke(args=["survey", "qr", "--point", point.code, "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "http://survey.test/p/zwfw-a1" in result.output
+    url = decode_qr(tmp_path / "zwfw-a1.png")
+    assert url == "http://survey.test/p/zwfw-a1"
+    assert decode_qr(tmp_path / "zwfw-a1-kiosk.png") == "http://survey.test/k/zwfw-a1"
+    page = client.get(urlsplit(url).path)
+    assert page.status_code == 200
+    assert "总体是否满意" in page.get_data(as_text=True)
+    svg = ET.parse(tmp_path / "zwfw-a1.svg").getroot()
+    assert svg.tag.endswith("svg")
+    poster = (tmp_path / "zwfw-a1-poster.html").read_text(encoding="utf-8")
+    assert "省政务服务中心" in poster and "一楼A1窗口" in poster and "<svg" in poster
+    assert "http://survey.test/p/zwfw-a1" in poster
+    assert "扫码" in poster  # the one-line instruction, in Chinese
+    assert "@page{size:A4" in poster
+    assert "http" not in poster.replace("http://survey.test/p/zwfw-a1", "").replace(
+        "http://www.w3.org/2000/svg", ""
+    )  # self-contained: nothing else fetched when printed
+
+
+def test_tickets_are_issued_printed_and_answerable_once(app, client, runner, tmp_path):
+    _campaign, point = _point()
+    result = runner.invoke(
+        args=["survey", "tickets", "--point", point.code, "--count", "3", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    with open(tmp_path / "tickets.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["number"] for r in rows] == ["1", "2", "3"]
+    tickets = db.session.execute(db.select(Ticket)).scalars().all()
+    assert len(tickets) == 3
+    tokens = [urlsplit(r["url"]).path.rsplit("/", 1)[1] for r in rows]
+    assert {hash_token(t) for t in tokens} == {t.token_hash for t in tickets}
+    assert not any(t in result.output for t in tokens)  # tokens only in the files
+    assert decode_qr(tmp_path / "ticket-00002.png") == rows[1]["url"]
+    sheet = (tmp_path / "tickets.html").read_text(encoding="utf-8")
+    assert sheet.count("<svg") == 3 and rows[0]["url"] in sheet
+
+    path = urlsplit(rows[0]["url"]).path
+    page = client.get(path)
+    assert page.status_code == 200
+    assert db.session.execute(db.select(db.func.count(Response.id))).scalar() == 0
+
+
+def test_bad_input_stores_and_writes_nothing(app, runner, tmp_path):
+    _campaign, point = _point()
+    out = tmp_path / "out"
+    for args, message in [
+        (["qr", "--point", "nope", "--out", str(out)], "unknown service point"),
+        (["tickets", "--point", "nope", "--count", "2", "--out", str(out)], "unknown"),
+        (["tickets", "--point", point.code, "--count", "0", "--out", str(out)], "--count"),
+        (["tickets", "--point", point.code, "--count", "10001", "--out", str(out)], "--count"),
+    ]:
+        result = runner.invoke(args=["survey", *args])
+        assert result.exit_code == 1
+        assert message in result.output
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = runner.invoke(
+        args=[
+            "survey",
+            "tickets",
+            "--point",
+            point.code,
+            "--count",
+            "2",
+            "--out",
+            str(blocker / "sub"),
+        ]
+    )
+    assert result.exit_code == 1 and "cannot write" in result.output
+    assert not out.exists()
+    assert db.session.execute(db.select(db.func.count(Ticket.id))).scalar() == 0
+
+
+def test_no_open_campaign_no_tickets(app, runner, tmp_path):
+    campaign, point = _point()
+    campaign.channels = "qr link"
+    db.session.commit()
+    result = runner.invoke(
+        args=["survey", "tickets", "--point", point.code, "--count", "2", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 1 and "no open campaign" in result.output
+    assert db.session.execute(db.select(db.func.count(Ticket.id))).scalar() == 0
