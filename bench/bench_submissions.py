@@ -1,0 +1,197 @@
+"""Submissions per second through gunicorn (2 workers), on SQLite and PostgreSQL.
+
+Printed, not asserted. Each submission is what a phone does: GET the card (a
+fresh CSRF token, session cookie and submission key), then POST the answers.
+The same load runs against a bare Flask hello-world under the same gunicorn in
+the same run; the ratio is the figure (target: at least 0.3). Finally the
+stored responses are counted against the accepted submissions (they must be
+equal). Traffic stays on 127.0.0.1 and every loop is bounded.
+
+    .venv/bin/python bench/bench_submissions.py [--requests 400] [--threads 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PG_BASE = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+HIDDEN = re.compile(r'name="(csrf_token|submission_key)"[^>]*value="([^"]+)"')
+
+HELLO = """
+from flask import Flask
+app = Flask(__name__)
+@app.get("/")
+def hello():
+    return "hello"
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(app: str, env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            app,
+        ],
+        cwd=cwd,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/", timeout=1)
+            return proc, base
+        except Exception:  # noqa: BLE001 - not up yet
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"gunicorn {app} did not start")
+
+
+def submit(base: str) -> bool:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(base + "/p/bench-1", timeout=10).read().decode()
+    fields = dict(HIDDEN.findall(page))
+    fields.update(
+        q_overall="satisfied",
+        q_attitude="very_satisfied",
+        q_efficiency="satisfied",
+        q_one_visit="yes",
+        q_comment="很好",
+    )
+    data = urllib.parse.urlencode(fields).encode()
+    reply = opener.open(base + "/p/bench-1", data=data, timeout=10)
+    return reply.status == 200
+
+
+def hello(base: str) -> bool:
+    return urllib.request.urlopen(base + "/", timeout=10).status == 200
+
+
+def run(fn, base: str, count: int, threads: int) -> tuple[float, int]:
+    start = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        ok = sum(pool.map(lambda _i: fn(base), range(count)))
+    return count / (time.perf_counter() - start), ok
+
+
+def prepare(url: str) -> None:
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "tests"))
+    from factories import gen_campaign, gen_service_point, gen_unit
+    from flask_migrate import upgrade
+
+    from survey import create_app
+    from survey.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    with app.app_context():
+        upgrade()
+        unit = gen_unit(code="bench", name="基准测试单位")
+        gen_campaign([unit])
+        gen_service_point(unit, code="bench-1")
+        db.session.commit()
+        db.engine.dispose()
+
+
+def count_responses(url: str) -> int:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        n = conn.execute(sa.text("SELECT count(*) FROM response")).scalar_one()
+    engine.dispose()
+    return int(n)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="survey-bench-"))
+    (workdir / "hello.py").write_text(HELLO)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc, base = start_gunicorn("hello:app", env, workdir)
+    try:
+        hello_rate, _ = run(hello, base, args.requests, args.threads)
+    finally:
+        proc.terminate()
+        proc.wait()
+    print(f"hello-world: {hello_rate:.0f} requests/s")
+
+    import sqlalchemy as sa
+
+    pg_name = f"survey_bench_{os.getpid()}_{secrets.token_hex(2)}"
+    targets = [("SQLite", f"sqlite:///{workdir}/bench.sqlite")]
+    admin = sa.create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{pg_name}"'))
+        targets.append(
+            (
+                "PostgreSQL",
+                sa.make_url(PG_BASE).set(database=pg_name).render_as_string(hide_password=False),
+            )
+        )
+    except Exception as error:  # noqa: BLE001 - PostgreSQL is optional here
+        print(f"PostgreSQL skipped: {error}")
+    try:
+        for name, url in targets:
+            prepare(url)
+            app_env = dict(
+                env,
+                DATABASE_URL=url,
+                SECRET_KEY="bench",
+                SURVEY_POINT_RATE_LIMIT="100000 per minute",
+            )
+            proc, base = start_gunicorn("wsgi:app", app_env, ROOT)
+            try:
+                rate, accepted = run(submit, base, args.requests, args.threads)
+            finally:
+                proc.terminate()
+                proc.wait()
+            stored = count_responses(url)
+            print(
+                f"{name}: {rate:.1f} submissions/s (GET card + POST answers), "
+                f"ratio to hello-world {rate / hello_rate:.2f} (target >= 0.3); "
+                f"accepted {accepted}, stored {stored}"
+                f"{'' if stored == accepted else '  <-- MISMATCH'}"
+            )
+    finally:
+        if len(targets) > 1:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
