@@ -394,6 +394,12 @@ class _Parser:
             options = scale
         elif qtype in ("choice", "multi"):
             raise self.fail(qid, "options", f"a {qtype} question needs options")
+        elif qtype == "nps":
+            # 0 to 10, scored 0 to 100 so it sits on the same scale as every other item.
+            options = tuple(
+                Option(value=str(i), text=dict.fromkeys(self.languages, str(i)), score=i * 10.0)
+                for i in range(11)
+            )
         low, high = self.range(data, qid, qtype)
         max_length = data.get("max_length")
         if max_length is not None and (
