@@ -27,7 +27,7 @@ Text = Mapping[str, str]
 AnswerValue = str | list[str] | float | None
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_INDICATOR = re.compile(r"^[a-z_]+(\.[a-z_]+)*$")
+_INDICATOR = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 _TOP_KEYS = {"id", "languages", "satisfied_at", "title", "intro", "scale", "pages"}
 _PAGE_KEYS = {"id", "title", "questions"}
 _QUESTION_KEYS = {
