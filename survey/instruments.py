@@ -1,16 +1,21 @@
 """Questionnaire files ("instruments"): load, validate, and turn into immutable objects.
 
 An instrument is a TOML file under instruments/, reviewed like code. Loading
-validates everything up front and fails with ``file:question: problem`` naming
-the field, so a mistake is caught by ``flask survey instruments check`` before a
-single respondent sees it. An instrument is versioned by the SHA-256 of its
-file: a response records the exact version it answered, and the stored text of
-that version can be parsed again (``parse_instrument``) to read old answers.
+validates everything up front and fails with ``file:question: field 'name': problem``,
+so a mistake is caught by ``flask survey instruments check`` before a single
+respondent sees it. An instrument is versioned by the SHA-256 of its file's bytes:
+a response records the exact version it answered, and the stored text of that
+version can be parsed again (``parse_instrument``) to read old answers against the
+questionnaire that was actually shown.
+
+The objects are frozen dataclasses so that an instrument cached for the life of
+the process can be shared by every request without anyone changing it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -20,58 +25,103 @@ from typing import Any
 
 KNOWN_LANGUAGES = ("zh_Hans", "zh_Hant", "en")
 QUESTION_TYPES = ("likert5", "choice", "multi", "nps", "number", "text", "phone")
+# Types whose answers can feed an indicator: each answer maps to one score.
 SCORED_TYPES = ("likert5", "choice", "nps")
-OPTION_TYPES = ("likert5", "choice", "multi")
+# Types that may list their own options in the file.
+OPTION_TYPES = ("likert5", "choice", "multi", "nps")
+# Types whose answers a show-if condition can test.
+CONDITION_TYPES = ("likert5", "choice", "multi", "nps", "number")
+LIKERT_LEVELS = 5
+NPS_VALUES = tuple(str(i) for i in range(11))
+SCORE_MIN, SCORE_MAX = 0.0, 100.0
+DEFAULT_SATISFIED_AT = 80.0
+DEFAULT_MAX_LENGTH = 1000
 
 Text = Mapping[str, str]
 AnswerValue = str | list[str] | float | None
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _INDICATOR = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
-_TOP_KEYS = {"id", "languages", "satisfied_at", "title", "intro", "scale", "pages"}
-_PAGE_KEYS = {"id", "title", "questions"}
-_QUESTION_KEYS = {
-    "id",
-    "type",
-    "text",
-    "read_aloud",
-    "interviewer_note",
-    "options",
-    "required",
-    "show_if",
-    "indicator",
-    "weight",
-    "min",
-    "max",
-    "max_length",
-    "hint",
-}
-_OPTION_KEYS = {"value", "text", "score", "na", "read_out"}
-DEFAULT_MAX_LENGTH = 1000
+_TOP_KEYS = frozenset({"id", "languages", "satisfied_at", "title", "intro", "scale", "pages"})
+_PAGE_KEYS = frozenset({"id", "title", "questions"})
+_QUESTION_KEYS = frozenset(
+    {
+        "id",
+        "type",
+        "text",
+        "hint",
+        "read_aloud",
+        "interviewer_note",
+        "options",
+        "required",
+        "show_if",
+        "indicator",
+        "weight",
+        "min",
+        "max",
+        "max_length",
+    }
+)
+_OPTION_KEYS = frozenset({"value", "text", "score", "na", "read_out"})
+_SHOW_IF_KEYS = frozenset({"question", "any_of", "at_least", "at_most"})
 
 
 class InstrumentError(ValueError):
-    """A problem in an instrument file, located by file, question and field."""
+    """A problem in an instrument file, located by file, question and field.
+
+    ``str(error)`` is ``f"{file}:{question or '-'}: {problem}"`` and ``problem``
+    starts with ``field 'name': `` when a field is known, so one line tells the
+    author where to look, in an editor, in CI and in ``flask survey instruments check``.
+    """
 
     def __init__(self, file: str, question: str | None, field: str | None, problem: str) -> None:
         self.file = file
         self.question = question
         self.field = field
-        self.problem = problem
-        where = f"field '{field}': " if field else ""
-        super().__init__(f"{file}:{question or '-'}: {where}{problem}")
+        self.problem = f"field '{field}': {problem}" if field else problem
+        super().__init__(f"{file}:{question or '-'}: {self.problem}")
 
 
 def localized(text: Text | None, lang: str, fallback: str = "zh_Hans") -> str:
-    """The text in ``lang``, else in the fallback language, else any; '' for no text."""
+    """The text in ``lang``, else in ``fallback``, else any; '' for no text.
+
+    Validation guarantees every declared language, so the fallbacks only matter for
+    a language the instrument does not declare (a visitor's browser asking for it).
+    """
     if not text:
         return ""
     return text.get(lang) or text.get(fallback) or next(iter(text.values()), "")
 
 
+def answer_key(value: str | float) -> str:
+    """An answer as the option value it stands for: 7.0 and "7" are both "7".
+
+    Numbers arrive as floats from forms and as strings from stored answers; options
+    (nps 0-10 included) are keyed by strings.
+    """
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _as_number(value: Any) -> float | None:
+    """A finite number from an answer, or None (text, bool, NaN, infinities)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
 @dataclass(frozen=True)
 class Option:
-    """One answer option. ``na`` marks "don't know / not applicable", left out of scores."""
+    """One answer option. ``na`` marks "don't know / not applicable", left out of scores.
+
+    ``read_out = False`` tells the phone operator not to read it aloud: offering
+    "don't know" out loud invites it, so it is recorded only when volunteered.
+    """
 
     value: str
     text: Text
@@ -82,24 +132,38 @@ class Option:
 
 @dataclass(frozen=True)
 class ShowIf:
-    """Show a question only when an earlier question's answer is one of ``any_of``."""
+    """Ask a question only when an earlier answer meets this condition.
+
+    Either ``any_of`` (option values; a multi answer meets it if any chosen value is
+    listed) or a range ``at_least``/``at_most`` for a number or nps answer. An
+    unanswered question meets no condition, so a follow-up never appears by accident.
+    Conditions are evaluated on the server, so they work with JavaScript off.
+    """
 
     question: str
-    any_of: tuple[str, ...]
+    any_of: tuple[str, ...] = ()
+    at_least: float | None = None
+    at_most: float | None = None
 
     def is_met(self, answers: Mapping[str, AnswerValue]) -> bool:
         given = answers.get(self.question)
-        if given is None or given == "":
+        if given is None or given == "" or given == []:
             return False
-        if isinstance(given, list):
-            return any(str(v) in self.any_of for v in given)
-        if isinstance(given, float) and given.is_integer():
-            given = int(given)
-        return str(given) in self.any_of
+        if self.any_of:
+            chosen = given if isinstance(given, list) else [given]
+            return any(answer_key(v) in self.any_of for v in chosen)
+        number = None if isinstance(given, list) else _as_number(given)
+        if number is None:
+            return False
+        if self.at_least is not None and number < self.at_least:
+            return False
+        return self.at_most is None or number <= self.at_most
 
 
 @dataclass(frozen=True)
 class Question:
+    """One question, with everything the web page, the phone console and scoring need."""
+
     id: str
     type: str
     text: Text
@@ -121,26 +185,31 @@ class Question:
         """Whether answers to this question feed an indicator."""
         return self.indicator is not None
 
+    @property
+    def is_stored_as_answer(self) -> bool:
+        """False for a phone question: the number is kept on the contact side, never here."""
+        return self.type != "phone"
+
     def option(self, value: str) -> Option | None:
+        """The option with this value, or None (an unknown value is never an error here)."""
         return next((o for o in self.options if o.value == value), None)
 
     def score_of(self, value: AnswerValue) -> float | None:
-        """The item score of an answer, or None (unscored, "don't know", unanswered)."""
-        if value is None or value == "" or not self.is_scored:
+        """The item score of an answer, or None (unscored, "don't know", unanswered, unknown)."""
+        if not self.is_scored or value is None or isinstance(value, list):
             return None
-        if self.options:
-            option = self.option(str(value)) if not isinstance(value, list) else None
-            return None if option is None or option.na else option.score
-        if self.type == "nps":
-            try:
-                return float(value) * 10.0  # type: ignore[arg-type]
-            except (TypeError, ValueError):
-                return None
-        return None
+        option = self.option(answer_key(value))
+        return None if option is None or option.na else option.score
+
+    def is_visible(self, answers: Mapping[str, AnswerValue]) -> bool:
+        """Whether to ask this question given the answers so far."""
+        return self.show_if is None or self.show_if.is_met(answers)
 
 
 @dataclass(frozen=True)
 class Page:
+    """A page of questions: the unit saved at once, so a long questionnaire can resume."""
+
     id: str
     title: Text | None
     questions: tuple[Question, ...]
@@ -148,6 +217,8 @@ class Page:
 
 @dataclass(frozen=True)
 class Instrument:
+    """A validated questionnaire, identified by ``id`` and by ``version`` (its content hash)."""
+
     id: str
     title: Text
     intro: Text | None
@@ -159,38 +230,56 @@ class Instrument:
     path: str = ""
 
     @property
+    def default_language(self) -> str:
+        """The first declared language (zh_Hans in every shipped file)."""
+        return self.languages[0]
+
+    @property
     def questions(self) -> tuple[Question, ...]:
+        """Every question in file order, across pages."""
         return tuple(q for page in self.pages for q in page.questions)
 
     def question(self, question_id: str) -> Question:
+        """The question with this id; KeyError if there is none."""
         for q in self.questions:
             if q.id == question_id:
                 return q
         raise KeyError(f"instrument {self.id!r} has no question {question_id!r}")
 
-    @property
-    def indicators(self) -> tuple[str, ...]:
-        return tuple(sorted({q.indicator for q in self.questions if q.indicator}))
-
     def page(self, page_id: str) -> Page:
+        """The page with this id; KeyError if there is none."""
         for page in self.pages:
             if page.id == page_id:
                 return page
         raise KeyError(f"instrument {self.id!r} has no page {page_id!r}")
 
+    @property
+    def indicators(self) -> tuple[str, ...]:
+        """The indicator names the questions feed, sorted."""
+        return tuple(sorted({q.indicator for q in self.questions if q.indicator}))
+
     def visible_questions(self, answers: Mapping[str, AnswerValue]) -> tuple[Question, ...]:
-        """The questions to ask given the answers so far (show-if applied)."""
-        return tuple(q for q in self.questions if q.show_if is None or q.show_if.is_met(answers))
+        """The questions to ask given the answers so far (show-if applied), in order."""
+        return tuple(q for q in self.questions if q.is_visible(answers))
 
     def text(self, lang: str) -> str:
-        return localized(self.title, lang, self.languages[0])
+        """The title in ``lang`` (falling back to the default language)."""
+        return localized(self.title, lang, self.default_language)
 
 
 # --- parsing ----------------------------------------------------------------------------------
 
 
+def _is_number(value: Any) -> bool:
+    """A TOML integer or float (booleans are ints in Python but not numbers here)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 class _Parser:
-    """Turns the TOML document into objects, raising on the first problem found."""
+    """Turns the TOML document into objects, raising on the first problem found.
+
+    A class only to carry the file name and declared languages to every check.
+    """
 
     def __init__(self, file: str, data: dict[str, Any]) -> None:
         self.file = file
@@ -200,19 +289,29 @@ class _Parser:
     def fail(self, question: str | None, field_name: str | None, problem: str) -> InstrumentError:
         return InstrumentError(self.file, question, field_name, problem)
 
-    def text(
-        self, value: Any, question: str | None, field_name: str, *, required: bool
-    ) -> Text | None:
+    def unknown_keys(
+        self, data: dict[str, Any], allowed: frozenset[str], question: str | None, prefix: str
+    ) -> None:
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise self.fail(
+                question,
+                f"{prefix}{unknown[0]}",
+                f"unknown key (expected one of {sorted(allowed)})",
+            )
+
+    def text(self, value: Any, question: str | None, field_name: str, *, required: bool) -> Any:
+        """A multilingual text: a table with a non-empty string for each declared language."""
         if value is None:
             if required:
                 raise self.fail(question, field_name, "missing (a table of texts per language)")
             return None
-        if isinstance(value, str):
-            raise self.fail(
-                question, field_name, f"must give a text per language {list(self.languages)}"
-            )
         if not isinstance(value, dict):
-            raise self.fail(question, field_name, "must be a table of texts per language")
+            raise self.fail(
+                question,
+                field_name,
+                f"must be a table of texts per language {list(self.languages)}",
+            )
         for lang in value:
             if lang not in self.languages:
                 raise self.fail(question, field_name, f"language '{lang}' is not declared")
@@ -222,31 +321,16 @@ class _Parser:
                 raise self.fail(question, field_name, f"missing translation for '{lang}'")
         return dict(value)
 
-    def parse(self) -> tuple[str, Text, Text | None, tuple[str, ...], float, tuple[Page, ...]]:
+    def parse(self) -> tuple[str, Text, Text | None, float, tuple[Page, ...]]:
         data = self.data
-        unknown = sorted(set(data) - _TOP_KEYS)
-        if unknown:
-            raise self.fail(None, unknown[0], f"unknown key (expected one of {sorted(_TOP_KEYS)})")
-        instrument_id = data.get("id")
-        if not isinstance(instrument_id, str) or not _SLUG.match(instrument_id):
-            raise self.fail(None, "id", "must be a lowercase slug such as 'post-service-card'")
-        stem = Path(self.file).stem
-        if stem != instrument_id:
-            raise self.fail(None, "id", f"'{instrument_id}' must equal the file name '{stem}'")
-        languages = data.get("languages")
-        if not isinstance(languages, list) or not languages:
-            raise self.fail(None, "languages", "must list the languages, zh_Hans first")
-        for lang in languages:
-            if lang not in KNOWN_LANGUAGES:
-                raise self.fail(None, "languages", f"unknown language '{lang}' ({KNOWN_LANGUAGES})")
-        if "zh_Hans" not in languages:
-            raise self.fail(None, "languages", "zh_Hans is required")
-        if len(set(languages)) != len(languages):
-            raise self.fail(None, "languages", "a language is listed twice")
-        self.languages = tuple(languages)
-        satisfied_at = data.get("satisfied_at", 80)
-        if not isinstance(satisfied_at, int | float) or isinstance(satisfied_at, bool):
-            raise self.fail(None, "satisfied_at", "must be a number on the score scale")
+        self.unknown_keys(data, _TOP_KEYS, None, "")
+        instrument_id = self.instrument_id(data.get("id"))
+        self.languages = self.declared_languages(data.get("languages"))
+        satisfied_at = data.get("satisfied_at", DEFAULT_SATISFIED_AT)
+        if not _is_number(satisfied_at) or not SCORE_MIN <= satisfied_at <= SCORE_MAX:
+            raise self.fail(
+                None, "satisfied_at", "must be a number from 0 to 100 (the score scale)"
+            )
         title = self.text(data.get("title"), None, "title", required=True)
         intro = self.text(data.get("intro"), None, "intro", required=False)
         scale = self.scale(data.get("scale"))
@@ -255,178 +339,220 @@ class _Parser:
             raise self.fail(None, "pages", "at least one [[pages]] table is required")
         pages: list[Page] = []
         seen: dict[str, Question] = {}
-        page_ids: set[str] = set()
         for index, page_data in enumerate(pages_data, start=1):
-            pages.append(self.page(page_data, index, scale, seen, page_ids))
-        assert title is not None
-        return instrument_id, title, intro, self.languages, float(satisfied_at), tuple(pages)
+            page = self.page(page_data, index, scale, seen)
+            if any(p.id == page.id for p in pages):
+                raise self.fail(None, f"pages[{index}].id", f"duplicate page id '{page.id}'")
+            pages.append(page)
+        return instrument_id, title, intro, float(satisfied_at), tuple(pages)
+
+    def instrument_id(self, value: Any) -> str:
+        if not isinstance(value, str) or not _SLUG.match(value):
+            raise self.fail(None, "id", "must be a lowercase slug such as 'post-service-card'")
+        stem = Path(self.file).stem
+        if stem != value:
+            raise self.fail(None, "id", f"'{value}' must equal the file name '{stem}'")
+        return value
+
+    def declared_languages(self, value: Any) -> tuple[str, ...]:
+        if not isinstance(value, list) or not value:
+            raise self.fail(None, "languages", "must list the languages, zh_Hans first")
+        for lang in value:
+            if lang not in KNOWN_LANGUAGES:
+                raise self.fail(
+                    None, "languages", f"unknown language {lang!r} (expected {KNOWN_LANGUAGES})"
+                )
+        if "zh_Hans" not in value:
+            raise self.fail(None, "languages", "zh_Hans is required")
+        if len(set(value)) != len(value):
+            raise self.fail(None, "languages", "a language is listed twice")
+        return tuple(value)
 
     def scale(self, value: Any) -> tuple[Option, ...]:
         if value is None:
             return ()
         if not isinstance(value, dict) or set(value) != {"options"}:
             raise self.fail(None, "scale", "must be a table with only 'options'")
-        return self.options(value["options"], "[scale]", scored=True, field_name="scale.options")
+        options = self.options(value["options"], None, scored=True, field_name="scale.options")
+        self.check_likert(options, None, "scale.options")
+        return options
 
     def options(
-        self, value: Any, question: str, *, scored: bool, field_name: str = "options"
+        self, value: Any, question: str | None, *, scored: bool, field_name: str = "options"
     ) -> tuple[Option, ...]:
         if not isinstance(value, list) or not value:
             raise self.fail(question, field_name, "must be a non-empty list of options")
         options: list[Option] = []
-        values: set[str] = set()
-        for item in value:
-            if not isinstance(item, dict):
-                raise self.fail(question, field_name, "each option must be a table")
-            unknown = sorted(set(item) - _OPTION_KEYS)
-            if unknown:
-                raise self.fail(question, field_name, f"unknown option key '{unknown[0]}'")
-            option_value = item.get("value")
-            if not isinstance(option_value, str) or not _SLUG.match(option_value):
-                raise self.fail(question, field_name, "option 'value' must be a lowercase slug")
-            if option_value in values:
-                raise self.fail(question, field_name, f"duplicate option value '{option_value}'")
-            values.add(option_value)
-            text = self.text(
-                item.get("text"), question, f"{field_name}[{option_value}].text", required=True
-            )
-            na = item.get("na", False)
-            score = item.get("score")
-            if score is not None and (
-                not isinstance(score, int | float) or isinstance(score, bool)
-            ):
-                raise self.fail(
-                    question, field_name, f"option '{option_value}': score must be a number"
-                )
-            if scored and not na and score is None:
-                raise self.fail(
-                    question, f"{field_name}[{option_value}].score", "option without score"
-                )
-            read_out = item.get("read_out", True)
-            if not isinstance(na, bool) or not isinstance(read_out, bool):
-                raise self.fail(question, field_name, "'na' and 'read_out' must be true or false")
-            assert text is not None
-            options.append(
-                Option(
-                    value=option_value,
-                    text=text,
-                    score=None if score is None or na else float(score),
-                    na=na,
-                    read_out=read_out,
-                )
-            )
+        for index, item in enumerate(value, start=1):
+            option = self.option(item, question, scored, f"{field_name}[{index}]")
+            if any(o.value == option.value for o in options):
+                raise self.fail(question, field_name, f"duplicate option value '{option.value}'")
+            options.append(option)
         return tuple(options)
 
+    def option(self, item: Any, question: str | None, scored: bool, where: str) -> Option:
+        if not isinstance(item, dict):
+            raise self.fail(question, where, "each option must be a table")
+        self.unknown_keys(item, _OPTION_KEYS, question, f"{where}.")
+        value = item.get("value")
+        if not isinstance(value, str) or not _SLUG.match(value):
+            raise self.fail(question, f"{where}.value", "must be a lowercase slug")
+        where = f"{where.rsplit('[', 1)[0]}[{value}]"
+        text = self.text(item.get("text"), question, f"{where}.text", required=True)
+        na, read_out = item.get("na", False), item.get("read_out", True)
+        if not isinstance(na, bool):
+            raise self.fail(question, f"{where}.na", "must be true or false")
+        if not isinstance(read_out, bool):
+            raise self.fail(question, f"{where}.read_out", "must be true or false")
+        score = item.get("score")
+        if score is not None:
+            if not _is_number(score) or not SCORE_MIN <= score <= SCORE_MAX:
+                raise self.fail(question, f"{where}.score", "must be a number from 0 to 100")
+            if na:
+                raise self.fail(question, f"{where}.score", "an na option is left out of scores")
+        if scored and not na and score is None:
+            raise self.fail(
+                question, f"{where}.score", "option without score (give one, or mark it na = true)"
+            )
+        return Option(
+            value=value,
+            text=text,
+            score=None if score is None else float(score),
+            na=na,
+            read_out=read_out,
+        )
+
+    def check_likert(self, options: tuple[Option, ...], question: str | None, where: str) -> None:
+        """A likert5 scale has exactly five levels besides any "don't know" (na) options."""
+        levels = [o for o in options if not o.na]
+        if len(levels) != LIKERT_LEVELS:
+            raise self.fail(
+                question, where, f"a likert5 scale needs 5 levels besides na, not {len(levels)}"
+            )
+
     def page(
-        self,
-        data: Any,
-        index: int,
-        scale: tuple[Option, ...],
-        seen: dict[str, Question],
-        page_ids: set[str],
+        self, data: Any, index: int, scale: tuple[Option, ...], seen: dict[str, Question]
     ) -> Page:
+        where = f"pages[{index}]"
         if not isinstance(data, dict):
-            raise self.fail(None, f"pages[{index}]", "must be a table")
-        unknown = sorted(set(data) - _PAGE_KEYS)
-        if unknown:
-            raise self.fail(None, f"pages[{index}].{unknown[0]}", "unknown key")
+            raise self.fail(None, where, "must be a table")
+        self.unknown_keys(data, _PAGE_KEYS, None, f"{where}.")
         page_id = data.get("id", f"p{index}")
         if not isinstance(page_id, str) or not _SLUG.match(page_id):
-            raise self.fail(None, f"pages[{index}].id", "must be a lowercase slug")
-        if page_id in page_ids:
-            raise self.fail(None, f"pages[{index}].id", f"duplicate page id '{page_id}'")
-        page_ids.add(page_id)
-        title = self.text(data.get("title"), None, f"pages[{index}].title", required=False)
+            raise self.fail(None, f"{where}.id", "must be a lowercase slug")
+        title = self.text(data.get("title"), None, f"{where}.title", required=False)
         questions_data = data.get("questions")
         if not isinstance(questions_data, list) or not questions_data:
-            raise self.fail(None, f"pages[{index}].questions", "a page needs questions")
+            raise self.fail(None, f"{where}.questions", "a page needs [[pages.questions]]")
         questions = []
-        for q in questions_data:
-            question = self.question(q, page_id, scale, seen)
+        for number, item in enumerate(questions_data, start=1):
+            question = self.question(item, f"{where}.questions[{number}]", page_id, scale, seen)
             seen[question.id] = question
             questions.append(question)
         return Page(id=page_id, title=title, questions=tuple(questions))
 
     def question(
-        self, data: Any, page_id: str, scale: tuple[Option, ...], seen: dict[str, Question]
+        self,
+        data: Any,
+        where: str,
+        page_id: str,
+        scale: tuple[Option, ...],
+        seen: Mapping[str, Question],
     ) -> Question:
         if not isinstance(data, dict):
-            raise self.fail(None, "questions", "each question must be a table")
+            raise self.fail(None, where, "each question must be a table")
         qid = data.get("id")
         if not isinstance(qid, str) or not _SLUG.match(qid):
-            raise self.fail(None, "id", f"question id {qid!r} must be a lowercase slug")
-        unknown = sorted(set(data) - _QUESTION_KEYS)
-        if unknown:
-            raise self.fail(
-                qid, unknown[0], f"unknown key (expected one of {sorted(_QUESTION_KEYS)})"
-            )
+            raise self.fail(None, f"{where}.id", f"question id {qid!r} must be a lowercase slug")
+        self.unknown_keys(data, _QUESTION_KEYS, qid, "")
         if qid in seen:
             raise self.fail(qid, "id", "duplicate question id")
         qtype = data.get("type")
         if qtype not in QUESTION_TYPES:
             raise self.fail(
-                qid, "type", f"unknown type {qtype!r} (expected one of {QUESTION_TYPES})"
+                qid, "type", f"unknown type {qtype!r} (expected one of {list(QUESTION_TYPES)})"
             )
-        indicator = data.get("indicator")
-        if indicator is not None:
-            if not isinstance(indicator, str) or not _INDICATOR.match(indicator):
-                raise self.fail(qid, "indicator", "must look like 'satisfaction.overall'")
-            if qtype not in SCORED_TYPES:
-                raise self.fail(qid, "indicator", f"a {qtype} question cannot feed an indicator")
-        weight = data.get("weight", 1.0)
-        if not isinstance(weight, int | float) or isinstance(weight, bool) or weight <= 0:
-            raise self.fail(qid, "weight", "must be a number greater than 0")
+        indicator, weight = self.indicator(data, qid, qtype)
         required = data.get("required", False)
         if not isinstance(required, bool):
             raise self.fail(qid, "required", "must be true or false")
-        text = self.text(data.get("text"), qid, "text", required=True)
-        read_aloud = self.text(data.get("read_aloud"), qid, "read_aloud", required=False)
-        note = self.text(data.get("interviewer_note"), qid, "interviewer_note", required=False)
-        hint = self.text(data.get("hint"), qid, "hint", required=False)
-        options: tuple[Option, ...] = ()
+        if required and qtype == "phone":
+            raise self.fail(
+                qid, "required", "a phone number is never required: answers stay anonymous"
+            )
+        low, high = self.range(data, qid, qtype)
+        return Question(
+            id=qid,
+            type=qtype,
+            text=self.text(data.get("text"), qid, "text", required=True),
+            page_id=page_id,
+            read_aloud=self.text(data.get("read_aloud"), qid, "read_aloud", required=False),
+            interviewer_note=self.text(
+                data.get("interviewer_note"), qid, "interviewer_note", required=False
+            ),
+            hint=self.text(data.get("hint"), qid, "hint", required=False),
+            options=self.question_options(data, qid, qtype, scale, scored=indicator is not None),
+            required=required,
+            show_if=self.show_if(data.get("show_if"), qid, seen),
+            indicator=indicator,
+            weight=weight,
+            min=low,
+            max=high,
+            max_length=self.max_length(data.get("max_length"), qid, qtype),
+        )
+
+    def indicator(self, data: dict[str, Any], qid: str, qtype: str) -> tuple[str | None, float]:
+        indicator = data.get("indicator")
+        if indicator is not None:
+            if not isinstance(indicator, str) or not _INDICATOR.match(indicator):
+                raise self.fail(
+                    qid, "indicator", "must be dotted lowercase words like 'satisfaction.overall'"
+                )
+            if qtype not in SCORED_TYPES:
+                raise self.fail(
+                    qid,
+                    "indicator",
+                    f"a {qtype} question cannot feed an indicator ({SCORED_TYPES})",
+                )
+        weight = data.get("weight", 1.0)
+        if not _is_number(weight) or weight <= 0:
+            raise self.fail(qid, "weight", "must be a number greater than 0")
+        if "weight" in data and indicator is None:
+            raise self.fail(qid, "weight", "only a question with an indicator has a weight")
+        return indicator, float(weight)
+
+    def question_options(
+        self,
+        data: dict[str, Any],
+        qid: str,
+        qtype: str,
+        scale: tuple[Option, ...],
+        *,
+        scored: bool,
+    ) -> tuple[Option, ...]:
         if "options" in data:
             if qtype not in OPTION_TYPES:
                 raise self.fail(qid, "options", f"a {qtype} question takes no options")
-            options = self.options(data["options"], qid, scored=indicator is not None)
+            options = self.options(data["options"], qid, scored=scored)
         elif qtype == "likert5":
             if not scale:
-                raise self.fail(qid, "options", "likert5 without options needs a [scale]")
-            options = scale
+                raise self.fail(qid, "options", "a likert5 question without options needs [scale]")
+            return scale
         elif qtype in ("choice", "multi"):
             raise self.fail(qid, "options", f"a {qtype} question needs options")
         elif qtype == "nps":
             # 0 to 10, scored 0 to 100 so it sits on the same scale as every other item.
-            options = tuple(
-                Option(value=str(i), text=dict.fromkeys(self.languages, str(i)), score=i * 10.0)
-                for i in range(11)
+            return tuple(
+                Option(value=v, text=dict.fromkeys(self.languages, v), score=int(v) * 10.0)
+                for v in NPS_VALUES
             )
-        low, high = self.range(data, qid, qtype)
-        max_length = data.get("max_length")
-        if max_length is not None and (
-            qtype != "text" or not isinstance(max_length, int) or max_length < 1
-        ):
-            raise self.fail(qid, "max_length", "only for text questions, a whole number >= 1")
-        if qtype == "text" and max_length is None:
-            max_length = DEFAULT_MAX_LENGTH
-        show_if = self.show_if(data.get("show_if"), qid, seen)
-        assert text is not None
-        return Question(
-            id=qid,
-            type=qtype,
-            text=text,
-            page_id=page_id,
-            read_aloud=read_aloud,
-            interviewer_note=note,
-            hint=hint,
-            options=options,
-            required=required,
-            show_if=show_if,
-            indicator=indicator,
-            weight=float(weight),
-            min=low,
-            max=high,
-            max_length=max_length,
-        )
+        else:
+            return ()
+        if qtype == "likert5":
+            self.check_likert(options, qid, "options")
+        if qtype == "nps" and tuple(o.value for o in options if not o.na) != NPS_VALUES:
+            raise self.fail(qid, "options", "nps options must be the values '0' to '10' in order")
+        return options
 
     def range(
         self, data: dict[str, Any], qid: str, qtype: str
@@ -434,62 +560,114 @@ class _Parser:
         low, high = data.get("min"), data.get("max")
         if qtype == "nps":
             if low is not None or high is not None:
-                raise self.fail(qid, "min", "nps questions are always 0 to 10")
+                raise self.fail(qid, "min" if low is not None else "max", "nps is always 0 to 10")
             return 0.0, 10.0
-        if (low is not None or high is not None) and qtype != "number":
-            raise self.fail(qid, "min", "min and max are only for number questions")
         for name, value in (("min", low), ("max", high)):
-            if value is not None and (
-                not isinstance(value, int | float) or isinstance(value, bool)
-            ):
+            if value is None:
+                continue
+            if qtype != "number":
+                raise self.fail(qid, name, "min and max are only for number questions")
+            if not _is_number(value):
                 raise self.fail(qid, name, "must be a number")
         if low is not None and high is not None and low > high:
             raise self.fail(qid, "min", f"min {low} is greater than max {high}")
-        return (
-            None if low is None else float(low),
-            None if high is None else float(high),
-        )
+        return (None if low is None else float(low), None if high is None else float(high))
+
+    def max_length(self, value: Any, qid: str, qtype: str) -> int | None:
+        if value is None:
+            return DEFAULT_MAX_LENGTH if qtype == "text" else None
+        if qtype != "text":
+            raise self.fail(qid, "max_length", "only for text questions")
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise self.fail(qid, "max_length", "must be a whole number of characters >= 1")
+        return value
 
     def show_if(self, value: Any, qid: str, seen: Mapping[str, Question]) -> ShowIf | None:
         if value is None:
             return None
-        if not isinstance(value, dict) or set(value) != {"question", "any_of"}:
-            raise self.fail(qid, "show_if", 'must be { question = "...", any_of = [...] }')
-        target = value["question"]
+        if not isinstance(value, dict):
+            raise self.fail(
+                qid, "show_if", 'must be a table like { question = "...", any_of = [...] }'
+            )
+        self.unknown_keys(value, _SHOW_IF_KEYS, qid, "show_if.")
+        target = value.get("question")
+        if not isinstance(target, str):
+            raise self.fail(qid, "show_if.question", "must name an earlier question")
         if target == qid:
-            raise self.fail(qid, "show_if", "a question cannot depend on itself")
+            raise self.fail(qid, "show_if.question", "a question cannot depend on itself")
         if target not in seen:
             raise self.fail(
-                qid, "show_if", f"refers to '{target}', which is unknown or comes later"
+                qid, "show_if.question", f"refers to '{target}', which is unknown or comes later"
             )
+        earlier = seen[target]
+        if earlier.type not in CONDITION_TYPES:
+            raise self.fail(
+                qid, "show_if.question", f"cannot depend on the {earlier.type} question '{target}'"
+            )
+        if "any_of" in value:
+            return ShowIf(question=target, any_of=self.any_of(value, qid, earlier))
+        return self.number_condition(value, qid, earlier)
+
+    def any_of(self, value: dict[str, Any], qid: str, earlier: Question) -> tuple[str, ...]:
         any_of = value["any_of"]
+        if "at_least" in value or "at_most" in value:
+            raise self.fail(qid, "show_if", "give any_of or at_least/at_most, not both")
         if (
             not isinstance(any_of, list)
             or not any_of
             or not all(isinstance(v, str) for v in any_of)
         ):
-            raise self.fail(qid, "show_if", "any_of must be a non-empty list of option values")
-        earlier = seen[target]
-        if earlier.options:
-            offered = {o.value for o in earlier.options}
-            for v in any_of:
-                if v not in offered:
-                    raise self.fail(qid, "show_if", f"'{v}' is not an option of '{target}'")
-        return ShowIf(question=target, any_of=tuple(any_of))
+            raise self.fail(qid, "show_if.any_of", "must be a non-empty list of option values")
+        if not earlier.options:
+            raise self.fail(
+                qid, "show_if.any_of", f"'{earlier.id}' has no options: use at_least/at_most"
+            )
+        offered = {o.value for o in earlier.options}
+        for v in any_of:
+            if v not in offered:
+                raise self.fail(qid, "show_if.any_of", f"'{v}' is not an option of '{earlier.id}'")
+        return tuple(any_of)
+
+    def number_condition(self, value: dict[str, Any], qid: str, earlier: Question) -> ShowIf:
+        low, high = value.get("at_least"), value.get("at_most")
+        if low is None and high is None:
+            raise self.fail(qid, "show_if", "needs any_of, or at_least and/or at_most")
+        if earlier.type not in ("number", "nps"):
+            raise self.fail(
+                qid,
+                "show_if",
+                f"at_least/at_most need a number or nps question, not {earlier.type}",
+            )
+        for name, bound in (("at_least", low), ("at_most", high)):
+            if bound is not None and not _is_number(bound):
+                raise self.fail(qid, f"show_if.{name}", "must be a number")
+        if low is not None and high is not None and low > high:
+            raise self.fail(qid, "show_if.at_least", f"{low} is greater than at_most {high}")
+        return ShowIf(
+            question=earlier.id,
+            at_least=None if low is None else float(low),
+            at_most=None if high is None else float(high),
+        )
 
 
 def parse_instrument(text: str, *, file: str) -> Instrument:
-    """An instrument from the text of its file (``file`` names it in error messages)."""
+    """An instrument from the text of its file (``file`` names it in error messages).
+
+    Used for files on disk and for the stored text of a version answered earlier
+    (pass ``file=f"{id}.toml"``: the id must equal the file stem); the version is the
+    SHA-256 of the UTF-8 text, i.e. of the file's bytes.
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise InstrumentError(file, None, None, f"not valid TOML: {error}") from error
-    instrument_id, title, intro, languages, satisfied_at, pages = _Parser(file, data).parse()
+    parser = _Parser(file, data)
+    instrument_id, title, intro, satisfied_at, pages = parser.parse()
     return Instrument(
         id=instrument_id,
         title=title,
         intro=intro,
-        languages=languages,
+        languages=parser.languages,
         satisfied_at=satisfied_at,
         pages=pages,
         version=hashlib.sha256(text.encode("utf-8")).hexdigest(),
@@ -499,20 +677,33 @@ def parse_instrument(text: str, *, file: str) -> Instrument:
 
 
 def load_instrument(path: str | Path) -> Instrument:
+    """An instrument from its file; the version hashes the exact bytes (no newline changes)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+    except OSError as error:
+        raise InstrumentError(str(path), None, None, f"cannot read: {error.strerror}") from error
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise InstrumentError(str(path), None, None, "starts with a BOM: save as UTF-8 without BOM")
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise InstrumentError(str(path), None, None, "not UTF-8 text") from error
+        raise InstrumentError(
+            str(path), None, None, f"not UTF-8 text (byte {error.start})"
+        ) from error
     return parse_instrument(text, file=str(path))
 
 
 def instrument_files(directory: str | Path) -> Sequence[Path]:
-    return sorted(Path(directory).glob("*.toml"))
+    """The instrument files of a folder, sorted by name; InstrumentError if it is no folder."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise InstrumentError(str(directory), None, None, "no such folder")
+    return sorted(directory.glob("*.toml"))
 
 
 def load_directory(directory: str | Path) -> dict[str, Instrument]:
-    """Every instrument in a folder, by id; raises InstrumentError on the first problem."""
+    """Every instrument in a folder, by id in file-name order; raises on the first problem."""
     instruments: dict[str, Instrument] = {}
     for path in instrument_files(directory):
         instrument = load_instrument(path)
@@ -522,3 +713,29 @@ def load_directory(directory: str | Path) -> dict[str, Instrument]:
             )
         instruments[instrument.id] = instrument
     return instruments
+
+
+def check_directory(directory: str | Path) -> list[InstrumentError]:
+    """The first problem of every file in a folder (empty when all load).
+
+    For a review of many files at once: unlike ``load_directory`` it does not stop
+    at the first bad file.
+    """
+    try:
+        paths = instrument_files(directory)
+    except InstrumentError as error:
+        return [error]
+    errors: list[InstrumentError] = []
+    ids: set[str] = set()
+    for path in paths:
+        try:
+            instrument = load_instrument(path)
+        except InstrumentError as error:
+            errors.append(error)
+            continue
+        if instrument.id in ids:
+            errors.append(
+                InstrumentError(str(path), None, "id", f"duplicate instrument id '{instrument.id}'")
+            )
+        ids.add(instrument.id)
+    return errors
