@@ -90,7 +90,7 @@ def _cli_locale() -> str:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="CSV: name, phone, organisation, language, unit (UTF-8 or GB18030).",
 )
-@click.option("--channel", type=click.Choice(["link", "sms", "paper"]), default="link")
+@click.option("--channel", type=click.Choice(["link", "sms", "paper", "phone"]), default="link")
 @click.option(
     "--out",
     "out_path",
@@ -225,14 +225,34 @@ def sms_send(once: bool, limit: int, poll: float) -> None:
             time.sleep(poll)
 
 
+@survey_cli.command("rq-worker")
+@click.option("--burst", is_flag=True, help="Work the jobs there are, then stop.")
+def rq_worker(burst: bool) -> None:
+    """Work the SMS outbox as an RQ worker on Redis (SURVEY_RQ_REDIS_URL)."""
+    from rq import SimpleWorker
+
+    from .channels.sms_rq import NotConfigured, notify_outbox, sms_queue
+
+    try:
+        queue = sms_queue()
+    except NotConfigured as error:
+        click.echo(f"{error}: set it to a Redis URL, or use flask survey send", err=True)
+        sys.exit(1)
+    notify_outbox()  # catch up with whatever is due now
+    SimpleWorker([queue], connection=queue.connection).work(burst=burst, with_scheduler=True)
+
+
 @survey_cli.command("remind")
 @click.option("--campaign", "campaign_code", required=True, help="Campaign code.")
 def sms_remind(campaign_code: str) -> None:
     """Queue the reminders that are due for unanswered SMS invitations."""
     from .channels.sms import queue_reminders
+    from .channels.sms_rq import notify_outbox
 
     queued = queue_reminders(_campaign_by_code(campaign_code))
     click.echo(f"queued {len(queued)} reminders")
+    if queued and notify_outbox():
+        click.echo("the RQ worker was told")
 
 
 @survey_cli.command("sms-invite")
@@ -252,9 +272,13 @@ def sms_invite(campaign_code: str, group_code: str) -> None:
     ).scalar_one_or_none()
     if group is None:
         raise click.BadParameter(f"no group with code {group_code!r}", param_hint="--group")
+    from .channels.sms_rq import notify_outbox
+
     queued = reissue_sms_invitations(campaign, group)
     db.session.commit()
     click.echo(f"queued {len(queued)} invitation messages")
+    if queued and notify_outbox():
+        click.echo("the RQ worker was told")
 
 
 @survey_cli.command("sms-redact")
@@ -327,6 +351,76 @@ def tickets(point_code: str, count: int, out_dir: str) -> None:
     click.echo(f"{len(sheet)} tickets for {point.code} in campaign {campaign.code}: {out_dir}")
 
 
+# --- phone survey ------------------------------------------------------------------------------
+
+
+@survey_cli.command("phone-queue")
+@click.argument("campaign_code")
+def phone_queue(campaign_code: str) -> None:
+    """Put every phone invitation of a campaign into the operators' call queue (idempotent)."""
+    from .channels.phone import enqueue_phone_cases, queue_counts
+
+    campaign = _campaign_by_code(campaign_code)
+    added = enqueue_phone_cases(campaign)
+    db.session.commit()
+    counts = queue_counts(campaign)
+    click.echo(f"{added} cases added; due now {counts['due']}, later {counts['later']}")
+
+
+# --- users -------------------------------------------------------------------------------------
+
+user_cli = AppGroup("user", help="Staff accounts: admin, evaluator, operator, handler.")
+survey_cli.add_command(user_cli)
+
+
+def _add_api_token_cli() -> None:
+    from .api.cli import api_token_cli
+
+    survey_cli.add_command(api_token_cli)
+
+
+_add_api_token_cli()
+
+
+@user_cli.command("add")
+@click.argument("username")
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "evaluator", "operator", "handler"]),
+    default="admin",
+    show_default=True,
+)
+@click.option("--name", "display_name", default="", help="The name shown in the workspace.")
+@click.option("--unit", "unit_code", default=None, help="A handler's unit code.")
+@click.password_option(help="At least 10 characters; asked for when not given.")
+def user_add(
+    username: str, role: str, display_name: str, unit_code: str | None, password: str
+) -> None:
+    """Create a staff account (the first admin, for instance); recorded in the audit trail."""
+    from sqlalchemy import select
+
+    from .access import AccountError, create_user
+    from .audit import record_audit, snapshot
+    from .models import Unit
+
+    unit_id = None
+    if unit_code:
+        unit = db.session.execute(select(Unit).where(Unit.code == unit_code)).scalar_one_or_none()
+        if unit is None:
+            click.echo(f"no unit with code {unit_code!r}", err=True)
+            sys.exit(1)
+        unit_id = unit.id
+    try:
+        user = create_user(username, password, role, display_name=display_name, unit_id=unit_id)
+    except AccountError as error:
+        db.session.rollback()
+        click.echo(f"not created: {error}", err=True)
+        sys.exit(1)
+    record_audit("user.create", "user", user.id, after=snapshot(user))
+    db.session.commit()
+    click.echo(f"created {role} {user.username}")
+
+
 # --- demo --------------------------------------------------------------------------------------
 
 
@@ -335,11 +429,32 @@ def demo() -> None:
     """Load demo units, groups, a campaign and responses (once; a second run changes nothing)."""
     from flask_babel import force_locale, gettext
 
-    from .demo import load_demo
+    from .demo import (
+        DEMO_PASSWORD,
+        load_demo,
+        load_demo_followups,
+        load_demo_phone_queue,
+        load_demo_users,
+    )
 
     with force_locale(_cli_locale()):
         result = load_demo()
+        accounts = load_demo_users()
+        calls = load_demo_phone_queue()
+        load_demo_followups()
         db.session.commit()
+        if calls:
+            click.echo(
+                gettext("Phone survey: %(count)s people in the call queue.", count=calls)
+            )
+        if accounts:
+            click.echo(
+                gettext(
+                    "Demo accounts %(names)s, password %(password)s, sign in at /login.",
+                    names=", ".join(accounts),
+                    password=DEMO_PASSWORD,
+                )
+            )
         for missing in result.missing_instruments:
             click.echo(
                 gettext(

@@ -72,6 +72,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SURVEY_SMS_LEASE_SECONDS": _int("SURVEY_SMS_LEASE_SECONDS", 300),
         "SURVEY_SMS_RETENTION_DAYS": _int("SURVEY_SMS_RETENTION_DAYS", 30),
         "SURVEY_PHONE_HASH_KEY": os.environ.get("SURVEY_PHONE_HASH_KEY", ""),
+        # Where set, the outbox is also worked by an RQ worker (flask survey rq-worker).
+        "SURVEY_RQ_REDIS_URL": os.environ.get("SURVEY_RQ_REDIS_URL", ""),
+        "SURVEY_RQ_QUEUE": os.environ.get("SURVEY_RQ_QUEUE", "survey-sms"),
         "SURVEY_REMINDER_MAX": _int("SURVEY_REMINDER_MAX", 2),
         "SURVEY_REMINDER_INTERVAL_DAYS": _int("SURVEY_REMINDER_INTERVAL_DAYS", 3),
         "SESSION_COOKIE_SAMESITE": "Lax",

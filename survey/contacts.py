@@ -25,7 +25,7 @@ from .phones import PhoneError, parse_phone
 
 COLUMNS: tuple[str, ...] = ("name", "phone", "organisation", "language", "unit")
 REQUIRED_COLUMNS: tuple[str, ...] = ("name",)
-CHANNELS: tuple[str, ...] = ("link", "sms", "paper")
+CHANNELS: tuple[str, ...] = ("link", "sms", "paper", "phone")
 MAX_NAME = 200
 MAX_ORGANISATION = 200
 

@@ -31,6 +31,7 @@ from .channels.links import create_invitation, issue_tickets, kiosk_url, point_u
 from .channels.links import invitation_url as make_invitation_url
 from .channels.links import ticket_url as make_ticket_url
 from .extensions import db
+from .followup import open_case_if_bad
 from .instrument_store import current_version
 from .instruments import Instrument, Question
 from .models import (
@@ -468,6 +469,7 @@ class _Loader:
             response.answers.append(Answer(question_id=question_id, **columns))
         store_scores(response, instrument)
         db.session.add(response)
+        open_case_if_bad(response, instrument)
         if phone is not None:
             self.callbacks.append((response, phone))
         if invitation is not None:
@@ -554,3 +556,128 @@ class _Loader:
             self.result.urls.append(("ticket", make_ticket_url(self.sample_ticket)))
         if self.sample_invitation:
             self.result.urls.append(("invitation", make_invitation_url(self.sample_invitation)))
+
+
+# Demo accounts, one per role, so `make run` can show every part of the workspace.
+DEMO_PASSWORD = "demo-password"
+DEMO_USERS: tuple[tuple[str, str], ...] = (
+    ("admin", "admin"),
+    ("evaluator", "evaluator"),
+    ("operator", "operator"),
+    ("handler", "handler"),
+)
+
+
+def load_demo_users() -> list[str]:
+    """Create the demo accounts when the database has no account at all; return their names.
+
+    Never touches a database that already has accounts, so running the demo
+    against a real installation cannot add a known password to it.
+    """
+    from .access import create_user
+    from .access_models import User
+
+    if db.session.execute(select(User.id).limit(1)).first() is not None:
+        return []
+    campaign = db.session.execute(
+        select(Campaign).where(Campaign.code == DEMO_CAMPAIGN)
+    ).scalar_one_or_none()
+    handler_unit = campaign.units[0].id if campaign and campaign.units else None
+    created = []
+    for username, role in DEMO_USERS:
+        if role == "handler" and handler_unit is None:
+            continue
+        create_user(
+            username,
+            DEMO_PASSWORD,
+            role,
+            unit_id=handler_unit if role == "handler" else None,
+        )
+        created.append(username)
+    return created
+
+
+# People of the general public to call, per unit, so the phone console has a queue.
+DEMO_CALLS_PER_UNIT = 4
+
+
+def load_demo_phone_queue() -> int:
+    """Phone invitations waiting in the call queue (once); returns the cases added.
+
+    The demo campaign may be called at any hour, so the console has work
+    whenever someone tries it; a real campaign keeps its calling hours.
+    """
+    from .channels.phone import enqueue_phone_cases
+
+    campaign = db.session.execute(
+        select(Campaign).where(Campaign.code == DEMO_CAMPAIGN)
+    ).scalar_one_or_none()
+    if campaign is None:
+        return 0
+    already = db.session.execute(
+        select(func.count(Invitation.id)).where(
+            Invitation.campaign_id == campaign.id, Invitation.channel == "phone"
+        )
+    ).scalar_one()
+    if already:
+        return 0
+    group = db.session.execute(select(Group).where(Group.code == "public")).scalar_one_or_none()
+    if group is None or campaign.group_settings(group.id) is None:
+        return 0
+    campaign.call_from, campaign.call_until = "00:00", "24:00"
+    rng = random.Random(SEED + 1)
+    for unit in campaign.units:
+        for k in range(DEMO_CALLS_PER_UNIT):
+            contact = Contact(
+                name=rng.choice("王李张刘陈杨赵黄") + rng.choice("伟芳娜敏静强"),
+                phone=f"+86137{unit.id:02d}{k:06d}",
+                language="zh_Hans",
+            )
+            db.session.add(contact)
+            create_invitation(campaign, group, unit, channel="phone", contact=contact)
+    db.session.flush()
+    return enqueue_phone_cases(campaign)
+
+
+# What units did about the demo's older bad reviews, so the follow-up pages have history.
+DEMO_REMEDIES = (
+    "已电话联系当事人，说明办理流程并当场补办。",
+    "已约谈窗口工作人员，调整排班，增加高峰时段窗口。",
+    "已核实情况，向当事人道歉并加快办理。",
+)
+
+
+def load_demo_followups(now: dt.datetime | None = None) -> int:
+    """Give the demo's bad reviews older than a month a remedy and a rating (once).
+
+    Most are remedied within the deadline, some a little late, so the
+    on-time share is a real figure; the recent ones stay open.
+    """
+    from .followup_models import FollowUpCase
+
+    now = now or utcnow()
+    rng = random.Random(SEED + 2)
+    cases = (
+        db.session.execute(
+            select(FollowUpCase)
+            .where(
+                FollowUpCase.remedied_at.is_(None),
+                FollowUpCase.status == "open",
+                FollowUpCase.opened_at < now - dt.timedelta(days=30),
+            )
+            .order_by(FollowUpCase.id)
+        )
+        .scalars()
+        .all()
+    )
+    for case_row in cases:
+        late = rng.random() < 0.2
+        span = case_row.due_at - case_row.opened_at
+        case_row.remedied_at = case_row.opened_at + (span * 1.5 if late else span * rng.random())
+        case_row.action_taken = rng.choice(DEMO_REMEDIES)
+        case_row.status = "closed"
+        case_row.fix_rating = rng.choice(
+            ("satisfied", "satisfied", "basically_satisfied", "dissatisfied")
+        )
+        case_row.rated_at = case_row.closed_at = case_row.remedied_at + dt.timedelta(days=2)
+    return len(cases)

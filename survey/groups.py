@@ -31,3 +31,8 @@ CHANNEL_LABELS = {
 def group_label(code: str) -> str:
     label = GROUP_LABELS.get(code)
     return str(label) if label is not None else code
+
+
+def channel_label(code: str) -> str:
+    label = CHANNEL_LABELS.get(code)
+    return str(label) if label is not None else code

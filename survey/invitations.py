@@ -152,7 +152,9 @@ def check_import(
     errors = [RowError(0, problem) for problem in arg_problems]
     try:
         text, encoding = decode_contacts(data)
-        parsed = parse_contacts(text, phone_required=channel == "sms", mobile_only=channel == "sms")
+        parsed = parse_contacts(
+            text, phone_required=channel in ("sms", "phone"), mobile_only=channel == "sms"
+        )
     except ContactFileError as error:
         raise ImportRejected([*errors, RowError(0, str(error))]) from None
 

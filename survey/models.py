@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -118,6 +119,12 @@ class Campaign(db.Model):
     cap_at_target: Mapped[bool] = mapped_column(Boolean, default=False)
     # The group whose card a reusable service-point code opens.
     point_group_id: Mapped[int | None] = mapped_column(ForeignKey("respondent_group.id"))
+    # Phone survey: calling hours in the campaign's time zone ("HH:MM") and attempts per case.
+    call_from: Mapped[str] = mapped_column(String(5), default="09:00", server_default="09:00")
+    call_until: Mapped[str] = mapped_column(String(5), default="20:00", server_default="20:00")
+    max_attempts: Mapped[int] = mapped_column(Integer, default=6, server_default="6")
+    # Bad-review follow-up: working days the unit has to remedy a case.
+    followup_days: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     __table_args__ = (CheckConstraint("period_end >= period_start", name="period_order"),)
@@ -304,6 +311,17 @@ class ResponseScore(db.Model):
     indicator: Mapped[str] = mapped_column(String(80), primary_key=True)
     score: Mapped[float] = mapped_column(Float)
     satisfied: Mapped[bool] = mapped_column(Boolean)
+
+    # Results read one indicator's scores for a whole campaign: on PostgreSQL this
+    # index covers them (an index-only scan instead of reading every score row).
+    __table_args__ = (
+        Index(
+            "ix_response_score_indicator",
+            "indicator",
+            "response_id",
+            postgresql_include=["score", "satisfied"],
+        ),
+    )
 
     response: Mapped[Response] = relationship(back_populates="scores")
 

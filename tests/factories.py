@@ -141,3 +141,46 @@ def gen_response(
     store_scores(response, instrument)
     db.session.add(response)
     return response
+
+
+DEFAULT_PASSWORD = "correct horse battery"
+
+
+def gen_user(role: str = "evaluator", username: str | None = None, **fields: object):  # type: ignore[no-untyped-def]
+    """A staff account with DEFAULT_PASSWORD; a handler gets a unit unless one is given."""
+    from survey.access import create_user
+
+    n = next(_seq)
+    if role == "handler" and fields.get("unit_id") is None:
+        unit = gen_unit()
+        db.session.flush()
+        fields["unit_id"] = unit.id
+    user = create_user(username or f"{role}{n}", DEFAULT_PASSWORD, role, **fields)  # type: ignore[arg-type]
+    db.session.commit()
+    return user
+
+
+def csrf_token(client, page_url: str) -> str:  # type: ignore[no-untyped-def]
+    """The CSRF token of the form on a page, read the way a browser would get it."""
+    import re
+
+    page = client.get(page_url)
+    if not client.application.config.get("WTF_CSRF_ENABLED", True):
+        return ""
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text)
+    assert found, f"{page_url} ({page.status_code}) has no CSRF token"
+    return found.group(1)
+
+
+def login(client, user, password: str = DEFAULT_PASSWORD):  # type: ignore[no-untyped-def]
+    """Sign in through the real login form (CSRF token included), as a person would."""
+    response = client.post(
+        "/login",
+        data={
+            "csrf_token": csrf_token(client, "/login"),
+            "username": user.username,
+            "password": password,
+        },
+    )
+    assert response.status_code == 302, response.text
+    return response

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import threading
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from factories import gen_campaign, gen_service_point, gen_unit
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
-from tools_support import decode_qr, headless_chromium
+from tools_support import decode_qr, free_port, headless_chromium
 from werkzeug.serving import make_server
 
 from survey.channels.print_sheets import write_point_files
@@ -27,15 +26,9 @@ SCREENSHOTS = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.browser
 def test_scan_answer_and_thank_you_without_javascript(app, tmp_path):
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     app.config["SURVEY_BASE_URL"] = base
     unit = gen_unit(code="zwfw", name="省政务服务中心")

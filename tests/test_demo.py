@@ -246,3 +246,34 @@ def test_demo_is_reproducible(app: Flask) -> None:
     assert _fingerprint() == first
     years = {row[3].year for row in first}
     assert years == {2024, 2025, 2026}
+
+
+def test_demo_accounts_sign_in_and_are_made_only_once(
+    demo_output: str, runner: FlaskCliRunner, client: FlaskClient
+) -> None:
+    from survey.access_models import User
+    from survey.demo import DEMO_PASSWORD
+    from tests.factories import login
+
+    assert f"password {DEMO_PASSWORD}" in demo_output
+    users = {u.username: u for u in db.session.execute(select(User)).scalars()}
+    assert {u.role for u in users.values()} == {"admin", "evaluator", "operator", "handler"}
+    assert users["handler"].unit_id is not None
+    login(client, users["evaluator"], DEMO_PASSWORD)
+    again = runner.invoke(args=["survey", "demo"], env=ENGLISH)
+    assert "password" not in again.output
+    assert len(db.session.execute(select(User)).all()) == 4
+
+
+def test_demo_has_a_call_queue_the_operator_can_work(demo_output: str) -> None:
+    from survey.access_models import User
+    from survey.channels.phone import claim_next, queue_counts
+    from survey.demo import DEMO_CALLS_PER_UNIT
+
+    campaign = db.session.execute(select(Campaign)).scalars().first()
+    counts = queue_counts(campaign)
+    assert counts["due"] == DEMO_CALLS_PER_UNIT * len(campaign.units)
+    assert f"{counts['due']}" in demo_output
+    operator = db.session.execute(select(User).where(User.role == "operator")).scalar_one()
+    case = claim_next(campaign, operator)
+    assert case is not None and case.invitation.contact.phone.startswith("+86137")

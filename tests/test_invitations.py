@@ -269,3 +269,25 @@ def test_unreadable_file_imports_nothing(
     assert result.exit_code == 1
     assert "neither UTF-8 nor GB18030" in result.stderr
     assert _counts() == (0, 0)
+
+
+def test_phone_invitations_go_into_the_call_queue(runner, campaign, tmp_path):
+    from survey.phone_models import CallCase
+
+    result = _invite(runner, _write(tmp_path, GOOD), "--channel", "phone")
+    assert result.exit_code == 0, result.output
+    invitations = db.session.execute(select(Invitation)).scalars().all()
+    assert invitations and {i.channel for i in invitations} == {"phone"}
+    queued = runner.invoke(args=["survey", "phone-queue", "demo2025"], env=ENGLISH)
+    assert queued.exit_code == 0, queued.output
+    assert f"{len(invitations)} cases added" in queued.output
+    assert len(db.session.execute(select(CallCase)).all()) == len(invitations)
+    again = runner.invoke(args=["survey", "phone-queue", "demo2025"], env=ENGLISH)
+    assert "0 cases added" in again.output
+
+
+def test_phone_invitations_need_a_number(runner, campaign, tmp_path):
+    result = _invite(runner, _write(tmp_path, "name,phone\n王建国,\n"), "--channel", "phone")
+    assert result.exit_code == 1
+    assert "line 2" in result.output
+    assert _counts() == (0, 0)

@@ -168,3 +168,14 @@ def test_campaign_without_ivr_says_goodbye(client, point):
 def test_unknown_point_says_goodbye(client, point):
     root = call(client, [], code="nowhere")
     assert root.find("Gather") is None and root.find("Hangup") is not None
+
+
+def test_a_bad_review_by_phone_opens_a_follow_up_case(client, point):
+    from survey.followup_models import FollowUpCase
+
+    call(client, ["5", "2", "2"])  # very dissatisfied overall
+    [response] = _responses()
+    [case] = db.session.execute(db.select(FollowUpCase)).scalars().all()
+    assert case.response_id == response.id and case.unit_id == point.unit_id
+    call(client, ["1", "2", "2"], call_sid="CA" + "1" * 32)  # very satisfied: no case
+    assert len(db.session.execute(db.select(FollowUpCase)).all()) == 1

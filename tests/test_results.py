@@ -172,6 +172,28 @@ def test_flagged_responses_count_only_when_asked(world):
     assert (su_a.n, su_a.total, su_a.satisfied) == (7, 425.0, 5)
 
 
+def test_a_bad_review_excluded_in_the_follow_up_no_longer_counts(world):
+    from survey.followup_models import FollowUpCase
+    from survey.models import Response
+
+    # B's service users: 75, 75, 100. Exclude one 75 (as if shown to be mistaken).
+    response = db.session.execute(
+        db.select(Response).where(Response.unit_id == world.b.id).order_by(Response.id)
+    ).scalars().first()
+    case = FollowUpCase(response_id=response.id, campaign_id=world.campaign.id,
+                        unit_id=world.b.id, due_at=at(2025, 7, 1), status="excluded",
+                        excluded_reason="the respondent meant another office")
+    db.session.add(case)
+    db.session.commit()
+    rows = stratum_summaries(world.campaign, indicator=IND, by=("unit",))
+    b = next(r for r in rows if r.cell.unit_code == "B")
+    assert (b.n, b.total) == (2, 250.0 - 75.0)
+    case.status = "open"  # an open case is still counted
+    db.session.commit()
+    rows = stratum_summaries(world.campaign, indicator=IND, by=("unit",))
+    assert next(r for r in rows if r.cell.unit_code == "B").n == 3
+
+
 def test_summaries_are_one_query(world, app):
     statements: list[str] = []
 

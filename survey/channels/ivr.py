@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from twilio.twiml.voice_response import VoiceResponse
 
 from ..extensions import db
+from ..followup import open_case_if_bad
 from ..instrument_store import instrument_of
 from ..instruments import Instrument, Question, localized
 from ..models import Answer, Campaign, InstrumentVersion, Response, ServicePoint, utcnow
@@ -278,6 +279,7 @@ def store_ivr_response(state: CallState, instrument: Instrument) -> Response | N
         response.answers.append(Answer(question_id=question_id, **answer_columns(question, value)))
     store_scores(response, instrument)
     db.session.add(response)
+    open_case_if_bad(response, instrument)
     try:
         db.session.commit()
     except IntegrityError:

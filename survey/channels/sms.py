@@ -51,6 +51,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..claims import claim_one
 from ..extensions import db
 from ..i18n import normalise
 from ..models import Campaign, Contact, Group, Invitation, Unit, utcnow
@@ -292,9 +293,7 @@ def reissue_sms_invitations(
     from ..models import Response
     from ..tokens import hash_token, new_token
 
-    has_message = select(OutboundMessage.id).where(
-        OutboundMessage.invitation_id == Invitation.id
-    )
+    has_message = select(OutboundMessage.id).where(OutboundMessage.invitation_id == Invitation.id)
     has_response = select(Response.id).where(Response.invitation_id == Invitation.id)
     invitations = (
         db.session.execute(
@@ -506,31 +505,7 @@ def _claim_next(now: dt.datetime, lease: dt.timedelta) -> _Claim | None:
         )
         .execution_options(synchronize_session=False)
     )
-    claimed_id: int | None = None
-    if db.session.get_bind().dialect.name == "postgresql":
-        row_id = db.session.execute(
-            select(OutboundMessage.id)
-            .where(due)
-            .order_by(*order)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        ).scalar_one_or_none()
-        if row_id is not None:
-            db.session.execute(claim.where(OutboundMessage.id == row_id))
-            claimed_id = row_id
-    else:
-        candidates = (
-            db.session.execute(select(OutboundMessage.id).where(due).order_by(*order).limit(20))
-            .scalars()
-            .all()
-        )
-        for row_id in candidates:
-            won = db.session.execute(
-                claim.where(OutboundMessage.id == row_id, OutboundMessage.state == "queued")
-            ).rowcount
-            if won == 1:
-                claimed_id = row_id
-                break
+    claimed_id = claim_one(OutboundMessage.id, due, order, claim, OutboundMessage.state == "queued")
     db.session.commit()
     if claimed_id is None:
         return None
@@ -575,8 +550,9 @@ def _finish(claim: _Claim, **values: object) -> bool:
 
 def _record_sent(claim: _Claim, sid: str, now: dt.datetime) -> None:
     """Store Twilio's SID; if our lease was lost meanwhile, still store it where possible."""
-    if _finish(claim, state="sent", twilio_sid=sid, sent_at=now, uncertain_since=None,
-               last_error=None):
+    if _finish(
+        claim, state="sent", twilio_sid=sid, sent_at=now, uncertain_since=None, last_error=None
+    ):
         return
     # Another worker put the row back in the queue (our lease ran out). Record the SID
     # unless that worker holds it now; then its look-up on Twilio will find our message.

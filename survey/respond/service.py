@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..channels.links import campaign_close
 from ..extensions import db
+from ..followup import open_case_if_bad
 from ..instrument_store import current_version, instrument_of
 from ..instruments import Instrument, Page
 from ..models import (
@@ -258,6 +259,15 @@ def resolve_invitation(token: str) -> Target:
     ).scalar_one_or_none()
     if invitation is None:
         raise Unavailable("unknown")
+    return target_of_invitation(invitation)
+
+
+def target_of_invitation(invitation: Invitation) -> Target:
+    """The questionnaire of an invitation already found (by its token, or by the phone console).
+
+    The same checks as for a personal link: answered, withdrawn, expired,
+    campaign not open, unit or group no longer surveyed.
+    """
     campaign = invitation.campaign
     draft = _response_of(invitation_id=invitation.id)
     if invitation.status == "completed" or (draft is not None and draft.submitted_at is not None):
@@ -494,6 +504,7 @@ def submit_card(
         db.session.add(response)
         _set_answers(response, target.instrument, answers, _all_ids(target.instrument))
         store_scores(response, target.instrument)
+        open_case_if_bad(response, target.instrument)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -585,11 +596,15 @@ def submit_invitation(
     key: str,
     started_at: dt.datetime,
     language: str,
+    operator_id: int | None = None,
+    also: Callable[[Response], object] | None = None,
 ) -> tuple[Response, bool]:
     """Submit an invitation's questionnaire: last page, hidden answers dropped, scores, completed.
 
     Answers to questions that a later change of mind hid are removed, so that
-    nothing a respondent was not asked counts in the results.
+    nothing a respondent was not asked counts in the results. The phone console
+    passes ``operator_id`` (kept for audit) and ``also``: its own work (the call
+    attempt) done inside the same transaction, so both are stored or neither.
     """
     assert target.invitation is not None
     try:
@@ -612,7 +627,12 @@ def submit_invitation(
         response.current_page = page.id
         response.language = language
         target.invitation.status = "completed"
+        if operator_id is not None:
+            response.operator_id = operator_id
         store_scores(response, target.instrument)
+        open_case_if_bad(response, target.instrument)
+        if also is not None:
+            also(response)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

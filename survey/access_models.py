@@ -1,0 +1,83 @@
+"""Who may do what: staff accounts, API tokens and the audit trail.
+
+Kept apart from the survey data: an account is never linked to an answer except
+through ``Response.operator_id``, which evaluators' screens never read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+from .models import Unit, utcnow
+
+# admin: users, units, campaigns, contacts. evaluator: set-up and results.
+# operator: the phone console. handler: a unit's follow-up of bad reviews.
+ROLES: tuple[str, ...] = ("admin", "evaluator", "operator", "handler")
+
+
+class User(UserMixin, db.Model):
+    """A staff account; citizens and invited respondents never have one."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    # The unit a handler follows up bad reviews for; None for the other roles.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    unit: Mapped[Unit | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return bool(self.active)
+
+    def label(self) -> str:
+        return self.display_name or self.username
+
+
+class ApiToken(db.Model):
+    """A bearer token for the read-only indicator API, stored only as a hash."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class AuditEvent(db.Model):
+    """One administrative change: who, what, when, before and after (JSON text).
+
+    ``actor`` keeps the username as it was, so the trail survives a renamed or
+    deactivated account; the CLI records itself as ``cli``.
+    """
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    entity: Mapped[str] = mapped_column(String(80))
+    entity_id: Mapped[str | None] = mapped_column(String(80))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    # Campaign the change belongs to, so results can list the settings changes they rest on.
+    campaign_id: Mapped[int | None] = mapped_column(Integer, index=True)

@@ -1,0 +1,7 @@
+"""Set-up: users, units and service points, groups, campaigns, contacts, audit trail."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from . import routes  # noqa: E402,F401

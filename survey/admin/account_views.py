@@ -1,0 +1,178 @@
+"""Users, API tokens and the audit trail: administrators only (thin views)."""
+
+from __future__ import annotations
+
+import json
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..access import role_required
+from ..access_models import ApiToken, AuditEvent, User
+from ..extensions import db
+from ..models import Campaign, Unit
+from . import bp, service
+from .forms import NONE, ROLE_LABELS, ActionForm, PasswordForm, TokenForm, UserForm, options
+from .routes import no_store, unit_pairs
+
+AUDIT_PAGE_SIZE = 50
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@role_required("admin")
+def users():  # type: ignore[no-untyped-def]
+    """The accounts, and the form to add one (passwords and hashes are never shown)."""
+    form = UserForm()
+    form.unit_id.choices = options([(NONE, "–"), *unit_pairs()])
+    if form.validate_on_submit():
+        try:
+            user = service.add_user(
+                username=form.username.data or "",
+                password=form.password.data or "",
+                role=form.role.data or "",
+                display_name=form.display_name.data or "",
+                unit=db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None,
+            )
+        except service.SetupError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("Account %(name)s created.", name=user.username))
+            return redirect(url_for("admin.users"))
+    elif request.method == "POST":
+        flash(_("Please correct the fields marked below."), "error")
+    rows = db.session.execute(select(User).order_by(User.username)).scalars().all()
+    return render_template(
+        "admin/users.html",
+        form=form,
+        users=rows,
+        action_form=ActionForm(),
+        password_form=PasswordForm(),
+        role_labels=ROLE_LABELS,
+    )
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@role_required("admin")
+def user_active(user_id: int):  # type: ignore[no-untyped-def]
+    user = db.get_or_404(User, user_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        wanted = request.form.get("active") == "1"
+        try:
+            service.set_user_active(user, wanted, by=current_user)  # type: ignore[arg-type]
+        except service.SetupError as error:
+            flash(str(error), "error")
+        else:
+            flash(
+                _("Account %(name)s reactivated.", name=user.username)
+                if wanted
+                else _("Account %(name)s deactivated.", name=user.username)
+            )
+    else:
+        flash(_("The form has expired; please try again."), "error")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@role_required("admin")
+def user_password(user_id: int):  # type: ignore[no-untyped-def]
+    user = db.get_or_404(User, user_id)
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.reset_password(user, form.password.data or "")
+        except service.SetupError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("The password of %(name)s was changed.", name=user.username))
+    else:
+        flash(_("Type the new password."), "error")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@role_required("admin")
+def tokens():  # type: ignore[no-untyped-def]
+    """API tokens; a new token is shown once on the page that created it, never again."""
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        try:
+            row, new_token = service.create_api_token(form.name.data or "", by=current_user)  # type: ignore[arg-type]
+        except service.SetupError as error:
+            flash(str(error), "error")
+        else:
+            form = TokenForm(formdata=None)
+            flash(_("Token %(id)s for %(name)s created.", id=row.id, name=row.name))
+    elif request.method == "POST":
+        flash(_("Give the token a name."), "error")
+    rows = db.session.execute(select(ApiToken).order_by(ApiToken.id.desc())).scalars().all()
+    page = render_template(
+        "admin/tokens.html",
+        form=form,
+        tokens=rows,
+        new_token=new_token,
+        action_form=ActionForm(),
+    )
+    return no_store(page)
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@role_required("admin")
+def token_revoke(token_id: int):  # type: ignore[no-untyped-def]
+    row = db.get_or_404(ApiToken, token_id)
+    if ActionForm().validate_on_submit():
+        try:
+            service.revoke_api_token(row)
+        except service.SetupError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("Token %(id)s revoked.", id=row.id))
+    else:
+        flash(_("The form has expired; please try again."), "error")
+    return redirect(url_for("admin.tokens"))
+
+
+def _loads(text: str | None) -> dict | None:
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {"value": text}
+    return value if isinstance(value, dict) else {"value": value}
+
+
+@bp.route("/audit")
+@role_required("admin")
+def audit():  # type: ignore[no-untyped-def]
+    """The trail, newest first, filtered by action, actor and campaign."""
+    action = request.args.get("action", "").strip()
+    actor = request.args.get("actor", "").strip()
+    campaign_raw = request.args.get("campaign", "").strip()
+    page = request.args.get("page", "1")
+    if not page.isdigit() or int(page) < 1 or (campaign_raw and not campaign_raw.isdigit()):
+        abort(404)
+    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if actor:
+        query = query.where(AuditEvent.actor == actor)
+    if campaign_raw:
+        query = query.where(AuditEvent.campaign_id == int(campaign_raw))
+    events = db.paginate(query, page=int(page), per_page=AUDIT_PAGE_SIZE, error_out=False)
+    rows = [
+        (event, service.audit_diff(_loads(event.before), _loads(event.after)))
+        for event in events.items
+    ]
+    campaigns = {c.id: c for c in db.session.execute(select(Campaign)).scalars()}
+    return render_template(
+        "admin/audit.html",
+        rows=rows,
+        events=events,
+        actions=service.audit_actions(),
+        campaigns=campaigns,
+        filters={"action": action, "actor": actor, "campaign": campaign_raw},
+    )

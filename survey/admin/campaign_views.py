@@ -1,0 +1,241 @@
+"""Campaign set-up and contact import views (thin: the rules are in survey.admin.service)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..access import role_required
+from ..extensions import db
+from ..groups import channel_label, group_label
+from ..instrument_store import current_instruments
+from ..instruments import localized
+from ..invitations import LINK_COLUMNS, ImportRejected, ImportResult
+from ..models import CHANNELS, Campaign, Group, Unit
+from . import bp, service
+from .forms import NONE, CampaignForm, ContactImportForm, options
+from .routes import SETUP_ROLES, no_store, unit_pairs
+
+
+@bp.route("/campaigns")
+@role_required(*SETUP_ROLES)
+def campaigns():  # type: ignore[no-untyped-def]
+    return render_template("admin/campaigns.html", campaigns=service.campaigns_newest_first())
+
+
+def _initial_data(campaign: Campaign | None, groups: list[Group]) -> dict[str, Any]:
+    """The form's values for a GET: the campaign's settings in its own time zone."""
+    if campaign is None:
+        return {
+            "channels": ["qr", "ticket", "kiosk", "link", "sms", "phone"],
+            "point_group": "service_user",
+            "groups": [{"code": g.code} for g in groups],
+        }
+    settings = {s.group.code: s for s in campaign.groups}
+    rows = []
+    for group in groups:
+        s = settings.get(group.code)
+        rows.append(
+            {"code": group.code}
+            if s is None
+            else {
+                "code": group.code,
+                "included": True,
+                "instrument_id": s.instrument_id,
+                "weight": s.weight,
+                "population": s.population,
+                "target": s.target,
+            }
+        )
+    return {
+        "code": campaign.code,
+        "name": campaign.name,
+        "period_start": campaign.period_start,
+        "period_end": campaign.period_end,
+        "opens_at": service.utc_to_local(campaign.opens_at, campaign.timezone),
+        "closes_at": service.utc_to_local(campaign.closes_at, campaign.timezone),
+        "timezone": campaign.timezone,
+        "unit_ids": [u.id for u in campaign.units],
+        "point_group": campaign.point_group.code if campaign.point_group else "",
+        "channels": campaign.channel_list(),
+        "cap_at_target": campaign.cap_at_target,
+        "call_from": campaign.call_from,
+        "call_until": campaign.call_until,
+        "max_attempts": campaign.max_attempts,
+        "followup_days": campaign.followup_days,
+        "groups": rows,
+    }
+
+
+def _set_choices(form: CampaignForm, groups: list[Group]) -> None:
+    lang = str(get_locale() or "zh_Hans")
+    instruments = options(
+        [("", "–")]
+        + [
+            (key, f"{localized(instrument.title, lang)} ({key})")
+            for key, instrument in sorted(current_instruments().items())
+        ]
+    )
+    form.unit_ids.choices = options(unit_pairs())
+    form.channels.choices = options((c, channel_label(c)) for c in CHANNELS)
+    form.point_group.choices = options(
+        [("", "–")] + [(g.code, group_label(g.code)) for g in groups]
+    )
+    for entry in form.groups:
+        entry.form.instrument_id.choices = instruments  # type: ignore[attr-defined]
+
+
+def _campaign_input(form: CampaignForm) -> service.CampaignInput:
+    return service.CampaignInput(
+        code=form.code.data or "",
+        name=form.name.data or "",
+        period_start=form.period_start.data,
+        period_end=form.period_end.data,
+        opens_at=form.opens_at.data,
+        closes_at=form.closes_at.data,
+        timezone=form.timezone.data or "",
+        unit_ids=list(form.unit_ids.data or []),
+        point_group=form.point_group.data or None,
+        channels=list(form.channels.data or []),
+        cap_at_target=bool(form.cap_at_target.data),
+        call_from=form.call_from.data or "",
+        call_until=form.call_until.data or "",
+        max_attempts=form.max_attempts.data,
+        followup_days=form.followup_days.data,
+        groups=[
+            service.GroupSettingsInput(
+                code=entry.form.code.data or "",  # type: ignore[attr-defined]
+                included=bool(entry.form.included.data),  # type: ignore[attr-defined]
+                instrument_id=entry.form.instrument_id.data or "",  # type: ignore[attr-defined]
+                weight=entry.form.weight.data,  # type: ignore[attr-defined]
+                population=entry.form.population.data,  # type: ignore[attr-defined]
+                target=entry.form.target.data,  # type: ignore[attr-defined]
+            )
+            for entry in form.groups
+        ],
+    )
+
+
+def _shares(form: CampaignForm) -> dict[str, float]:
+    """The normalised shares of the weights on the form, when they are valid (else none)."""
+    weights = {
+        entry.form.code.data: entry.form.weight.data  # type: ignore[attr-defined]
+        for entry in form.groups
+        if entry.form.included.data  # type: ignore[attr-defined]
+    }
+    try:
+        return service.weight_shares(weights)
+    except service.SetupError:
+        return {}
+
+
+@bp.route("/campaigns/new", methods=["GET", "POST"], endpoint="campaign_new")
+@bp.route("/campaigns/<int:campaign_id>", methods=["GET", "POST"], endpoint="campaign_edit")
+@role_required(*SETUP_ROLES)
+def campaign_form(campaign_id: int | None = None):  # type: ignore[no-untyped-def]
+    campaign = db.get_or_404(Campaign, campaign_id) if campaign_id is not None else None
+    groups = service.groups_in_order()
+    if request.method == "POST":
+        form = CampaignForm()
+    else:
+        form = CampaignForm(data=_initial_data(campaign, groups))
+    _set_choices(form, groups)
+    started = campaign is not None and service.fieldwork_started(campaign)
+    if form.validate_on_submit():
+        try:
+            saved = service.save_campaign(campaign, _campaign_input(form))
+        except service.SetupError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("Campaign %(code)s saved.", code=saved.campaign.code))
+            if saved.weights_changed_after_start:
+                flash(
+                    _(
+                        "Weights or populations changed after fieldwork had started: the change "
+                        "is in the audit trail, and the results will say which settings they used."
+                    ),
+                    "error",
+                )
+            return redirect(url_for("admin.campaign_edit", campaign_id=saved.campaign.id))
+    elif request.method == "POST":
+        flash(_("Please correct the fields marked below."), "error")
+    return render_template(
+        "admin/campaign_form.html",
+        form=form,
+        campaign=campaign,
+        started=started,
+        shares=_shares(form),
+    )
+
+
+# --- contact import ----------------------------------------------------------------------------
+
+
+def _links_csv(result: ImportResult) -> str:
+    """The links for a mail merge (UTF-8 with BOM, which makes Excel read Chinese names right)."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow(LINK_COLUMNS)
+    for link in result.links:
+        writer.writerow(
+            [link.contact.name, link.contact.organisation or "", link.unit.name, link.url]
+        )
+    return buffer.getvalue()
+
+
+@bp.route("/contacts", methods=["GET", "POST"])
+@role_required("admin")
+def contacts():  # type: ignore[no-untyped-def]
+    """Upload a contacts CSV: the same checks as `flask survey invite`, all rows or none."""
+    form = ContactImportForm()
+    form.campaign_id.choices = options(
+        (c.id, f"{c.code} · {c.name}") for c in service.campaigns_newest_first()
+    )
+    form.group_code.choices = options(
+        (g.code, group_label(g.code)) for g in service.groups_in_order()
+    )
+    form.unit_id.choices = options([(NONE, "–"), *unit_pairs()])
+    errors: list[str] = []
+    encoding = None
+    if form.validate_on_submit():
+        campaign = db.session.get(Campaign, form.campaign_id.data)
+        group = db.session.execute(
+            select(Group).where(Group.code == form.group_code.data)
+        ).scalar_one_or_none()
+        unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
+        try:
+            result = service.import_contacts(
+                form.contacts.data.read(),
+                campaign=campaign,
+                group=group,
+                unit=unit,
+                channel=form.channel.data or "link",
+            )
+        except ImportRejected as rejected:
+            errors = [str(error) for error in rejected.errors]
+            encoding = rejected.encoding
+        else:
+            if form.deliver.data == "csv":
+                response = no_store(_links_csv(result), "text/csv")
+                response.headers["Content-Disposition"] = (  # type: ignore[attr-defined]
+                    f'attachment; filename="links-{campaign.code}-{group.code}.csv"'  # type: ignore[union-attr]
+                )
+                return response
+            return no_store(
+                render_template(
+                    "admin/contacts_done.html", result=result, campaign=campaign, group=group
+                )
+            )
+    elif request.method == "POST":
+        errors = [
+            f"{form[name].label.text}: {' '.join(map(str, msgs))}"
+            for name, msgs in form.errors.items()
+        ]
+    return render_template("admin/contacts.html", form=form, errors=errors, encoding=encoding)

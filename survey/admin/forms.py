@@ -1,0 +1,183 @@
+"""The set-up forms (Flask-WTF, CSRF on). They only parse what was typed; the rules live in
+survey.admin.service, so the web and any other caller refuse the same things."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..access_models import ROLES
+from ..contacts import CHANNELS as CONTACT_CHANNELS
+
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+# A select's "none" choice (coerce=int cannot take an empty string).
+NONE = 0
+
+ROLE_LABELS = {
+    "admin": _l("Administrator"),
+    "evaluator": _l("Evaluator"),
+    "operator": _l("Phone operator"),
+    "handler": _l("Follow-up handler of a unit"),
+}
+
+
+def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
+    """Select options as WTForms 3.3 wants them (tuples are deprecated)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multi-select shown as checkboxes (channels)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class OptionalFloatField(StringField):
+    """A number that may be empty; a comma as decimal mark is accepted, as people type it."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = None
+        self.raw = (valuelist[0] if valuelist else "").strip()
+        if self.raw:
+            try:
+                self.data = float(self.raw.replace(",", "."))
+                if not math.isfinite(self.data):
+                    raise ValueError(self.raw)
+            except ValueError:
+                self.data = None
+                raise ValueError(_l("Not a number.")) from None
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return f"{self.data:g}"
+
+
+class UnitForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    kind = StringField(_l("Kind of institution"), validators=[Optional(), Length(max=80)])
+
+
+class ServicePointForm(FlaskForm):
+    unit_id = SelectField(_l("Unit"), coerce=int, validators=[InputRequired()])
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+
+
+class TicketSheetForm(FlaskForm):
+    campaign_id = SelectField(_l("Campaign"), coerce=int, validators=[InputRequired()])
+    count = IntegerField(_l("Number of tickets"), default=12, validators=[InputRequired()])
+
+
+class AddGroupForm(FlaskForm):
+    code = SelectField(_l("Group"), validators=[DataRequired()], validate_choice=False)
+
+
+class MoveGroupForm(FlaskForm):
+    direction = HiddenField(validators=[DataRequired()])
+
+
+class GroupSettingsForm(Form):
+    """One group's row in the campaign form (a plain Form: the outer form carries the CSRF)."""
+
+    code = HiddenField()
+    included = BooleanField(_l("Surveyed"))
+    instrument_id = SelectField(_l("Questionnaire"), validate_choice=False)
+    weight = OptionalFloatField(_l("Policy weight"))
+    population = IntegerField(_l("Population N"), validators=[Optional()])
+    target = IntegerField(_l("Target sample size"), validators=[Optional()])
+
+
+class CampaignForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    period_start = DateField(_l("Period start"), validators=[InputRequired()])
+    period_end = DateField(_l("Period end"), validators=[InputRequired()])
+    opens_at = DateTimeLocalField(_l("Opens at"), format=LOCAL_FORMAT, validators=[Optional()])
+    closes_at = DateTimeLocalField(_l("Closes at"), format=LOCAL_FORMAT, validators=[Optional()])
+    timezone = StringField(
+        _l("Time zone"), default="Asia/Shanghai", validators=[DataRequired(), Length(max=64)]
+    )
+    unit_ids = MultiCheckboxField(_l("Units evaluated"), coerce=int)
+    point_group = SelectField(_l("Group answering at service points"), validate_choice=False)
+    channels = MultiCheckboxField(_l("Channels"))
+    cap_at_target = BooleanField(_l("Stop a group when it reaches its target"))
+    call_from = StringField(_l("Calls from"), default="09:00", validators=[DataRequired()])
+    call_until = StringField(_l("Calls until"), default="20:00", validators=[DataRequired()])
+    max_attempts = IntegerField(
+        _l("Attempts per phone case"), default=6, validators=[InputRequired()]
+    )
+    followup_days = IntegerField(
+        _l("Working days to follow up a bad review"), default=5, validators=[InputRequired()]
+    )
+    groups = FieldList(FormField(GroupSettingsForm))
+
+
+class ContactImportForm(FlaskForm):
+    campaign_id = SelectField(_l("Campaign"), coerce=int, validators=[InputRequired()])
+    group_code = SelectField(_l("Group"), validators=[DataRequired()])
+    unit_id = SelectField(
+        _l("Unit for rows without a unit column"), coerce=int, validators=[Optional()]
+    )
+    channel = SelectField(
+        _l("Channel"), choices=options((c, c) for c in CONTACT_CHANNELS), default="link"
+    )
+    deliver = SelectField(
+        _l("Links"),
+        choices=options(
+            [
+                ("page", _l("Show the links on the page")),
+                ("csv", _l("Download a CSV for a mail merge")),
+            ]
+        ),
+        default="page",
+    )
+    contacts = FileField(_l("Contacts (CSV, UTF-8 or GB18030)"), validators=[FileRequired()])
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
+    display_name = StringField(_l("Display name"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=options((r, ROLE_LABELS.get(r, r)) for r in ROLES))
+    unit_id = SelectField(_l("Unit (for a handler)"), coerce=int, validators=[Optional()])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
+
+
+class ActionForm(FlaskForm):
+    """Only the CSRF token: a button that changes something is a POST."""
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        _l("Name (who uses the token)"), validators=[DataRequired(), Length(max=200)]
+    )

@@ -1,0 +1,208 @@
+"""Set-up views: thin; every change goes through a plain function that records the audit.
+
+This module: the overview, units and service points (with their posters, QR
+codes and ticket sheets) and the respondent groups.
+"""
+
+from __future__ import annotations
+
+from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..access import role_required
+from ..access_models import ApiToken, User
+from ..channels.links import point_url
+from ..channels.print_sheets import poster_html, ticket_sheet_html
+from ..channels.qr import qr_png, qr_svg
+from ..extensions import db
+from ..groups import group_label
+from ..models import Campaign, Group, ServicePoint, Unit
+from . import bp, service
+from .forms import (
+    AddGroupForm,
+    MoveGroupForm,
+    ServicePointForm,
+    TicketSheetForm,
+    UnitForm,
+    options,
+)
+
+SETUP_ROLES = ("admin", "evaluator")
+
+
+def no_store(body: str | bytes, mimetype: str = "text/html") -> object:
+    """A response that no cache keeps (pages with one-time tokens or links)."""
+    response = make_response(body)
+    response.mimetype = mimetype
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _count(model: type) -> int:
+    return int(db.session.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+@bp.route("/")
+@role_required(*SETUP_ROLES)
+def index():  # type: ignore[no-untyped-def]
+    counts = {
+        "units": _count(Unit),
+        "points": _count(ServicePoint),
+        "groups": _count(Group),
+        "campaigns": _count(Campaign),
+        "users": _count(User),
+        "tokens": _count(ApiToken),
+    }
+    return render_template("admin/index.html", counts=counts)
+
+
+# --- units and service points ------------------------------------------------------------------
+
+
+@bp.route("/units")
+@role_required(*SETUP_ROLES)
+def units():  # type: ignore[no-untyped-def]
+    rows = db.session.execute(select(Unit).order_by(Unit.code)).scalars().all()
+    return render_template("admin/units.html", units=rows)
+
+
+@bp.route("/units/new", methods=["GET", "POST"], endpoint="unit_new")
+@bp.route("/units/<int:unit_id>", methods=["GET", "POST"], endpoint="unit_edit")
+@role_required(*SETUP_ROLES)
+def unit_form(unit_id: int | None = None):  # type: ignore[no-untyped-def]
+    unit = db.get_or_404(Unit, unit_id) if unit_id is not None else None
+    form = UnitForm(obj=unit)
+    if form.validate_on_submit():
+        try:
+            saved = service.save_unit(
+                unit, code=form.code.data or "", name=form.name.data or "", kind=form.kind.data
+            )
+        except service.SetupError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("Unit %(code)s saved.", code=saved.code))
+            return redirect(url_for("admin.units"))
+    return render_template("admin/unit_form.html", form=form, unit=unit)
+
+
+def unit_pairs() -> list[tuple[int, str]]:
+    """(id, "code · name") of every unit, for the selects."""
+    return [
+        (u.id, f"{u.code} · {u.name}")
+        for u in db.session.execute(select(Unit).order_by(Unit.code)).scalars()
+    ]
+
+
+@bp.route("/points/new", methods=["GET", "POST"], endpoint="point_new")
+@bp.route("/points/<int:point_id>", methods=["GET", "POST"], endpoint="point_edit")
+@role_required(*SETUP_ROLES)
+def point_form(point_id: int | None = None):  # type: ignore[no-untyped-def]
+    point = db.get_or_404(ServicePoint, point_id) if point_id is not None else None
+    form = ServicePointForm(obj=point)
+    form.unit_id.choices = options(unit_pairs())
+    if point is None and request.method == "GET" and request.args.get("unit", "").isdigit():
+        form.unit_id.data = int(request.args["unit"])
+    if form.validate_on_submit():
+        try:
+            saved = service.save_service_point(
+                point,
+                unit=db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None,
+                code=form.code.data or "",
+                name=form.name.data or "",
+            )
+        except service.SetupError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("Service point %(code)s saved.", code=saved.code))
+            return redirect(url_for("admin.units"))
+    return render_template("admin/point_form.html", form=form, point=point)
+
+
+@bp.route("/points/<int:point_id>/poster")
+@role_required(*SETUP_ROLES)
+def point_poster(point_id: int):  # type: ignore[no-untyped-def]
+    return poster_html(db.get_or_404(ServicePoint, point_id))
+
+
+@bp.route("/points/<int:point_id>/qr.png")
+@role_required(*SETUP_ROLES)
+def point_qr_png(point_id: int):  # type: ignore[no-untyped-def]
+    point = db.get_or_404(ServicePoint, point_id)
+    response = make_response(qr_png(point_url(point)))
+    response.mimetype = "image/png"
+    response.headers["Content-Disposition"] = f'inline; filename="{point.code}.png"'
+    return response
+
+
+@bp.route("/points/<int:point_id>/qr.svg")
+@role_required(*SETUP_ROLES)
+def point_qr_svg(point_id: int):  # type: ignore[no-untyped-def]
+    point = db.get_or_404(ServicePoint, point_id)
+    response = make_response(qr_svg(point_url(point)))
+    response.mimetype = "image/svg+xml"
+    response.headers["Content-Disposition"] = f'inline; filename="{point.code}.svg"'
+    return response
+
+
+@bp.route("/points/<int:point_id>/tickets", methods=["GET", "POST"])
+@role_required(*SETUP_ROLES)
+def point_tickets(point_id: int):  # type: ignore[no-untyped-def]
+    """Issue real tickets and answer with their printable sheet (the tokens are shown once)."""
+    point = db.get_or_404(ServicePoint, point_id)
+    campaigns = [c for c in service.campaigns_newest_first() if point.unit in c.units]
+    form = TicketSheetForm()
+    form.campaign_id.choices = options((c.id, f"{c.code} · {c.name}") for c in campaigns)
+    if form.validate_on_submit():
+        try:
+            sheet = service.issue_ticket_sheet(
+                db.session.get(Campaign, form.campaign_id.data), point, form.count.data
+            )
+        except service.SetupError as error:
+            flash(str(error), "error")
+        else:
+            return no_store(ticket_sheet_html(point, sheet))
+    return render_template(
+        "admin/tickets_form.html", form=form, point=point, max_tickets=service.MAX_SHEET_TICKETS
+    )
+
+
+# --- groups ------------------------------------------------------------------------------------
+
+
+@bp.route("/groups", methods=["GET", "POST"])
+@role_required(*SETUP_ROLES)
+def groups():  # type: ignore[no-untyped-def]
+    form = AddGroupForm()
+    form.code.choices = options((code, group_label(code)) for code in service.missing_group_codes())
+    if form.validate_on_submit():
+        try:
+            group = service.add_group(form.code.data or "")
+        except service.SetupError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("Group %(group)s added.", group=group_label(group.code)))
+            return redirect(url_for("admin.groups"))
+    elif request.method == "POST":
+        flash(_("Choose a group to add."), "error")
+    return render_template(
+        "admin/groups.html", form=form, groups=service.groups_in_order(), move_form=MoveGroupForm()
+    )
+
+
+@bp.route("/groups/<int:group_id>/move", methods=["POST"])
+@role_required(*SETUP_ROLES)
+def group_move(group_id: int):  # type: ignore[no-untyped-def]
+    group = db.get_or_404(Group, group_id)
+    form = MoveGroupForm()
+    if form.validate_on_submit():
+        try:
+            service.move_group(group, form.direction.data or "")
+        except service.SetupError as error:
+            flash(str(error), "error")
+    else:
+        flash(_("The form has expired; please try again."), "error")
+    return redirect(url_for("admin.groups"))
+
+
+from . import account_views, campaign_views  # noqa: E402,F401

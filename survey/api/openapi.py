@@ -1,0 +1,356 @@
+"""The OpenAPI 3.1 document of the indicator API, written by hand.
+
+Written rather than generated so that it says what the evaluation system may
+rely on (null means suppressed, a missing field means "not measured here"),
+and checked in the tests against the running API with schemathesis.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from ..results.exports import EXPORT_BY
+
+__all__ = ["openapi_document"]
+
+
+def _nullable(type_: str, **extra: Any) -> dict[str, Any]:
+    return {"type": [type_, "null"], **extra}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_ERRORS = {
+    "401": {"$ref": "#/components/responses/Unauthorized"},
+}
+_NOT_FOUND = {"404": {"$ref": "#/components/responses/NotFound"}}
+
+_CODE = {
+    "name": "code",
+    "in": "path",
+    "required": True,
+    "description": "The campaign's code.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": "^[^/]+$"},
+}
+
+ESTIMATE = {
+    "type": "object",
+    "description": (
+        "An estimate with its uncertainty. When suppressed (fewer than k respondents), "
+        "estimate, se, df, ci_low and ci_high are null and suppression_reason says why."
+    ),
+    "required": [
+        "estimate",
+        "se",
+        "df",
+        "ci_low",
+        "ci_high",
+        "level",
+        "n",
+        "suppressed",
+        "suppression_reason",
+    ],
+    "additionalProperties": False,
+    "properties": {
+        "estimate": _nullable("number"),
+        "se": _nullable("number", minimum=0, description="Standard error."),
+        "df": _nullable("number", description="Degrees of freedom of the t interval."),
+        "ci_low": _nullable("number"),
+        "ci_high": _nullable("number"),
+        "level": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+        "n": {"type": "integer", "minimum": 0},
+        "suppressed": {"type": "boolean"},
+        "suppression_reason": _nullable("string"),
+    },
+}
+
+CAMPAIGN_SUMMARY_PROPERTIES = {
+    "code": {"type": "string"},
+    "name": {"type": "string"},
+    "period_start": {"type": "string", "format": "date"},
+    "period_end": {"type": "string", "format": "date"},
+    "timezone": {"type": "string"},
+    "open": {"type": "boolean", "description": "Whether the campaign takes answers now."},
+}
+_SUMMARY_REQUIRED = list(CAMPAIGN_SUMMARY_PROPERTIES)
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {"type": "string"}},
+    },
+    "Estimate": ESTIMATE,
+    "CampaignSummary": {
+        "type": "object",
+        "required": _SUMMARY_REQUIRED,
+        "properties": CAMPAIGN_SUMMARY_PROPERTIES,
+    },
+    "Campaign": {
+        "type": "object",
+        "required": [
+            *_SUMMARY_REQUIRED,
+            "opens_at",
+            "closes_at",
+            "channels",
+            "indicators",
+            "groups",
+        ],
+        "properties": {
+            **CAMPAIGN_SUMMARY_PROPERTIES,
+            "opens_at": _nullable("string", format="date-time"),
+            "closes_at": _nullable("string", format="date-time"),
+            "channels": {"type": "array", "items": {"type": "string"}},
+            "indicators": {"type": "array", "items": {"type": "string"}},
+            "groups": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["code", "instrument", "policy_weight", "population"],
+                    "properties": {
+                        "code": {"type": "string"},
+                        "instrument": {"type": "string"},
+                        "policy_weight": _nullable("number", minimum=0),
+                        "population": _nullable("integer", minimum=1),
+                    },
+                },
+            },
+        },
+    },
+    "Unit": {
+        "type": "object",
+        "required": ["code", "name", "kind", "service_points"],
+        "properties": {
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "kind": _nullable("string"),
+            "service_points": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["code", "name"],
+                    "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
+                },
+            },
+        },
+    },
+    "IndicatorRow": {
+        "type": "object",
+        "description": (
+            "One unit (and group, when broken down by group) and one indicator: the "
+            "satisfaction index (0-100) and the share satisfied (0-1)."
+        ),
+        "required": [
+            "unit_code",
+            "unit_name",
+            "group",
+            "indicator",
+            "n",
+            "index",
+            "share_satisfied",
+        ],
+        "properties": {
+            "unit_code": {"type": "string"},
+            "unit_name": {"type": "string"},
+            "group": _nullable("string", description="Null unless by=unit,group."),
+            "indicator": {"type": "string"},
+            "n": {"type": "integer", "minimum": 0},
+            "index": _ref("Estimate"),
+            "share_satisfied": _ref("Estimate"),
+        },
+    },
+    "Indicators": {
+        "type": "object",
+        "required": [
+            "campaign",
+            "period",
+            "period_start",
+            "period_end",
+            "by",
+            "settings",
+            "results",
+        ],
+        "properties": {
+            "campaign": {"type": "string"},
+            "period": _nullable("string", description="The period asked for; null for all."),
+            "period_start": {"type": "string", "format": "date"},
+            "period_end": {"type": "string", "format": "date"},
+            "by": {"type": "string", "enum": list(EXPORT_BY)},
+            "settings": {
+                "type": "object",
+                "required": [
+                    "weighting",
+                    "k",
+                    "level",
+                    "interval_method_index",
+                    "interval_method_share",
+                    "df_method",
+                    "lonely_stratum",
+                ],
+                "properties": {
+                    "weighting": {"type": "string", "enum": ["policy", "population"]},
+                    "k": {"type": "integer", "minimum": 0},
+                    "level": {"type": "number"},
+                    "interval_method_index": {"type": "string"},
+                    "interval_method_share": {
+                        "type": "string",
+                        "enum": ["korn-graubard", "logit", "wilson"],
+                    },
+                    "df_method": {"type": "string", "enum": ["satterthwaite", "design"]},
+                    "lonely_stratum": {"type": "string"},
+                },
+            },
+            "results": {"type": "array", "items": _ref("IndicatorRow")},
+        },
+    },
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    """The whole document (a fresh dict each call, so callers may change their copy)."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Satisfaction survey indicator API",
+            "version": "1.0.0",
+            "description": (
+                "Read-only satisfaction indicators for the institution-evaluation system. "
+                "Every figure comes with its standard error, degrees of freedom and interval; "
+                "small cells are suppressed (null figures with a reason). Weighting: the "
+                "campaign's policy group weights renormalised over the groups present. "
+                "Authenticate with `Authorization: Bearer <token>` "
+                "(`flask survey api-token add NAME`)."
+            ),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}],
+        "paths": {
+            "/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document.",
+                    "security": [],
+                    "responses": {"200": _json({"type": "object"}, "The OpenAPI document.")},
+                }
+            },
+            "/campaigns": {
+                "get": {
+                    "operationId": "listCampaigns",
+                    "summary": "Every campaign, newest period first.",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["campaigns"],
+                                "properties": {
+                                    "campaigns": {
+                                        "type": "array",
+                                        "items": _ref("CampaignSummary"),
+                                    }
+                                },
+                            },
+                            "The campaigns.",
+                        ),
+                        **_ERRORS,
+                    },
+                }
+            },
+            "/campaigns/{code}": {
+                "get": {
+                    "operationId": "getCampaign",
+                    "summary": "A campaign: period, channels, indicators, groups and weights.",
+                    "parameters": [_CODE],
+                    "responses": {
+                        "200": _json(_ref("Campaign"), "The campaign."),
+                        **_ERRORS,
+                        **_NOT_FOUND,
+                    },
+                }
+            },
+            "/campaigns/{code}/units": {
+                "get": {
+                    "operationId": "listUnits",
+                    "summary": "The units evaluated in a campaign, with their service points.",
+                    "parameters": [_CODE],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["campaign", "units"],
+                                "properties": {
+                                    "campaign": {"type": "string"},
+                                    "units": {"type": "array", "items": _ref("Unit")},
+                                },
+                            },
+                            "The units.",
+                        ),
+                        **_ERRORS,
+                        **_NOT_FOUND,
+                    },
+                }
+            },
+            "/campaigns/{code}/indicators": {
+                "get": {
+                    "operationId": "getIndicators",
+                    "summary": "Satisfaction index and share satisfied per unit (and group) "
+                    "and indicator.",
+                    "parameters": [
+                        _CODE,
+                        {
+                            "name": "period",
+                            "in": "query",
+                            "required": False,
+                            "description": "A year (2025), quarter (2025-Q2) or month (2025-06) "
+                            "inside the campaign; all of the campaign when left out.",
+                            "schema": {"type": "string"},
+                        },
+                        {
+                            "name": "unit",
+                            "in": "query",
+                            "required": False,
+                            "description": "Only this unit (its code).",
+                            "schema": {"type": "string"},
+                        },
+                        {
+                            "name": "by",
+                            "in": "query",
+                            "required": False,
+                            "description": "Break down by unit (default) or by unit and group.",
+                            "schema": {"type": "string", "enum": list(EXPORT_BY)},
+                        },
+                    ],
+                    "responses": {
+                        "200": _json(_ref("Indicators"), "The indicators."),
+                        "400": _json(
+                            _ref("Error"),
+                            "A period, unit or break-down that cannot "
+                            "be answered; the message says why.",
+                        ),
+                        **_ERRORS,
+                        **_NOT_FOUND,
+                    },
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API token from `flask survey api-token add NAME`.",
+                }
+            },
+            "responses": {
+                "Unauthorized": _json(_ref("Error"), "No valid API token."),
+                "NotFound": _json(_ref("Error"), "No campaign with this code."),
+            },
+            "schemas": copy.deepcopy(SCHEMAS),
+        },
+    }

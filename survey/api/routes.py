@@ -1,0 +1,70 @@
+"""API views: JSON only, bearer-token authentication, no session, no CSRF.
+
+Thin: the figures come from :mod:`survey.api.service`; errors are JSON
+``{"error": message}`` with 400 (a query that cannot be answered as asked) or
+404 (no such campaign).
+"""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from ..access import api_token_required, public
+from ..extensions import db
+from ..results import ResultsError
+from . import bp, service
+from .openapi import openapi_document
+
+
+def _not_found(code: str):  # type: ignore[no-untyped-def]
+    return jsonify(error=f"no campaign with code {code!r}"), 404
+
+
+@bp.route("/openapi.json")
+@public
+def openapi():  # type: ignore[no-untyped-def]
+    """The OpenAPI document of this API (public, so a client can be built before a token)."""
+    return jsonify(openapi_document())
+
+
+@bp.route("/campaigns")
+@api_token_required
+def campaigns():  # type: ignore[no-untyped-def]
+    return jsonify(campaigns=service.campaign_list())
+
+
+@bp.route("/campaigns/<code>")
+@api_token_required
+def campaign(code: str):  # type: ignore[no-untyped-def]
+    found = service.find_campaign(code)
+    if found is None:
+        return _not_found(code)
+    return jsonify(service.campaign_detail(found))
+
+
+@bp.route("/campaigns/<code>/units")
+@api_token_required
+def units(code: str):  # type: ignore[no-untyped-def]
+    found = service.find_campaign(code)
+    if found is None:
+        return _not_found(code)
+    return jsonify(campaign=found.code, units=service.campaign_units(found))
+
+
+@bp.route("/campaigns/<code>/indicators")
+@api_token_required
+def indicators(code: str):  # type: ignore[no-untyped-def]
+    found = service.find_campaign(code)
+    if found is None:
+        return _not_found(code)
+    try:
+        body = service.indicator_results(
+            found,
+            period=request.args.get("period"),
+            unit=request.args.get("unit"),
+            by=request.args.get("by"),
+        )
+    except ResultsError as error:
+        db.session.rollback()
+        return jsonify(error=str(error)), 400
+    return jsonify(body)

@@ -1,0 +1,219 @@
+"""What the indicator API returns, as plain JSON-ready dicts (no Flask here but the config).
+
+The institution-evaluation system reads these figures unattended, so every
+number comes with its uncertainty and a suppressed figure is null with a
+reason, never a number. Figures that do not exist here (phone response rates,
+for instance) are left out rather than invented.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..instrument_store import current_instruments
+from ..models import Campaign, ServicePoint, Unit, campaign_unit
+from ..respond.service import campaign_state
+from ..results import ResultsError, satisfaction
+from ..results.exports import DF, EXPORT_BY, LEVEL, LONELY, METHOD, WEIGHTING, parse_export_by
+from ..results.service import _check_options, campaign_groups
+from ..results.summaries import N_, resolve_period
+
+
+def _iso(value: dt.date | dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.replace(microsecond=0).isoformat() + "Z"
+    return value.isoformat()
+
+
+def _number(value: float | None) -> float | None:
+    """A finite float or None (JSON has no NaN or infinity)."""
+    if value is None or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _storable(text: str) -> bool:
+    """Whether a text can be compared in SQL at all (PostgreSQL refuses NUL characters)."""
+    return "\x00" not in text
+
+
+def find_campaign(code: str) -> Campaign | None:
+    if not _storable(code):
+        return None
+    return db.session.execute(select(Campaign).where(Campaign.code == code)).scalar_one_or_none()
+
+
+def campaign_summary(campaign: Campaign) -> dict[str, Any]:
+    return {
+        "code": campaign.code,
+        "name": campaign.name,
+        "period_start": _iso(campaign.period_start),
+        "period_end": _iso(campaign.period_end),
+        "timezone": campaign.timezone,
+        "open": campaign_state(campaign) is None,
+    }
+
+
+def campaign_list() -> list[dict[str, Any]]:
+    campaigns = db.session.execute(
+        select(Campaign).order_by(Campaign.period_start.desc(), Campaign.code)
+    ).scalars()
+    return [campaign_summary(c) for c in campaigns]
+
+
+def campaign_indicators(campaign: Campaign) -> list[str]:
+    """The indicators the campaign's instruments feed (sorted)."""
+    instruments = current_instruments()
+    fed: set[str] = set()
+    for setting in campaign_groups(campaign).values():
+        instrument = instruments.get(setting.instrument_id)
+        if instrument is not None:
+            fed.update(instrument.indicators)
+    return sorted(fed)
+
+
+def campaign_detail(campaign: Campaign) -> dict[str, Any]:
+    detail = campaign_summary(campaign)
+    detail.update(
+        opens_at=_iso(campaign.opens_at),
+        closes_at=_iso(campaign.closes_at),
+        channels=campaign.channel_list(),
+        indicators=campaign_indicators(campaign),
+        groups=[
+            {
+                "code": s.code,
+                "instrument": s.instrument_id,
+                "policy_weight": _number(s.weight),
+                "population": s.population,
+            }
+            for s in campaign_groups(campaign).values()
+        ],
+    )
+    return detail
+
+
+def campaign_units(campaign: Campaign) -> list[dict[str, Any]]:
+    units = db.session.execute(
+        select(Unit)
+        .join(campaign_unit, campaign_unit.c.unit_id == Unit.id)
+        .where(campaign_unit.c.campaign_id == campaign.id)
+        .order_by(Unit.code)
+    ).scalars()
+    out = []
+    for unit in units:
+        points = db.session.execute(
+            select(ServicePoint.code, ServicePoint.name)
+            .where(ServicePoint.unit_id == unit.id)
+            .order_by(ServicePoint.code)
+        ).all()
+        out.append(
+            {
+                "code": unit.code,
+                "name": unit.name,
+                "kind": unit.kind,
+                "service_points": [{"code": c, "name": n} for c, n in points],
+            }
+        )
+    return out
+
+
+def _unit_id(campaign: Campaign, code: str) -> int:
+    unit_id = None
+    if _storable(code):
+        unit_id = db.session.execute(
+            select(Unit.id)
+            .join(campaign_unit, campaign_unit.c.unit_id == Unit.id)
+            .where(campaign_unit.c.campaign_id == campaign.id, Unit.code == code)
+        ).scalar_one_or_none()
+    if unit_id is None:
+        raise ResultsError(
+            N_("Unit %(unit)s is not evaluated in campaign %(campaign)s."),
+            unit=code,
+            campaign=campaign.code,
+        )
+    return int(unit_id)
+
+
+def estimate_json(estimate: Any, suppressed: bool, k: int) -> dict[str, Any]:
+    """One estimate: null figures and a reason when suppressed."""
+    hidden = suppressed or estimate.is_suppressed
+    return {
+        "estimate": None if hidden else _number(estimate.estimate),
+        "se": None if hidden else _number(estimate.se),
+        "df": None if hidden else _number(estimate.df),
+        "ci_low": None if hidden else _number(estimate.low),
+        "ci_high": None if hidden else _number(estimate.high),
+        "level": estimate.level,
+        "n": estimate.n,
+        "suppressed": hidden,
+        "suppression_reason": f"fewer than {k} responses (small-cell rule)" if hidden else None,
+    }
+
+
+def indicator_results(
+    campaign: Campaign, *, period: str | None, unit: str | None, by: str | None
+) -> dict[str, Any]:
+    """Per unit (and group) and indicator: the satisfaction index and the share satisfied.
+
+    Raises ResultsError (the caller answers 400) for a bad period, unit or ``by``.
+    """
+    by_text = parse_export_by(by)
+    period = (period or "").strip() or None
+    unit = (unit or "").strip() or None
+    units = [_unit_id(campaign, unit)] if unit else None
+    window = resolve_period(campaign, period)
+    k = _check_options(WEIGHTING, METHOD, None)
+    indicators = campaign_indicators(campaign)
+    rows = (
+        satisfaction(
+            campaign,
+            by=EXPORT_BY[by_text],
+            indicator=indicators,
+            period=period,
+            level=LEVEL,
+            method=METHOD,
+            k=k,
+            weighting=WEIGHTING,
+            df=DF,
+            lonely=LONELY,
+            units=units,
+            group_breakdown=False,
+        )
+        if indicators
+        else []
+    )
+    return {
+        "campaign": campaign.code,
+        "period": window.label if window else None,
+        "period_start": _iso(window.start if window else campaign.period_start),
+        "period_end": _iso(window.end - dt.timedelta(days=1) if window else campaign.period_end),
+        "by": by_text,
+        "settings": {
+            "weighting": WEIGHTING,
+            "k": k,
+            "level": LEVEL,
+            "interval_method_index": "t",
+            "interval_method_share": METHOD,
+            "df_method": DF,
+            "lonely_stratum": LONELY,
+        },
+        "results": [
+            {
+                "unit_code": row.unit_code,
+                "unit_name": row.unit_name,
+                "group": row.group,
+                "indicator": row.indicator,
+                "n": row.n,
+                "index": estimate_json(row.index, row.suppressed, k),
+                "share_satisfied": estimate_json(row.share_satisfied, row.suppressed, k),
+            }
+            for row in rows
+        ],
+    }

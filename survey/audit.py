@@ -1,0 +1,83 @@
+"""The audit trail: every administrative change, who made it, when, before and after.
+
+Call ``record_audit`` in the same transaction as the change, so the trail and
+the data can never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from flask import has_request_context
+from flask_login import current_user
+from sqlalchemy import inspect, select
+
+from .access_models import AuditEvent, User
+from .extensions import db
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def snapshot(row: Any, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """A row's column values as plain JSON-ready data (for ``before`` and ``after``)."""
+    mapper = inspect(row).mapper
+    names = list(fields) if fields is not None else [c.key for c in mapper.column_attrs]
+    return {name: _plain(getattr(row, name)) for name in names if name != "password_hash"}
+
+
+def _actor(user: User | None) -> tuple[int | None, str]:
+    if user is not None:
+        return user.id, user.username
+    if has_request_context() and current_user.is_authenticated:
+        return current_user.id, current_user.username
+    return None, "cli"
+
+
+def record_audit(
+    action: str,
+    entity: str,
+    entity_id: Any = None,
+    *,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    reason: str | None = None,
+    campaign_id: int | None = None,
+    user: User | None = None,
+) -> AuditEvent:
+    """Add one audit event to the session; the caller commits it with the change."""
+    user_id, actor = _actor(user)
+    event = AuditEvent(
+        user_id=user_id,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=None if entity_id is None else str(entity_id),
+        before=None if before is None else json.dumps(before, ensure_ascii=False, sort_keys=True),
+        after=None if after is None else json.dumps(after, ensure_ascii=False, sort_keys=True),
+        reason=reason,
+        campaign_id=campaign_id,
+    )
+    db.session.add(event)
+    return event
+
+
+def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    """Only what differs, so an event shows the change rather than the whole row."""
+    return {key: after[key] for key in after if before.get(key) != after[key]}
+
+
+def events_for_campaign(campaign_id: int) -> list[AuditEvent]:
+    return list(
+        db.session.execute(
+            select(AuditEvent)
+            .where(AuditEvent.campaign_id == campaign_id)
+            .order_by(AuditEvent.at, AuditEvent.id)
+        ).scalars()
+    )

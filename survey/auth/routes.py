@@ -1,0 +1,70 @@
+"""Login and logout. The login POST is rate limited per address."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from ..access import authenticate, public
+from ..extensions import db, limiter
+from . import bp
+from .forms import LoginForm
+
+# Where each role starts after signing in.
+HOME_BY_ROLE = {
+    "admin": "admin.index",
+    "evaluator": "evaluate.index",
+    "operator": "operator.index",
+    "handler": "evaluate.followup_list",
+}
+
+
+def home_for(role: str) -> str:
+    endpoint = HOME_BY_ROLE.get(role, "auth.login")
+    if endpoint not in current_app.view_functions:
+        endpoint = "auth.login"
+    return url_for(endpoint)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site, never another host (no open redirect)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _login_limit() -> str:
+    return str(current_app.config.get("SURVEY_LOGIN_RATE_LIMIT", "10 per minute"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@public
+def login():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")) or home_for(current_user.role))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.username.data or "", form.password.data or "")
+        if user is None:
+            db.session.rollback()
+            flash(_("Wrong username or password."), "error")
+        else:
+            db.session.commit()
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")) or home_for(user.role))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def logout():  # type: ignore[no-untyped-def]
+    logout_user()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,341 @@
+"""The phone survey's call queue: who to call next, and what each attempt's outcome means.
+
+A case is an invitation of channel "phone" (survey.phone_models.CallCase).
+Operators claim cases one at a time; the claim is atomic, so two operators
+clicking "next call" at the same moment never get the same person
+(PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite: a conditional UPDATE whose
+row count says who won, as the SMS outbox does).
+
+Every attempt gets an AAPOR disposition. Its code and the retry rule (try
+again? after how long?) come from :data:`DISPOSITIONS`, which a campaign may
+override per disposition (DispositionRule), so the queue schedules itself.
+
+AAPOR codes are the telephone codes of the Standard Definitions. Our frame is
+a list of named people (deputies, retirees, service users who left a number):
+a number that does not work (4.31) or a person outside the survey (4.70) is
+not eligible; a wrong number says nothing about the person's eligibility, so
+it is "unknown eligibility, other" (3.90); an answering machine that does not
+confirm the person is 3.14, no answer 3.13, always busy 3.12; a call-back
+appointment that never led to an interview is a non-contact (2.21).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, func, or_, select, update
+
+from ..access_models import User
+from ..audit import record_audit
+from ..claims import claim_one
+from ..extensions import db
+from ..models import Campaign, Invitation, utcnow
+from ..phone_models import CallAttempt, CallCase, DispositionRule
+
+# A claim older than this is abandoned (browser closed, operator gone) and may be taken.
+STALE_CLAIM = dt.timedelta(minutes=30)
+
+
+class PhoneError(ValueError):
+    """A queue action that cannot be done as asked; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Disposition:
+    """One outcome of a call attempt and what the queue does next."""
+
+    code: str
+    aapor: str
+    # AAPOR rate category: I, P, R, NC, O, UH, UO or NE (survey.stats.aapor).
+    category: str
+    label: Any
+    final: bool
+    retry: bool
+    delay: dt.timedelta
+    interview: bool = False
+
+
+def _d(
+    code: str,
+    aapor: str,
+    category: str,
+    label: Any,
+    *,
+    retry: bool = False,
+    hours: float = 0,
+    interview: bool = False,
+) -> Disposition:
+    return Disposition(
+        code=code,
+        aapor=aapor,
+        category=category,
+        label=label,
+        final=not retry,
+        retry=retry,
+        delay=dt.timedelta(hours=hours),
+        interview=interview,
+    )
+
+
+DISPOSITIONS: dict[str, Disposition] = {
+    d.code: d
+    for d in (
+        _d("complete", "1.1", "I", _l("Complete interview"), interview=True),
+        _d("partial", "1.2", "P", _l("Partial interview"), interview=True),
+        _d("refusal_soft", "2.11", "R", _l("Refusal (soft: try again)"), retry=True, hours=24 * 7),
+        _d("refusal_hard", "2.11", "R", _l("Refusal (hard: never again)")),
+        _d("break_off", "2.12", "R", _l("Break-off"), retry=True, hours=24),
+        _d("no_answer", "3.13", "UH", _l("No answer"), retry=True, hours=3),
+        _d("busy", "3.12", "UH", _l("Busy"), retry=True, hours=0.5),
+        _d("answering_machine", "3.14", "UH", _l("Answering machine"), retry=True, hours=3),
+        _d("callback", "2.21", "NC", _l("Call-back scheduled"), retry=True),
+        _d("wrong_number", "3.90", "UO", _l("Wrong number")),
+        _d("not_in_service", "4.31", "NE", _l("Number not in service")),
+        _d("ineligible", "4.70", "NE", _l("Not eligible")),
+        _d("language_barrier", "2.332", "O", _l("Language barrier")),
+    )
+}
+
+
+def rules_for(campaign: Campaign) -> dict[str, Disposition]:
+    """The dispositions with this campaign's own retry rules applied."""
+    rules = dict(DISPOSITIONS)
+    for rule in db.session.execute(
+        select(DispositionRule).where(DispositionRule.campaign_id == campaign.id)
+    ).scalars():
+        base = rules.get(rule.disposition)
+        if base is None or base.interview or base.code == "callback":
+            continue
+        rules[rule.disposition] = replace(
+            base,
+            retry=rule.retry,
+            final=not rule.retry,
+            delay=dt.timedelta(minutes=rule.delay_minutes),
+        )
+    return rules
+
+
+def set_rule(campaign: Campaign, disposition: str, *, retry: bool, delay_minutes: int) -> None:
+    """Override a disposition's retry rule for one campaign; audited. The caller commits."""
+    base = DISPOSITIONS.get(disposition)
+    if base is None:
+        raise PhoneError(f"unknown disposition {disposition!r}")
+    if base.interview or disposition == "callback":
+        raise PhoneError(f"the rule of {disposition!r} cannot be changed")
+    if delay_minutes < 0 or (retry and delay_minutes == 0 and disposition != "busy"):
+        raise PhoneError("a retry needs a delay of at least one minute")
+    row = db.session.execute(
+        select(DispositionRule).where(
+            DispositionRule.campaign_id == campaign.id, DispositionRule.disposition == disposition
+        )
+    ).scalar_one_or_none()
+    current = rules_for(campaign)[disposition]
+    before = {"retry": current.retry, "delay_minutes": int(current.delay.total_seconds() // 60)}
+    if row is None:
+        row = DispositionRule(campaign_id=campaign.id, disposition=disposition)
+        db.session.add(row)
+    row.retry, row.delay_minutes = retry, delay_minutes
+    record_audit(
+        "phone.rule",
+        "disposition_rule",
+        f"{campaign.code}:{disposition}",
+        before=before,
+        after={"retry": retry, "delay_minutes": delay_minutes},
+        campaign_id=campaign.id,
+    )
+
+
+def enqueue_phone_cases(campaign: Campaign) -> int:
+    """A case for every phone invitation of the campaign that has none; returns how many."""
+    missing = (
+        db.session.execute(
+            select(Invitation.id)
+            .outerjoin(CallCase, CallCase.invitation_id == Invitation.id)
+            .where(
+                Invitation.campaign_id == campaign.id,
+                Invitation.channel == "phone",
+                Invitation.status.in_(("pending", "started")),
+                CallCase.id.is_(None),
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for invitation_id in missing:
+        db.session.add(CallCase(campaign_id=campaign.id, invitation_id=invitation_id))
+    return len(missing)
+
+
+def _minutes(text: str) -> int | None:
+    """ "HH:MM" as minutes after midnight, or None when it is not a time."""
+    try:
+        hours, minutes = text.split(":")
+        value = int(hours) * 60 + int(minutes)
+    except (AttributeError, ValueError):
+        return None
+    return value if 0 <= value <= 24 * 60 else None
+
+
+def local_now(campaign: Campaign, now: dt.datetime) -> dt.datetime:
+    """``now`` (UTC, naive) as wall-clock time in the campaign's time zone."""
+    return now.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(campaign.timezone))
+
+
+def within_calling_hours(campaign: Campaign, now: dt.datetime) -> bool:
+    """Whether people may be called at ``now``: call_from <= local time < call_until.
+
+    Hours may run across midnight (22:00-02:00); unreadable hours do not block
+    the queue (the set-up form refuses them in the first place).
+    """
+    start, end = _minutes(campaign.call_from), _minutes(campaign.call_until)
+    if start is None or end is None:
+        return True
+    local = local_now(campaign, now)
+    current = local.hour * 60 + local.minute
+    if start <= end:
+        return start <= current < end
+    return current >= start or current < end
+
+
+def _held_by(campaign: Campaign, operator: User, now: dt.datetime) -> CallCase | None:
+    return db.session.execute(
+        select(CallCase)
+        .where(
+            CallCase.campaign_id == campaign.id,
+            CallCase.status == "claimed",
+            CallCase.claimed_by_id == operator.id,
+            CallCase.claimed_at >= now - STALE_CLAIM,
+        )
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def claim_next(
+    campaign: Campaign, operator: User, now: dt.datetime | None = None
+) -> CallCase | None:
+    """The next case for this operator, claimed for them; None when nothing may be called now.
+
+    Order: call-backs that are due, then people never called, then due
+    retries (oldest first). Commits the claim.
+    """
+    now = now or utcnow()
+    held = _held_by(campaign, operator, now)
+    if held is not None:
+        return held
+    if not campaign.is_open(now) or not within_calling_hours(campaign, now):
+        return None
+    stale = now - STALE_CLAIM
+    free = or_(
+        and_(
+            CallCase.status == "queued",
+            or_(CallCase.next_try_at.is_(None), CallCase.next_try_at <= now),
+        ),
+        and_(CallCase.status == "claimed", CallCase.claimed_at < stale),
+    )
+    due = and_(CallCase.campaign_id == campaign.id, CallCase.attempts < campaign.max_attempts, free)
+    order = (
+        case((CallCase.is_callback.is_(True), 0), (CallCase.attempts == 0, 1), else_=2),
+        func.coalesce(CallCase.next_try_at, CallCase.created_at),
+        CallCase.id,
+    )
+    claim = (
+        update(CallCase)
+        .values(status="claimed", claimed_by_id=operator.id, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    claimed_id = claim_one(CallCase.id, due, order, claim, free)
+    db.session.commit()
+    if claimed_id is None:
+        return None
+    case_row = db.session.get(CallCase, claimed_id)
+    db.session.refresh(case_row)
+    return case_row
+
+
+def release_claim(case_row: CallCase, operator: User) -> None:
+    """Give a claimed case back to the queue unchanged (the operator did not call); commits."""
+    if case_row.status != "claimed" or case_row.claimed_by_id != operator.id:
+        raise PhoneError("this case is not claimed by you")
+    case_row.status = "queued"
+    case_row.claimed_by_id = None
+    case_row.claimed_at = None
+    db.session.commit()
+
+
+def record_attempt(
+    case_row: CallCase,
+    operator: User,
+    disposition: str,
+    *,
+    notes: str | None = None,
+    callback_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> CallAttempt:
+    """Record one attempt's outcome and schedule the case; the caller commits.
+
+    Not committing here lets a finished interview's Response and its
+    "complete" attempt land in one transaction. ``callback_at`` is UTC, naive.
+    """
+    now = now or utcnow()
+    rules = rules_for(case_row.campaign)
+    rule = rules.get(disposition)
+    if rule is None:
+        raise PhoneError(f"unknown disposition {disposition!r}")
+    if case_row.status != "claimed" or case_row.claimed_by_id != operator.id:
+        raise PhoneError("this case is not claimed by you")
+    if disposition == "callback":
+        if callback_at is None:
+            raise PhoneError("a call-back needs the time to call back")
+        if callback_at <= now:
+            raise PhoneError("the call-back time must be in the future")
+    elif callback_at is not None:
+        raise PhoneError("only a call-back has a call-back time")
+    notes = (notes or "").strip() or None
+    if notes and len(notes) > 2000:
+        raise PhoneError("notes are limited to 2000 characters")
+    attempt = CallAttempt(
+        case_id=case_row.id,
+        operator_id=operator.id,
+        started_at=case_row.claimed_at or now,
+        ended_at=now,
+        disposition=disposition,
+        aapor_code=rule.aapor,
+        notes=notes,
+        callback_at=callback_at,
+    )
+    db.session.add(attempt)
+    case_row.attempts += 1
+    case_row.last_disposition = disposition
+    case_row.claimed_by_id = None
+    case_row.claimed_at = None
+    case_row.is_callback = disposition == "callback"
+    if disposition == "callback":
+        case_row.status, case_row.next_try_at = "queued", callback_at
+    elif rule.retry and case_row.attempts < case_row.campaign.max_attempts:
+        case_row.status, case_row.next_try_at = "queued", now + rule.delay
+    else:
+        case_row.status, case_row.next_try_at = "closed", None
+    return attempt
+
+
+def queue_counts(campaign: Campaign, now: dt.datetime | None = None) -> dict[str, int]:
+    """How the campaign's queue stands: due now, call-backs due, later, claimed, closed."""
+    now = now or utcnow()
+    open_ = and_(CallCase.status == "queued", CallCase.attempts < campaign.max_attempts)
+    is_due = or_(CallCase.next_try_at.is_(None), CallCase.next_try_at <= now)
+    row = db.session.execute(
+        select(
+            func.count().filter(open_, is_due).label("due"),
+            func.count().filter(open_, is_due, CallCase.is_callback.is_(True)).label("callbacks"),
+            func.count().filter(open_, ~is_due).label("later"),
+            func.count().filter(CallCase.status == "claimed").label("claimed"),
+            func.count()
+            .filter(or_(CallCase.status == "closed", CallCase.attempts >= campaign.max_attempts))
+            .label("closed"),
+        ).where(CallCase.campaign_id == campaign.id)
+    ).one()
+    return {key: int(value or 0) for key, value in row._mapping.items()}

@@ -1,0 +1,13 @@
+"""The evaluator's workspace: results, fieldwork, follow-up of bad reviews, exports, reports."""
+
+from flask import Blueprint
+
+bp = Blueprint("evaluate", __name__, url_prefix="/evaluate")
+
+from . import (  # noqa: E402,F401
+    export_views,
+    fieldwork_views,
+    followup_views,
+    report_views,
+    results_views,
+)

@@ -1,0 +1,54 @@
+"""Downloads of the results table: CSV for machines, XLSX for people (survey.results.exports)."""
+
+from __future__ import annotations
+
+from flask import Response, render_template, request
+from flask_babel import gettext
+
+from ..access import role_required
+from ..extensions import db
+from ..models import Campaign
+from ..results import ResultsError
+from ..results.exports import export_filename, results_csv, results_table, results_xlsx
+from . import bp
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _table_or_error(campaign_id: int):  # type: ignore[no-untyped-def]
+    campaign = db.get_or_404(Campaign, campaign_id)
+    try:
+        return results_table(
+            campaign, by=request.args.get("by"), period=request.args.get("period")
+        ), None
+    except ResultsError as error:
+        db.session.rollback()
+        page = render_template(
+            "error.html", title=gettext("Export not possible"), message=error.message()
+        )
+        return None, (page, 400)
+
+
+def _download(body: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/campaign/<int:campaign_id>/export.csv")
+@role_required("evaluator", "admin")
+def export_csv(campaign_id: int):  # type: ignore[no-untyped-def]
+    table, error = _table_or_error(campaign_id)
+    if error:
+        return error
+    return _download(results_csv(table), "text/csv; charset=utf-8", export_filename(table, "csv"))
+
+
+@bp.route("/campaign/<int:campaign_id>/export.xlsx")
+@role_required("evaluator", "admin")
+def export_xlsx(campaign_id: int):  # type: ignore[no-untyped-def]
+    table, error = _table_or_error(campaign_id)
+    if error:
+        return error
+    return _download(results_xlsx(table), XLSX_TYPE, export_filename(table, "xlsx"))

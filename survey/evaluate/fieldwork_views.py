@@ -1,0 +1,69 @@
+"""The fieldwork monitor: responses against targets, invitations, flagged bursts (on reload)."""
+
+from __future__ import annotations
+
+from flask import abort, make_response, render_template, request
+from flask_babel import gettext
+
+from ..access import role_required
+from ..extensions import db
+from ..groups import group_label
+from ..models import Campaign
+from ..results import fieldwork
+from ..results.response_rates import phone_response_rates
+from ..stats.aapor import ResponseRates
+from . import bp
+
+
+def _phone_rate_rows(campaign: Campaign) -> list[tuple[str, ResponseRates | None]]:
+    """AAPOR rates of the campaign's phone cases, whole, by group and by unit (never by operator:
+    who called whom stays with the phone team)."""
+    whole = phone_response_rates(campaign)
+    if not whole:
+        return []
+    rows: list[tuple[str, ResponseRates | None]] = [(gettext("Campaign"), whole.get(None))]
+    for code, rates in sorted(phone_response_rates(campaign, by="group").items()):
+        rows.append((gettext("Group: %(group)s", group=group_label(code)), rates))
+    units = {u.id: u for u in campaign.units}
+    for unit_id, rates in sorted(phone_response_rates(campaign, by="unit").items()):
+        unit = units.get(unit_id)
+        rows.append((unit.name if unit else str(unit_id), rates))
+    return rows
+
+
+@bp.route("/fieldwork", endpoint="fieldwork")
+@role_required("evaluator", "admin")
+def fieldwork_view():  # type: ignore[no-untyped-def]
+    """The campaign chosen with ?campaign=<id>, else the newest open one."""
+    raw = request.args.get("campaign", "").strip()
+    if raw:
+        if not raw.isdigit():
+            abort(404)
+        campaign = db.get_or_404(Campaign, int(raw))
+    else:
+        campaign = fieldwork.default_campaign()
+    context: dict[str, object] = {
+        "campaign": campaign,
+        "campaigns": fieldwork.campaigns_newest_first(),
+    }
+    if campaign is not None:
+        units = fieldwork.unit_group_progress(campaign)
+        by_channel = fieldwork.responses_by_channel(campaign)
+        channels = sorted({c.channel for c in by_channel})
+        context.update(
+            units=units,
+            groups=fieldwork.group_progress(campaign, units),
+            channels=channels,
+            channel_counts={(c.group, c.channel): c.counted for c in by_channel},
+            channel_groups=list(dict.fromkeys(c.group for c in by_channel)),
+            channel_totals={
+                ch: sum(c.counted for c in by_channel if c.channel == ch) for ch in channels
+            },
+            invitations=fieldwork.invitation_progress(campaign),
+            flagged_units=fieldwork.flagged_by_unit(campaign),
+            flagged_points=fieldwork.flagged_by_service_point(campaign),
+            phone_rates=_phone_rate_rows(campaign),
+        )
+    response = make_response(render_template("evaluate/fieldwork.html", **context))
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,165 @@
+"""Follow-up of bad reviews: cases per unit, the handler's work, exclusion with a reason.
+
+A handler sees only their own unit's cases and is the only one (with admins)
+who sees a call-back number; evaluators see counts, answers and what was
+done, never who complained.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..access import role_required
+from ..extensions import db
+from ..followup import FollowUpError, exclude, followup_indicator, record_rating, record_remedy
+from ..followup_models import FollowUpCase
+from ..instrument_store import instrument_of
+from ..instruments import localized
+from ..models import CallbackRequest, Campaign, utcnow
+from . import bp
+from .followup_forms import FIX_RATING_LABELS, ExcludeForm, RatingForm, RemedyForm
+
+
+def _campaign_choice() -> Campaign | None:
+    raw = request.args.get("campaign", "")
+    if raw.isdigit():
+        return db.get_or_404(Campaign, int(raw))
+    return db.session.execute(
+        select(Campaign).order_by(Campaign.period_start.desc(), Campaign.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def _visible(case_row: FollowUpCase) -> None:
+    """A handler may open only their own unit's cases (others do not exist for them)."""
+    if current_user.role == "handler" and case_row.unit_id != current_user.unit_id:
+        abort(404)
+
+
+def _may_see_number(case_row: FollowUpCase) -> bool:
+    return current_user.role == "admin" or (
+        current_user.role == "handler" and current_user.unit_id == case_row.unit_id
+    )
+
+
+@bp.route("/follow-up")
+@role_required("evaluator", "admin", "handler")
+def followup_list():  # type: ignore[no-untyped-def]
+    campaign = _campaign_choice()
+    campaigns = (
+        db.session.execute(
+            select(Campaign).order_by(Campaign.period_start.desc(), Campaign.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+    counts, cases = {}, []
+    if campaign is not None:
+        unit_id = current_user.unit_id if current_user.role == "handler" else None
+        counts = followup_indicator(campaign, unit_id)
+        stmt = select(FollowUpCase).where(FollowUpCase.campaign_id == campaign.id)
+        if unit_id is not None:
+            stmt = stmt.where(FollowUpCase.unit_id == unit_id)
+        status = request.args.get("status", "open")
+        if status in ("open", "remedied", "closed", "excluded"):
+            stmt = stmt.where(FollowUpCase.status == status)
+        cases = (
+            db.session.execute(stmt.order_by(FollowUpCase.due_at, FollowUpCase.id).limit(200))
+            .scalars()
+            .all()
+        )
+    units = {u.id: u for u in campaign.units} if campaign else {}
+    return render_template(
+        "evaluate/followup_list.html",
+        campaign=campaign,
+        campaigns=campaigns,
+        counts=counts,
+        units=units,
+        cases=cases,
+        status=request.args.get("status", "open"),
+        now=utcnow(),
+    )
+
+
+def _answers(case_row: FollowUpCase) -> list[tuple[str, str]]:
+    """The bad review's answers as (question, answer) in the reader's language."""
+    response = case_row.response
+    lang = str(get_locale() or "zh_Hans")
+    instrument = instrument_of(response.instrument_version)
+    shown = []
+    for answer in response.answers:
+        try:
+            question = instrument.question(answer.question_id)
+        except KeyError:
+            continue
+        if question.type == "phone":
+            continue  # the number is contact data, shown apart and only to the handler
+        value = answer.value or ""
+        option = next((o for o in question.options if o.value == value), None)
+        shown.append(
+            (localized(question.text, lang), localized(option.text, lang) if option else value)
+        )
+    return shown
+
+
+@bp.route("/follow-up/<int:case_id>")
+@role_required("evaluator", "admin", "handler")
+def followup_case(case_id: int):  # type: ignore[no-untyped-def]
+    case_row = db.get_or_404(FollowUpCase, case_id)
+    _visible(case_row)
+    callback = None
+    if _may_see_number(case_row):
+        callback = db.session.execute(
+            select(CallbackRequest).where(CallbackRequest.response_id == case_row.response_id)
+        ).scalar_one_or_none()
+    return render_template(
+        "evaluate/followup_case.html",
+        case=case_row,
+        answers=_answers(case_row),
+        callback=callback,
+        remedy_form=RemedyForm(),
+        rating_form=RatingForm(),
+        exclude_form=ExcludeForm(),
+        rating_labels=FIX_RATING_LABELS,
+        now=utcnow(),
+    )
+
+
+def _act(case_id: int, form_class, action):  # type: ignore[no-untyped-def]
+    case_row = db.get_or_404(FollowUpCase, case_id)
+    _visible(case_row)
+    form = form_class()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+        return redirect(url_for("evaluate.followup_case", case_id=case_id))
+    try:
+        action(case_row, form)
+    except FollowUpError as error:
+        db.session.rollback()
+        flash(str(error.args[0]), "error")
+        return redirect(url_for("evaluate.followup_case", case_id=case_id))
+    db.session.commit()
+    flash(gettext("Saved."), "info")
+    return redirect(url_for("evaluate.followup_case", case_id=case_id))
+
+
+@bp.post("/follow-up/<int:case_id>/remedy")
+@role_required("handler", "admin")
+def followup_remedy(case_id: int):  # type: ignore[no-untyped-def]
+    return _act(case_id, RemedyForm, lambda c, f: record_remedy(c, f.action.data, current_user.id))
+
+
+@bp.post("/follow-up/<int:case_id>/rating")
+@role_required("handler", "admin")
+def followup_rating(case_id: int):  # type: ignore[no-untyped-def]
+    return _act(case_id, RatingForm, lambda c, f: record_rating(c, f.rating.data))
+
+
+@bp.post("/follow-up/<int:case_id>/exclude")
+@role_required("evaluator", "admin")
+def followup_exclude(case_id: int):  # type: ignore[no-untyped-def]
+    return _act(case_id, ExcludeForm, lambda c, f: exclude(c, f.reason.data, current_user.id))

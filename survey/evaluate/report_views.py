@@ -1,0 +1,45 @@
+"""The per-unit report ("one unit, one opinion"): a printable page and its PDF."""
+
+from __future__ import annotations
+
+from flask import Response, abort, render_template, request
+from sqlalchemy import select
+
+from ..access import role_required
+from ..extensions import db
+from ..models import Campaign, Unit
+from ..reports.pdf import unit_report_pdf
+from ..results.summaries import ResultsError
+from ..results.unit_report import UnitReport, unit_report
+from . import bp
+
+
+def _report(campaign_id: int, unit_id: int) -> UnitReport:
+    campaign = db.get_or_404(Campaign, campaign_id)
+    unit = db.session.execute(select(Unit).where(Unit.id == unit_id)).scalar_one_or_none()
+    if unit is None:
+        abort(404)
+    try:
+        return unit_report(campaign, unit, request.args.get("period") or None)
+    except ResultsError as error:
+        abort(404, error.message())
+
+
+@bp.route("/campaign/<int:campaign_id>/unit/<int:unit_id>/report")
+@role_required("evaluator", "admin")
+def unit_report_page(campaign_id: int, unit_id: int):  # type: ignore[no-untyped-def]
+    report = _report(campaign_id, unit_id)
+    return render_template("evaluate/unit_report.html", report=report, comments=())
+
+
+@bp.route("/campaign/<int:campaign_id>/unit/<int:unit_id>/report.pdf")
+@role_required("evaluator", "admin")
+def unit_report_download(campaign_id: int, unit_id: int):  # type: ignore[no-untyped-def]
+    report = _report(campaign_id, unit_id)
+    pdf = unit_report_pdf(report, comments=())
+    filename = f"report-{report.campaign.code}-{report.unit.code}.pdf"
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )

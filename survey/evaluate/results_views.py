@@ -1,0 +1,294 @@
+"""Results pages: campaigns, every unit of a campaign, one unit broken down, its comments.
+
+Views are thin: the figures come from survey.results; this module only picks
+what to ask for from the query string and orders rows for display.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flask import abort, render_template, request
+from sqlalchemy import func, select
+
+from ..access import role_required
+from ..extensions import db
+from ..groups import channel_label, group_label
+from ..indicators import indicator_label
+from ..instrument_store import current_instruments
+from ..instruments import localized
+from ..models import Campaign, Response, Unit
+from ..results import ResultRow, ResultsError, campaign_groups, satisfaction, year_on_year
+from ..results.comments import PAGE_SIZE, text_questions, unit_comments
+from ..results.unit_report import OVERALL, campaign_indicators
+from . import bp
+from .charts import Bar, Point, bar_chart, line_chart
+
+SORTS = {
+    "unit": lambda r: r.unit_code or "",
+    "index": lambda r: (r.index.estimate is None, r.index.estimate or 0.0),
+    "share": lambda r: (r.share_satisfied.estimate is None, r.share_satisfied.estimate or 0.0),
+    "n": lambda r: r.n,
+}
+
+
+def period_choices(campaign: Campaign) -> list[tuple[str, str]]:
+    """The named periods of the campaign: each year and each quarter it covers."""
+    choices: list[tuple[str, str]] = []
+    for year in range(campaign.period_start.year, campaign.period_end.year + 1):
+        choices.append((str(year), str(year)))
+        for quarter in range(1, 5):
+            first_month = 3 * quarter - 2
+            if (year, first_month + 2) < (campaign.period_start.year, campaign.period_start.month):
+                continue
+            if (year, first_month) > (campaign.period_end.year, campaign.period_end.month):
+                continue
+            choices.append((f"{year}-Q{quarter}", f"{year}-Q{quarter}"))
+    return choices
+
+
+def _bars(rows: Sequence[ResultRow], label) -> list[Bar]:  # type: ignore[no-untyped-def]
+    return [Bar(label(r), r.index.estimate, r.index.low, r.index.high, r.n) for r in rows]
+
+
+def _sorted(rows: list[ResultRow], key: str, order: str) -> list[ResultRow]:
+    """Rows in the asked order; a suppressed row has no figure to sort by, so it goes last.
+
+    n is shown for every row, suppressed or not, so sorting by n keeps them all in place.
+    """
+    rows = sorted(rows, key=SORTS["unit"])
+    if key == "n":
+        return sorted(rows, key=SORTS["n"], reverse=order == "desc")
+    if key in SORTS and key != "unit":
+        present = [r for r in rows if not r.suppressed]
+        withheld = [r for r in rows if r.suppressed]
+        present.sort(key=SORTS[key], reverse=order == "desc")
+        return present + withheld
+    return list(reversed(rows)) if order == "desc" else rows
+
+
+@bp.route("/")
+@role_required("evaluator", "admin")
+def index():  # type: ignore[no-untyped-def]
+    counts = dict(
+        db.session.execute(
+            select(Response.campaign_id, func.count())
+            .where(Response.submitted_at.is_not(None))
+            .group_by(Response.campaign_id)
+        ).all()
+    )
+    campaigns = (
+        db.session.execute(
+            select(Campaign).order_by(Campaign.period_start.desc(), Campaign.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+    return render_template("evaluate/index.html", campaigns=campaigns, counts=counts)
+
+
+def _period_arg(campaign: Campaign) -> str | None:
+    period = request.args.get("period", "").strip() or None
+    if period and period not in {value for value, _label in period_choices(campaign)}:
+        abort(400)
+    return period
+
+
+@bp.route("/campaign/<int:campaign_id>")
+@role_required("evaluator", "admin")
+def campaign_results(campaign_id: int):  # type: ignore[no-untyped-def]
+    campaign = db.get_or_404(Campaign, campaign_id)
+    period = _period_arg(campaign)
+    sort = request.args.get("sort", "unit")
+    order = "desc" if request.args.get("order") == "desc" else "asc"
+    error = None
+    rows: list[ResultRow] = []
+    try:
+        rows = satisfaction(
+            campaign, by=("unit",), indicator=OVERALL, period=period, group_breakdown=False
+        )
+    except ResultsError as problem:
+        error = problem.message()
+    rows = _sorted(rows, sort, order)
+    from ..audit import events_for_campaign
+
+    changes = [
+        e
+        for e in events_for_campaign(campaign.id)
+        if campaign.opens_at is None or e.at >= campaign.opens_at
+    ]
+    return render_template(
+        "evaluate/campaign.html",
+        campaign=campaign,
+        rows=rows,
+        period=period,
+        periods=period_choices(campaign),
+        sort=sort,
+        order=order,
+        error=error,
+        chart=bar_chart(
+            _bars(rows, lambda r: r.unit_name or ""),
+            title=indicator_label(OVERALL),
+            suppressed_text=_suppressed(),
+        ),
+        settings=campaign_groups(campaign),
+        weighting=rows[0].weighting if rows else "",
+        changes=changes,
+        k=_k(),
+    )
+
+
+def _k() -> int:
+    from flask import current_app
+
+    return int(current_app.config["SURVEY_SMALL_CELL_K"])
+
+
+def _suppressed() -> str:
+    from flask_babel import gettext
+
+    return gettext("suppressed")
+
+
+def _unit_in(campaign: Campaign, unit_id: int) -> Unit:
+    unit = next((u for u in campaign.units if u.id == unit_id), None)
+    if unit is None:
+        abort(404)
+    return unit
+
+
+@bp.route("/campaign/<int:campaign_id>/unit/<int:unit_id>")
+@role_required("evaluator", "admin")
+def unit_results(campaign_id: int, unit_id: int):  # type: ignore[no-untyped-def]
+    campaign = db.get_or_404(Campaign, campaign_id)
+    unit = _unit_in(campaign, unit_id)
+    period = _period_arg(campaign)
+    try:
+        figures = _unit_figures(campaign, unit, period)
+    except ResultsError as problem:
+        # e.g. a group without a policy weight while others have one: say so, do not fail.
+        figures = {"error": problem.message()}
+    return render_template(
+        "evaluate/unit.html",
+        campaign=campaign,
+        unit=unit,
+        period=period,
+        periods=period_choices(campaign),
+        indicator_row_label=lambda r: indicator_label(r.indicator),
+        year_label=lambda r: r.year or "",
+        month_label=lambda r: r.month or "",
+        k=_k(),
+        **figures,
+    )
+
+
+def _unit_figures(campaign: Campaign, unit: Unit, period: str | None) -> dict[str, object]:
+    """Everything the unit page shows, computed before rendering so one error can be reported."""
+    from flask_babel import gettext
+
+    suppressed = _suppressed()
+    breakdowns = []
+    for key, label, title in (
+        ("group", lambda r: group_label(r.group or ""), gettext("By respondent group")),
+        (
+            "service_point",
+            lambda r: r.service_point_name or gettext("no service point"),
+            gettext("By service point"),
+        ),
+        ("channel", lambda r: channel_label(r.channel or ""), gettext("By channel")),
+    ):
+        rows = satisfaction(
+            campaign,
+            by=("unit", key),
+            indicator=OVERALL,
+            period=period,
+            units=unit.id,
+            group_breakdown=False,
+        )
+        breakdowns.append(
+            (
+                key,
+                rows,
+                label,
+                bar_chart(_bars(rows, label), title=title, suppressed_text=suppressed),
+            )
+        )
+    indicators = campaign_indicators(campaign)
+    by_indicator = satisfaction(
+        campaign,
+        by=("unit",),
+        indicator=indicators,
+        period=period,
+        units=unit.id,
+        group_breakdown=False,
+    )
+    order = {name: i for i, name in enumerate(indicators)}
+    by_indicator.sort(key=lambda r: order.get(r.indicator or "", 99))
+    monthly = satisfaction(
+        campaign, by=("unit", "month"), indicator=OVERALL, units=unit.id, group_breakdown=False
+    )
+    monthly.sort(key=lambda r: r.month or "")
+    trend = year_on_year(campaign, unit.id)
+    marked_years = {c.year for c in trend.changes if c.index_verdict in ("higher", "lower")}
+    yearly_points = [
+        Point(r.year or "", r.index.estimate, r.index.low, r.index.high, r.year in marked_years)
+        for r in trend.years
+    ]
+    return dict(
+        error=None,
+        breakdowns=breakdowns,
+        by_indicator=by_indicator,
+        indicator_chart=bar_chart(
+            _bars(by_indicator, lambda r: indicator_label(r.indicator)),
+            title=gettext("Indicators"),
+            suppressed_text=suppressed,
+        ),
+        monthly=monthly,
+        monthly_chart=line_chart(
+            [Point(r.month or "", r.index.estimate, r.index.low, r.index.high) for r in monthly],
+            title=indicator_label(OVERALL),
+        ),
+        trend=trend,
+        yearly_chart=line_chart(yearly_points, title=indicator_label(OVERALL)),
+    )
+
+
+@bp.route("/campaign/<int:campaign_id>/unit/<int:unit_id>/comments")
+@role_required("evaluator", "admin")
+def unit_comments_page(campaign_id: int, unit_id: int):  # type: ignore[no-untyped-def]
+    campaign = db.get_or_404(Campaign, campaign_id)
+    unit = _unit_in(campaign, unit_id)
+    questions = text_questions(campaign)
+    question = request.args.get("question") or None
+    group = request.args.get("group") or None
+    if question and question not in questions:
+        abort(400)
+    if group and group not in campaign_groups(campaign):
+        abort(400)
+    page = request.args.get("page", "1")
+    page_number = int(page) if page.isdigit() and int(page) > 0 else 1
+    comments, total = unit_comments(
+        campaign, unit.id, question=question, group=group, page=page_number
+    )
+    from flask_babel import get_locale
+
+    lang = str(get_locale() or "zh_Hans")
+    instruments = current_instruments()
+    labels = {}
+    for qid, instrument_id in questions.items():
+        instrument = instruments.get(instrument_id)
+        found = instrument.question(qid) if instrument else None
+        labels[qid] = localized(found.text, lang) if found is not None else qid
+    return render_template(
+        "evaluate/comments.html",
+        campaign=campaign,
+        unit=unit,
+        comments=comments,
+        total=total,
+        page=page_number,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        question=question,
+        group=group,
+        question_labels=labels,
+        groups=list(campaign_groups(campaign)),
+    )

@@ -1,0 +1,201 @@
+"""Bad reviews are followed up, as in the government-service good/bad-review practice.
+
+An answer in the two lowest levels of the overall question (the question
+that feeds ``satisfaction.overall``) is a bad review: it opens a case for the
+unit with a deadline in working days. The unit's handler records what was
+done; the respondent's rating of the fix closes it. The share of bad reviews
+remedied on time is an indicator of its own. A bad review shown to be
+malicious or mistaken is excluded only with a recorded reason, in the audit
+trail, and then counts in no result.
+
+The call-back number stays in CallbackRequest (contact side): only the
+unit's handler and administrators see it; evaluators count cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, select
+
+from .audit import record_audit, snapshot
+from .extensions import db
+from .followup_models import FIX_RATINGS, FollowUpCase
+from .instruments import Instrument
+from .models import Campaign, Response, Unit, utcnow
+
+OVERALL = "satisfaction.overall"
+
+
+class FollowUpError(ValueError):
+    """A follow-up action that cannot be done as asked; the message says why."""
+
+
+def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
+    """``start`` plus ``days`` working days (Monday to Friday).
+
+    Public holidays and the adjusted working weekends of the Chinese calendar
+    are not known yet: a deadline over a holiday falls earlier than the rules
+    allow, never later.
+    """
+    current = start
+    added = 0
+    while added < days:
+        current += dt.timedelta(days=1)
+        if current.weekday() < 5:
+            added += 1
+    return current
+
+
+def is_bad_review(response: Response, instrument: Instrument) -> bool:
+    """Whether the overall answer is one of the two lowest scored levels of its question."""
+    question = next((q for q in instrument.questions if q.indicator == OVERALL), None)
+    if question is None:
+        return False
+    answer = next((a for a in response.answers if a.question_id == question.id), None)
+    if answer is None or answer.score is None:
+        return False
+    levels = sorted({o.score for o in question.options if o.score is not None and not o.na})
+    return len(levels) >= 2 and answer.score <= levels[1]
+
+
+def open_case_if_bad(response: Response, instrument: Instrument) -> FollowUpCase | None:
+    """Open the unit's follow-up case for a bad review (once per response); does not commit.
+
+    Called where a response becomes submitted, in the same transaction.
+    """
+    if response.submitted_at is None or not is_bad_review(response, instrument):
+        return None
+    if response.id is not None:
+        existing = db.session.execute(
+            select(FollowUpCase).where(FollowUpCase.response_id == response.id)
+        ).scalar_one_or_none()
+        if existing is not None:
+            return existing
+    # Objects rather than ids: the response may not be flushed yet (ids still None).
+    campaign = response.campaign or db.session.get(Campaign, response.campaign_id)
+    unit = response.unit or db.session.get(Unit, response.unit_id)
+    opened = response.submitted_at
+    found = FollowUpCase(
+        response=response,
+        campaign=campaign,
+        unit=unit,
+        opened_at=opened,
+        due_at=add_working_days(opened, campaign.followup_days),
+        status="open",
+    )
+    db.session.add(found)
+    return found
+
+
+def record_remedy(case_row: FollowUpCase, action: str, handler_id: int) -> None:
+    """What the unit did about the complaint; the caller commits."""
+    action = (action or "").strip()
+    if not action:
+        raise FollowUpError(_l("Say what was done."))
+    if case_row.status not in ("open", "remedied"):
+        raise FollowUpError(_l("This case is closed."))
+    case_row.action_taken = action
+    case_row.handler_id = handler_id
+    if case_row.remedied_at is None:
+        case_row.remedied_at = utcnow()
+    case_row.status = "remedied"
+
+
+def record_rating(case_row: FollowUpCase, rating: str) -> None:
+    """The respondent's rating of the fix, which closes the case; the caller commits."""
+    if rating not in FIX_RATINGS:
+        raise FollowUpError(_l("Choose satisfied, basically satisfied or dissatisfied."))
+    if case_row.status != "remedied":
+        raise FollowUpError(_l("The fix can be rated once the case is remedied, and only once."))
+    now = utcnow()
+    case_row.fix_rating = rating
+    case_row.rated_at = now
+    case_row.closed_at = now
+    case_row.status = "closed"
+
+
+def exclude(case_row: FollowUpCase, reason: str, user_id: int) -> None:
+    """Exclude a bad review shown to be malicious or mistaken; audited; the caller commits."""
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise FollowUpError(_l("Give the reason for the exclusion (a few words at least)."))
+    if case_row.status == "excluded":
+        raise FollowUpError(_l("This bad review is already excluded."))
+    before = snapshot(case_row)
+    case_row.status = "excluded"
+    case_row.excluded_reason = reason
+    case_row.excluded_by_id = user_id
+    case_row.closed_at = utcnow()
+    record_audit(
+        "followup.exclude",
+        "followup_case",
+        case_row.id,
+        before=before,
+        after=snapshot(case_row),
+        reason=reason,
+        campaign_id=case_row.campaign_id,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpCounts:
+    """A unit's bad reviews by state, and the share remedied on time."""
+
+    unit_id: int
+    cases: int
+    open: int
+    overdue: int
+    remedied: int
+    closed: int
+    excluded: int
+    on_time: int
+
+    @property
+    def counted(self) -> int:
+        return self.cases - self.excluded
+
+    @property
+    def on_time_share(self) -> float | None:
+        """Remedied by the deadline, over all cases not excluded (open ones count as not yet)."""
+        return self.on_time / self.counted if self.counted else None
+
+
+def followup_indicator(
+    campaign: Campaign, unit_id: int | None = None, now: dt.datetime | None = None
+) -> dict[int, FollowUpCounts]:
+    """Per unit (or one unit): cases, open, overdue, remedied, closed, excluded, on time."""
+    now = now or utcnow()
+    c = FollowUpCase
+    stmt = (
+        select(
+            c.unit_id,
+            func.count(),
+            func.sum(case((c.status == "open", 1), else_=0)),
+            func.sum(case(((c.status == "open") & (c.due_at < now), 1), else_=0)),
+            func.sum(case((c.status == "remedied", 1), else_=0)),
+            func.sum(case((c.status == "closed", 1), else_=0)),
+            func.sum(case((c.status == "excluded", 1), else_=0)),
+            func.sum(
+                case(
+                    (
+                        (c.status != "excluded")
+                        & (c.remedied_at.is_not(None))
+                        & (c.remedied_at <= c.due_at),
+                        1,
+                    ),
+                    else_=0,
+                )
+            ),
+        )
+        .where(c.campaign_id == campaign.id)
+        .group_by(c.unit_id)
+    )
+    if unit_id is not None:
+        stmt = stmt.where(c.unit_id == unit_id)
+    return {
+        row[0]: FollowUpCounts(row[0], *(int(v or 0) for v in row[1:]))
+        for row in db.session.execute(stmt)
+    }

@@ -1,0 +1,51 @@
+"""Bad reviews and their follow-up, as in the good/bad-review practice.
+
+A response whose overall answer is in the two lowest levels opens a case for
+its unit. The call-back number stays in CallbackRequest (contact side); the
+case only points at the response, so evaluators can count cases without
+seeing who complained.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import DateTime, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+from .models import Campaign, Response, Unit, utcnow
+
+# What the respondent thought of the fix.
+FIX_RATINGS: tuple[str, ...] = ("satisfied", "basically_satisfied", "dissatisfied")
+
+
+class FollowUpCase(db.Model):
+    """One bad review to remedy, with its deadline, what was done and how it was rated."""
+
+    __tablename__ = "followup_case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("response.id", ondelete="CASCADE"), unique=True
+    )
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    due_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # open -> remedied (handler acted) -> closed (rated or rating window over); or excluded.
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    action_taken: Mapped[str | None] = mapped_column(Text)
+    remedied_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # A one-time link for the respondent to rate the fix, stored only as a hash.
+    rating_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    fix_rating: Mapped[str | None] = mapped_column(String(24))
+    rated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    excluded_reason: Mapped[str | None] = mapped_column(Text)
+    excluded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    response: Mapped[Response] = relationship()
+    campaign: Mapped[Campaign] = relationship()
+    unit: Mapped[Unit] = relationship()

@@ -1,0 +1,34 @@
+"""Display names of the indicators the shipped instruments feed, through Babel.
+
+An indicator is a dotted name in an instrument file (``satisfaction.overall``);
+people read "Overall satisfaction". An indicator a new instrument introduces
+without a name here is shown as its dotted name until one is added.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+INDICATOR_LABELS = {
+    "satisfaction.overall": _l("Overall satisfaction"),
+    "satisfaction.attitude": _l("Service attitude"),
+    "satisfaction.efficiency": _l("Efficiency"),
+    "satisfaction.one_visit": _l("Done in one visit"),
+    "satisfaction.communication": _l("Communication"),
+    "satisfaction.conditions": _l("Working conditions"),
+    "satisfaction.coordination": _l("Coordination with other bodies"),
+    "satisfaction.duty": _l("Performance of duties"),
+    "satisfaction.fairness": _l("Fairness"),
+    "satisfaction.improvement": _l("Improvement over time"),
+    "satisfaction.integrity": _l("Integrity"),
+    "satisfaction.leadership": _l("Leadership"),
+    "satisfaction.recommend": _l("Would recommend"),
+}
+
+
+def indicator_label(name: str | None) -> str:
+    """The indicator's name in the reader's language, else its dotted name."""
+    if name is None:
+        return ""
+    label = INDICATOR_LABELS.get(name)
+    return str(label) if label is not None else name

@@ -1,0 +1,119 @@
+"""What the console shows around the queue: campaign times, calling hours, who holds what.
+
+Times are stored naive in UTC; an operator reads and types them in the
+campaign's time zone (the respondents' clock), whatever the server runs in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_datetime as babel_format_datetime
+from flask_babel import get_locale, gettext
+from sqlalchemy import func, select
+
+from ..access_models import User
+from ..channels.phone import within_calling_hours
+from ..extensions import db
+from ..models import Campaign, utcnow
+from ..phone_models import CallCase
+
+DEFAULT_ZONE = "Asia/Shanghai"
+LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def campaign_zone(campaign: Campaign) -> ZoneInfo:
+    """The campaign's time zone (Asia/Shanghai when it names none or one not known)."""
+    try:
+        return ZoneInfo(campaign.timezone or DEFAULT_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_ZONE)
+
+
+def to_local(moment: dt.datetime, campaign: Campaign) -> dt.datetime:
+    """A stored UTC time as an aware time on the campaign's clock."""
+    return moment.replace(tzinfo=dt.UTC).astimezone(campaign_zone(campaign))
+
+
+def from_local(moment: dt.datetime, campaign: Campaign) -> dt.datetime:
+    """A wall-clock time typed in the campaign's zone, as stored (naive UTC)."""
+    aware = moment.replace(tzinfo=campaign_zone(campaign))
+    return aware.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def format_local(moment: dt.datetime | None, campaign: Campaign) -> str:
+    """A stored time for people, on the campaign's clock, in the page's language."""
+    if moment is None:
+        return ""
+    return babel_format_datetime(
+        to_local(moment, campaign), "short", locale=str(get_locale() or "zh_Hans")
+    )
+
+
+def zone_label(campaign: Campaign) -> str:
+    """The zone's name as the console states it next to times (e.g. Asia/Shanghai)."""
+    return str(campaign_zone(campaign).key)
+
+
+def nothing_due_message(campaign: Campaign, counts: dict[str, int], now: dt.datetime) -> str:
+    """Why "Next call" found no case: outside calling hours, or nobody due (yet), or none left."""
+    if not within_calling_hours(campaign, now or utcnow()):
+        return gettext(
+            "Outside calling hours: %(campaign)s calls from %(start)s to %(end)s "
+            "(%(zone)s). It is %(time)s there now.",
+            campaign=campaign.name,
+            start=campaign.call_from,
+            end=campaign.call_until,
+            zone=zone_label(campaign),
+            time=to_local(now, campaign).strftime("%H:%M"),
+        )
+    waiting = counts.get("later", 0)
+    if waiting:
+        return gettext(
+            "No case of %(campaign)s is due now: %(count)s will be due later "
+            "(call-backs and retries at their time).",
+            campaign=campaign.name,
+            count=waiting,
+        )
+    return gettext(
+        "The queue of %(campaign)s is empty: no case is left to call.", campaign=campaign.name
+    )
+
+
+def phone_campaigns() -> list[Campaign]:
+    """The campaigns that have phone cases, newest first."""
+    ids = select(CallCase.campaign_id).group_by(CallCase.campaign_id)
+    return list(
+        db.session.execute(
+            select(Campaign)
+            .where(Campaign.id.in_(ids))
+            .order_by(Campaign.period_start.desc(), Campaign.id.desc())
+        ).scalars()
+    )
+
+
+def held_cases(operator: User) -> list[CallCase]:
+    """The cases this operator holds now (claimed and not yet given a disposition)."""
+    return list(
+        db.session.execute(
+            select(CallCase)
+            .where(CallCase.claimed_by_id == operator.id, CallCase.status == "claimed")
+            .order_by(CallCase.claimed_at)
+        ).scalars()
+    )
+
+
+def case_count(campaign: Campaign) -> int:
+    return int(
+        db.session.execute(
+            select(func.count(CallCase.id)).where(CallCase.campaign_id == campaign.id)
+        ).scalar_one()
+    )
+
+
+def can_work_on(case: CallCase, user: User) -> bool:
+    """Only the operator who claimed the case works on it; an administrator may always look."""
+    if user.role == "admin":
+        return True
+    return user.role == "operator" and case.claimed_by_id == user.id and case.status == "claimed"

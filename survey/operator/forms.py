@@ -1,0 +1,82 @@
+"""The console's own forms: "next call", and a disposition with notes and a call-back time.
+
+The answer forms are the respondent pages' (survey.respond.forms), so an
+answer typed by an operator is checked and scored exactly like one tapped by
+a citizen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.widgets import DateTimeLocalInput
+
+from ..models import Campaign, utcnow
+from ..respond.forms import clean_text
+from .console import LOCAL_INPUT_FORMAT, from_local
+
+MAX_NOTES = 2000
+
+
+class ClaimForm(FlaskForm):
+    """Only the CSRF token: claiming changes the queue, so it is a POST."""
+
+
+class DispositionForm(FlaskForm):
+    """The outcome of a call: the disposition comes from the button pressed."""
+
+    disposition = StringField()
+    notes = TextAreaField(_l("Notes"), render_kw={"maxlength": MAX_NOTES, "rows": 2})
+    callback_at = StringField(_l("Call back at"), widget=DateTimeLocalInput())
+
+
+class DispositionError(ValueError):
+    """A disposition form that cannot be recorded; the message tells the operator why."""
+
+
+def clean_notes(raw: str | None) -> str | None:
+    """The notes as stored (None when empty); too long is refused rather than cut."""
+    text = clean_text(raw or "")
+    if len(text) > MAX_NOTES:
+        raise DispositionError(
+            gettext(
+                "Please shorten the notes to %(limit)s characters (they have %(length)s).",
+                limit=MAX_NOTES,
+                length=len(text),
+            )
+        )
+    return text or None
+
+
+def parse_callback(
+    raw: str | None, campaign: Campaign, *, required: bool, now: dt.datetime | None = None
+) -> dt.datetime | None:
+    """The call-back time typed in the campaign's zone, as stored (naive UTC).
+
+    A time in the past is refused: the queue would call at once instead of
+    when the person asked, and the operator would not notice the typo.
+    """
+    text = (raw or "").strip()
+    if not text:
+        if required:
+            raise DispositionError(gettext("A call-back needs the date and time agreed."))
+        return None
+    try:
+        local = dt.datetime.strptime(text[:16], LOCAL_INPUT_FORMAT)
+    except ValueError:
+        raise DispositionError(
+            gettext("The call-back time is not a date and time (for example 2025-03-01T14:30).")
+        ) from None
+    moment = from_local(local, campaign)
+    if moment <= (now or utcnow()):
+        raise DispositionError(
+            gettext(
+                "The call-back time %(time)s is in the past. Please enter a later time.",
+                time=text.replace("T", " "),
+            )
+        )
+    return moment

@@ -1,0 +1,114 @@
+"""The campaign form in a real browser: the weight shares follow what the evaluator types."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from survey.access_models import AuditEvent
+from survey.extensions import db
+from survey.models import Campaign
+from tests.factories import DEFAULT_PASSWORD, gen_campaign, gen_unit, gen_user
+from tests.tools_support import free_port, headless_chromium
+
+SCREENSHOTS = (
+    Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+    if os.environ.get("SURVEY_UPDATE_SCREENSHOTS") == "1"
+    else None
+)
+
+
+def _shares(driver) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {
+        row.get_attribute("data-group"): row.find_element(By.CSS_SELECTOR, "output.share").text
+        for row in driver.find_elements(By.CSS_SELECTOR, "#group-settings tbody tr")
+    }
+
+
+def _weight(driver, group: str):  # type: ignore[no-untyped-def]
+    return driver.find_element(By.CSS_SELECTOR, f"tr[data-group='{group}'] input.weight")
+
+
+@pytest.mark.browser
+def test_weight_shares_update_as_the_evaluator_types(app, tmp_path):
+    units = [gen_unit("A", "市政务服务中心"), gen_unit("B", "市公安局")]
+    campaign = gen_campaign(
+        units,
+        groups={
+            "deputy": {"weight": 1.0, "population": 520, "target": 30},
+            "cppcc": {"weight": 1.0, "population": 410, "target": 30},
+            "expert": {"weight": 1.0, "target": 20},
+            "service_user": {"weight": 1.0, "target": 300},
+        },
+    )
+    evaluator = gen_user("evaluator")
+    db.session.commit()
+    campaign_id = campaign.id
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    driver = headless_chromium(tmp_path / "profile", size="1280,900", lang="en")
+    try:
+        driver.get(f"{base}/login?lang=en")
+        driver.find_element(By.NAME, "username").send_keys(evaluator.username)
+        driver.find_element(By.NAME, "password").send_keys(DEFAULT_PASSWORD)
+        driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").submit()
+        WebDriverWait(driver, 15).until(lambda d: "/login" not in d.current_url)
+        driver.get(f"{base}/admin/campaigns/{campaign_id}")
+        # Four equal weights: a quarter each, from the server and from the script alike.
+        shares = _shares(driver)
+        assert [shares[g] for g in ("deputy", "cppcc", "expert", "service_user")] == ["25.0%"] * 4
+
+        field = _weight(driver, "deputy")
+        field.clear()
+        field.send_keys("5")  # 5 / (5 + 1 + 1 + 1) = 62.5 %, the others 12.5 %
+        WebDriverWait(driver, 5).until(lambda d: _shares(d)["deputy"] == "62.5%")
+        shares = _shares(driver)
+        assert [shares[g] for g in ("cppcc", "expert", "service_user")] == ["12.5%"] * 3
+        assert "valid" in driver.find_element(By.ID, "weight-check").text
+
+        expert = _weight(driver, "expert")
+        expert.clear()
+        expert.send_keys("-1")
+        WebDriverWait(driver, 5).until(
+            lambda d: "zero or positive" in d.find_element(By.ID, "weight-check").text
+        )
+        assert _shares(driver)["deputy"] == ""  # no shares while the weights are invalid
+        expert.clear()
+        expert.send_keys("2")  # 5, 1, 2, 1 -> 5/9 = 55.6 %, 2/9 = 22.2 %
+        WebDriverWait(driver, 5).until(lambda d: _shares(d)["expert"] == "22.2%")
+        assert _shares(driver)["deputy"] == "55.6%"
+        if SCREENSHOTS is not None:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            table = driver.find_element(By.ID, "group-settings")
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", table)
+            driver.save_screenshot(str(SCREENSHOTS / "admin-campaign.png"))
+        driver.find_element(By.CSS_SELECTOR, "#campaign-form button[type=submit]").click()
+        # The fieldwork warning already says "which settings they used": wait for
+        # the flash that only the saved page shows, or the database is read too early.
+        WebDriverWait(driver, 15).until(lambda d: "saved." in d.page_source)
+    finally:
+        driver.quit()
+        server.shutdown()
+
+    db.session.remove()
+    campaign = db.session.get(Campaign, campaign_id)
+    assert {s.group.code: s.weight for s in campaign.groups} == {
+        "deputy": 5.0,
+        "cppcc": 1.0,
+        "expert": 2.0,
+        "service_user": 1.0,
+    }
+    event = db.session.execute(
+        select(AuditEvent).where(AuditEvent.action == "campaign.weights_after_start")
+    ).scalar_one()
+    assert event.campaign_id == campaign_id and event.actor == evaluator.username

@@ -1,0 +1,49 @@
+"""Server-drawn SVG charts: sizes follow the figures, suppressed bars show no value."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from survey.evaluate.charts import LABEL_WIDTH, PLOT_WIDTH, Bar, Point, bar_chart, line_chart
+
+NS = {"svg": "http://www.w3.org/2000/svg"}
+
+
+def _svg(markup) -> ET.Element:  # type: ignore[no-untyped-def]
+    return ET.fromstring(str(markup))
+
+
+def test_bars_are_proportional_and_whiskers_sit_on_the_interval():
+    svg = _svg(bar_chart([Bar("甲", 80.0, 70.0, 90.0, 12), Bar("乙", 40.0, 30.0, 50.0, 9)],
+                         title="t"))
+    assert svg.get("role") == "img" and svg.find("svg:title", NS).text == "t"
+    widths = [float(r.get("width")) for r in svg.iterfind("svg:rect", NS)]
+    assert widths == pytest.approx([PLOT_WIDTH * 0.8, PLOT_WIDTH * 0.4])
+    first = svg.find("svg:g", NS)
+    ends = sorted(float(x) for line in first for x in (line.get("x1"), line.get("x2")))
+    assert ends[0] == pytest.approx(LABEL_WIDTH + PLOT_WIDTH * 0.7)
+    assert ends[-1] == pytest.approx(LABEL_WIDTH + PLOT_WIDTH * 0.9)
+
+
+def test_suppressed_bar_has_no_value():
+    svg = _svg(bar_chart([Bar("丙", None, n=3)], title="t", suppressed_text="suppressed"))
+    assert not list(svg.iterfind("svg:rect", NS))
+    assert any(t.text == "suppressed" for t in svg.iterfind("svg:text", NS))
+
+
+def test_labels_are_escaped():
+    svg = _svg(bar_chart([Bar("<script>", 50.0)], title="a & b"))
+    assert svg.find("svg:title", NS).text == "a & b"
+
+
+def test_line_breaks_at_a_suppressed_period_and_marks_changes():
+    points = [Point("2024", 60, 55, 65), Point("2025", 70, 65, 75, marked=True),
+              Point("2026", None), Point("2027", 72, 68, 76)]
+    svg = _svg(line_chart(points, title="trend"))
+    lines = list(svg.iterfind("svg:polyline", NS))
+    assert len(lines) == 1 and len(lines[0].get("points").split()) == 2
+    marked = [c for c in svg.iterfind("svg:circle", NS) if "marked" in c.get("class")]
+    assert len(marked) == 1
+    assert len(list(svg.iterfind("svg:circle", NS))) == 3

@@ -1,0 +1,213 @@
+"""CSV and XLSX exports of the results table, read back and compared with figures worked by hand.
+
+The post-service card scores its five levels 100/75/50/25/0 and counts a
+respondent as satisfied from 50 up. Unit A has five service users (policy
+weight 3, N=1000) and five of the public (weight 1, N=40), all in 2025; unit B
+has three service users in 2024 (below k=5: suppressed).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+
+import pytest
+from openpyxl import load_workbook
+from scipy import stats as sps
+
+from survey.extensions import db
+from survey.instrument_store import current_version
+from survey.results import satisfaction
+from tests.factories import gen_campaign, gen_response, gen_unit, gen_user, login
+
+A_SU = ["very_satisfied", "satisfied", "satisfied", "basically_satisfied", "dissatisfied"]
+A_PUB = ["very_satisfied", "satisfied", "basically_satisfied", "basically_satisfied",
+         "very_dissatisfied"]
+B_SU = ["satisfied", "satisfied", "satisfied"]
+
+# By hand. Service users in A: 100, 75, 75, 50, 25 -> mean 65; squared deviations
+# 1225+100+100+225+1600 = 3250 -> s^2 = 812.5. Public in A: 100, 75, 50, 50, 0 ->
+# mean 55; 2025+400+25+25+3025 = 5500 -> s^2 = 1375.
+W_SU, W_PUB = 0.75, 0.25  # 3 and 1 renormalised
+A_INDEX = W_SU * 65 + W_PUB * 55  # 62.5
+C_SU = W_SU**2 * (1 - 5 / 1000) * 812.5 / 5  # 90.94921875
+C_PUB = W_PUB**2 * (1 - 5 / 40) * 1375 / 5  # 15.0390625
+A_VAR = C_SU + C_PUB
+A_DF = A_VAR**2 / (C_SU**2 / 4 + C_PUB**2 / 4)  # Satterthwaite, below the design df 8
+# Share satisfied: 4 of 5 in both groups; s_h^2 = p(1-p) n/(n-1) = 0.2.
+A_SHARE = 0.8
+A_SHARE_VAR = W_SU**2 * (1 - 5 / 1000) * 0.2 / 5 + W_PUB**2 * (1 - 5 / 40) * 0.2 / 5
+
+
+def t(df: float) -> float:
+    return float(sps.t.ppf(0.975, df))
+
+
+@pytest.fixture
+def campaign(app):
+    a, b = gen_unit("A", "单位甲"), gen_unit("B", "单位乙")
+    campaign = gen_campaign(
+        [a, b],
+        groups={
+            "service_user": {"weight": 3, "population": 1000, "target": 400},
+            "public": {"weight": 1, "population": 40},
+        },
+        period_start=dt.date(2024, 1, 1),
+        period_end=dt.date(2026, 12, 31),
+    )
+    db.session.flush()
+    when = dt.datetime(2025, 5, 5, 2)
+    for value in A_SU:
+        gen_response(campaign, unit=a, group="service_user", answers={"overall": value},
+                     submitted_at=when)
+    for value in A_PUB:
+        gen_response(campaign, unit=a, group="public", channel="link",
+                     answers={"overall": value}, submitted_at=when)
+    for value in B_SU:
+        gen_response(campaign, unit=b, group="service_user", answers={"overall": value},
+                     submitted_at=dt.datetime(2024, 3, 3, 2))
+    flagged = gen_response(campaign, unit=a, group="service_user",
+                           answers={"overall": "very_dissatisfied"}, submitted_at=when)
+    flagged.flagged = True
+    db.session.commit()
+    return campaign
+
+
+@pytest.fixture
+def evaluator_client(client, app):
+    login(client, gen_user("evaluator"))
+    client.get("/evaluate/?lang=en")
+    return client
+
+
+def read_csv(body: bytes) -> list[dict[str, str]]:
+    assert body.startswith(b"\xef\xbb\xbf"), "UTF-8 with a byte-order mark"
+    text = body.decode("utf-8-sig")
+    assert "\r\n" in text and "\n" not in text.replace("\r\n", "")
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def test_csv_by_unit_matches_hand_computation(evaluator_client, campaign):
+    response = evaluator_client.get(f"/evaluate/campaign/{campaign.id}/export.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = read_csv(response.data)
+    assert [r["unit_code"] for r in rows] == ["A", "B"]
+    a, b = rows
+    assert "group" not in a
+    # ten counted responses: the flagged burst card is left out
+    assert (a["unit_name"], a["n"]) == ("单位甲", "10")
+    assert (a["weighting"], a["period"]) == ("policy", "all")
+    assert float(a["index_estimate"]) == pytest.approx(62.5, abs=1e-12)
+    assert float(a["index_se"]) == pytest.approx(math.sqrt(A_VAR), rel=1e-12)
+    assert float(a["index_df"]) == pytest.approx(A_DF, rel=1e-12)
+    half = t(A_DF) * math.sqrt(A_VAR)
+    assert float(a["index_low"]) == pytest.approx(62.5 - half, rel=1e-9)
+    assert float(a["index_high"]) == pytest.approx(62.5 + half, rel=1e-9)
+    assert float(a["share_satisfied"]) == pytest.approx(A_SHARE, abs=1e-12)
+    assert float(a["share_se"]) == pytest.approx(math.sqrt(A_SHARE_VAR), rel=1e-12)
+    assert 0 < float(a["share_low"]) < A_SHARE < float(a["share_high"]) <= 1
+    assert (a["suppressed"], a["suppression_reason"]) == ("false", "")
+    # B: three respondents, below k=5: n shown, every figure empty, the reason given.
+    assert (b["n"], b["suppressed"]) == ("3", "true")
+    for key in ("index_estimate", "index_se", "index_df", "index_low", "index_high",
+                "share_satisfied", "share_se", "share_df", "share_low", "share_high"):
+        assert b[key] == "", key
+    assert "5" in b["suppression_reason"]
+
+
+def test_csv_share_interval_is_the_services_korn_graubard_interval(evaluator_client, campaign):
+    # The Korn-Graubard bounds are checked against R in test_results/stats; here only
+    # that the export carries them unchanged.
+    rows = read_csv(evaluator_client.get(f"/evaluate/campaign/{campaign.id}/export.csv").data)
+    expected = satisfaction(campaign, by="unit")[0].share_satisfied
+    assert float(rows[0]["share_low"]) == expected.low
+    assert float(rows[0]["share_high"]) == expected.high
+
+
+def test_csv_by_unit_and_group_and_period(evaluator_client, campaign):
+    url = f"/evaluate/campaign/{campaign.id}/export.csv?by=unit,group"
+    rows = read_csv(evaluator_client.get(url).data)
+    got = {(r["unit_code"], r["group"]): r for r in rows}
+    assert list(got) == [("A", "service_user"), ("A", "public"), ("B", "service_user")]
+    su = got[("A", "service_user")]
+    # One group: its own mean 65, variance (1 - 5/1000) 812.5 / 5, df n-1 = 4.
+    assert float(su["index_estimate"]) == pytest.approx(65)
+    assert float(su["index_se"]) == pytest.approx(math.sqrt(0.995 * 812.5 / 5), rel=1e-12)
+    assert float(su["index_df"]) == pytest.approx(4)
+    pub = got[("A", "public")]
+    assert float(pub["index_estimate"]) == pytest.approx(55)
+    assert float(pub["index_se"]) == pytest.approx(math.sqrt(0.875 * 1375 / 5), rel=1e-12)
+    half = t(4) * math.sqrt(0.875 * 1375 / 5)
+    assert float(pub["index_low"]) == pytest.approx(55 - half, rel=1e-9)
+    assert got[("B", "service_user")]["suppressed"] == "true"
+    assert got[("B", "service_user")]["index_estimate"] == ""
+
+    rows = read_csv(
+        evaluator_client.get(f"/evaluate/campaign/{campaign.id}/export.csv?period=2024").data
+    )
+    assert [(r["unit_code"], r["n"], r["period"]) for r in rows] == [("B", "3", "2024")]
+
+
+def test_xlsx_reads_back_with_numbers_formats_and_settings(evaluator_client, campaign):
+    response = evaluator_client.get(f"/evaluate/campaign/{campaign.id}/export.xlsx")
+    assert response.status_code == 200
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["results", "settings"]
+    sheet = book["results"]
+    assert sheet.freeze_panes == "A2"
+    header = [c.value for c in sheet[1]]
+    assert header[:6] == ["Weighting", "Period", "Unit code", "Unit", "n", "Satisfaction index"]
+    a = {h: c for h, c in zip(header, sheet[2], strict=True)}
+    b = {h: c for h, c in zip(header, sheet[3], strict=True)}
+    assert a["Unit code"].value == "A" and a["n"].value == 10
+    assert isinstance(a["Satisfaction index"].value, float)
+    assert a["Satisfaction index"].value == pytest.approx(62.5)
+    assert a["Satisfaction index"].number_format == "0.0"
+    assert a["Index SE"].value == pytest.approx(math.sqrt(A_VAR), rel=1e-12)
+    assert a["Index df"].value == pytest.approx(A_DF, rel=1e-12)
+    assert a["Share satisfied"].value == pytest.approx(0.8)
+    assert a["Share satisfied"].number_format == "0.0%"
+    assert a["Suppressed"].value == "no"
+    assert b["Unit code"].value == "B" and b["n"].value == 3
+    assert b["Suppressed"].value == "yes"
+    for key in ("Satisfaction index", "Index SE", "Index interval low", "Share satisfied",
+                "Share interval high"):
+        assert b[key].value is None, key
+    assert sheet.max_row == 3
+
+    settings = book["settings"]
+    values = [[c.value for c in row] for row in settings.iter_rows()]
+    pairs = {row[0]: row[1] for row in values if row and row[0]}
+    assert pairs["Weighting"] == "policy"
+    assert pairs["Small-cell threshold k"] == 5
+    assert pairs["Confidence level"] == 0.95
+    assert pairs["Interval method (share satisfied)"] == "korn-graubard"
+    assert pairs["Degrees of freedom"] == "satterthwaite"
+    assert pairs["Period"] == "all"
+    assert pairs["Period start"] == "2024-01-01" and pairs["Period end"] == "2026-12-31"
+    assert pairs["Generated at (UTC)"].endswith("Z")
+    groups = {row[0]: row[1:5] for row in values if row[0] in ("service_user", "public")}
+    assert groups["service_user"] == ["post-service-card", 3, 1000, 400]
+    assert groups["public"] == ["post-service-card", 1, 40, None]
+    version = current_version("post-service-card")[1].version
+    assert ["post-service-card", version, 13] in [row[:3] for row in values]
+
+
+def test_bad_by_or_period_is_refused_with_a_message(evaluator_client, campaign):
+    page = evaluator_client.get(f"/evaluate/campaign/{campaign.id}/export.csv?by=channel")
+    assert page.status_code == 400
+    assert "unit,group" in page.text
+    page = evaluator_client.get(f"/evaluate/campaign/{campaign.id}/export.xlsx?period=2030")
+    assert page.status_code == 400
+    assert "2030" in page.text
+    assert evaluator_client.get("/evaluate/campaign/987654/export.csv").status_code == 404
+
+
+def test_operator_cannot_export(client, campaign):
+    login(client, gen_user("operator"))
+    assert client.get(f"/evaluate/campaign/{campaign.id}/export.csv").status_code == 403

@@ -1,0 +1,171 @@
+"""Bad reviews are followed up: cases open at submission, handlers act, evaluators count."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import select
+from test_respond import (
+    CARD,
+    form_data,
+    instrument,
+    open_card,
+    point_campaign,
+    rapp,  # noqa: F401 - fixture
+    valid_answers,
+)
+
+from survey.access_models import AuditEvent
+from survey.extensions import db
+from survey.followup import add_working_days, followup_indicator, open_case_if_bad
+from survey.followup_models import FollowUpCase
+from survey.models import Response
+from tests.factories import gen_campaign, gen_response, gen_unit, gen_user, login
+
+PHONE = "138 0013 8000"
+
+
+def _cases() -> list[FollowUpCase]:
+    db.session.expire_all()
+    return list(db.session.execute(select(FollowUpCase).order_by(FollowUpCase.id)).scalars())
+
+
+def _submit_card(client, point, overall: str, **extra) -> None:  # type: ignore[no-untyped-def]
+    url = f"/p/{point.code}"
+    key = open_card(client, url)
+    answers = valid_answers(instrument(CARD), overall=overall, **extra)
+    data = form_data(answers, key)
+    assert client.post(url, data=data).status_code == 200
+    assert client.post(url, data=data).status_code == 200  # a double tap changes nothing
+
+
+def test_a_bad_review_from_the_card_opens_one_case(rapp, client):  # noqa: F811
+    campaign, point = point_campaign()
+    _submit_card(client, point, "satisfied")
+    _submit_card(client, point, "basically_satisfied")
+    assert _cases() == []
+    _submit_card(client, point, "dissatisfied")
+    _submit_card(client, point, "very_dissatisfied")
+    cases = _cases()
+    assert len(cases) == 2
+    assert {c.unit_id for c in cases} == {point.unit_id}
+    assert all(c.status == "open" and c.campaign_id == campaign.id for c in cases)
+
+
+def test_deadline_counts_working_days():
+    friday = dt.datetime(2026, 11, 20, 15, 0)
+    assert add_working_days(friday, 5) == dt.datetime(2026, 11, 27, 15, 0)
+    assert add_working_days(friday, 1) == dt.datetime(2026, 11, 23, 15, 0)  # Monday
+    saturday = dt.datetime(2026, 11, 21, 9, 0)
+    assert add_working_days(saturday, 1) == dt.datetime(2026, 11, 23, 9, 0)
+
+
+def _bad(campaign, unit, **kw):  # type: ignore[no-untyped-def]
+    response = gen_response(campaign, unit=unit, answers={"overall": "very_dissatisfied"}, **kw)
+    db.session.flush()
+    case = open_case_if_bad(response, instrument(CARD))
+    db.session.commit()
+    return case
+
+
+def test_on_time_share_by_hand(app):
+    unit = gen_unit()
+    campaign = gen_campaign([unit])
+    cases = [_bad(campaign, unit) for _ in range(5)]
+    # 1 excluded, 3 remedied by the deadline, 1 remedied a day late.
+    cases[0].status = "excluded"
+    for case in cases[1:4]:
+        case.status, case.remedied_at = "remedied", case.due_at - dt.timedelta(hours=1)
+    cases[4].status, cases[4].remedied_at = "remedied", cases[4].due_at + dt.timedelta(days=1)
+    db.session.commit()
+    counts = followup_indicator(campaign)[unit.id]
+    assert (counts.cases, counts.excluded, counts.on_time) == (5, 1, 3)
+    assert counts.on_time_share == pytest.approx(3 / 4)
+    later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=30)
+    assert followup_indicator(campaign, now=later)[unit.id].overdue == 0
+
+
+def test_overdue_counts_open_cases_past_due(app):
+    unit = gen_unit()
+    campaign = gen_campaign([unit])
+    case = _bad(campaign, unit)
+    later = case.due_at + dt.timedelta(minutes=1)
+    assert followup_indicator(campaign, now=later)[unit.id].overdue == 1
+    assert followup_indicator(campaign, now=case.due_at)[unit.id].overdue == 0
+
+
+@pytest.fixture
+def callback_case(rapp, client):  # noqa: F811
+    campaign, point = point_campaign()
+    inst = instrument(CARD)
+    phone_q = next(q for q in inst.questions if q.type == "phone")
+    _submit_card(client, point, "very_dissatisfied", **{phone_q.id: PHONE})
+    [case] = _cases()
+    client.get("/logout")
+    return case
+
+
+def test_number_only_for_the_units_handler_and_admin(app, callback_case):
+    handler = gen_user("handler", unit_id=callback_case.unit_id)
+    other_handler = gen_user("handler")
+    evaluator = gen_user("evaluator")
+    admin = gen_user("admin")
+    url = f"/evaluate/follow-up/{callback_case.id}"
+    for user, sees_number in ((handler, True), (admin, True), (evaluator, False)):
+        client = app.test_client()
+        login(client, user)
+        page = client.get(url + "?lang=en")
+        assert page.status_code == 200
+        assert (PHONE in page.text) is sees_number, user.role
+        listing = client.get("/evaluate/follow-up?lang=en")
+        assert PHONE not in listing.text
+    client = app.test_client()
+    login(client, other_handler)
+    assert client.get(url).status_code == 404
+    assert url not in client.get("/evaluate/follow-up").text
+    client = app.test_client()
+    login(client, handler)
+    assert url in client.get("/evaluate/follow-up").text
+
+
+def test_handler_remedies_and_records_the_rating(app, callback_case):
+    handler = gen_user("handler", unit_id=callback_case.unit_id)
+    client = app.test_client()
+    login(client, handler)
+    url = f"/evaluate/follow-up/{callback_case.id}"
+    client.post(url + "/remedy", data={"action": "  "})
+    assert _cases()[0].status == "open"  # nothing said, nothing changed
+    client.post(url + "/remedy", data={"action": "已电话联系，补办完成"})
+    case = _cases()[0]
+    assert case.status == "remedied" and case.handler_id == handler.id and case.remedied_at
+    client.post(url + "/rating", data={"rating": "excellent"})
+    assert _cases()[0].status == "remedied"
+    client.post(url + "/rating", data={"rating": "basically_satisfied"})
+    case = _cases()[0]
+    assert (case.status, case.fix_rating) == ("closed", "basically_satisfied")
+    assert client.post(url + "/exclude", data={"reason": "not mine to exclude"}).status_code == 403
+
+
+def test_exclusion_needs_a_reason_and_is_audited(app, callback_case):
+    evaluator = gen_user("evaluator")
+    client = app.test_client()
+    login(client, evaluator)
+    url = f"/evaluate/follow-up/{callback_case.id}"
+    page = client.post(url + "/exclude", data={"reason": ""}, follow_redirects=True)
+    assert page.status_code == 200
+    assert _cases()[0].status == "open"
+    assert db.session.execute(select(AuditEvent)).first() is None
+    reason = "同一号码一分钟内连续提交，经核实为误操作"
+    client.post(url + "/exclude", data={"reason": reason})
+    case = _cases()[0]
+    assert case.status == "excluded" and case.excluded_by_id == evaluator.id
+    event = db.session.execute(select(AuditEvent)).scalar_one()
+    assert (event.action, event.reason, event.campaign_id) == (
+        "followup.exclude", reason, case.campaign_id)
+    assert json.loads(event.before)["status"] == "open"
+    assert json.loads(event.after)["status"] == "excluded"
+    assert client.post(url + "/remedy", data={"action": "x"}).status_code == 403
+    response = db.session.get(Response, case.response_id)
+    assert response is not None  # excluded, never deleted

@@ -1,0 +1,283 @@
+"""The call queue: order, calling hours, retry rules, claims under concurrency."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from sqlalchemy import select
+
+from survey.access_models import AuditEvent
+from survey.channels.phone import (
+    DISPOSITIONS,
+    PhoneError,
+    claim_next,
+    enqueue_phone_cases,
+    queue_counts,
+    record_attempt,
+    release_claim,
+    rules_for,
+    set_rule,
+)
+from survey.extensions import db
+from survey.models import Campaign
+from survey.phone_models import CallAttempt, CallCase
+from tests.factories import gen_campaign, gen_contact, gen_invitation, gen_user
+
+# 10:00 in Shanghai (UTC+8) on a weekday: inside the default calling hours 09:00-20:00.
+MORNING = dt.datetime(2026, 11, 24, 2, 0)
+
+
+@pytest.fixture
+def campaign(app) -> Campaign:
+    campaign = gen_campaign()
+    campaign.opens_at = MORNING - dt.timedelta(days=30)
+    campaign.closes_at = MORNING + dt.timedelta(days=30)
+    db.session.commit()
+    return campaign
+
+
+def _cases(campaign: Campaign, count: int) -> list[CallCase]:
+    for i in range(count):
+        gen_invitation(
+            campaign,
+            group="deputy",
+            channel="phone",
+            contact=gen_contact(name=f"代表{i}", phone=f"+861380013{i:04d}"),
+        )
+    db.session.commit()
+    assert enqueue_phone_cases(campaign) == count
+    db.session.commit()
+    return list(db.session.execute(select(CallCase).order_by(CallCase.id)).scalars())
+
+
+def test_enqueue_is_idempotent_and_takes_only_phone_invitations(campaign):
+    gen_invitation(campaign, group="deputy", channel="link")
+    _cases(campaign, 3)
+    assert enqueue_phone_cases(campaign) == 0
+    assert len(db.session.execute(select(CallCase)).all()) == 3
+
+
+@pytest.mark.parametrize(
+    "utc, allowed",
+    [
+        (dt.datetime(2026, 11, 24, 0, 59), False),  # 08:59 Shanghai
+        (dt.datetime(2026, 11, 24, 1, 0), True),  # 09:00
+        (dt.datetime(2026, 11, 24, 11, 59), True),  # 19:59
+        (dt.datetime(2026, 11, 24, 12, 0), False),  # 20:00
+    ],
+)
+def test_calling_hours_in_the_campaigns_time_zone(campaign, utc, allowed):
+    _cases(campaign, 1)
+    operator = gen_user("operator")
+    assert (claim_next(campaign, operator, now=utc) is not None) is allowed
+
+
+def test_other_time_zone(campaign):
+    campaign.timezone = "Asia/Urumqi"  # UTC+6: 02:00 UTC is 08:00 there
+    db.session.commit()
+    _cases(campaign, 1)
+    operator = gen_user("operator")
+    assert claim_next(campaign, operator, now=MORNING) is None
+    assert claim_next(campaign, operator, now=MORNING + dt.timedelta(hours=1)) is not None
+
+
+def test_closed_campaign_offers_nothing(campaign):
+    _cases(campaign, 1)
+    campaign.closes_at = MORNING - dt.timedelta(days=1)
+    db.session.commit()
+    assert claim_next(campaign, gen_user("operator"), now=MORNING) is None
+
+
+def test_order_callbacks_then_fresh_then_retries(campaign):
+    first, second, third = _cases(campaign, 3)
+    operator = gen_user("operator")
+    # first: no answer an hour ago -> retry due at MORNING + 2h
+    # second: call-back asked for MORNING + 2h
+    for row, disposition, kwargs in (
+        (first, "no_answer", {}),
+        (second, "callback", {"callback_at": MORNING + dt.timedelta(hours=2)}),
+    ):
+        claimed = claim_next(campaign, operator, now=MORNING - dt.timedelta(hours=1))
+        assert claimed.id == row.id
+        record_attempt(
+            claimed, operator, disposition, now=MORNING - dt.timedelta(hours=1), **kwargs
+        )
+        db.session.commit()
+    later = MORNING + dt.timedelta(hours=2, minutes=1)
+    order = []
+    for _ in range(3):
+        claimed = claim_next(campaign, operator, now=later)
+        order.append(claimed.id)
+        record_attempt(claimed, operator, "refusal_hard", now=later)
+        db.session.commit()
+    assert order == [second.id, third.id, first.id]
+    assert claim_next(campaign, operator, now=later) is None
+
+
+def test_retry_rules_schedule_the_case(campaign):
+    rows = _cases(campaign, 1)
+    operator = gen_user("operator")
+    expected = {
+        "no_answer": dt.timedelta(hours=3),
+        "busy": dt.timedelta(minutes=30),
+        "answering_machine": dt.timedelta(hours=3),
+        "refusal_soft": dt.timedelta(days=7),
+    }
+    now = MORNING
+    for disposition, delay in expected.items():
+        campaign.max_attempts = 99
+        db.session.commit()
+        claimed = claim_next(campaign, operator, now=now)
+        assert claimed is not None and claimed.id == rows[0].id, disposition
+        attempt = record_attempt(claimed, operator, disposition, now=now)
+        db.session.commit()
+        assert attempt.aapor_code == DISPOSITIONS[disposition].aapor
+        assert claimed.status == "queued" and claimed.next_try_at == now + delay
+        assert claim_next(campaign, operator, now=now + delay - dt.timedelta(minutes=1)) is None
+        now = now + delay
+        # keep the next claim inside calling hours
+        while not (1 <= now.hour < 12):
+            now += dt.timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    "disposition", ["refusal_hard", "wrong_number", "not_in_service", "ineligible", "complete"]
+)
+def test_final_dispositions_close_the_case(campaign, disposition):
+    _cases(campaign, 1)
+    operator = gen_user("operator")
+    claimed = claim_next(campaign, operator, now=MORNING)
+    record_attempt(claimed, operator, disposition, now=MORNING)
+    db.session.commit()
+    assert claimed.status == "closed"
+    assert claim_next(campaign, operator, now=MORNING + dt.timedelta(days=20)) is None
+
+
+def test_campaign_override_of_a_rule_is_audited(campaign):
+    _cases(campaign, 1)
+    set_rule(campaign, "no_answer", retry=True, delay_minutes=60)
+    set_rule(campaign, "wrong_number", retry=True, delay_minutes=1440)
+    db.session.commit()
+    assert rules_for(campaign)["no_answer"].delay == dt.timedelta(hours=1)
+    operator = gen_user("operator")
+    claimed = claim_next(campaign, operator, now=MORNING)
+    record_attempt(claimed, operator, "no_answer", now=MORNING)
+    db.session.commit()
+    assert claimed.next_try_at == MORNING + dt.timedelta(hours=1)
+    events = db.session.execute(select(AuditEvent)).scalars().all()
+    assert {e.action for e in events} == {"phone.rule"}
+    assert all(e.campaign_id == campaign.id for e in events)
+    with pytest.raises(PhoneError):
+        set_rule(campaign, "complete", retry=True, delay_minutes=10)
+
+
+def test_max_attempts_closes_the_case(campaign):
+    campaign.max_attempts = 2
+    db.session.commit()
+    _cases(campaign, 1)
+    operator = gen_user("operator")
+    now = MORNING
+    for _ in range(2):
+        claimed = claim_next(campaign, operator, now=now)
+        record_attempt(claimed, operator, "busy", now=now)
+        db.session.commit()
+        now += dt.timedelta(hours=1)
+    assert claimed.status == "closed" and claimed.attempts == 2
+    assert claim_next(campaign, operator, now=now) is None
+    assert queue_counts(campaign, now=now)["closed"] == 1
+
+
+def test_callback_needs_a_future_time_and_nothing_changes_otherwise(campaign):
+    _cases(campaign, 1)
+    operator = gen_user("operator")
+    claimed = claim_next(campaign, operator, now=MORNING)
+    for kwargs in ({}, {"callback_at": MORNING - dt.timedelta(minutes=1)}):
+        with pytest.raises(PhoneError):
+            record_attempt(claimed, operator, "callback", now=MORNING, **kwargs)
+    with pytest.raises(PhoneError):
+        record_attempt(claimed, operator, "no_answer", now=MORNING, callback_at=MORNING)
+    with pytest.raises(PhoneError):
+        record_attempt(claimed, operator, "no_such_thing", now=MORNING)
+    db.session.commit()
+    assert claimed.attempts == 0 and claimed.status == "claimed"
+    assert db.session.execute(select(CallAttempt)).first() is None
+
+
+def test_only_the_claimant_records_and_releases(campaign):
+    _cases(campaign, 1)
+    first, second = gen_user("operator"), gen_user("operator")
+    claimed = claim_next(campaign, first, now=MORNING)
+    assert claim_next(campaign, second, now=MORNING) is None
+    with pytest.raises(PhoneError):
+        record_attempt(claimed, second, "no_answer", now=MORNING)
+    with pytest.raises(PhoneError):
+        release_claim(claimed, second)
+    # The holder gets the same case back instead of a second one.
+    assert claim_next(campaign, first, now=MORNING).id == claimed.id
+    release_claim(claimed, first)
+    assert claim_next(campaign, second, now=MORNING).id == claimed.id
+
+
+def test_a_stale_claim_can_be_taken(campaign):
+    _cases(campaign, 1)
+    first, second = gen_user("operator"), gen_user("operator")
+    claimed = claim_next(campaign, first, now=MORNING)
+    assert claim_next(campaign, second, now=MORNING + dt.timedelta(minutes=29)) is None
+    taken = claim_next(campaign, second, now=MORNING + dt.timedelta(minutes=31))
+    assert taken is not None and taken.id == claimed.id and taken.claimed_by_id == second.id
+
+
+def test_queue_counts(campaign):
+    rows = _cases(campaign, 4)
+    operator = gen_user("operator")
+    claimed = claim_next(campaign, operator, now=MORNING)
+    record_attempt(
+        claimed, operator, "callback", now=MORNING, callback_at=MORNING + dt.timedelta(hours=1)
+    )
+    db.session.commit()
+    claim_next(campaign, operator, now=MORNING)
+    counts = queue_counts(campaign, now=MORNING)
+    assert counts == {"due": 2, "callbacks": 0, "later": 1, "claimed": 1, "closed": 0}
+    assert queue_counts(campaign, now=MORNING + dt.timedelta(hours=1))["callbacks"] == 1
+    assert len(rows) == 4
+
+
+def _claimer(app, campaign_id, operator_id, results, index, barrier):
+    from survey.access_models import User
+
+    with app.app_context():
+        try:
+            campaign = db.session.get(Campaign, campaign_id)
+            operator = db.session.get(User, operator_id)
+            barrier.wait(timeout=30)
+            got = claim_next(campaign, operator, now=MORNING)
+            results[index] = got.id if got is not None else None
+        except Exception as error:  # noqa: BLE001 - reported by the test
+            results[index] = error
+        finally:
+            db.session.remove()
+
+
+def test_concurrent_claims_never_share_a_case(app, campaign):
+    operators = [gen_user("operator") for _ in range(8)]
+    _cases(campaign, 5)
+    results: list = [None] * len(operators)
+    barrier = threading.Barrier(len(operators))
+    threads = [
+        threading.Thread(target=_claimer, args=(app, campaign.id, op.id, results, i, barrier))
+        for i, op in enumerate(operators)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert not errors, errors
+    won = [r for r in results if r is not None]
+    assert len(won) == len(set(won)), f"a case was given twice: {results}"
+    assert len(won) == 5
+    db.session.expire_all()
+    holders = {c.id: c.claimed_by_id for c in db.session.execute(select(CallCase)).scalars()}
+    assert len(set(holders.values())) == 5

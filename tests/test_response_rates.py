@@ -1,0 +1,65 @@
+"""A campaign's AAPOR rates from its call cases: each case once, by its latest outcome."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from survey.channels.phone import claim_next, enqueue_phone_cases, record_attempt
+from survey.extensions import db
+from survey.results.response_rates import disposition_counts, phone_response_rates
+from tests.factories import gen_campaign, gen_contact, gen_invitation, gen_user
+
+MORNING = dt.datetime(2026, 11, 24, 2, 0)
+
+
+def test_counts_and_rates_by_group_and_operator(app):
+    campaign = gen_campaign()
+    campaign.opens_at = MORNING - dt.timedelta(days=1)
+    campaign.closes_at = MORNING + dt.timedelta(days=30)
+    for i, group in enumerate(["deputy"] * 4 + ["retiree"] * 2):
+        gen_invitation(
+            campaign, group=group, channel="phone", contact=gen_contact(phone=f"+86139001{i:05d}")
+        )
+    db.session.commit()
+    enqueue_phone_cases(campaign)
+    db.session.commit()
+    first, second = gen_user("operator"), gen_user("operator")
+    # deputies: complete, refusal, no answer (first operator), wrong number (second);
+    # retirees: not in service (second), then the one never called before, complete (second).
+    plan = [
+        (first, "complete"),
+        (first, "refusal_hard"),
+        (first, "no_answer"),
+        (second, "wrong_number"),
+        (second, "not_in_service"),
+    ]
+    now = MORNING
+    for operator, disposition in plan:
+        case = claim_next(campaign, operator, now=now)
+        record_attempt(case, operator, disposition, now=now)
+        db.session.commit()
+    retry_time = now + dt.timedelta(hours=3)
+    case = claim_next(campaign, second, now=retry_time)
+    assert case.attempts == 0, "people never called come before retries"
+    record_attempt(case, second, "complete", now=retry_time)
+    db.session.commit()
+
+    whole = disposition_counts(campaign)[None]
+    # The no-answer case is left: unknown eligibility (UH).
+    assert (whole.I, whole.R, whole.UH, whole.UO, whole.NE) == (2, 1, 1, 1, 1)
+    rates = phone_response_rates(campaign)[None]
+    # e = eligible known / known = 3 / 4; RR3 = 2 / (3 + 0.75 * 2).
+    assert rates.e == pytest.approx(3 / 4)
+    assert rates.rr1 == pytest.approx(2 / 5)
+    assert rates.rr3 == pytest.approx(2 / (3 + 0.75 * 2))
+    by_group = phone_response_rates(campaign, by="group")
+    assert by_group["retiree"].rr1 == 1.0  # one complete, one not eligible
+    assert by_group["deputy"].rr1 == pytest.approx(1 / 4)
+    assert by_group["retiree"].e == pytest.approx(3 / 4)
+    by_operator = disposition_counts(campaign, by="operator")
+    assert by_operator[first.id].I == 1 and by_operator[first.id].R == 1
+    assert by_operator[second.id].I == 1 and by_operator[second.id].NE == 1
+    with pytest.raises(ValueError):
+        disposition_counts(campaign, by="colour")

@@ -1,0 +1,321 @@
+"""Results pages against figures worked out by hand from a small fixture."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from scipy import stats as sps
+
+from survey.extensions import db
+from survey.models import Answer, CallbackRequest, Contact
+from tests.factories import gen_campaign, gen_response, gen_unit, gen_user, login
+
+LEVELS = {100: "very_satisfied", 75: "satisfied", 50: "basically_satisfied",
+          25: "dissatisfied", 0: "very_dissatisfied"}
+
+
+@pytest.fixture
+def world(app):
+    a, b = gen_unit("A", "单位甲"), gen_unit("B", "单位乙")
+    campaign = gen_campaign([a, b], groups={"service_user": {}, "public": {}})
+    for group, scores in (("service_user", [100, 75, 50, 75, 100]),
+                          ("public", [100, 50, 50, 75, 25])):
+        for score in scores:
+            gen_response(campaign, unit=a, group=group, answers={"overall": LEVELS[score]})
+    for score in (100, 100, 75):  # B: three respondents, fewer than k = 5
+        gen_response(campaign, unit=b, group="service_user", answers={"overall": LEVELS[score]})
+    db.session.commit()
+    return campaign, a, b
+
+
+def _interval_by_hand() -> tuple[float, float, float]:
+    # Group means 80 and 60, equal weights 1/2: index 70.
+    # s^2: service users 1750/4 = 437.5; public 3250/4 = 812.5; n = 5 each, no fpc.
+    v1, v2 = 0.25 * 437.5 / 5, 0.25 * 812.5 / 5
+    variance = v1 + v2  # 62.5
+    df = variance**2 / (v1**2 / 4 + v2**2 / 4)  # Satterthwaite
+    half = sps.t.ppf(0.975, df) * math.sqrt(variance)
+    return 70.0, 70.0 - half, 70.0 + half
+
+
+def test_campaign_page_shows_the_hand_computed_index(client, world):
+    campaign, a, _b = world
+    login(client, gen_user("evaluator"))
+    page = client.get(f"/evaluate/campaign/{campaign.id}?lang=en").get_data(as_text=True)
+    value, low, high = _interval_by_hand()
+    assert f"{value:.1f} ({low:.1f}–{high:.1f})" in page
+    # share satisfied (score >= 50): service users 5/5, public 4/5 -> (1 + 0.8) / 2 = 90%
+    assert "90.0% (" in page
+    assert 'class="chart"' in page and "<rect" in page
+
+
+def test_small_unit_is_suppressed_with_a_note_and_no_number(client, world):
+    campaign, _a, b = world
+    login(client, gen_user("evaluator"))
+    page = client.get(f"/evaluate/campaign/{campaign.id}?lang=en").get_data(as_text=True)
+    row = re.search(r'<tr data-unit="B">(.*?)</tr>', page, re.S).group(1)
+    assert "suppressed (n = 3)" in row
+    assert "91.7" not in row and "100.0" not in row  # B's mean is (100 + 100 + 75) / 3
+    assert "fewer than 5 respondents are suppressed" in page
+
+
+def test_sorting_by_index(client, world):
+    campaign, *_ = world
+    c2 = gen_unit("C", "单位丙")
+    campaign.units.append(c2)
+    for _ in range(5):
+        gen_response(campaign, unit=c2, group="service_user", answers={"overall": "satisfied"})
+    db.session.commit()
+    login(client, gen_user("evaluator"))
+    page = client.get(f"/evaluate/campaign/{campaign.id}?sort=index&order=desc").text
+    assert re.findall(r'<tr data-unit="(\w)">', page) == ["C", "A", "B"]  # 75, 70, suppressed
+    page = client.get(f"/evaluate/campaign/{campaign.id}?sort=index&order=asc").text
+    assert re.findall(r'<tr data-unit="(\w)">', page) == ["A", "C", "B"]
+
+
+def test_unit_page_and_a_unit_outside_the_campaign(client, world):
+    campaign, a, _b = world
+    other = gen_unit("Z")
+    db.session.commit()
+    login(client, gen_user("evaluator"))
+    page = client.get(f"/evaluate/campaign/{campaign.id}/unit/{a.id}?lang=en").text
+    assert "80.0 (" in page and "60.0 (" in page  # the two groups' own means
+    assert client.get(f"/evaluate/campaign/{campaign.id}/unit/{other.id}").status_code == 404
+    assert client.get(f"/evaluate/campaign/{campaign.id}?period=1999").status_code == 400
+
+
+def test_comments_carry_no_identity(client, world):
+    campaign, a, _b = world
+    response = gen_response(campaign, unit=a, group="public", answers={"overall": "dissatisfied"})
+    response.answers.append(Answer(question_id="comment", value="窗口太少，排队很久"))
+    db.session.flush()
+    db.session.add(CallbackRequest(response_id=response.id, phone="+8613811112222"))
+    db.session.add(Contact(name="李四", phone="+8613811112222"))
+    db.session.commit()
+    login(client, gen_user("evaluator"))
+    page = client.get(f"/evaluate/campaign/{campaign.id}/unit/{a.id}/comments?lang=en").text
+    assert "窗口太少，排队很久" in page
+    assert "13811112222" not in page and "李四" not in page
+    assert f"response {response.id}" not in page
+    month = response.submitted_at.strftime("%Y-%m")
+    assert month in page
+    filtered = client.get(
+        f"/evaluate/campaign/{campaign.id}/unit/{a.id}/comments?group=service_user"
+    ).text
+    assert "窗口太少" not in filtered
+
+
+# --- more pages, orders, periods and guards -------------------------------------------------
+
+
+
+def _order(page: str) -> list[str]:
+    return re.findall(r'<tr data-unit="(\w)">', page)
+
+
+def test_sorting_by_n_share_and_unit(client, world):
+    campaign, *_ = world
+    c2 = gen_unit("C", "单位丙")
+    campaign.units.append(c2)
+    for _ in range(5):  # C: 5 service users, all satisfied: share 100%, index 75
+        gen_response(campaign, unit=c2, group="service_user", answers={"overall": "satisfied"})
+    db.session.commit()
+    login(client, gen_user("evaluator"))
+    url = f"/evaluate/campaign/{campaign.id}"
+    # n: A 10, C 5, B 3 (B is suppressed but its n is shown, so it sorts by n too)
+    assert _order(client.get(url + "?sort=n&order=asc").text) == ["B", "C", "A"]
+    assert _order(client.get(url + "?sort=n&order=desc").text) == ["A", "C", "B"]
+    # share satisfied: C 100%, A 90%; B withheld, last either way
+    assert _order(client.get(url + "?sort=share&order=desc").text) == ["C", "A", "B"]
+    assert _order(client.get(url + "?sort=share&order=asc").text) == ["A", "C", "B"]
+    assert _order(client.get(url + "?sort=unit&order=desc").text) == ["C", "B", "A"]
+    assert _order(client.get(url).text) == ["A", "B", "C"]
+
+
+def test_suppressed_unit_leaks_nothing_anywhere_on_the_page(client, world):
+    campaign, _a, _b = world
+    login(client, gen_user("evaluator"))
+    page = client.get(f"/evaluate/campaign/{campaign.id}?lang=en").text
+    # B: (100 + 100 + 75) / 3 = 91.67; share 3/3 = 100%
+    assert "91.7" not in page and "91,7" not in page and "100.0% (" not in page
+    svg = ET.fromstring(re.search(r"<svg.*?</svg>", page, re.S).group(0))
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    assert len(list(svg.iterfind("svg:rect", ns))) == 1  # A's bar only
+    assert any(t.text == "suppressed" for t in svg.iterfind("svg:text", ns))
+
+
+def test_campaign_page_shows_weighting_and_group_settings(client, app):
+    a = gen_unit("A")
+    campaign = gen_campaign(
+        [a], groups={"service_user": {"weight": 0.25}, "public": {"weight": 0.75,
+                                                                   "population": 12345}}
+    )
+    db.session.commit()
+    login(client, gen_user("evaluator"))
+    page = client.get(f"/evaluate/campaign/{campaign.id}?lang=en").text
+    assert "0.25" in page and "0.75" in page and "12345" in page
+
+
+def test_index_lists_campaigns_newest_first_with_response_counts(client, app):
+    old = gen_campaign([gen_unit()], groups={"service_user": {}},
+                       period_start=dt.date(2023, 1, 1), period_end=dt.date(2023, 12, 31))
+    new = gen_campaign([gen_unit()], groups={"service_user": {}},
+                       period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 12, 31))
+    for _ in range(3):
+        gen_response(old, answers={"overall": "satisfied"})
+    for _ in range(7):
+        gen_response(new, answers={"overall": "satisfied"})
+    unsent = gen_response(new, answers={"overall": "satisfied"})
+    unsent.submitted_at = None  # not submitted: not counted
+    db.session.commit()
+    login(client, gen_user("evaluator"))
+    page = client.get("/evaluate/?lang=en").text
+    rows = re.findall(r'campaign/(\d+)">.*?<td class="num">\d+</td><td class="num">(\d+)</td>',
+                      page, re.S)
+    assert rows == [(str(new.id), "7"), (str(old.id), "3")]
+
+
+@pytest.fixture
+def two_years(app):
+    a = gen_unit("A", "单位甲")
+    campaign = gen_campaign([a], groups={"service_user": {}},
+                            period_start=dt.date(2024, 1, 1), period_end=dt.date(2025, 12, 31))
+    for score in (50, 50, 75, 50, 50):  # 2024: mean 55
+        gen_response(campaign, unit=a, answers={"overall": LEVELS[score]},
+                     submitted_at=dt.datetime(2024, 3, 10, 4, 0))
+    for score in (100, 100, 75, 100, 100):  # 2025-Q2: mean 95
+        gen_response(campaign, unit=a, answers={"overall": LEVELS[score]},
+                     submitted_at=dt.datetime(2025, 5, 10, 4, 0))
+    db.session.commit()
+    return campaign, a
+
+
+def test_period_selector_narrows_the_figures(client, two_years):
+    campaign, a = two_years
+    login(client, gen_user("evaluator"))
+    url = f"/evaluate/campaign/{campaign.id}"
+    whole = client.get(url + "?lang=en").text
+    assert '<option value="2024-Q1">' in whole and '<option value="2025-Q4">' in whole
+    assert "75.0 (" in whole  # (5 * 55 + 5 * 95) / 10, one group
+    assert "55.0 (" in client.get(url + "?period=2024").text
+    assert "95.0 (" in client.get(url + "?period=2025-Q2").text
+    assert "No responses yet" in client.get(url + "?period=2025-Q3&lang=en").text
+
+
+def test_unit_page_trend_with_its_verdict_and_monthly_line(client, two_years):
+    campaign, a = two_years
+    login(client, gen_user("evaluator"))
+    page = client.get(f"/evaluate/campaign/{campaign.id}/unit/{a.id}?lang=en").text
+    changes = re.search(r'<ul id="changes">(.*?)</ul>', page, re.S).group(1)
+    assert "2024 to 2025: index higher." in changes and "+40.0" in changes
+    assert 'class="marked"' in changes
+    assert "2024-03" in page and "2025-05" in page  # months of the line chart and table
+    assert "<polyline" in page  # the yearly trend has two points, so a line
+    assert f"/evaluate/campaign/{campaign.id}/unit/{a.id}/report" in page
+    assert "<title>service_point</title>" not in page  # chart titles are words, not keys
+
+
+def test_unit_page_with_a_suppressed_group_shows_no_number_for_it(client, app):
+    a = gen_unit("A")
+    campaign = gen_campaign([a], groups={"service_user": {}, "public": {}})
+    for _ in range(5):
+        gen_response(campaign, unit=a, group="service_user", answers={"overall": "satisfied"})
+    for score in (0, 25):  # public: two respondents, mean 12.5
+        gen_response(campaign, unit=a, group="public", answers={"overall": LEVELS[score]})
+    db.session.commit()
+    login(client, gen_user("evaluator"))
+    page = client.get(f"/evaluate/campaign/{campaign.id}/unit/{a.id}?lang=en").text
+    table = re.search(r'<table id="by-group">(.*?)</table>', page, re.S).group(1)
+    assert "suppressed (n = 2)" in table and "75.0 (" in table
+    assert "12.5" not in page
+    assert "fewer than 5 respondents are suppressed" in page
+
+
+def test_unit_page_says_what_is_wrong_with_the_weights(client, app):
+    a = gen_unit("A")
+    campaign = gen_campaign([a], groups={"service_user": {"weight": 1.0}, "public": {}})
+    for _ in range(5):
+        gen_response(campaign, unit=a, answers={"overall": "satisfied"})
+    db.session.commit()
+    login(client, gen_user("evaluator"))
+    response = client.get(f"/evaluate/campaign/{campaign.id}/unit/{a.id}?lang=en")
+    assert response.status_code == 200
+    assert "has no policy weight" in response.text
+
+
+def _comment(campaign, unit, group, text, when, question="comment"):  # type: ignore[no-untyped-def]
+    response = gen_response(campaign, unit=unit, group=group, submitted_at=when)
+    response.answers.append(Answer(question_id=question, value=text))
+    return response
+
+
+def test_comments_newest_first_paginated_and_filtered_by_question(client, app):
+    a = gen_unit("A")
+    campaign = gen_campaign([a], groups={"service_user": {}, "staff": {}})
+    start = dt.datetime(2025, 1, 1, 4, 0)
+    for i in range(51):
+        _comment(campaign, a, "service_user", f"意见{i:02d}号", start + dt.timedelta(days=i))
+    _comment(campaign, a, "staff", "内部建议", start, question="suggestions")
+    draft = _comment(campaign, a, "service_user", "未提交的草稿", start)
+    draft.submitted_at = None
+    db.session.commit()
+    login(client, gen_user("evaluator"))
+    url = f"/evaluate/campaign/{campaign.id}/unit/{a.id}/comments"
+    first = client.get(url + "?lang=en").text
+    shown = re.findall(r"意见(\d\d)号", first)
+    assert len(shown) == 50 and shown[0] == "50" and shown == sorted(shown, reverse=True)
+    assert "52 comments" in first and "未提交的草稿" not in first
+    second = client.get(url + "?page=2").text
+    assert re.findall(r"意见(\d\d)号", second) == ["00"] and "内部建议" in second
+    only = client.get(url + "?question=suggestions").text
+    assert "内部建议" in only and "意见" not in only
+    assert client.get(url + "?question=nope").status_code == 400
+
+
+def test_guards(client, world):
+    campaign, a, _b = world
+    base = f"/evaluate/campaign/{campaign.id}"
+    pages = ["/evaluate/", base, f"{base}/unit/{a.id}", f"{base}/unit/{a.id}/comments"]
+    assert all(client.get(p).status_code == 302 for p in pages)  # to the login page
+    login(client, gen_user("operator"))
+    assert all(client.get(p).status_code == 403 for p in pages)
+
+
+def test_admin_may_read_results(client, world):
+    campaign, a, _b = world
+    login(client, gen_user("admin"))
+    base = f"/evaluate/campaign/{campaign.id}"
+    pages = ["/evaluate/", base, f"{base}/unit/{a.id}", f"{base}/unit/{a.id}/comments"]
+    assert [client.get(p).status_code for p in pages] == [200] * 4
+
+
+def test_404s(client, world):
+    campaign, a, _b = world
+    outsider = gen_unit("Z")
+    db.session.commit()
+    base = f"/evaluate/campaign/{campaign.id}"
+    login(client, gen_user("evaluator"))
+    assert client.get(f"{base}/unit/{outsider.id}/comments").status_code == 404
+    assert client.get("/evaluate/campaign/999999").status_code == 404
+    assert client.get(f"/evaluate/campaign/999999/unit/{a.id}").status_code == 404
+    assert client.get(f"/evaluate/campaign/999999/unit/{a.id}/comments").status_code == 404
+
+
+def test_comments_of_an_excluded_bad_review_are_left_out(client, world):
+    from survey.followup_models import FollowUpCase
+
+    campaign, a, _b = world
+    response = gen_response(campaign, unit=a, group="public", answers={"overall": "dissatisfied"})
+    response.answers.append(Answer(question_id="comment", value="恶意刷差评"))
+    db.session.flush()
+    db.session.add(FollowUpCase(response_id=response.id, campaign_id=campaign.id, unit_id=a.id,
+                                due_at=response.submitted_at, status="excluded",
+                                excluded_reason="同一设备连续提交"))
+    db.session.commit()
+    login(client, gen_user("evaluator"))
+    page = client.get(f"/evaluate/campaign/{campaign.id}/unit/{a.id}/comments").text
+    assert "恶意刷差评" not in page
