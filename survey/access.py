@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from flask import abort, jsonify, redirect, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -84,7 +85,9 @@ def find_user(username: str) -> User | None:
 
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(
+            gettext("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+        )
 
 
 def create_user(
@@ -98,13 +101,17 @@ def create_user(
     """A new account with a scrypt-hashed password; the caller commits."""
     username = username.strip()
     if not username or len(username) > 80:
-        raise AccountError("the username must have 1 to 80 characters")
+        raise AccountError(gettext("The username must have 1 to 80 characters."))
     if role not in ROLES:
-        raise AccountError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+        raise AccountError(
+            gettext(
+                "Unknown role %(role)s; choose one of %(roles)s.", role=role, roles=", ".join(ROLES)
+            )
+        )
     if role == "handler" and unit_id is None:
-        raise AccountError("a handler needs the unit whose bad reviews they follow up")
+        raise AccountError(gettext("A handler needs the unit whose bad reviews they follow up."))
     if find_user(username) is not None:
-        raise AccountError(f"the username {username!r} is taken")
+        raise AccountError(gettext("The username %(name)s is taken.", name=username))
     check_password_rules(password)
     user = User(
         username=username,

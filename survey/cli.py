@@ -295,9 +295,7 @@ def sms_redact() -> None:
 def _point_or_exit(code: str):  # type: ignore[no-untyped-def]
     from .models import ServicePoint
 
-    point = db.session.execute(
-        db.select(ServicePoint).filter_by(code=code)
-    ).scalar_one_or_none()
+    point = db.session.execute(db.select(ServicePoint).filter_by(code=code)).scalar_one_or_none()
     if point is None:
         click.echo(f"unknown service point {code!r}", err=True)
         sys.exit(1)
@@ -397,28 +395,32 @@ def user_add(
     username: str, role: str, display_name: str, unit_code: str | None, password: str
 ) -> None:
     """Create a staff account (the first admin, for instance); recorded in the audit trail."""
+    from flask_babel import force_locale, gettext
     from sqlalchemy import select
 
     from .access import AccountError, create_user
     from .audit import record_audit, snapshot
     from .models import Unit
 
-    unit_id = None
-    if unit_code:
-        unit = db.session.execute(select(Unit).where(Unit.code == unit_code)).scalar_one_or_none()
-        if unit is None:
-            click.echo(f"no unit with code {unit_code!r}", err=True)
+    with force_locale(_cli_locale()):
+        unit_id = None
+        if unit_code:
+            unit = db.session.execute(
+                select(Unit).where(Unit.code == unit_code)
+            ).scalar_one_or_none()
+            if unit is None:
+                click.echo(gettext("No unit with code %(code)s.", code=unit_code), err=True)
+                sys.exit(1)
+            unit_id = unit.id
+        try:
+            user = create_user(username, password, role, display_name=display_name, unit_id=unit_id)
+        except AccountError as error:
+            db.session.rollback()
+            click.echo(gettext("Not created: %(why)s", why=error), err=True)
             sys.exit(1)
-        unit_id = unit.id
-    try:
-        user = create_user(username, password, role, display_name=display_name, unit_id=unit_id)
-    except AccountError as error:
-        db.session.rollback()
-        click.echo(f"not created: {error}", err=True)
-        sys.exit(1)
-    record_audit("user.create", "user", user.id, after=snapshot(user))
-    db.session.commit()
-    click.echo(f"created {role} {user.username}")
+        record_audit("user.create", "user", user.id, after=snapshot(user))
+        db.session.commit()
+        click.echo(gettext("Account %(name)s created.", name=user.username))
 
 
 # --- demo --------------------------------------------------------------------------------------
@@ -444,9 +446,7 @@ def demo() -> None:
         load_demo_followups()
         db.session.commit()
         if calls:
-            click.echo(
-                gettext("Phone survey: %(count)s people in the call queue.", count=calls)
-            )
+            click.echo(gettext("Phone survey: %(count)s people in the call queue.", count=calls))
         if accounts:
             click.echo(
                 gettext(

@@ -6,7 +6,7 @@ tags (zh-Hans, zh-Hant), so both are mapped onto our three catalogs.
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 
 LANG_COOKIE = "lang"
 
@@ -52,7 +52,14 @@ def requested_language() -> str | None:
 
 
 def select_locale() -> str:
-    """Flask-Babel's locale selector."""
+    """Flask-Babel's locale selector.
+
+    Outside a request (a worker, a command, a test calling a service) there is
+    no visitor to ask: the default language, rather than an error from a
+    message that happened to be translated.
+    """
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = requested_language()
     if chosen:
         return chosen

@@ -13,6 +13,9 @@ from survey.access_models import ROLES, AuditEvent, User
 from survey.extensions import db
 from tests.factories import DEFAULT_PASSWORD, csrf_token, gen_user, login
 
+# Command messages follow the shell's language.
+ENGLISH = {"LC_ALL": None, "LC_MESSAGES": None, "LANG": "en_US.UTF-8"}
+
 # Blueprints whose views are open to everyone on purpose.
 PUBLIC_BLUEPRINTS = {"respond", "webhooks"}
 
@@ -96,9 +99,11 @@ def test_login_is_rate_limited(client, app):
 
 def test_cli_user_add_creates_and_audits(runner, app):
     result = runner.invoke(
-        args=["survey", "user", "add", "chief", "--role", "admin", "--password", "long enough pw"]
+        args=["survey", "user", "add", "chief", "--role", "admin", "--password", "long enough pw"],
+        env=ENGLISH,
     )
     assert result.exit_code == 0, result.output
+    assert "Account chief created." in result.output
     user = db.session.execute(select(User).where(User.username == "chief")).scalar_one()
     assert user.role == "admin"
     event = db.session.execute(select(AuditEvent)).scalar_one()
@@ -115,7 +120,7 @@ def test_cli_user_add_creates_and_audits(runner, app):
     ],
 )
 def test_cli_user_add_refuses_bad_input(runner, app, args, message):
-    result = runner.invoke(args=["survey", "user", "add", *args])
+    result = runner.invoke(args=["survey", "user", "add", *args], env=ENGLISH)
     assert result.exit_code == 1
     assert message in result.output
     assert db.session.execute(select(User)).first() is None
@@ -124,7 +129,9 @@ def test_cli_user_add_refuses_bad_input(runner, app, args, message):
 
 def test_cli_user_add_refuses_taken_username(runner, app):
     gen_user("admin", username="Chief")
-    result = runner.invoke(args=["survey", "user", "add", "chief", "--password", "long enough pw"])
+    result = runner.invoke(
+        args=["survey", "user", "add", "chief", "--password", "long enough pw"], env=ENGLISH
+    )
     assert result.exit_code == 1
     assert "taken" in result.output
 

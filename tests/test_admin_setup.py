@@ -602,7 +602,7 @@ def test_users_add_deactivate_reactivate_and_reset_password(client, app):
     "overrides, message",
     [
         ({"password": "short"}, "at least 10 characters"),
-        ({"role": "handler", "unit_id": 0}, "a handler needs the unit"),
+        ({"role": "handler", "unit_id": 0}, "A handler needs the unit"),
         ({"username": "ADMIN-TAKEN"}, "is taken"),
     ],
 )
@@ -721,3 +721,81 @@ def test_every_set_up_page_renders_in_the_default_language(app):
         page = client.get(url)
         assert page.status_code == 200, url
         assert '<html lang="zh' in page.text, url
+
+
+def test_admin_changes_a_role_and_unit_and_the_trail_keeps_before_and_after(client, app):
+    admin = _signed_in(client, "admin")
+    unit = gen_unit("B", "单位乙")
+    user = gen_user("evaluator", username="eva")
+    db.session.commit()
+    page = client.get(f"/admin/users/{user.id}")
+    assert page.status_code == 200 and 'value="eva"' not in page.text  # the username is fixed
+    assert f"/admin/users/{user.id}" in client.get("/admin/users").text
+
+    _post(
+        client,
+        f"/admin/users/{user.id}",
+        {"display_name": " 李  科长 ", "role": "handler", "unit_id": unit.id},
+        page=f"/admin/users/{user.id}",
+    )
+    db.session.expire_all()
+    assert (user.role, user.unit_id, user.display_name) == ("handler", unit.id, "李 科长")
+    event = _events("user.update")[-1]
+    assert event.actor == admin.username
+    assert json.loads(event.before)["role"] == "evaluator"
+    assert json.loads(event.after)["unit_id"] == unit.id
+
+    # Back to evaluator: the unit goes with the handler role.
+    _post(
+        client,
+        f"/admin/users/{user.id}",
+        {"display_name": "李 科长", "role": "evaluator", "unit_id": unit.id},
+        page=f"/admin/users/{user.id}",
+    )
+    db.session.expire_all()
+    assert (user.role, user.unit_id) == ("evaluator", None)
+    # Saving without a change writes no event.
+    count = len(_events("user.update"))
+    _post(
+        client,
+        f"/admin/users/{user.id}",
+        {"display_name": "李 科长", "role": "evaluator", "unit_id": 0},
+        page=f"/admin/users/{user.id}",
+    )
+    assert len(_events("user.update")) == count
+
+
+@pytest.mark.parametrize(
+    "target, data, message",
+    [
+        ("self", {"role": "evaluator", "unit_id": 0}, "from your own account"),
+        ("other", {"role": "handler", "unit_id": 0}, "A handler needs the unit"),
+        ("other", {"role": "wizard", "unit_id": 0}, "Not a valid choice"),
+    ],
+)
+def test_a_role_change_that_would_lock_the_workspace_is_refused(client, app, target, data, message):
+    admin = _signed_in(client, "admin")
+    other = gen_user("evaluator", username="other")
+    db.session.commit()
+    user = admin if target == "self" else other
+    before = (user.role, user.unit_id)
+    page = _post(client, f"/admin/users/{user.id}", {"display_name": "", **data})
+    page = client.get(page.headers["Location"]) if page.status_code == 302 else page
+    assert message in page.text
+    db.session.expire_all()
+    assert (user.role, user.unit_id) == before and _events("user.update") == []
+
+
+def test_the_last_active_admin_stays_an_admin(app):
+    from flask_babel import force_locale
+
+    from survey.admin import service
+
+    only = gen_user("admin", username="only-admin")
+    second = gen_user("admin", username="second-admin")
+    db.session.commit()
+    service.set_user_active(second, False, by=only)
+    with force_locale("en"), pytest.raises(service.SetupError, match="last active administrator"):
+        service.update_user(only, display_name="", role="evaluator", unit=None, by=second)
+    db.session.expire_all()
+    assert only.role == "admin"

@@ -14,7 +14,16 @@ from ..access_models import ApiToken, AuditEvent, User
 from ..extensions import db
 from ..models import Campaign, Unit
 from . import bp, service
-from .forms import NONE, ROLE_LABELS, ActionForm, PasswordForm, TokenForm, UserForm, options
+from .forms import (
+    NONE,
+    ROLE_LABELS,
+    ActionForm,
+    PasswordForm,
+    TokenForm,
+    UserEditForm,
+    UserForm,
+    options,
+)
 from .routes import no_store, unit_pairs
 
 AUDIT_PAGE_SIZE = 50
@@ -51,6 +60,35 @@ def users():  # type: ignore[no-untyped-def]
         password_form=PasswordForm(),
         role_labels=ROLE_LABELS,
     )
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@role_required("admin")
+def user_edit(user_id: int):  # type: ignore[no-untyped-def]
+    """One account's display name, role and unit (for a handler)."""
+    user = db.get_or_404(User, user_id)
+    form = UserEditForm(obj=user if request.method == "GET" else None)
+    form.unit_id.choices = options([(NONE, "–"), *unit_pairs()])
+    if request.method == "GET":
+        form.unit_id.data = user.unit_id or NONE
+    if form.validate_on_submit():
+        try:
+            changed = service.update_user(
+                user,
+                display_name=form.display_name.data or "",
+                role=form.role.data or "",
+                unit=db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None,
+                by=current_user,  # type: ignore[arg-type]
+            )
+        except service.SetupError as error:
+            flash(str(error), "error")
+        else:
+            if changed:
+                flash(_("Account %(name)s saved.", name=user.username))
+            return redirect(url_for("admin.users"))
+    elif request.method == "POST":
+        flash(_("Please correct the fields marked below."), "error")
+    return render_template("admin/user_edit.html", form=form, user=user)
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])

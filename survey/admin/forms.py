@@ -169,6 +169,14 @@ class UserForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
+class UserEditForm(FlaskForm):
+    """An existing account's name, role and unit; the username and password stay apart."""
+
+    display_name = StringField(_l("Display name"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=options((r, ROLE_LABELS.get(r, r)) for r in ROLES))
+    unit_id = SelectField(_l("Unit (for a handler)"), coerce=int, validators=[Optional()])
+
+
 class PasswordForm(FlaskForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
 

@@ -779,6 +779,35 @@ def set_user_active(user: User, active: bool, *, by: User) -> None:
     _commit()
 
 
+def update_user(user: User, *, display_name: str, role: str, unit: Unit | None, by: User) -> bool:
+    """Change an account's name, role or unit, audited; False when nothing changed.
+
+    A role change takes effect on the account's next request (the role is read
+    from the database each time). Nobody takes the administrator role from
+    themselves or from the last active administrator, so the workspace always
+    keeps someone who can manage it.
+    """
+    if role not in ROLES:
+        raise _refuse(gettext("Unknown role %(role)s.", role=repr(role)))
+    if role == "handler" and unit is None:
+        raise _refuse(gettext("A handler needs the unit whose bad reviews they follow up."))
+    if user.role == "admin" and role != "admin":
+        if user.id == by.id:
+            raise _refuse(gettext("You cannot take the administrator role from your own account."))
+        if user.active and _active_admins() <= 1:
+            raise _refuse(gettext("The last active administrator must stay an administrator."))
+    before = _user_snapshot(user)
+    user.display_name = " ".join((display_name or "").split())[:200]
+    user.role = role
+    user.unit_id = unit.id if unit is not None and role == "handler" else None
+    after = _user_snapshot(user)
+    if after == before:
+        return False
+    record_audit("user.update", "user", user.id, before=before, after=after)
+    _commit()
+    return True
+
+
 def reset_password(user: User, password: str) -> None:
     """A new password for an account; the trail says it changed, never what it is."""
     try:
