@@ -10,6 +10,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .workdays import DEFAULT_CALENDAR
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 LANGUAGES = ("zh_Hans", "zh_Hant", "en")
@@ -61,6 +63,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SURVEY_TICKET_DAYS": _int("SURVEY_TICKET_DAYS", 30),
         "SURVEY_MAX_TEXT": _int("SURVEY_MAX_TEXT", 2000),
         "SURVEY_SMALL_CELL_K": _int("SURVEY_SMALL_CELL_K", 5),
+        # Public holidays and adjusted working days for follow-up deadlines.
+        "SURVEY_WORKDAY_CALENDAR": os.environ.get("SURVEY_WORKDAY_CALENDAR", str(DEFAULT_CALENDAR)),
         # SMS through Twilio; without credentials messages are only logged (ConsoleBackend).
         "TWILIO_ACCOUNT_SID": os.environ.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": os.environ.get("TWILIO_AUTH_TOKEN", ""),

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 
@@ -25,6 +27,7 @@ from .extensions import db
 from .followup_models import FIX_RATINGS, FollowUpCase
 from .instruments import Instrument
 from .models import Campaign, Response, Unit, utcnow
+from .workdays import WorkdayCalendar, load_calendar
 
 OVERALL = "satisfaction.overall"
 
@@ -33,20 +36,32 @@ class FollowUpError(ValueError):
     """A follow-up action that cannot be done as asked; the message says why."""
 
 
-def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
-    """``start`` plus ``days`` working days (Monday to Friday).
+def workday_calendar() -> WorkdayCalendar:
+    """The configured calendar of public holidays and adjusted working days."""
+    return load_calendar(current_app.config["SURVEY_WORKDAY_CALENDAR"])
 
-    Public holidays and the adjusted working weekends of the Chinese calendar
-    are not known yet: a deadline over a holiday falls earlier than the rules
-    allow, never later.
+
+def deadline(opened: dt.datetime, campaign: Campaign) -> dt.datetime:
+    """The deadline of a case opened at ``opened`` (UTC): ``followup_days`` working days later.
+
+    Working days are counted on the campaign's local calendar (a case opened
+    at 07:00 Beijing time on a Monday is a Monday case, though it is still
+    Sunday in UTC), skipping public holidays and counting worked weekends.
     """
-    current = start
-    added = 0
-    while added < days:
-        current += dt.timedelta(days=1)
-        if current.weekday() < 5:
-            added += 1
-    return current
+    zone = ZoneInfo(campaign.timezone or "Asia/Shanghai")
+    local = opened.replace(tzinfo=dt.UTC).astimezone(zone)
+    due = workday_calendar().add_working_days(local, campaign.followup_days)
+    return due.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def calendar_gaps(campaign: Campaign, now: dt.datetime | None = None) -> list[int]:
+    """Years a deadline opened now could fall in whose holidays the calendar does not know."""
+    zone = ZoneInfo(campaign.timezone or "Asia/Shanghai")
+    today = (now or utcnow()).replace(tzinfo=dt.UTC).astimezone(zone).date()
+    # A deadline is at most a few weeks away, even over the Spring Festival.
+    horizon = today + dt.timedelta(days=7 * campaign.followup_days // 5 + 21)
+    calendar = workday_calendar()
+    return [y for y in range(today.year, horizon.year + 1) if not calendar.covers(y)]
 
 
 def is_bad_review(response: Response, instrument: Instrument) -> bool:
@@ -83,7 +98,7 @@ def open_case_if_bad(response: Response, instrument: Instrument) -> FollowUpCase
         campaign=campaign,
         unit=unit,
         opened_at=opened,
-        due_at=add_working_days(opened, campaign.followup_days),
+        due_at=deadline(opened, campaign),
         status="open",
     )
     db.session.add(found)

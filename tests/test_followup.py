@@ -19,9 +19,10 @@ from test_respond import (
 
 from survey.access_models import AuditEvent
 from survey.extensions import db
-from survey.followup import add_working_days, followup_indicator, open_case_if_bad
+from survey.followup import deadline, followup_indicator, open_case_if_bad
 from survey.followup_models import FollowUpCase
 from survey.models import Response
+from survey.workdays import WorkdayCalendar
 from tests.factories import gen_campaign, gen_response, gen_unit, gen_user, login
 
 PHONE = "138 0013 8000"
@@ -55,11 +56,24 @@ def test_a_bad_review_from_the_card_opens_one_case(rapp, client):  # noqa: F811
 
 
 def test_deadline_counts_working_days():
+    weekdays_only = WorkdayCalendar()
     friday = dt.datetime(2026, 11, 20, 15, 0)
-    assert add_working_days(friday, 5) == dt.datetime(2026, 11, 27, 15, 0)
-    assert add_working_days(friday, 1) == dt.datetime(2026, 11, 23, 15, 0)  # Monday
+    assert weekdays_only.add_working_days(friday, 5) == dt.datetime(2026, 11, 27, 15, 0)
+    assert weekdays_only.add_working_days(friday, 1) == dt.datetime(2026, 11, 23, 15, 0)
     saturday = dt.datetime(2026, 11, 21, 9, 0)
-    assert add_working_days(saturday, 1) == dt.datetime(2026, 11, 23, 9, 0)
+    assert weekdays_only.add_working_days(saturday, 1) == dt.datetime(2026, 11, 23, 9, 0)
+
+
+def test_deadline_counts_in_the_campaigns_time_zone(app):
+    campaign = gen_campaign()
+    campaign.followup_days = 1
+    db.session.commit()
+    # Friday 20:00 UTC is Saturday 04:00 in Beijing: the case is a weekend case,
+    # due on Monday 04:00 Beijing time (Sunday 20:00 UTC), not on Monday evening.
+    assert deadline(dt.datetime(2026, 11, 20, 20, 0), campaign) == dt.datetime(2026, 11, 22, 20, 0)
+    # Over National Day 2026 (1-7 October off, Saturday 10 October worked).
+    campaign.followup_days = 2
+    assert deadline(dt.datetime(2026, 9, 30, 2, 0), campaign) == dt.datetime(2026, 10, 9, 2, 0)
 
 
 def _bad(campaign, unit, **kw):  # type: ignore[no-untyped-def]
@@ -163,7 +177,10 @@ def test_exclusion_needs_a_reason_and_is_audited(app, callback_case):
     assert case.status == "excluded" and case.excluded_by_id == evaluator.id
     event = db.session.execute(select(AuditEvent)).scalar_one()
     assert (event.action, event.reason, event.campaign_id) == (
-        "followup.exclude", reason, case.campaign_id)
+        "followup.exclude",
+        reason,
+        case.campaign_id,
+    )
     assert json.loads(event.before)["status"] == "open"
     assert json.loads(event.after)["status"] == "excluded"
     assert client.post(url + "/remedy", data={"action": "x"}).status_code == 403

@@ -14,7 +14,14 @@ from sqlalchemy import select
 
 from ..access import role_required
 from ..extensions import db
-from ..followup import FollowUpError, exclude, followup_indicator, record_rating, record_remedy
+from ..followup import (
+    FollowUpError,
+    calendar_gaps,
+    exclude,
+    followup_indicator,
+    record_rating,
+    record_remedy,
+)
 from ..followup_models import FollowUpCase
 from ..instrument_store import instrument_of
 from ..instruments import localized
@@ -80,6 +87,7 @@ def followup_list():  # type: ignore[no-untyped-def]
         cases=cases,
         status=request.args.get("status", "open"),
         now=utcnow(),
+        calendar_gaps=calendar_gaps(campaign) if campaign is not None else [],
     )
 
 
