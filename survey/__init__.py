@@ -34,6 +34,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         followup_models,  # noqa: F401 - bad-review follow-up cases
         models,  # noqa: F401 - the tables must be known to SQLAlchemy and Alembic
         phone_models,  # noqa: F401 - call queue and attempts
+        report_models,  # noqa: F401 - comments selected for unit reports
         sms_models,  # noqa: F401 - the SMS outbox and opt-out tables
     )
 

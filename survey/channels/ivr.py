@@ -135,8 +135,14 @@ def _goodbye(text: str) -> str:
     return str(response)
 
 
-def _ask(code: str, state: CallState, question: Question, *, intro: str | None = None,
-         sorry: bool = False) -> str:
+def _ask(
+    code: str,
+    state: CallState,
+    question: Question,
+    *,
+    intro: str | None = None,
+    sorry: bool = False,
+) -> str:
     """TwiML that reads one question and its keys, and comes back with the key pressed."""
     response = VoiceResponse()
     url = _action_url(code, state)
@@ -223,9 +229,7 @@ def continue_call(code: str, token: str, call_sid: str, digits: str | None) -> s
         if question.required:
             with force_locale(LANGUAGE):
                 return _goodbye(
-                    gettext(
-                        "We could not record your answer. Thank you for calling. Goodbye."
-                    )
+                    gettext("We could not record your answer. Thank you for calling. Goodbye.")
                 )
         answers = state.answers  # skip an optional question after the last repeat
     else:

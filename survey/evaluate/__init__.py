@@ -5,6 +5,7 @@ from flask import Blueprint
 bp = Blueprint("evaluate", __name__, url_prefix="/evaluate")
 
 from . import (  # noqa: E402,F401
+    comment_views,
     export_views,
     fieldwork_views,
     followup_views,

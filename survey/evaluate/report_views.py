@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from flask import Response, abort, render_template, request
+from flask_babel import gettext
 from sqlalchemy import select
 
 from ..access import role_required
 from ..extensions import db
+from ..groups import group_label
 from ..models import Campaign, Unit
 from ..reports.pdf import unit_report_pdf
+from ..results.comments import Comment, selected_comments
 from ..results.summaries import ResultsError
 from ..results.unit_report import UnitReport, unit_report
 from . import bp
@@ -25,18 +28,28 @@ def _report(campaign_id: int, unit_id: int) -> UnitReport:
         abort(404, error.message())
 
 
+def _comment_line(comment: Comment) -> tuple[str, str]:
+    """A selected comment for the PDF: its text, and its group (or "group withheld") and month."""
+    who = group_label(comment.group) if comment.group else gettext("group withheld")
+    return comment.text, f"{who} · {comment.month}"
+
+
 @bp.route("/campaign/<int:campaign_id>/unit/<int:unit_id>/report")
 @role_required("evaluator", "admin")
 def unit_report_page(campaign_id: int, unit_id: int):  # type: ignore[no-untyped-def]
     report = _report(campaign_id, unit_id)
-    return render_template("evaluate/unit_report.html", report=report, comments=())
+    comments = selected_comments(report.campaign, report.unit.id)
+    return render_template("evaluate/unit_report.html", report=report, comments=comments)
 
 
 @bp.route("/campaign/<int:campaign_id>/unit/<int:unit_id>/report.pdf")
 @role_required("evaluator", "admin")
 def unit_report_download(campaign_id: int, unit_id: int):  # type: ignore[no-untyped-def]
     report = _report(campaign_id, unit_id)
-    pdf = unit_report_pdf(report, comments=())
+    pdf = unit_report_pdf(
+        report,
+        comments=[_comment_line(c) for c in selected_comments(report.campaign, report.unit.id)],
+    )
     filename = f"report-{report.campaign.code}-{report.unit.code}.pdf"
     return Response(
         pdf,

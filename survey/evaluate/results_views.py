@@ -15,11 +15,8 @@ from ..access import role_required
 from ..extensions import db
 from ..groups import channel_label, group_label
 from ..indicators import indicator_label
-from ..instrument_store import current_instruments
-from ..instruments import localized
 from ..models import Campaign, Response, Unit
 from ..results import ResultRow, ResultsError, campaign_groups, satisfaction, year_on_year
-from ..results.comments import PAGE_SIZE, text_questions, unit_comments
 from ..results.unit_report import OVERALL, campaign_indicators
 from . import bp
 from .charts import Bar, Point, bar_chart, line_chart
@@ -150,7 +147,8 @@ def _suppressed() -> str:
     return gettext("suppressed")
 
 
-def _unit_in(campaign: Campaign, unit_id: int) -> Unit:
+def unit_in(campaign: Campaign, unit_id: int) -> Unit:
+    """The campaign's unit with this id, else 404: a unit outside it has no results here."""
     unit = next((u for u in campaign.units if u.id == unit_id), None)
     if unit is None:
         abort(404)
@@ -161,7 +159,7 @@ def _unit_in(campaign: Campaign, unit_id: int) -> Unit:
 @role_required("evaluator", "admin")
 def unit_results(campaign_id: int, unit_id: int):  # type: ignore[no-untyped-def]
     campaign = db.get_or_404(Campaign, campaign_id)
-    unit = _unit_in(campaign, unit_id)
+    unit = unit_in(campaign, unit_id)
     period = _period_arg(campaign)
     try:
         figures = _unit_figures(campaign, unit, period)
@@ -250,45 +248,4 @@ def _unit_figures(campaign: Campaign, unit: Unit, period: str | None) -> dict[st
         ),
         trend=trend,
         yearly_chart=line_chart(yearly_points, title=indicator_label(OVERALL)),
-    )
-
-
-@bp.route("/campaign/<int:campaign_id>/unit/<int:unit_id>/comments")
-@role_required("evaluator", "admin")
-def unit_comments_page(campaign_id: int, unit_id: int):  # type: ignore[no-untyped-def]
-    campaign = db.get_or_404(Campaign, campaign_id)
-    unit = _unit_in(campaign, unit_id)
-    questions = text_questions(campaign)
-    question = request.args.get("question") or None
-    group = request.args.get("group") or None
-    if question and question not in questions:
-        abort(400)
-    if group and group not in campaign_groups(campaign):
-        abort(400)
-    page = request.args.get("page", "1")
-    page_number = int(page) if page.isdigit() and int(page) > 0 else 1
-    comments, total = unit_comments(
-        campaign, unit.id, question=question, group=group, page=page_number
-    )
-    from flask_babel import get_locale
-
-    lang = str(get_locale() or "zh_Hans")
-    instruments = current_instruments()
-    labels = {}
-    for qid, instrument_id in questions.items():
-        instrument = instruments.get(instrument_id)
-        found = instrument.question(qid) if instrument else None
-        labels[qid] = localized(found.text, lang) if found is not None else qid
-    return render_template(
-        "evaluate/comments.html",
-        campaign=campaign,
-        unit=unit,
-        comments=comments,
-        total=total,
-        page=page_number,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
-        question=question,
-        group=group,
-        question_labels=labels,
-        groups=list(campaign_groups(campaign)),
     )

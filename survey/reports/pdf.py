@@ -126,7 +126,7 @@ def _indicator_rows(rows: Sequence[ResultRow]) -> list[list[str]]:
     ]
 
 
-def unit_report_pdf(report: UnitReport, comments: Sequence[str] = ()) -> bytes:
+def unit_report_pdf(report: UnitReport, comments: Sequence[tuple[str, str]] = ()) -> bytes:
     """The report as PDF bytes (A4), in the language of the current locale."""
     font = _font()
     styles = {
@@ -227,8 +227,8 @@ def unit_report_pdf(report: UnitReport, comments: Sequence[str] = ()) -> bytes:
             story.append(Paragraph(f"{title}: {names or '-'}", styles["body"]))
     if comments:
         story.append(Paragraph(_("Selected comments"), styles["h2"]))
-        for comment in comments:
-            story.append(Paragraph("“" + _escape(comment) + "”", styles["body"]))
+        for text, source in comments:
+            story.append(Paragraph("“" + _escape(text) + "” — " + _escape(source), styles["body"]))
     story += [
         Spacer(1, 8),
         Paragraph(

@@ -4,6 +4,13 @@ What an evaluator may read of a comment: its text, the question it answers,
 the respondent's group and the month. Never the contact, the phone number,
 the operator, the exact time or the response's id, so a comment cannot be
 tied back to a person through the workspace.
+
+The small-cell rule reaches comments too: where fewer than k people of a
+group answered at the unit, "a deputy wrote this" nearly names the deputy, so
+such comments are shown without their group and cannot be filtered by it.
+
+An evaluator selects comments for the unit's report; the report shows the
+selected ones that still qualify, in the same form.
 """
 
 from __future__ import annotations
@@ -12,23 +19,48 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import delete, func, select
 
+from ..audit import record_audit
 from ..extensions import db
 from ..followup_models import FollowUpCase
 from ..instrument_store import current_instruments
 from ..models import Answer, Campaign, Group, InstrumentVersion, Response
+from ..report_models import ReportComment
 
 PAGE_SIZE = 50
 
 
 @dataclass(frozen=True, slots=True)
 class Comment:
+    """One comment as an evaluator may see it; ``group`` is None when withheld."""
+
+    answer_id: int
     text: str
     question_id: str
     instrument_id: str
-    group: str
+    group: str | None
     month: str
+    selected: bool = False
+
+
+def small_groups(campaign: Campaign, unit_id: int) -> set[str]:
+    """Groups with fewer than k respondents at the unit, whose comments go without a group."""
+    k = int(current_app.config.get("SURVEY_SMALL_CELL_K", 5))
+    counts = dict(
+        db.session.execute(
+            select(Group.code, func.count(Response.id))
+            .join(Response, Response.group_id == Group.id)
+            .where(
+                Response.campaign_id == campaign.id,
+                Response.unit_id == unit_id,
+                Response.submitted_at.is_not(None),
+            )
+            .group_by(Group.code)
+        ).all()
+    )
+    return {code for code, n in counts.items() if n < k}
 
 
 def text_questions(campaign: Campaign) -> dict[str, str]:
@@ -47,6 +79,57 @@ def text_questions(campaign: Campaign) -> dict[str, str]:
     return found
 
 
+def _qualifying(campaign: Campaign, unit_id: int, questions: list[str]) -> list:  # type: ignore[type-arg]
+    """Conditions of a comment an evaluator may read: the unit's, answered, not excluded."""
+    return [
+        Response.campaign_id == campaign.id,
+        Response.unit_id == unit_id,
+        Response.submitted_at.is_not(None),
+        Answer.question_id.in_(questions),
+        Answer.value.is_not(None),
+        func.length(func.trim(Answer.value)) > 0,
+        # A bad review excluded as malicious or mistaken is left out here too.
+        Response.id.not_in(
+            select(FollowUpCase.response_id).where(FollowUpCase.status == "excluded")
+        ),
+    ]
+
+
+def _comments_query(where: list):  # type: ignore[no-untyped-def,type-arg]
+    return (
+        select(
+            Answer.id,
+            Answer.value,
+            Answer.question_id,
+            InstrumentVersion.instrument_id,
+            Group.code,
+            Response.submitted_at,
+            ReportComment.id.is_not(None),
+        )
+        .join(Response, Response.id == Answer.response_id)
+        .join(Group, Group.id == Response.group_id)
+        .join(InstrumentVersion, InstrumentVersion.id == Response.instrument_version_id)
+        .outerjoin(ReportComment, ReportComment.answer_id == Answer.id)
+        .where(*where)
+    )
+
+
+def _as_comments(campaign: Campaign, rows, hidden: set[str]) -> list[Comment]:  # type: ignore[no-untyped-def]
+    zone = ZoneInfo(campaign.timezone)
+    return [
+        Comment(
+            answer_id=answer_id,
+            text=value,
+            question_id=qid,
+            instrument_id=instrument,
+            group=None if code in hidden else code,
+            month=submitted.replace(tzinfo=dt.UTC).astimezone(zone).strftime("%Y-%m"),
+            selected=bool(selected),
+        )
+        for answer_id, value, qid, instrument, code, submitted, selected in rows
+    ]
+
+
 def unit_comments(
     campaign: Campaign,
     unit_id: int,
@@ -55,53 +138,72 @@ def unit_comments(
     group: str | None = None,
     page: int = 1,
 ) -> tuple[list[Comment], int]:
-    """One page of the unit's comments, newest month first, and how many there are in all."""
+    """One page of the unit's comments, newest month first, and how many there are in all.
+
+    Filtering by a group with fewer than k respondents at the unit finds
+    nothing: its comments are only among all groups, without their group.
+    """
     questions = text_questions(campaign)
     wanted = [question] if question else list(questions)
     if not wanted:
         return [], 0
-    where = [
-        Response.campaign_id == campaign.id,
-        Response.unit_id == unit_id,
-        Response.submitted_at.is_not(None),
-        Answer.question_id.in_(wanted),
-        Answer.value.is_not(None),
-        func.length(func.trim(Answer.value)) > 0,
-        # A bad review excluded as malicious or mistaken is left out here too.
-        Response.id.not_in(
-            select(FollowUpCase.response_id).where(FollowUpCase.status == "excluded")
-        ),
-    ]
+    hidden = small_groups(campaign, unit_id)
+    if group and group in hidden:
+        return [], 0
+    where = _qualifying(campaign, unit_id, wanted)
     if group:
         where.append(Group.code == group)
-    base = (
-        select(
-            Answer.value,
-            Answer.question_id,
-            InstrumentVersion.instrument_id,
-            Group.code,
-            Response.submitted_at,
-        )
-        .join(Response, Response.id == Answer.response_id)
-        .join(Group, Group.id == Response.group_id)
-        .join(InstrumentVersion, InstrumentVersion.id == Response.instrument_version_id)
-        .where(*where)
-    )
+    base = _comments_query(where)
     total = db.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
     rows = db.session.execute(
         base.order_by(Response.submitted_at.desc(), Answer.id.desc())
         .limit(PAGE_SIZE)
         .offset((max(page, 1) - 1) * PAGE_SIZE)
     ).all()
-    zone = ZoneInfo(campaign.timezone)
-    comments = [
-        Comment(
-            text=value,
-            question_id=qid,
-            instrument_id=instrument,
-            group=code,
-            month=submitted.replace(tzinfo=dt.UTC).astimezone(zone).strftime("%Y-%m"),
-        )
-        for value, qid, instrument, code, submitted in rows
-    ]
-    return comments, int(total)
+    return _as_comments(campaign, rows, hidden), int(total)
+
+
+def selected_comments(campaign: Campaign, unit_id: int) -> list[Comment]:
+    """The comments selected for the unit's report that still qualify, oldest first."""
+    questions = list(text_questions(campaign))
+    if not questions:
+        return []
+    where = [*_qualifying(campaign, unit_id, questions), ReportComment.id.is_not(None)]
+    rows = db.session.execute(
+        _comments_query(where).order_by(Response.submitted_at, Answer.id)
+    ).all()
+    return _as_comments(campaign, rows, small_groups(campaign, unit_id))
+
+
+class CommentError(ValueError):
+    """The answer is not a comment of this unit an evaluator may select."""
+
+
+def select_for_report(
+    campaign: Campaign, unit_id: int, answer_id: int, selected: bool, *, user_id: int
+) -> None:
+    """Put a comment in the unit's report or take it out; audited; the caller commits."""
+    questions = list(text_questions(campaign))
+    found = db.session.execute(
+        select(Answer.id)
+        .join(Response, Response.id == Answer.response_id)
+        .where(Answer.id == answer_id, *_qualifying(campaign, unit_id, questions))
+    ).scalar_one_or_none()
+    if found is None:
+        raise CommentError(answer_id)
+    current = db.session.execute(
+        select(ReportComment).where(ReportComment.answer_id == answer_id)
+    ).scalar_one_or_none()
+    if selected == (current is not None):
+        return
+    if selected:
+        db.session.add(ReportComment(answer_id=answer_id, selected_by_id=user_id))
+    else:
+        db.session.execute(delete(ReportComment).where(ReportComment.answer_id == answer_id))
+    record_audit(
+        "report.comment_select" if selected else "report.comment_unselect",
+        "answer",
+        answer_id,
+        after={"unit_id": unit_id, "selected": selected},
+        campaign_id=campaign.id,
+    )

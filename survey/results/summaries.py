@@ -411,9 +411,7 @@ def stratum_summaries(
     # (NOT IN over the few excluded ids: one hashed lookup per row, where a correlated
     # NOT EXISTS was planned as a loop over the follow-up table for every response.)
     inner = inner.where(
-        r.id.not_in(
-            select(FollowUpCase.response_id).where(FollowUpCase.status == "excluded")
-        )
+        r.id.not_in(select(FollowUpCase.response_id).where(FollowUpCase.status == "excluded"))
     )
     if unit_ids is not None:
         inner = inner.where(r.unit_id.in_([int(u) for u in unit_ids]))

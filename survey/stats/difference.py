@@ -32,8 +32,9 @@ def difference(a: Estimate, b: Estimate, *, level: float | None = None) -> Estim
     method = "difference of independent estimates, t interval (Satterthwaite df)"
     if a.is_suppressed or b.is_suppressed:
         which = " and ".join(x for x, e in (("a", a), ("b", b)) if e.is_suppressed)
-        return Estimate(None, None, None, None, None, level, n, method,
-                        note=f"suppressed: {which} suppressed")
+        return Estimate(
+            None, None, None, None, None, level, n, method, note=f"suppressed: {which} suppressed"
+        )
     assert a.se is not None and b.se is not None and a.df is not None and b.df is not None
     assert a.estimate is not None and b.estimate is not None
     va, vb = a.se * a.se, b.se * b.se

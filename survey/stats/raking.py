@@ -136,10 +136,13 @@ def rake(
             current = np.bincount(codes, weights=w, minlength=len(targets))
             factor = np.divide(targets, current, out=np.zeros_like(targets), where=current > 0)
             w *= factor[codes]
-        error = max(
-            float(np.max(np.abs(np.bincount(c, weights=w, minlength=len(t)) - t)))
-            for c, t in encoded.values()
-        ) / reference
+        error = (
+            max(
+                float(np.max(np.abs(np.bincount(c, weights=w, minlength=len(t)) - t)))
+                for c, t in encoded.values()
+            )
+            / reference
+        )
         if error < tol:
             return _result(w, iteration, error)
     raise RakingError(
@@ -156,9 +159,7 @@ def poststratify(
     base_weights: Sequence[float] | NDArray[np.float64] | None = None,
 ) -> RakeResult:
     """Post-stratify on one variable: scale weights so each cell hits its count."""
-    return rake(
-        {"cell": categories}, {"cell": population}, base_weights=base_weights, max_iter=2
-    )
+    return rake({"cell": categories}, {"cell": population}, base_weights=base_weights, max_iter=2)
 
 
 def _result(w: NDArray[np.float64], iterations: int, error: float) -> RakeResult:

@@ -31,9 +31,7 @@ def stratum_weights(
         raise ValueError("strata must contain at least one stratum")
     for name, stratum in strata.items():
         if not isinstance(stratum, Stratum):
-            raise TypeError(
-                f"strata[{name!r}] must be a Stratum, got {type(stratum).__name__}"
-            )
+            raise TypeError(f"strata[{name!r}] must be a Stratum, got {type(stratum).__name__}")
     if weights is None:
         missing = [name for name, s in strata.items() if s.population is None]
         if missing:

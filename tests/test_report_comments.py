@@ -1,0 +1,160 @@
+"""Comments: small groups go unnamed, and evaluators choose the comments of a unit's report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+
+import pypdf
+from sqlalchemy import func, select
+
+from survey.access_models import AuditEvent
+from survey.extensions import db
+from survey.followup_models import FollowUpCase
+from survey.models import Answer
+from survey.report_models import ReportComment
+from tests.factories import csrf_token, gen_campaign, gen_response, gen_unit, gen_user, login
+
+WHEN = dt.datetime(2026, 3, 10, 4, 0)
+
+
+def _comment(campaign, unit, group, text, overall="satisfied"):  # type: ignore[no-untyped-def]
+    response = gen_response(
+        campaign, unit=unit, group=group, submitted_at=WHEN, answers={"overall": overall}
+    )
+    response.answers.append(Answer(question_id="comment", value=text))
+    db.session.flush()
+    return response
+
+
+def _world():  # type: ignore[no-untyped-def]
+    a, b = gen_unit("A", "单位甲"), gen_unit("B", "单位乙")
+    campaign = gen_campaign([a, b], groups={"service_user": {}, "deputy": {}})
+    for i in range(5):  # five service users: k = 5 is reached
+        _comment(campaign, a, "service_user", f"服务意见{i}")
+    _comment(campaign, a, "deputy", "代表的意见")  # one deputy: fewer than k
+    _comment(campaign, b, "service_user", "乙单位的意见")
+    db.session.commit()
+    return campaign, a, b
+
+
+def _answer_id(text: str) -> int:
+    return db.session.execute(select(Answer.id).where(Answer.value == text)).scalar_one()
+
+
+def _select(client, campaign, unit, answer_id, selected, token=True):  # type: ignore[no-untyped-def]
+    page = f"/evaluate/campaign/{campaign.id}/unit/{unit.id}/comments"
+    data = {"selected": "1" if selected else "0"}
+    if token:
+        data["csrf_token"] = csrf_token(client, page)
+    return client.post(f"{page}/{answer_id}/report", data=data)
+
+
+def test_a_small_groups_comments_are_shown_without_the_group(client, app):
+    campaign, a, _b = _world()
+    login(client, gen_user("evaluator"))
+    url = f"/evaluate/campaign/{campaign.id}/unit/{a.id}/comments"
+    page = client.get(url + "?lang=en").text
+    deputy = re.search(
+        r'<div class="card comment"[^>]*><p>代表的意见</p>\s*<p class="muted">(.*?)</p>', page, re.S
+    )
+    assert (
+        deputy and "group withheld" in deputy.group(1) and "deputy" not in deputy.group(1).lower()
+    )
+    user = re.search(r"<p>服务意见0</p>\s*<p class=\"muted\">(.*?)</p>", page, re.S)
+    assert user and "withheld" not in user.group(1)
+    # The small group cannot be picked as a filter, and asking for it finds nothing.
+    assert 'value="deputy"' not in page and 'value="service_user"' in page
+    filtered = client.get(url + "?group=deputy&lang=en").text
+    assert "代表的意见" not in filtered and 'id="group-withheld"' in filtered
+
+
+def test_an_evaluator_puts_a_comment_in_the_report_and_takes_it_out(client, app):
+    campaign, a, _b = _world()
+    evaluator = gen_user("evaluator")
+    db.session.commit()
+    login(client, evaluator)
+    chosen, withheld = _answer_id("服务意见3"), _answer_id("代表的意见")
+    assert _select(client, campaign, a, chosen, True).status_code == 302
+    assert _select(client, campaign, a, withheld, True).status_code == 302
+    assert db.session.execute(select(func.count(ReportComment.id))).scalar_one() == 2
+    event = (
+        db.session.execute(select(AuditEvent).where(AuditEvent.action == "report.comment_select"))
+        .scalars()
+        .first()
+    )
+    assert event.actor == evaluator.username and event.campaign_id == campaign.id
+    assert json.loads(event.after) == {"unit_id": a.id, "selected": True}
+
+    comments = client.get(f"/evaluate/campaign/{campaign.id}/unit/{a.id}/comments?lang=en").text
+    assert comments.count("In the report") == 2
+    report = client.get(f"/evaluate/campaign/{campaign.id}/unit/{a.id}/report?lang=en").text
+    assert "Selected comments" in report
+    assert "服务意见3" in report and "服务意见1" not in report
+    assert "代表的意见" in report and "group withheld" in report and "2026-03" in report
+    pdf = client.get(f"/evaluate/campaign/{campaign.id}/unit/{a.id}/report.pdf?lang=en")
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "服务意见3" in text and "代表的意见" in text and "服务意见1" not in text
+
+    # Selecting twice changes nothing; taking it out removes it from the report.
+    _select(client, campaign, a, chosen, True)
+    assert db.session.execute(select(func.count(ReportComment.id))).scalar_one() == 2
+    _select(client, campaign, a, chosen, False)
+    report = client.get(f"/evaluate/campaign/{campaign.id}/unit/{a.id}/report?lang=en").text
+    assert "服务意见3" not in report and "代表的意见" in report
+    actions = db.session.execute(select(AuditEvent.action).order_by(AuditEvent.id)).scalars().all()
+    assert actions == ["report.comment_select"] * 2 + ["report.comment_unselect"]
+
+
+def test_a_comment_of_another_unit_or_without_a_token_is_refused(client, app):
+    campaign, a, _b = _world()
+    login(client, gen_user("evaluator"))
+    elsewhere = _answer_id("乙单位的意见")
+    assert _select(client, campaign, a, elsewhere, True).status_code == 404
+    not_a_comment = (
+        db.session.execute(select(Answer.id).where(Answer.question_id == "overall"))
+        .scalars()
+        .first()
+    )
+    assert _select(client, campaign, a, not_a_comment, True).status_code == 404
+    _select(client, campaign, a, _answer_id("服务意见0"), True, token=False)
+    assert db.session.execute(select(func.count(ReportComment.id))).scalar_one() == 0
+    assert db.session.execute(select(func.count(AuditEvent.id))).scalar_one() == 0
+
+
+def test_an_operator_cannot_choose_report_comments(client, app):
+    campaign, a, _b = _world()
+    login(client, gen_user("operator"))
+    url = f"/evaluate/campaign/{campaign.id}/unit/{a.id}/comments/{_answer_id('服务意见0')}/report"
+    token = csrf_token(client, "/operator/")  # a valid token: the role alone must refuse
+    assert client.post(url, data={"selected": "1", "csrf_token": token}).status_code == 403
+    assert db.session.execute(select(func.count(ReportComment.id))).scalar_one() == 0
+
+
+def test_an_excluded_bad_review_leaves_the_report(client, app):
+    a = gen_unit("A")
+    campaign = gen_campaign([a], groups={"service_user": {}})
+    bad = _comment(campaign, a, "service_user", "恶意差评", overall="very_dissatisfied")
+    db.session.commit()
+    login(client, gen_user("evaluator"))
+    _select(client, campaign, a, _answer_id("恶意差评"), True)
+    url = f"/evaluate/campaign/{campaign.id}/unit/{a.id}/report"
+    assert "恶意差评" in client.get(url).text
+    case = db.session.execute(
+        select(FollowUpCase).where(FollowUpCase.response_id == bad.id)
+    ).scalar_one_or_none()
+    if case is None:  # gen_response bypasses submission; open the case as submission would
+        case = FollowUpCase(
+            response_id=bad.id,
+            campaign_id=campaign.id,
+            unit_id=a.id,
+            opened_at=WHEN,
+            due_at=WHEN,
+            status="open",
+        )
+        db.session.add(case)
+    case.status = "excluded"
+    db.session.commit()
+    assert "恶意差评" not in client.get(url).text
