@@ -158,3 +158,32 @@ def test_an_excluded_bad_review_leaves_the_report(client, app):
     case.status = "excluded"
     db.session.commit()
     assert "恶意差评" not in client.get(url).text
+
+
+def test_comments_filtered_by_how_their_authors_rated_an_indicator(client, app):
+    a = gen_unit("A")
+    campaign = gen_campaign([a], groups={"service_user": {}})
+    for i, overall in enumerate(
+        ["very_satisfied", "satisfied", "dissatisfied", "very_dissatisfied"]
+    ):
+        _comment(campaign, a, "service_user", f"评价{i}", overall=overall)
+    plain = gen_response(campaign, unit=a, group="service_user", submitted_at=WHEN)
+    plain.answers.append(Answer(question_id="comment", value="没有打分的意见"))
+    for _ in range(4):  # enough respondents that the group is named
+        gen_response(campaign, unit=a, group="service_user", answers={"overall": "satisfied"})
+    db.session.commit()
+    login(client, gen_user("evaluator"))
+    url = f"/evaluate/campaign/{campaign.id}/unit/{a.id}/comments?lang=en"
+
+    def shown(query: str) -> list[str]:
+        page = client.get(url + query)
+        assert page.status_code == 200
+        return sorted(re.findall(r"<p>(评价\d|没有打分的意见)</p>", page.text))
+
+    assert shown("") == ["没有打分的意见", "评价0", "评价1", "评价2", "评价3"]
+    overall = "&indicator=satisfaction.overall"
+    assert shown(overall) == ["评价0", "评价1", "评价2", "评价3"]
+    assert shown(overall + "&verdict=dissatisfied") == ["评价2", "评价3"]
+    assert shown(overall + "&verdict=satisfied") == ["评价0", "评价1"]
+    assert client.get(url + "&indicator=no.such").status_code == 400
+    assert client.get(url + overall + "&verdict=maybe").status_code == 400

@@ -15,12 +15,14 @@ from ..models import Campaign
 from ..results import campaign_groups
 from ..results.comments import (
     PAGE_SIZE,
+    VERDICTS,
     CommentError,
     select_for_report,
     small_groups,
     text_questions,
     unit_comments,
 )
+from ..results.unit_report import campaign_indicators
 from . import bp
 from .results_views import unit_in
 
@@ -53,10 +55,21 @@ def unit_comments_page(campaign_id: int, unit_id: int):  # type: ignore[no-untyp
         abort(400)
     if group and group not in campaign_groups(campaign):
         abort(400)
+    indicators = campaign_indicators(campaign)
+    indicator = request.args.get("indicator") or None
+    verdict = request.args.get("verdict") or None
+    if (indicator and indicator not in indicators) or (verdict and verdict not in VERDICTS):
+        abort(400)
     page = request.args.get("page", "1")
     page_number = int(page) if page.isdigit() and int(page) > 0 else 1
     comments, total = unit_comments(
-        campaign, unit.id, question=question, group=group, page=page_number
+        campaign,
+        unit.id,
+        question=question,
+        group=group,
+        indicator=indicator,
+        verdict=verdict if indicator else None,
+        page=page_number,
     )
     hidden = small_groups(campaign, unit.id)
     return render_template(
@@ -69,6 +82,9 @@ def unit_comments_page(campaign_id: int, unit_id: int):  # type: ignore[no-untyp
         pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
         question=question,
         group=group,
+        indicator=indicator,
+        verdict=verdict,
+        indicators=indicators,
         group_withheld=bool(group and group in hidden),
         question_labels=question_labels(campaign),
         groups=[code for code in campaign_groups(campaign) if code not in hidden],
@@ -88,6 +104,8 @@ def comment_for_report(campaign_id: int, unit_id: int, answer_id: int):  # type:
         unit_id=unit.id,
         question=request.args.get("question") or None,
         group=request.args.get("group") or None,
+        indicator=request.args.get("indicator") or None,
+        verdict=request.args.get("verdict") or None,
         page=request.args.get("page") or None,
     )
     if not SelectForm().validate_on_submit():

@@ -26,10 +26,12 @@ from ..audit import record_audit
 from ..extensions import db
 from ..followup_models import FollowUpCase
 from ..instrument_store import current_instruments
-from ..models import Answer, Campaign, Group, InstrumentVersion, Response
+from ..models import Answer, Campaign, Group, InstrumentVersion, Response, ResponseScore
 from ..report_models import ReportComment
 
 PAGE_SIZE = 50
+# How a respondent rated the indicator a comment list is filtered by.
+VERDICTS = ("satisfied", "dissatisfied")
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,10 +138,15 @@ def unit_comments(
     *,
     question: str | None = None,
     group: str | None = None,
+    indicator: str | None = None,
+    verdict: str | None = None,
     page: int = 1,
 ) -> tuple[list[Comment], int]:
     """One page of the unit's comments, newest month first, and how many there are in all.
 
+    ``indicator`` keeps the comments of respondents who rated that indicator,
+    and ``verdict`` ("satisfied" or "dissatisfied") those who were or were not
+    satisfied with it: what the people unhappy with waiting times wrote.
     Filtering by a group with fewer than k respondents at the unit finds
     nothing: its comments are only among all groups, without their group.
     """
@@ -153,6 +160,13 @@ def unit_comments(
     where = _qualifying(campaign, unit_id, wanted)
     if group:
         where.append(Group.code == group)
+    if indicator:
+        rated = select(ResponseScore.response_id).where(
+            ResponseScore.response_id == Response.id, ResponseScore.indicator == indicator
+        )
+        if verdict in VERDICTS:
+            rated = rated.where(ResponseScore.satisfied.is_(verdict == "satisfied"))
+        where.append(rated.exists())
     base = _comments_query(where)
     total = db.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
     rows = db.session.execute(
