@@ -436,6 +436,7 @@ def demo() -> None:
         load_demo,
         load_demo_followups,
         load_demo_phone_queue,
+        load_demo_report_comments,
         load_demo_users,
     )
 
@@ -444,6 +445,7 @@ def demo() -> None:
         accounts = load_demo_users()
         calls = load_demo_phone_queue()
         load_demo_followups()
+        load_demo_report_comments()
         db.session.commit()
         if calls:
             click.echo(gettext("Phone survey: %(count)s people in the call queue.", count=calls))

@@ -681,3 +681,24 @@ def load_demo_followups(now: dt.datetime | None = None) -> int:
         )
         case_row.rated_at = case_row.closed_at = case_row.remedied_at + dt.timedelta(days=2)
     return len(cases)
+
+
+def load_demo_report_comments(per_unit: int = 3) -> int:
+    """Select a few comments of each demo unit for its report, so the report shows some (once)."""
+    from .report_models import ReportComment
+    from .results.comments import unit_comments
+
+    if db.session.execute(select(ReportComment.id).limit(1)).first() is not None:
+        return 0
+    campaign = db.session.execute(select(Campaign).where(Campaign.code == "demo")).scalar_one()
+    chosen = 0
+    for unit in campaign.units:
+        seen: set[str] = set()
+        comments, _total = unit_comments(campaign, unit.id)
+        for comment in comments:
+            if comment.text in seen or len(seen) == per_unit:
+                continue
+            seen.add(comment.text)
+            db.session.add(ReportComment(answer_id=comment.answer_id))
+            chosen += 1
+    return chosen

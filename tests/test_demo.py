@@ -26,6 +26,7 @@ from survey.models import (
     Ticket,
     Unit,
 )
+from survey.report_models import ReportComment
 from survey.respond.service import campaign_state
 from survey.scoring import indicator_scores
 
@@ -37,7 +38,17 @@ def _count(model: type) -> int:
 
 
 def _table_counts() -> dict[str, int]:
-    models = (Unit, Group, Campaign, Invitation, Ticket, Response, Answer, ResponseScore)
+    models = (
+        Unit,
+        Group,
+        Campaign,
+        Invitation,
+        Ticket,
+        Response,
+        Answer,
+        ResponseScore,
+        ReportComment,
+    )
     return {model.__name__: _count(model) for model in models}
 
 
@@ -277,3 +288,16 @@ def test_demo_has_a_call_queue_the_operator_can_work(demo_output: str) -> None:
     operator = db.session.execute(select(User).where(User.role == "operator")).scalar_one()
     case = claim_next(campaign, operator)
     assert case is not None and case.invitation.contact.phone.startswith("+86137")
+
+
+def test_demo_reports_have_selected_comments(demo_output: str, client: FlaskClient) -> None:
+    from tests.factories import gen_user, login
+
+    campaign = db.session.execute(
+        select(Campaign).where(Campaign.code == DEMO_CAMPAIGN)
+    ).scalar_one()
+    login(client, gen_user("evaluator"))
+    for unit in campaign.units:
+        page = client.get(f"/evaluate/campaign/{campaign.id}/unit/{unit.id}/report?lang=en").text
+        assert page.count("<blockquote>") == 3, unit.code
+    assert _count(ReportComment) == 3 * len(campaign.units)
