@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy import select
 
 from ..extensions import db
-from ..instrument_store import current_instruments
 from ..models import Campaign, ServicePoint, Unit, campaign_unit
 from ..respond.service import campaign_state
 from ..results import ResultsError, satisfaction
 from ..results.exports import DF, EXPORT_BY, LEVEL, LONELY, METHOD, WEIGHTING, parse_export_by
 from ..results.service import _check_options, campaign_groups
 from ..results.summaries import N_, resolve_period
+from ..results.unit_report import campaign_indicators
 
 
 def _iso(value: dt.date | dt.datetime | None) -> str | None:
@@ -68,24 +68,13 @@ def campaign_list() -> list[dict[str, Any]]:
     return [campaign_summary(c) for c in campaigns]
 
 
-def campaign_indicators(campaign: Campaign) -> list[str]:
-    """The indicators the campaign's instruments feed (sorted)."""
-    instruments = current_instruments()
-    fed: set[str] = set()
-    for setting in campaign_groups(campaign).values():
-        instrument = instruments.get(setting.instrument_id)
-        if instrument is not None:
-            fed.update(instrument.indicators)
-    return sorted(fed)
-
-
 def campaign_detail(campaign: Campaign) -> dict[str, Any]:
     detail = campaign_summary(campaign)
     detail.update(
         opens_at=_iso(campaign.opens_at),
         closes_at=_iso(campaign.closes_at),
         channels=campaign.channel_list(),
-        indicators=campaign_indicators(campaign),
+        indicators=sorted(campaign_indicators(campaign)),
         groups=[
             {
                 "code": s.code,
