@@ -31,6 +31,7 @@ names the server; the benchmark creates and drops its own database there.)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import os
@@ -39,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -335,27 +337,48 @@ def measure(app_url: str, instruments_dir: str, data: np.ndarray | None) -> None
         db.engine.dispose()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--responses", type=int, default=1_000_000)
-    parser.add_argument("--no-r", action="store_true", help="skip the R comparison")
-    parser.add_argument("--keep", action="store_true", help="keep the database (to inspect)")
-    args = parser.parse_args()
+@contextlib.contextmanager
+def scratch_database(prefix: str, keep: bool = False) -> Iterator[tuple[str, str, str, str]]:
+    """A fresh PostgreSQL database and a folder holding the benchmark's instrument.
+
+    Yields (name, SQLAlchemy URL, libpq conninfo for COPY, instruments folder);
+    drops the database afterwards unless ``keep``. BENCH_DATABASE_URL names the
+    server (default: the local one, trust auth).
+    """
     base = sa.make_url(os.environ.get(
         "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
-    name = f"survey_bench_{os.getpid()}"
+    name = f"{prefix}_{os.getpid()}"
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = base.set(database=name)
     app_url = url.render_as_string(hide_password=False)
     conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    folder = tempfile.mkdtemp(prefix="bench-results-")
+    folder = tempfile.mkdtemp(prefix=f"{prefix}-")
     try:
         body = INSTRUMENT + "".join(
             QUESTION.format(i=i + 1, indicator=ind) for i, ind in enumerate(INDICATORS)
         )
         (Path(folder) / "bench-card.toml").write_text(body)
+        yield name, app_url, conninfo, folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        if keep:
+            log(f"database {name} kept: drop it with DROP DATABASE \"{name}\"")
+        else:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            log(f"database {name} dropped")
+        admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--responses", type=int, default=1_000_000)
+    parser.add_argument("--no-r", action="store_true", help="skip the R comparison")
+    parser.add_argument("--keep", action="store_true", help="keep the database (to inspect)")
+    args = parser.parse_args()
+    with scratch_database("survey_bench", args.keep) as (name, app_url, conninfo, folder):
         log(f"database {name}: {args.responses:,} responses x {len(INDICATORS)} indicators, "
             f"{UNITS} units, {len(GROUP_CODES)} groups")
         t0 = time.perf_counter()
@@ -366,15 +389,6 @@ def main() -> None:
         if not args.no_r and not use_r:
             log("Rscript with the survey package not found: R comparison skipped")
         measure(app_url, folder, data if use_r else None)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        if args.keep:
-            log(f"database {name} kept: drop it with DROP DATABASE \"{name}\"")
-        else:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            log(f"database {name} dropped")
-        admin.dispose()
 
 
 if __name__ == "__main__":

@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -78,33 +75,13 @@ def main() -> None:
     parser.add_argument("--responses", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
-    base = sa.make_url(os.environ.get(
-        "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
-    name = f"survey_bench_page_{os.getpid()}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name)
-    app_url = url.render_as_string(hide_password=False)
-    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    folder = tempfile.mkdtemp(prefix="bench-page-")
-    try:
-        body = data.INSTRUMENT + "".join(
-            data.QUESTION.format(i=i + 1, indicator=ind) for i, ind in enumerate(data.INDICATORS)
-        )
-        (Path(folder) / "bench-card.toml").write_text(body)
+    with data.scratch_database("survey_bench_page", args.keep) as (name, app_url, conninfo, folder):
         data.log(f"database {name}: {args.responses:,} responses, {data.UNITS} units")
         t0 = time.perf_counter()
         ids = data.setup(app_url, folder)
         data.load(conninfo, args.responses, *ids)
         data.log(f"  loaded in {time.perf_counter() - t0:.1f} s")
         measure(app_url, folder)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        if not args.keep:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 if __name__ == "__main__":
