@@ -32,6 +32,7 @@ from .followup_models import FIX_RATINGS, RATING_CHANNELS, FollowUpCase
 from .instruments import Instrument
 from .models import Campaign, Response, Unit, utcnow
 from .sms_models import OutboundMessage
+from .tokens import hash_token, looks_like_token
 from .workdays import WorkdayCalendar, load_calendar
 
 OVERALL = "satisfaction.overall"
@@ -180,6 +181,33 @@ def record_rating(case_row: FollowUpCase, rating: str, *, channel: str) -> None:
     case_row.rated_at = now
     case_row.closed_at = now
     case_row.status = "closed"
+
+
+def rate_by_link(case_row: FollowUpCase, rating: str) -> bool:
+    """The respondent's own rating, given on their SMS link; commits.
+
+    False, with nothing changed, when the fix was already rated (on the link
+    or by phone) or the case is closed: a link rates once. A rating not among
+    FIX_RATINGS raises FollowUpError.
+    """
+    if rating not in FIX_RATINGS:
+        raise FollowUpError(_l("Choose satisfied, basically satisfied or dissatisfied."))
+    try:
+        record_rating(case_row, rating, channel="link")
+    except FollowUpError:
+        db.session.rollback()
+        return False
+    db.session.commit()
+    return True
+
+
+def case_by_rating_token(token: str) -> FollowUpCase | None:
+    """The case whose rating link carries ``token``, or None (garbage never reaches SQL)."""
+    if not looks_like_token(token):
+        return None
+    return db.session.execute(
+        select(FollowUpCase).where(FollowUpCase.rating_token_hash == hash_token(token))
+    ).scalar_one_or_none()
 
 
 def exclude(case_row: FollowUpCase, reason: str, user_id: int) -> None:

@@ -1,4 +1,4 @@
-"""The respondent of a bad review is asked by SMS to rate the fix (link ``/f/<token>``).
+"""The respondent of a bad review rates the fix on a one-time SMS link (``/f/<token>``).
 
 The path under test: the handler records what was done, one SMS with a
 personal link is queued (only to a call-back number left and not opted out),
@@ -15,8 +15,8 @@ import re
 import pytest
 from factories import gen_followup_case, gen_invitation, gen_user, login
 from fake_twilio import ACCOUNT_SID, fake_twilio, signed_post, twilio_config  # noqa: F401
-from flask import current_app
-from sqlalchemy import select
+from flask import current_app, g
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from test_respond import (
     CARD,
@@ -25,6 +25,7 @@ from test_respond import (
     open_card,
     point_campaign,
     rapp,  # noqa: F401 - fixture
+    scrape,
     valid_answers,
 )
 
@@ -35,7 +36,7 @@ from survey.extensions import db
 from survey.followup_models import FollowUpCase
 from survey.models import utcnow
 from survey.sms_models import OutboundMessage
-from survey.tokens import hash_token
+from survey.tokens import hash_token, new_token
 
 PHONE = "138 0013 8000"
 E164 = "+8613800138000"
@@ -114,10 +115,24 @@ def test_a_bad_review_from_the_card_gets_one_rating_sms_with_a_working_link(rapp
     assert case.rating_token_hash == hash_token(token)
     assert token not in (case.rating_token_hash or "")
 
+    # The respondent's phone opens the link: in the language of the review, no cookie needed.
+    phone = rapp.test_client()
+    page = phone.get(_link_path(message))
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-store"
+    assert '<html lang="zh-Hant">' in page.text
+    assert point.unit.name in page.text and ACTION in page.text
+    values = re.findall(r'<input[^>]*name="rating"[^>]*value="([a-z_]+)"', page.text)
+    assert values == ["satisfied", "basically_satisfied", "dissatisfied"]
+    assert "<script" not in page.text  # a plain form: works with JavaScript off
+    assert 'name="viewport"' in page.text and 'class="opt"' in page.text  # like the card
+    assert 'href="?lang=en"' in page.text and 'href="?lang=zh_Hans"' in page.text
+
     # Editing what was done later never queues a second message nor changes the link.
     _remedy(handler, case, "补充：已退还多收的费用")
     assert _messages() == [message]
     assert _case(case.id).rating_token_hash == hash_token(token)
+    assert "已退还多收的费用" in phone.get(_link_path(message)).text
 
 
 def test_the_sms_is_in_the_language_of_the_review(rapp):  # noqa: F811
@@ -281,6 +296,154 @@ def test_a_sent_rating_link_is_redacted_after_the_case_closed_and_retention(twil
     assert redact_expired(later) == 1
     [row] = _messages()
     assert (row.body, row.link, row.state) == ("", None, "sent")
+
+
+# --- the page -----------------------------------------------------------------------------------
+
+
+def test_rating_on_the_link_closes_the_case_once(rapp):  # noqa: F811
+    case, message = _remedied(rapp)
+    phone = rapp.test_client()
+    path = _link_path(message) + "?lang=en"
+
+    done = phone.post(path, data={"rating": "basically_satisfied"})
+
+    assert done.status_code == 200
+    assert "Your rating has been received." in done.text
+    case = _case(case.id)
+    assert (case.status, case.fix_rating, case.rating_channel) == (
+        "closed",
+        "basically_satisfied",
+        "link",
+    )
+    assert case.rated_at is not None and case.closed_at == case.rated_at
+    rated_at = case.rated_at
+
+    for reply in (
+        phone.post(path, data={"rating": "dissatisfied"}),  # a second submit
+        rapp.test_client().get(path),  # the link reused later, from another device
+    ):
+        assert reply.status_code == 409
+        assert "has already been received: Basically satisfied" in reply.text
+        assert "nothing was changed" in reply.text
+    case = _case(case.id)
+    assert (case.fix_rating, case.rated_at) == ("basically_satisfied", rated_at)
+
+    handler = _handler(rapp, case)
+    page = handler.get(f"/evaluate/follow-up/{case.id}?lang=en")
+    assert "given by the respondent on the text-message link" in page.text
+
+
+@pytest.mark.parametrize("sent", [{"rating": "excellent"}, {"rating": ""}, {}])
+def test_an_invalid_choice_is_refused_with_a_clear_message(rapp, sent):  # noqa: F811
+    case, message = _remedied(rapp)
+    reply = rapp.test_client().post(_link_path(message) + "?lang=en", data=sent)
+    assert reply.status_code == 422
+    assert CANT_CHOOSE in reply.text
+    assert "Nothing has been saved yet." in reply.text
+    assert ACTION in reply.text  # the page again, with what was done
+    case = _case(case.id)
+    assert (case.status, case.fix_rating, case.rated_at) == ("remedied", None, None)
+
+
+@pytest.mark.parametrize("token", ["new", "abc", "x" * 200])
+def test_an_unknown_token_is_a_404_in_the_respondent_style(rapp, client, token):  # noqa: F811
+    _remedied(rapp)
+    token = new_token() if token == "new" else token
+    for reply in (client.get(f"/f/{token}?lang=en"), client.post(f"/f/{token}?lang=en")):
+        assert reply.status_code == 404
+        assert "This address does not lead to a rating page." in reply.text
+        assert '<nav class="langs"' in reply.text
+    assert _case(_messages()[0].followup_case_id).status == "remedied"
+
+
+def test_csrf_is_enforced(rapp):  # noqa: F811
+    case, message = _remedied(rapp)
+    rapp.config["WTF_CSRF_ENABLED"] = True
+    g.pop("csrf_token", None)  # the test's app context is shared: no token of another client
+    phone = rapp.test_client()
+    path = _link_path(message)
+    token = scrape(phone.get(path).text, "csrf_token")
+
+    assert phone.post(path, data={"rating": "satisfied"}).status_code == 400
+    wrong = phone.post(path, data={"rating": "satisfied", "csrf_token": token[:-4] + "AAAA"})
+    assert wrong.status_code == 400
+    other = rapp.test_client().post(path, data={"rating": "satisfied", "csrf_token": token})
+    assert other.status_code == 400  # a token of another session
+    assert _case(case.id).status == "remedied"
+
+    right = phone.post(path, data={"rating": "satisfied", "csrf_token": token})
+    assert right.status_code == 200
+    assert _case(case.id).fix_rating == "satisfied"
+
+
+def test_a_rating_heard_by_phone_is_what_the_link_says(rapp):  # noqa: F811
+    case, message = _remedied(rapp)
+    handler = _handler(rapp, case)
+    handler.post(f"/evaluate/follow-up/{case.id}/rating", data={"rating": "dissatisfied"})
+    phone = rapp.test_client()
+    page = phone.get(_link_path(message) + "?lang=en")
+    assert page.status_code == 409
+    assert "You already gave your rating of what was done by phone: Dissatisfied." in page.text
+    assert 'name="rating"' not in page.text
+    late = phone.post(_link_path(message) + "?lang=en", data={"rating": "satisfied"})
+    assert late.status_code == 409
+    case = _case(case.id)
+    assert (case.fix_rating, case.rating_channel) == ("dissatisfied", "phone")
+
+
+def test_an_excluded_case_takes_no_rating(rapp):  # noqa: F811
+    case, message = _remedied(rapp)
+    case.status, case.excluded_reason = "excluded", "经核实为误操作"
+    db.session.commit()
+    reply = rapp.test_client().post(_link_path(message) + "?lang=en", data={"rating": "satisfied"})
+    assert reply.status_code == 410
+    assert "This follow-up is closed" in reply.text
+    assert _case(case.id).fix_rating is None
+
+
+def test_the_language_switcher_and_the_cookie_win_over_the_review_language(rapp):  # noqa: F811
+    _case_row, message = _remedied(rapp, language="zh_Hant")
+    phone = rapp.test_client()
+    assert '<html lang="zh-Hant">' in phone.get(_link_path(message)).text
+    english = phone.get(_link_path(message) + "?lang=en")
+    assert '<html lang="en">' in english.text
+    assert "Are you satisfied with what was done?" in english.text
+    assert '<html lang="en">' in phone.get(_link_path(message)).text  # remembered
+
+
+def test_the_handler_cannot_rate_after_the_respondent(rapp):  # noqa: F811
+    case, message = _remedied(rapp)
+    rapp.test_client().post(_link_path(message), data={"rating": "satisfied"})
+    handler = _handler(rapp, case)
+    handler.post(f"/evaluate/follow-up/{case.id}/rating", data={"rating": "dissatisfied"})
+    _remedy(handler, case, "再次修改")
+    case = _case(case.id)
+    assert (case.fix_rating, case.rating_channel, case.action_taken) == (
+        "satisfied",
+        "link",
+        ACTION,
+    )
+    count = db.session.execute(select(func.count()).select_from(OutboundMessage)).scalar_one()
+    assert count == 1
+
+
+def test_two_ratings_at_the_same_moment_one_wins(rapp):  # noqa: F811
+    """A double tap or two devices: one rating is stored, the other is told, nothing overwritten."""
+    from test_respond_concurrency import _race
+
+    case, message = _remedied(rapp)
+    path = _link_path(message) + "?lang=en"
+    results = _race(rapp, [(path, {"rating": "satisfied"}), (path, {"rating": "dissatisfied"})])
+    assert sorted(status for status, _body in results) == [200, 409]
+    winner = next(body for status, body in results if status == 200)
+    loser = next(body for status, body in results if status == 409)
+    case = _case(case.id)
+    assert case.status == "closed" and case.rating_channel == "link"
+    assert FIX_LABELS[case.fix_rating] in loser and "Thank you" in winner
+
+
+FIX_LABELS = {"satisfied": "Satisfied", "dissatisfied": "Dissatisfied"}
 
 
 def test_an_unreachable_redis_loses_nothing(rapp, caplog):  # noqa: F811
