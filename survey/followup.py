@@ -3,7 +3,10 @@
 An answer in the two lowest levels of the overall question (the question
 that feeds ``satisfaction.overall``) is a bad review: it opens a case for the
 unit with a deadline in working days. The unit's handler records what was
-done; the respondent's rating of the fix closes it. The share of bad reviews
+done; the respondent's rating of the fix closes it. When the respondent left a
+call-back number, recording what was done also queues one SMS with a
+one-time link (``/f/<token>``) on which they rate the fix themselves; the
+handler may instead record a rating heard by phone. The share of bad reviews
 remedied on time is an indicator of its own. A bad review shown to be
 malicious or mistaken is excluded only with a recorded reason, in the audit
 trail, and then counts in no result.
@@ -20,16 +23,26 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 
 from .audit import record_audit, snapshot
+from .channels.sms import queue_rating_sms
 from .extensions import db
-from .followup_models import FIX_RATINGS, FollowUpCase
+from .followup_models import FIX_RATINGS, RATING_CHANNELS, FollowUpCase
 from .instruments import Instrument
 from .models import Campaign, Response, Unit, utcnow
+from .sms_models import OutboundMessage
+from .tokens import hash_token, looks_like_token
 from .workdays import WorkdayCalendar, load_calendar
 
 OVERALL = "satisfaction.overall"
+
+# The three answers to "how was the fix?", for the handler's form and the respondent's page.
+FIX_RATING_LABELS = {
+    "satisfied": _l("Satisfied"),
+    "basically_satisfied": _l("Basically satisfied"),
+    "dissatisfied": _l("Dissatisfied"),
+}
 
 
 class FollowUpError(ValueError):
@@ -105,11 +118,39 @@ def open_case_if_bad(response: Response, instrument: Instrument) -> FollowUpCase
     return found
 
 
-def record_remedy(case_row: FollowUpCase, action: str, handler_id: int) -> None:
-    """What the unit did about the complaint; the caller commits."""
+def _hold(case_row: FollowUpCase) -> None:
+    """Hold the case's row until the caller commits or rolls back, and read it afresh.
+
+    A no-op UPDATE rather than SELECT ... FOR UPDATE, because it locks on
+    every database: the row on PostgreSQL, the database's write lock on SQLite
+    (which ignores FOR UPDATE). So two people acting on one case at once (a
+    double tap on the rating link, the handler saving twice, the handler and
+    the respondent rating together) take turns, and the second sees what the
+    first did instead of overwriting it.
+    """
+    if case_row.id is None:
+        return
+    db.session.execute(
+        update(FollowUpCase)
+        .where(FollowUpCase.id == case_row.id)
+        .values(status=FollowUpCase.status)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(case_row)
+
+
+def record_remedy(case_row: FollowUpCase, action: str, handler_id: int) -> OutboundMessage | None:
+    """What the unit did about the complaint; the caller commits.
+
+    The first time, and on every later edit, the respondent's rating request is
+    queued if they left a usable call-back number and it has not been queued
+    before (``survey.channels.sms.queue_rating_sms``: never twice per case).
+    Returns that message, or None when there is none.
+    """
     action = (action or "").strip()
     if not action:
         raise FollowUpError(_l("Say what was done."))
+    _hold(case_row)
     if case_row.status not in ("open", "remedied"):
         raise FollowUpError(_l("This case is closed."))
     case_row.action_taken = action
@@ -117,19 +158,56 @@ def record_remedy(case_row: FollowUpCase, action: str, handler_id: int) -> None:
     if case_row.remedied_at is None:
         case_row.remedied_at = utcnow()
     case_row.status = "remedied"
+    return queue_rating_sms(case_row)
 
 
-def record_rating(case_row: FollowUpCase, rating: str) -> None:
-    """The respondent's rating of the fix, which closes the case; the caller commits."""
+def record_rating(case_row: FollowUpCase, rating: str, *, channel: str) -> None:
+    """The respondent's rating of the fix, which closes the case; the caller commits.
+
+    ``channel`` is "phone" when the handler records what they heard on the
+    phone, "link" when the respondent rates on their SMS link. A case is
+    rated once: a second rating, by either way, raises FollowUpError.
+    """
+    if channel not in RATING_CHANNELS:
+        raise ValueError(f"channel must be one of {RATING_CHANNELS}, got {channel!r}")
     if rating not in FIX_RATINGS:
         raise FollowUpError(_l("Choose satisfied, basically satisfied or dissatisfied."))
+    _hold(case_row)
     if case_row.status != "remedied":
         raise FollowUpError(_l("The fix can be rated once the case is remedied, and only once."))
     now = utcnow()
     case_row.fix_rating = rating
+    case_row.rating_channel = channel
     case_row.rated_at = now
     case_row.closed_at = now
     case_row.status = "closed"
+
+
+def rate_by_link(case_row: FollowUpCase, rating: str) -> bool:
+    """The respondent's own rating, given on their SMS link; commits.
+
+    False, with nothing changed, when the fix was already rated (on the link
+    or by phone) or the case is closed: a link rates once. A rating not among
+    FIX_RATINGS raises FollowUpError.
+    """
+    if rating not in FIX_RATINGS:
+        raise FollowUpError(_l("Choose satisfied, basically satisfied or dissatisfied."))
+    try:
+        record_rating(case_row, rating, channel="link")
+    except FollowUpError:
+        db.session.rollback()
+        return False
+    db.session.commit()
+    return True
+
+
+def case_by_rating_token(token: str) -> FollowUpCase | None:
+    """The case whose rating link carries ``token``, or None (garbage never reaches SQL)."""
+    if not looks_like_token(token):
+        return None
+    return db.session.execute(
+        select(FollowUpCase).where(FollowUpCase.rating_token_hash == hash_token(token))
+    ).scalar_one_or_none()
 
 
 def exclude(case_row: FollowUpCase, reason: str, user_id: int) -> None:

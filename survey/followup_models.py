@@ -18,6 +18,8 @@ from .models import Campaign, Response, Unit, utcnow
 
 # What the respondent thought of the fix.
 FIX_RATINGS: tuple[str, ...] = ("satisfied", "basically_satisfied", "dissatisfied")
+# How the rating reached us: told the handler on the phone, or given on the SMS link (/f/<token>).
+RATING_CHANNELS: tuple[str, ...] = ("phone", "link")
 
 
 class FollowUpCase(db.Model):
@@ -41,6 +43,7 @@ class FollowUpCase(db.Model):
     # A one-time link for the respondent to rate the fix, stored only as a hash.
     rating_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     fix_rating: Mapped[str | None] = mapped_column(String(24))
+    rating_channel: Mapped[str | None] = mapped_column(String(8))
     rated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     excluded_reason: Mapped[str | None] = mapped_column(Text)
     excluded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

@@ -1,12 +1,17 @@
 """Tables of the SMS channel: the durable outbox and the opt-out list.
 
-The outbox row holds the message body, which carries the invitee's personal
+A message belongs to exactly one of an invitation (the invitation SMS and its
+reminders) or a follow-up case (the request to rate the fix of a bad review,
+sent once, without reminders); a CHECK constraint holds it to that.
+
+The outbox row holds the message body, which carries the person's personal
 link (the only place besides the SMS itself where that link exists: the
-invitation keeps just the token's hash). Reminders reuse the stored link. So
-the outbox is contact-side data, like Contact: shown to administrators only,
-never to evaluators, and its bodies and links are blanked by
-``survey.channels.sms.redact_expired`` once the invitation has expired and the
-retention period (SURVEY_SMS_RETENTION_DAYS) has passed.
+invitation or the case keeps just the token's hash). Reminders reuse the
+stored link. So the outbox is contact-side data, like Contact: shown to
+administrators only, never to evaluators, and its bodies and links are blanked
+by ``survey.channels.sms.redact_expired`` once the invitation has expired (or
+the case is closed) and the retention period (SURVEY_SMS_RETENTION_DAYS) has
+passed.
 """
 
 from __future__ import annotations
@@ -26,13 +31,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
+from .followup_models import FollowUpCase
 from .models import Invitation, utcnow
 
 __all__ = ["MESSAGE_STATES", "OutboundMessage", "SmsOptOut"]
 
 # queued -> sending -> sent -> delivered | undelivered | failed; or cancelled (opt-out,
-# invitation answered or expired) or unknown (gave up while Twilio may have accepted it:
-# an administrator decides, the worker never resends it on its own).
+# invitation answered or expired, case rated or closed) or unknown (gave up while Twilio
+# may have accepted it: an administrator decides, the worker never resends it on its own).
 MESSAGE_STATES: tuple[str, ...] = (
     "queued",
     "sending",
@@ -46,17 +52,23 @@ MESSAGE_STATES: tuple[str, ...] = (
 
 
 class OutboundMessage(db.Model):
-    """One SMS to one invitee, queued once and sent at most once.
+    """One SMS to one person, queued once and sent at most once.
 
-    ``(invitation_id, kind)`` is unique: the invitation and each reminder can be
-    queued only once per invitation, however often the queuing runs.
+    It belongs to an invitation or to a follow-up case, never both
+    (``one_owner``). ``(invitation_id, kind)`` is unique: the invitation and
+    each reminder can be queued only once per invitation, however often the
+    queuing runs; ``followup_case_id`` is unique: a case's rating request is
+    queued once, however often its remedy is edited.
     """
 
     __tablename__ = "outbound_message"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id"), index=True)
-    # "invitation", "reminder-1", "reminder-2", ...
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id"), index=True)
+    followup_case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("followup_case.id"), unique=True
+    )
+    # "invitation", "reminder-1", "reminder-2", ... of an invitation; "rating" of a case.
     kind: Mapped[str] = mapped_column(String(20))
     to_phone: Mapped[str] = mapped_column(String(32), index=True)
     body: Mapped[str] = mapped_column(Text)
@@ -81,13 +93,19 @@ class OutboundMessage(db.Model):
     __table_args__ = (
         UniqueConstraint("invitation_id", "kind"),
         CheckConstraint(
+            "(invitation_id IS NOT NULL AND followup_case_id IS NULL)"
+            " OR (invitation_id IS NULL AND followup_case_id IS NOT NULL)",
+            name="one_owner",
+        ),
+        CheckConstraint(
             "state IN (" + ", ".join(f"'{s}'" for s in MESSAGE_STATES) + ")", name="state_known"
         ),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
         Index("ix_outbound_message_due", "state", "next_attempt_at"),
     )
 
-    invitation: Mapped[Invitation] = relationship()
+    invitation: Mapped[Invitation | None] = relationship()
+    followup_case: Mapped[FollowUpCase | None] = relationship()
 
 
 class SmsOptOut(db.Model):

@@ -143,6 +143,29 @@ def gen_response(
     return response
 
 
+def gen_followup_case(
+    campaign: Campaign | None = None,
+    *,
+    phone: str | None = "138 0013 8000",
+    language: str = "zh_Hans",
+    unit_name: str | None = None,
+):  # type: ignore[no-untyped-def]
+    """A bad review's open follow-up case; ``phone`` is the call-back number left, if any."""
+    from survey.followup import open_case_if_bad
+    from survey.instrument_store import current_instruments
+    from survey.models import CallbackRequest
+
+    campaign = campaign or gen_campaign([gen_unit(name=unit_name)])
+    response = gen_response(campaign, answers={"overall": "very_dissatisfied"}, language=language)
+    db.session.flush()
+    if phone is not None:
+        db.session.add(CallbackRequest(response_id=response.id, phone=phone))
+    case = open_case_if_bad(response, current_instruments()[DEFAULT_INSTRUMENTS["service_user"]])
+    assert case is not None
+    db.session.commit()
+    return case
+
+
 DEFAULT_PASSWORD = "correct horse battery"
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from factories import gen_campaign, gen_contact, gen_group, gen_unit
+from factories import (
+    gen_campaign,
+    gen_contact,
+    gen_followup_case,
+    gen_group,
+    gen_unit,
+    gen_user,
+    login,
+)
 from fake_twilio import fake_twilio, twilio_config  # noqa: F401
 from sqlalchemy import select
 
@@ -84,3 +92,18 @@ def test_the_worker_command_works_the_outbox(rq_app, fake_twilio):  # noqa: F811
     result = rq_app.test_cli_runner().invoke(args=["survey", "rq-worker", "--burst"])
     assert result.exit_code == 0, result.output
     assert len([r for r in fake_twilio.requests if r.method == "POST"]) == 2
+
+
+def test_a_rating_request_wakes_the_worker_which_sends_it(rq_app, fake_twilio):  # noqa: F811
+    rq_app.config["WTF_CSRF_ENABLED"] = False
+    case = gen_followup_case(phone="138 0013 8000")
+    client = rq_app.test_client()
+    login(client, gen_user("handler", unit_id=case.unit_id))
+    client.post(f"/evaluate/follow-up/{case.id}/remedy", data={"action": "已补办"})
+    assert sms_queue().count == 1  # the handler's save told the worker
+    _work()
+    [post] = [r for r in fake_twilio.requests if r.method == "POST"]
+    assert post.form["To"] == "+8613800138000" and "/f/" in post.form["Body"]
+    db.session.expire_all()
+    [message] = db.session.execute(select(OutboundMessage)).scalars().all()
+    assert (message.kind, message.followup_case_id, message.state) == ("rating", case.id, "sent")

@@ -6,7 +6,8 @@ Every address is SURVEY_BASE_URL plus a one-letter path and a code or a
 - ``/p/<point code>``: a service point's reusable code (anyone may answer);
 - ``/k/<point code>``: the same card in kiosk mode on a tablet at the window;
 - ``/t/<token>``: a ticket printed on one receipt (answerable once);
-- ``/i/<token>``: one person's invitation (answerable once, resumable).
+- ``/i/<token>``: one person's invitation (answerable once, resumable);
+- ``/f/<token>``: the respondent's rating of the fix of their bad review (once).
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ def ticket_url(token: str) -> str:
 
 def invitation_url(token: str) -> str:
     return f"{base_url()}/i/{token}"
+
+
+def rating_url(token: str) -> str:
+    return f"{base_url()}/f/{token}"
 
 
 def create_invitation(

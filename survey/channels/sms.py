@@ -1,4 +1,4 @@
-"""SMS invitations and reminders through a durable outbox.
+"""SMS invitations, reminders and requests to rate a fix, through a durable outbox.
 
 Nothing is sent from a web request: queuing writes an ``OutboundMessage`` row
 in the same transaction as the invitation, and a worker (``flask survey send``
@@ -11,12 +11,20 @@ is therefore called with the token (``create_sms_invitations``,
 ``reissue_sms_invitations``), and the outbox row keeps the body and the link;
 reminders reuse that link. The outbox is contact-side data (administrators
 only) and ``redact_expired`` blanks bodies and links once an invitation has
-expired and SURVEY_SMS_RETENTION_DAYS have passed.
+expired (or a follow-up case is closed) and SURVEY_SMS_RETENTION_DAYS have
+passed.
 
-Never twice for one invitation:
+The rating request. When the unit's handler records what was done about a bad
+review whose respondent left a call-back number, ``queue_rating_sms`` queues
+one message with a one-time link ``/f/<token>`` (the case keeps the token's
+hash) asking them to rate the fix. It belongs to the follow-up case, not to an
+invitation, and gets no reminders.
+
+Never twice for one invitation or case:
 
 - queuing: ``(invitation_id, kind)`` is unique, so an invitation and each of
-  its reminders exist once, whoever queues them;
+  its reminders exist once, whoever queues them; ``followup_case_id`` is
+  unique, so a case's rating request exists once;
 - claiming: a worker takes one due row at a time and marks it "sending" with a
   lease, in its own committed transaction; on PostgreSQL ``SELECT ... FOR
   UPDATE SKIP LOCKED`` keeps workers off each other's rows, and on every
@@ -32,7 +40,7 @@ Never twice for one invitation:
   request has certainly ended) goes back to "queued" as uncertain. When the
   attempts run out while uncertain, the row becomes "unknown" for an
   administrator, never "failed" and resent. The body identifies the message
-  because it carries the invitation's personal link.
+  because it carries the personal link of the invitation or the case.
 """
 
 from __future__ import annotations
@@ -48,15 +56,17 @@ from dataclasses import dataclass, field, replace
 
 from flask import current_app
 from flask_babel import force_locale, gettext
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..claims import claim_one
 from ..extensions import db
+from ..followup_models import FollowUpCase
 from ..i18n import normalise
-from ..models import Campaign, Contact, Group, Invitation, Unit, utcnow
+from ..models import CallbackRequest, Campaign, Contact, Group, Invitation, Unit, utcnow
 from ..sms_models import OutboundMessage, SmsOptOut
-from .links import base_url, create_invitation, invitation_url
+from ..tokens import hash_token, new_token
+from .links import base_url, create_invitation, invitation_url, rating_url
 from .twilio_backend import SendRefused, SendUncertain, SmsBackend
 
 log = logging.getLogger(__name__)
@@ -199,6 +209,28 @@ def invitation_body(invitation: Invitation, link: str, language: str) -> str:
         )
 
 
+def rating_body(unit_name: str, link: str, language: str) -> str:
+    """The request to rate the fix of a bad review, with its one-time link.
+
+    As with the invitation, the unit's name is left out when it would make the
+    message longer than one segment.
+    """
+    with force_locale(language):
+        full = gettext(
+            "%(unit)s has acted on your review. Please rate what was done: %(link)s "
+            "Reply TD to opt out",
+            unit=unit_name,
+            link=link,
+        )
+        if segments(full) == 1:
+            return full
+        return gettext(
+            "Your review has been acted on. Please rate what was done: %(link)s "
+            "Reply TD to opt out",
+            link=link,
+        )
+
+
 def reminder_body(link: str, language: str) -> str:
     with force_locale(language):
         return gettext(
@@ -258,6 +290,56 @@ def queue_invitation_sms(
     return message
 
 
+def rating_message(case_row: FollowUpCase) -> OutboundMessage | None:
+    """The case's request to rate the fix, if one was ever queued."""
+    if case_row.id is None:
+        return None
+    return db.session.execute(
+        select(OutboundMessage).where(OutboundMessage.followup_case_id == case_row.id)
+    ).scalar_one_or_none()
+
+
+def queue_rating_sms(
+    case_row: FollowUpCase, *, now: dt.datetime | None = None
+) -> OutboundMessage | None:
+    """Queue the request to rate the fix of a bad review, once per case; does not commit.
+
+    Sent to the number the respondent left for a call-back (CallbackRequest),
+    in the language they answered in, with a fresh one-time link whose token
+    the case keeps only as a hash. Returns None (and queues nothing, makes no
+    token) when there is no usable number or it opted out; returns the
+    existing row when the case's message was already queued, whatever became
+    of it: a rating request is never queued twice.
+    """
+    existing = rating_message(case_row)
+    if existing is not None:
+        return existing
+    callback = db.session.execute(
+        select(CallbackRequest).where(CallbackRequest.response_id == case_row.response_id)
+    ).scalar_one_or_none()
+    phone = normalise_phone(callback.phone if callback else None)
+    if phone is None or is_opted_out(phone):
+        return None
+    response = case_row.response
+    language = normalise(response.language) or str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    token = new_token()
+    case_row.rating_token_hash = hash_token(token)
+    link = rating_url(token)
+    message = OutboundMessage(
+        followup_case=case_row,
+        kind="rating",
+        to_phone=phone,
+        body=rating_body(case_row.unit.name, link, language),
+        link=link,
+        language=language,
+        state="queued",
+        attempts=0,
+        next_attempt_at=now or utcnow(),
+    )
+    db.session.add(message)
+    return message
+
+
 def create_sms_invitations(
     campaign: Campaign,
     group: Group,
@@ -291,7 +373,6 @@ def reissue_sms_invitations(
     link someone may already hold is never replaced. Does not commit.
     """
     from ..models import Response
-    from ..tokens import hash_token, new_token
 
     has_message = select(OutboundMessage.id).where(OutboundMessage.invitation_id == Invitation.id)
     has_response = select(Response.id).where(Response.invitation_id == Invitation.id)
@@ -432,8 +513,11 @@ class _Claim:
     to_phone: str
     body: str
     uncertain_since: dt.datetime | None
-    invitation_status: str
+    # Of the invitation the message belongs to, or else of its follow-up case.
+    invitation_status: str | None
     invitation_expires_at: dt.datetime | None
+    case_status: str | None = None
+    case_rated: bool = False
 
 
 class Throttle:
@@ -510,11 +594,12 @@ def _claim_next(now: dt.datetime, lease: dt.timedelta) -> _Claim | None:
     if claimed_id is None:
         return None
     row = db.session.execute(
-        select(OutboundMessage, Invitation)
-        .join(Invitation, Invitation.id == OutboundMessage.invitation_id)
+        select(OutboundMessage, Invitation, FollowUpCase)
+        .outerjoin(Invitation, Invitation.id == OutboundMessage.invitation_id)
+        .outerjoin(FollowUpCase, FollowUpCase.id == OutboundMessage.followup_case_id)
         .where(OutboundMessage.id == claimed_id)
     ).one()
-    message, invitation = row
+    message, invitation, case_row = row
     found = _Claim(
         id=message.id,
         claimed_at=now,
@@ -523,8 +608,10 @@ def _claim_next(now: dt.datetime, lease: dt.timedelta) -> _Claim | None:
         to_phone=message.to_phone,
         body=message.body,
         uncertain_since=message.uncertain_since,
-        invitation_status=invitation.status,
-        invitation_expires_at=invitation.expires_at,
+        invitation_status=invitation.status if invitation is not None else None,
+        invitation_expires_at=invitation.expires_at if invitation is not None else None,
+        case_status=case_row.status if case_row is not None else None,
+        case_rated=case_row is not None and case_row.fix_rating is not None,
     )
     db.session.commit()  # end the read transaction before talking to Twilio
     return found
@@ -574,6 +661,13 @@ def _record_sent(claim: _Claim, sid: str, now: dt.datetime) -> None:
 def _cancel_reason(claim: _Claim, now: dt.datetime) -> str | None:
     if is_opted_out(claim.to_phone):
         return "opted out"
+    if claim.case_status is not None:
+        # A rating request: pointless once the fix is rated (by phone) or the case closed.
+        if claim.case_rated:
+            return "fix already rated"
+        if claim.case_status != "remedied":
+            return f"follow-up case {claim.case_status}"
+        return None
     if claim.invitation_status not in OPEN_STATUSES:
         return f"invitation {claim.invitation_status}"
     if claim.invitation_expires_at is not None and claim.invitation_expires_at <= now:
@@ -730,20 +824,27 @@ def record_status(sid: str, status: str, error_code: str | None = None) -> bool:
 
 
 def redact_expired(now: dt.datetime | None = None) -> int:
-    """Blank bodies and links of finished messages whose invitation expired long enough ago.
+    """Blank bodies and links of finished messages whose link is long past its use.
 
-    The link opens someone's questionnaire, so it is kept no longer than the
-    invitation can be answered plus SURVEY_SMS_RETENTION_DAYS. Commits.
+    The link opens someone's questionnaire (or their rating of a fix), so it is
+    kept no longer than the invitation can be answered (the follow-up case is
+    open to a rating) plus SURVEY_SMS_RETENTION_DAYS. Commits.
     """
     now = now or utcnow()
     cutoff = now - dt.timedelta(days=int(current_app.config["SURVEY_SMS_RETENTION_DAYS"]))
     expired = select(Invitation.id).where(
         Invitation.expires_at.is_not(None), Invitation.expires_at < cutoff
     )
+    closed = select(FollowUpCase.id).where(
+        FollowUpCase.closed_at.is_not(None), FollowUpCase.closed_at < cutoff
+    )
     count = db.session.execute(
         update(OutboundMessage)
         .where(
-            OutboundMessage.invitation_id.in_(expired),
+            or_(
+                OutboundMessage.invitation_id.in_(expired),
+                OutboundMessage.followup_case_id.in_(closed),
+            ),
             OutboundMessage.state.in_(FINAL_STATES),
             OutboundMessage.link.is_not(None),
         )

@@ -8,11 +8,9 @@ from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-FIX_RATING_LABELS = {
-    "satisfied": _l("Satisfied"),
-    "basically_satisfied": _l("Basically satisfied"),
-    "dissatisfied": _l("Dissatisfied"),
-}
+from ..followup import FIX_RATING_LABELS
+
+__all__ = ["FIX_RATING_LABELS", "ExcludeForm", "RatingForm", "RemedyForm"]
 
 
 class RemedyForm(FlaskForm):

@@ -7,12 +7,15 @@ done, never who complained.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from flask_login import current_user
+from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from ..access import role_required
+from ..channels.sms import rating_message
+from ..channels.sms_rq import notify_outbox
 from ..extensions import db
 from ..followup import (
     FollowUpError,
@@ -127,6 +130,7 @@ def followup_case(case_id: int):  # type: ignore[no-untyped-def]
         case=case_row,
         answers=_answers(case_row),
         callback=callback,
+        rating_message=rating_message(case_row),
         remedy_form=RemedyForm(),
         rating_form=RatingForm(),
         exclude_form=ExcludeForm(),
@@ -136,38 +140,61 @@ def followup_case(case_id: int):  # type: ignore[no-untyped-def]
 
 
 def _act(case_id: int, form_class, action):  # type: ignore[no-untyped-def]
+    """Validate, act, commit; what the action returns, or None when nothing was saved."""
     case_row = db.get_or_404(FollowUpCase, case_id)
     _visible(case_row)
     form = form_class()
+    back = redirect(url_for("evaluate.followup_case", case_id=case_id))
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
                 flash(str(error), "error")
-        return redirect(url_for("evaluate.followup_case", case_id=case_id))
+        return back, None
     try:
-        action(case_row, form)
+        result = action(case_row, form)
     except FollowUpError as error:
         db.session.rollback()
         flash(str(error.args[0]), "error")
-        return redirect(url_for("evaluate.followup_case", case_id=case_id))
+        return back, None
     db.session.commit()
     flash(gettext("Saved."), "info")
-    return redirect(url_for("evaluate.followup_case", case_id=case_id))
+    return back, result
 
 
 @bp.post("/follow-up/<int:case_id>/remedy")
 @role_required("handler", "admin")
 def followup_remedy(case_id: int):  # type: ignore[no-untyped-def]
-    return _act(case_id, RemedyForm, lambda c, f: record_remedy(c, f.action.data, current_user.id))
+    back, message = _act(
+        case_id, RemedyForm, lambda c, f: record_remedy(c, f.action.data, current_user.id)
+    )
+    if message is not None and message.state == "queued":
+        _tell_the_sms_worker()
+    return back
+
+
+def _tell_the_sms_worker() -> None:
+    """Wake the RQ worker for the rating request just queued (nothing to do without Redis).
+
+    The outbox row is already committed, so an unreachable Redis loses
+    nothing: the next pass of any worker sends it.
+    """
+    try:
+        notify_outbox()
+    except RedisError as error:
+        current_app.logger.warning("could not tell the SMS worker: %s", error)
 
 
 @bp.post("/follow-up/<int:case_id>/rating")
 @role_required("handler", "admin")
 def followup_rating(case_id: int):  # type: ignore[no-untyped-def]
-    return _act(case_id, RatingForm, lambda c, f: record_rating(c, f.rating.data))
+    back, _ = _act(
+        case_id, RatingForm, lambda c, f: record_rating(c, f.rating.data, channel="phone")
+    )
+    return back
 
 
 @bp.post("/follow-up/<int:case_id>/exclude")
 @role_required("evaluator", "admin")
 def followup_exclude(case_id: int):  # type: ignore[no-untyped-def]
-    return _act(case_id, ExcludeForm, lambda c, f: exclude(c, f.reason.data, current_user.id))
+    back, _ = _act(case_id, ExcludeForm, lambda c, f: exclude(c, f.reason.data, current_user.id))
+    return back

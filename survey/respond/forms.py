@@ -33,6 +33,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput, TelInput
 
+from ..followup import FIX_RATING_LABELS
+from ..followup_models import FIX_RATINGS
 from ..instruments import Instrument, Question, localized
 
 FIELD_PREFIX = "q_"
@@ -63,6 +65,27 @@ class AnswerForm(FlaskForm):
     """The base of every respondent form: CSRF (from FlaskForm) and the idempotency key."""
 
     submission_key = HiddenField()
+
+
+class OneOfFixRatings:
+    """The rating must be one of the three offered; a missing or tampered one is refused."""
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        if field.data not in FIX_RATINGS:
+            raise ValidationError(_l("Choose satisfied, basically satisfied or dissatisfied."))
+
+
+class FixRatingForm(FlaskForm):
+    """The respondent's rating of what was done about their bad review (``/f/<token>``)."""
+
+    rating = RadioField(
+        _l("Are you satisfied with what was done?"),
+        choices=[SelectChoice(value, label) for value, label in FIX_RATING_LABELS.items()],
+        # Our own validator, so that a tampered value gets our message, not WTForms'.
+        validate_choice=False,
+        validators=[OneOfFixRatings()],
+        render_kw={"required": True},
+    )
 
 
 # --- shape validators (empty values pass: "required" is decided with show-if) -------------------

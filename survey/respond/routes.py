@@ -3,7 +3,8 @@
 - ``/p/<code>``: a service point's reusable QR code (channel "qr"), rate-limited;
 - ``/k/<code>``: the same card on a tablet at the window (channel "kiosk");
 - ``/t/<token>``: a receipt's one-time ticket (channel "ticket");
-- ``/i/<token>``: one person's invitation, page by page, resumable.
+- ``/i/<token>``: one person's invitation, page by page, resumable;
+- ``/f/<token>``: the respondent of a bad review rates what was done (once).
 
 Status codes: a questionnaire page 200; a page sent back with errors to correct
 422 (what was entered is kept); a tampered form 400 (nothing stored); the pages
@@ -30,6 +31,8 @@ from flask import (
 from flask_babel import force_locale, get_locale, gettext
 
 from ..extensions import limiter
+from ..followup import FIX_RATING_LABELS, case_by_rating_token, rate_by_link
+from ..followup_models import FollowUpCase
 from ..i18n import LANG_COOKIE, normalise, requested_language
 from ..instruments import Instrument, Page, Question, localized
 from ..models import Response
@@ -37,6 +40,7 @@ from . import bp, service
 from .forms import (
     AnswerForm,
     AnswerValue,
+    FixRatingForm,
     build_form,
     check_page,
     field_name,
@@ -79,6 +83,28 @@ def ticket(token: str):  # type: ignore[no-untyped-def]
 @bp.route("/i/<token>", methods=["GET", "POST"])
 def invitation(token: str):  # type: ignore[no-untyped-def]
     return _no_store(_invitation(token))
+
+
+@bp.route("/f/<token>", methods=["GET", "POST"])
+def rate_fix(token: str):  # type: ignore[no-untyped-def]
+    case_row = case_by_rating_token(token)
+    if case_row is None:
+        return _no_store(
+            _rating_message(
+                gettext("Link not found"),
+                gettext(
+                    "This address does not lead to a rating page. "
+                    "Please check the link in your text message."
+                ),
+                404,
+            )
+        )
+    preferred = normalise(case_row.response.language)
+    if preferred and requested_language() is None:
+        # The language the review was given in (and the SMS written in), until they pick another.
+        with force_locale(preferred):
+            return _no_store(_rate_fix(case_row))
+    return _no_store(_rate_fix(case_row))
 
 
 # --- one-page cards: QR, kiosk, ticket ---------------------------------------------------------
@@ -220,6 +246,70 @@ def _save(
 ) -> None:
     reached_id = next(p.id for p in target.instrument.pages if order[p.id] == reached)
     service.save_page(target, page, answers, language=lang, reached=reached_id)
+
+
+# --- the rating of a fix: /f/<token> ----------------------------------------------------------
+
+
+def _rate_fix(case_row: FollowUpCase) -> Any:
+    """The three choices, or why there are none; a valid POST rates the fix once."""
+    if case_row.fix_rating is not None or case_row.status != "remedied":
+        return _rating_done(case_row)
+    form = FixRatingForm()
+    if request.method == "GET":
+        return _rating_page(case_row, form)
+    if not form.validate_on_submit():
+        return _rating_page(case_row, form, status=422)
+    if not rate_by_link(case_row, form.rating.data):
+        # Rated meanwhile (a double tap, the handler by phone): say so, change nothing.
+        return _rating_done(case_row)
+    return _rating_message(
+        gettext("Thank you"),
+        gettext("Your rating has been received. Thank you for telling us."),
+        200,
+    )
+
+
+def _rating_page(case_row: FollowUpCase, form: FixRatingForm, *, status: int = 200) -> Any:
+    body = render_template(
+        "respond/rate_fix.html",
+        title=gettext("Rate what was done"),
+        unit_name=case_row.unit.name,
+        action_taken=case_row.action_taken or "",
+        form=form,
+    )
+    return make_response(body, status)
+
+
+def _rating_done(case_row: FollowUpCase) -> Any:
+    """Why this link takes no rating: rated already (on the link or by phone), or closed."""
+    if case_row.fix_rating is None:
+        return _rating_message(
+            gettext("This follow-up is closed"),
+            gettext("This follow-up is closed and no longer takes a rating. Thank you."),
+            410,
+        )
+    rating = FIX_RATING_LABELS.get(case_row.fix_rating, case_row.fix_rating)
+    if case_row.rating_channel == "link":
+        message = gettext(
+            "Your rating of what was done has already been received: %(rating)s. "
+            "This link can be used once; nothing was changed.",
+            rating=rating,
+        )
+    else:
+        message = gettext(
+            "You already gave your rating of what was done by phone: %(rating)s. "
+            "Nothing was changed.",
+            rating=rating,
+        )
+    return _rating_message(gettext("Already rated, thank you"), message, 409)
+
+
+def _rating_message(title: str, message: str, status: int) -> Any:
+    body = render_template(
+        "respond/unavailable.html", title=title, message=message, kind="rating", kiosk_code=None
+    )
+    return make_response(body, status)
 
 
 # --- helpers -----------------------------------------------------------------------------------
