@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from factories import gen_campaign, gen_service_point, gen_unit
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
@@ -60,10 +61,13 @@ def test_scan_answer_and_thank_you_without_javascript(app, tmp_path):
         driver.find_element(By.CSS_SELECTOR, "textarea").send_keys("窗口人员很耐心")
         form = driver.find_element(By.TAG_NAME, "form")
         driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        WebDriverWait(driver, 15).until(staleness_of(form))  # the thank-you page has loaded
-        body = driver.find_element(By.TAG_NAME, "body").text
+        WebDriverWait(driver, 15).until(staleness_of(form))  # the old page is gone
+        # The new one may still be loading: an element looked up now can vanish under
+        # the lookup ("node does not belong to the document"), so wait and retry.
+        WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,)).until(
+            lambda d: "感谢您帮助我们改进服务" in d.find_element(By.TAG_NAME, "body").text
+        )
         driver.save_screenshot(str(shots / "thank-you.png"))
-        assert "感谢您帮助我们改进服务" in body
     finally:
         driver.quit()
         server.shutdown()
