@@ -63,6 +63,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SURVEY_TICKET_DAYS": _int("SURVEY_TICKET_DAYS", 30),
         "SURVEY_MAX_TEXT": _int("SURVEY_MAX_TEXT", 2000),
         "SURVEY_SMALL_CELL_K": _int("SURVEY_SMALL_CELL_K", 5),
+        # How long the respondent's SMS link takes a rating of the fix, in days.
+        "SURVEY_RATING_DAYS": _int("SURVEY_RATING_DAYS", 15),
         # Public holidays and adjusted working days for follow-up deadlines.
         "SURVEY_WORKDAY_CALENDAR": os.environ.get("SURVEY_WORKDAY_CALENDAR", str(DEFAULT_CALENDAR)),
         # SMS through Twilio; without credentials messages are only logged (ConsoleBackend).

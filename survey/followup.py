@@ -183,6 +183,18 @@ def record_rating(case_row: FollowUpCase, rating: str, *, channel: str) -> None:
     case_row.status = "closed"
 
 
+def rating_link_open(case_row: FollowUpCase, now: dt.datetime | None = None) -> bool:
+    """Whether the respondent's link still takes a rating: SURVEY_RATING_DAYS after the remedy.
+
+    A link in an old text message should not reopen a case months later; the
+    handler can still record a rating heard by phone.
+    """
+    if case_row.remedied_at is None:
+        return False
+    days = int(current_app.config.get("SURVEY_RATING_DAYS", 15))
+    return (now or utcnow()) <= case_row.remedied_at + dt.timedelta(days=days)
+
+
 def rate_by_link(case_row: FollowUpCase, rating: str) -> bool:
     """The respondent's own rating, given on their SMS link; commits.
 

@@ -402,6 +402,25 @@ def test_an_excluded_case_takes_no_rating(rapp):  # noqa: F811
     assert _case(case.id).fix_rating is None
 
 
+def test_the_link_expires_after_the_rating_window(rapp):  # noqa: F811
+    case, message = _remedied(rapp)
+    days = rapp.config["SURVEY_RATING_DAYS"]
+    case.remedied_at = case.remedied_at - dt.timedelta(days=days, minutes=1)
+    db.session.commit()
+    client = rapp.test_client()
+    page = client.get(_link_path(message) + "?lang=en")
+    assert page.status_code == 410 and "This link has expired" in page.text
+    assert f"for {days} days" in page.text
+    reply = client.post(_link_path(message) + "?lang=en", data={"rating": "satisfied"})
+    assert reply.status_code == 410
+    assert _case(case.id).fix_rating is None and _case(case.id).status == "remedied"
+    # A day inside the window, the same link works.
+    case = _case(case.id)
+    case.remedied_at = case.remedied_at + dt.timedelta(days=1)
+    db.session.commit()
+    assert client.get(_link_path(message) + "?lang=en").status_code == 200
+
+
 def test_the_language_switcher_and_the_cookie_win_over_the_review_language(rapp):  # noqa: F811
     _case_row, message = _remedied(rapp, language="zh_Hant")
     phone = rapp.test_client()

@@ -31,7 +31,7 @@ from flask import (
 from flask_babel import force_locale, get_locale, gettext
 
 from ..extensions import limiter
-from ..followup import FIX_RATING_LABELS, case_by_rating_token, rate_by_link
+from ..followup import FIX_RATING_LABELS, case_by_rating_token, rate_by_link, rating_link_open
 from ..followup_models import FollowUpCase
 from ..i18n import LANG_COOKIE, normalise, requested_language
 from ..instruments import Instrument, Page, Question, localized
@@ -255,6 +255,15 @@ def _rate_fix(case_row: FollowUpCase) -> Any:
     """The three choices, or why there are none; a valid POST rates the fix once."""
     if case_row.fix_rating is not None or case_row.status != "remedied":
         return _rating_done(case_row)
+    if not rating_link_open(case_row):
+        return _rating_message(
+            gettext("This link has expired"),
+            gettext(
+                "Ratings are taken for %(days)s days after the unit acted. Thank you all the same.",
+                days=current_app.config["SURVEY_RATING_DAYS"],
+            ),
+            410,
+        )
     form = FixRatingForm()
     if request.method == "GET":
         return _rating_page(case_row, form)
