@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import threading
-from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -16,13 +14,7 @@ from survey.access_models import AuditEvent
 from survey.extensions import db
 from survey.models import Campaign
 from tests.factories import DEFAULT_PASSWORD, gen_campaign, gen_unit, gen_user
-from tests.tools_support import free_port, headless_chromium
-
-SCREENSHOTS = (
-    Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-    if os.environ.get("SURVEY_UPDATE_SCREENSHOTS") == "1"
-    else None
-)
+from tests.tools_support import SCREENSHOTS, free_port, headless_chromium
 
 
 def _shares(driver) -> dict[str, str]:  # type: ignore[no-untyped-def]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import threading
-from pathlib import Path
 
 import pytest
 from factories import gen_campaign, gen_service_point, gen_unit
@@ -12,19 +10,12 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
-from tools_support import decode_qr, free_port, headless_chromium
+from tools_support import SCREENSHOTS, decode_qr, free_port, headless_chromium
 from werkzeug.serving import make_server
 
 from survey.channels.print_sheets import write_point_files
 from survey.extensions import db
 from survey.models import Answer, Response
-
-# The README's screenshots are refreshed only on request, so a test run leaves the tree clean.
-SCREENSHOTS = (
-    Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-    if os.environ.get("SURVEY_UPDATE_SCREENSHOTS") == "1"
-    else None
-)
 
 
 @pytest.mark.browser

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import threading
-from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
@@ -18,13 +16,7 @@ from survey.extensions import db
 from survey.models import Response
 from survey.phone_models import CallAttempt
 from tests.factories import DEFAULT_PASSWORD, gen_campaign, gen_contact, gen_invitation, gen_user
-from tests.tools_support import free_port, headless_chromium
-
-SCREENSHOTS = (
-    Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-    if os.environ.get("SURVEY_UPDATE_SCREENSHOTS") == "1"
-    else None
-)
+from tests.tools_support import SCREENSHOTS, free_port, headless_chromium
 
 
 def _keys(driver, *keys) -> None:  # type: ignore[no-untyped-def]

@@ -14,6 +14,14 @@ from pathlib import Path
 
 import pytest
 
+# The README's screenshots are refreshed only on request (SURVEY_UPDATE_SCREENSHOTS=1),
+# so a test run leaves the tree clean.
+SCREENSHOTS = (
+    Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+    if os.environ.get("SURVEY_UPDATE_SCREENSHOTS") == "1"
+    else None
+)
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 nobody listens on, for a test's own server."""
