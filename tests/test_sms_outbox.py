@@ -331,12 +331,15 @@ def test_long_unit_names_are_left_out_to_keep_one_segment(twilio):
         ("0086-138-0013-8000", "+8613800138000"),
         ("+1 415 555 0100", "+14155550100"),
         ("010-12345678", None),
+        ("+86 10 1234 5678", None),  # a landline, even in international form, takes no SMS
+        ("１３８ ００１３ ８０００", "+8613800138000"),  # full-width digits, as typed in Chinese
+        ("+86 12345", None),
         ("", None),
         (None, None),
     ],
 )
 def test_phone_numbers_to_e164(raw, expected):
-    assert sms.normalise_phone(raw) == expected
+    assert sms.sms_number(raw) == expected
 
 
 def test_segments():

@@ -64,6 +64,7 @@ from ..extensions import db
 from ..followup_models import FollowUpCase
 from ..i18n import normalise
 from ..models import CallbackRequest, Campaign, Contact, Group, Invitation, Unit, utcnow
+from ..phones import PhoneError, parse_phone
 from ..sms_models import OutboundMessage, SmsOptOut
 from ..tokens import hash_token, new_token
 from .links import base_url, create_invitation, invitation_url, rating_url
@@ -89,25 +90,25 @@ BACKOFF_MAX_SECONDS = 3600
 # --- phone numbers and opt-outs ----------------------------------------------------------------
 
 
-def normalise_phone(raw: str | None, *, country_code: str = "86") -> str | None:
-    """The number in E.164 (``+8613800138000``), or None when it cannot be one.
+def sms_number(raw: str | None) -> str | None:
+    """The E.164 number a text message can go to, or None when there is none.
 
-    Mainland mobile numbers are often written without a country code
-    (``138 0013 8000``) or with ``0086``; both are accepted.
+    Mainland numbers follow survey.phones, the same rules as a contact import
+    (``138 0013 8000``, ``0086-138-...``), and must be mobiles: a landline
+    takes no SMS. A number already written in another country's international
+    form (an inbound reply from abroad) is kept as E.164.
     """
     if not raw:
         return None
-    text = re.sub(r"[\s\-().\u3000]", "", raw)
-    if text.startswith("00"):
-        text = "+" + text[2:]
-    if not text.startswith("+"):
-        if country_code == "86" and re.fullmatch(r"1\d{10}", text):
-            text = "+86" + text
-        else:
-            return None
-    if not re.fullmatch(r"\+[1-9]\d{6,14}", text):
-        return None
-    return text
+    try:
+        phone = parse_phone(raw)
+    except PhoneError:
+        text = re.sub(r"[\s\-().\u3000]", "", raw)
+        if text.startswith("00"):
+            text = "+" + text[2:]
+        international = re.fullmatch(r"\+[1-9]\d{6,14}", text) and not text.startswith("+86")
+        return text if international else None
+    return phone.e164 if phone.is_mobile else None
 
 
 def phone_hash(phone: str) -> str:
@@ -266,7 +267,7 @@ def queue_invitation_sms(
     invitation's message was already queued.
     """
     contact = invitation.contact
-    phone = normalise_phone(contact.phone if contact else None)
+    phone = sms_number(contact.phone if contact else None)
     if phone is None or is_opted_out(phone):
         return None
     if invitation.id is not None:
@@ -317,7 +318,7 @@ def queue_rating_sms(
     callback = db.session.execute(
         select(CallbackRequest).where(CallbackRequest.response_id == case_row.response_id)
     ).scalar_one_or_none()
-    phone = normalise_phone(callback.phone if callback else None)
+    phone = sms_number(callback.phone if callback else None)
     if phone is None or is_opted_out(phone):
         return None
     response = case_row.response
@@ -395,7 +396,7 @@ def reissue_sms_invitations(
     )
     queued = []
     for invitation in invitations:
-        if normalise_phone(invitation.contact.phone if invitation.contact else None) is None:
+        if sms_number(invitation.contact.phone if invitation.contact else None) is None:
             continue
         token = new_token()
         invitation.token_hash = hash_token(token)
@@ -456,7 +457,7 @@ def queue_reminders(campaign: Campaign, now: dt.datetime | None = None) -> list[
             continue
         if now - (last.sent_at or last.created_at) < interval:
             continue
-        phone = normalise_phone(invitation.contact.phone if invitation.contact else None)
+        phone = sms_number(invitation.contact.phone if invitation.contact else None)
         phone = phone or first.to_phone
         if is_opted_out(phone):
             continue

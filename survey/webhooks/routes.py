@@ -55,7 +55,7 @@ def status() -> tuple[str, int]:
 def inbound() -> Response:
     """An SMS to our number: STOP, TD, 退订... opt the sender out of everything."""
     reply = MessagingResponse()
-    phone = sms.normalise_phone(request.form.get("From"))
+    phone = sms.sms_number(request.form.get("From"))
     if phone is not None and sms.is_stop_word(request.form.get("Body")):
         sms.opt_out(phone)
         reply.message(sms.opt_out_reply())
