@@ -9,7 +9,7 @@ from factories import gen_followup_case, gen_user
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
-from tools_support import free_port, headless_chromium
+from tools_support import SCREENSHOTS, free_port, headless_chromium
 from werkzeug.serving import make_server
 
 from survey.extensions import db
@@ -36,6 +36,9 @@ def test_the_respondent_rates_the_fix_with_javascript_off(app, tmp_path):
         driver.get(link)
         page = driver.page_source
         assert "省政务服务中心" in page and "当场补办完成" in page
+        if SCREENSHOTS is not None:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            driver.save_screenshot(str(SCREENSHOTS / "rate-fix.png"))
         # The browser itself asks for a choice before sending (the radios are required).
         assert driver.find_element(By.CSS_SELECTOR, "input[type=radio]").get_attribute("required")
         driver.find_element(
