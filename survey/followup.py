@@ -12,7 +12,7 @@ malicious or mistaken is excluded only with a recorded reason, in the audit
 trail, and then counts in no result.
 
 The call-back number stays in CallbackRequest (contact side): only the
-unit's handler and administrators see it; evaluators count cases.
+unit's handler sees it; evaluators and administrators count cases.
 """
 
 from __future__ import annotations

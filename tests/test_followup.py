@@ -127,7 +127,7 @@ def test_number_only_for_the_units_handler_and_admin(app, callback_case):
     evaluator = gen_user("evaluator")
     admin = gen_user("admin")
     url = f"/evaluate/follow-up/{callback_case.id}"
-    for user, sees_number in ((handler, True), (admin, True), (evaluator, False)):
+    for user, sees_number in ((handler, True), (admin, False), (evaluator, False)):
         client = app.test_client()
         login(client, user)
         page = client.get(url + "?lang=en")

@@ -1,8 +1,9 @@
 """Follow-up of bad reviews: cases per unit, the handler's work, exclusion with a reason.
 
-A handler sees only their own unit's cases and is the only one (with admins)
-who sees a call-back number; evaluators see counts, answers and what was
-done, never who complained.
+A handler sees only their own unit's cases and is the only one who sees a
+call-back number (the issue's rule: the unit's handler "and only them");
+evaluators and administrators see counts, answers and what was done, never
+who complained. A unit without a handler gets one from an administrator.
 """
 
 from __future__ import annotations
@@ -49,9 +50,7 @@ def _visible(case_row: FollowUpCase) -> None:
 
 
 def _may_see_number(case_row: FollowUpCase) -> bool:
-    return current_user.role == "admin" or (
-        current_user.role == "handler" and current_user.unit_id == case_row.unit_id
-    )
+    return current_user.role == "handler" and current_user.unit_id == case_row.unit_id
 
 
 @bp.route("/follow-up")
