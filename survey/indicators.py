@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+# Every satisfaction index lies on this scale (instrument scores run 0 to 100).
+INDEX_SCALE = (0.0, 100.0)
+
 INDICATOR_LABELS = {
     "satisfaction.overall": _l("Overall satisfaction"),
     "satisfaction.attitude": _l("Service attitude"),
@@ -32,3 +35,18 @@ def indicator_label(name: str | None) -> str:
         return ""
     label = INDICATOR_LABELS.get(name)
     return str(label) if label is not None else name
+
+
+def index_bound(value: float | None) -> float | None:
+    """An index interval's bound as people read it: cut at the limits of the 0-100 scale.
+
+    A t-interval for a small, very satisfied group can reach past 100 (95.0
+    with 82.0-108.0); the index cannot, and "108" on a 0-100 scale reads as a
+    mistake. Cutting the interval at the scale keeps its coverage (only values
+    the index cannot take are removed). Exports and the API keep the bounds as
+    computed, with se and df, so they agree with R's survey package.
+    """
+    if value is None:
+        return None
+    low, high = INDEX_SCALE
+    return min(max(value, low), high)

@@ -6,7 +6,7 @@ from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, format_percent
 
 from .groups import channel_label, group_label
-from .indicators import indicator_label
+from .indicators import index_bound, indicator_label
 
 
 def _decimal(value: float | None, pattern: str = "0.0") -> str:
@@ -22,6 +22,7 @@ def register_templating(app: Flask) -> None:
     app.add_template_filter(_percent, "format_percent")
     app.add_template_filter(format_date, "format_date")
     app.add_template_filter(format_datetime, "format_datetime")
+    app.add_template_filter(index_bound, "index_bound")
     app.add_template_global(indicator_label)
     app.add_template_global(group_label)
     app.add_template_global(channel_label)

@@ -14,16 +14,23 @@ from survey.extensions import db
 from survey.models import Answer, CallbackRequest, Contact
 from tests.factories import gen_campaign, gen_response, gen_unit, gen_user, login
 
-LEVELS = {100: "very_satisfied", 75: "satisfied", 50: "basically_satisfied",
-          25: "dissatisfied", 0: "very_dissatisfied"}
+LEVELS = {
+    100: "very_satisfied",
+    75: "satisfied",
+    50: "basically_satisfied",
+    25: "dissatisfied",
+    0: "very_dissatisfied",
+}
 
 
 @pytest.fixture
 def world(app):
     a, b = gen_unit("A", "单位甲"), gen_unit("B", "单位乙")
     campaign = gen_campaign([a, b], groups={"service_user": {}, "public": {}})
-    for group, scores in (("service_user", [100, 75, 50, 75, 100]),
-                          ("public", [100, 50, 50, 75, 25])):
+    for group, scores in (
+        ("service_user", [100, 75, 50, 75, 100]),
+        ("public", [100, 50, 50, 75, 25]),
+    ):
         for score in scores:
             gen_response(campaign, unit=a, group=group, answers={"overall": LEVELS[score]})
     for score in (100, 100, 75):  # B: three respondents, fewer than k = 5
@@ -112,7 +119,6 @@ def test_comments_carry_no_identity(client, world):
 # --- more pages, orders, periods and guards -------------------------------------------------
 
 
-
 def _order(page: str) -> list[str]:
     return re.findall(r'<tr data-unit="(\w)">', page)
 
@@ -151,8 +157,8 @@ def test_suppressed_unit_leaks_nothing_anywhere_on_the_page(client, world):
 def test_campaign_page_shows_weighting_and_group_settings(client, app):
     a = gen_unit("A")
     campaign = gen_campaign(
-        [a], groups={"service_user": {"weight": 0.25}, "public": {"weight": 0.75,
-                                                                   "population": 12345}}
+        [a],
+        groups={"service_user": {"weight": 0.25}, "public": {"weight": 0.75, "population": 12345}},
     )
     db.session.commit()
     login(client, gen_user("evaluator"))
@@ -161,10 +167,18 @@ def test_campaign_page_shows_weighting_and_group_settings(client, app):
 
 
 def test_index_lists_campaigns_newest_first_with_response_counts(client, app):
-    old = gen_campaign([gen_unit()], groups={"service_user": {}},
-                       period_start=dt.date(2023, 1, 1), period_end=dt.date(2023, 12, 31))
-    new = gen_campaign([gen_unit()], groups={"service_user": {}},
-                       period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 12, 31))
+    old = gen_campaign(
+        [gen_unit()],
+        groups={"service_user": {}},
+        period_start=dt.date(2023, 1, 1),
+        period_end=dt.date(2023, 12, 31),
+    )
+    new = gen_campaign(
+        [gen_unit()],
+        groups={"service_user": {}},
+        period_start=dt.date(2025, 1, 1),
+        period_end=dt.date(2025, 12, 31),
+    )
     for _ in range(3):
         gen_response(old, answers={"overall": "satisfied"})
     for _ in range(7):
@@ -174,22 +188,35 @@ def test_index_lists_campaigns_newest_first_with_response_counts(client, app):
     db.session.commit()
     login(client, gen_user("evaluator"))
     page = client.get("/evaluate/?lang=en").text
-    rows = re.findall(r'campaign/(\d+)">.*?<td class="num">\d+</td><td class="num">(\d+)</td>',
-                      page, re.S)
+    rows = re.findall(
+        r'campaign/(\d+)">.*?<td class="num">\d+</td><td class="num">(\d+)</td>', page, re.S
+    )
     assert rows == [(str(new.id), "7"), (str(old.id), "3")]
 
 
 @pytest.fixture
 def two_years(app):
     a = gen_unit("A", "单位甲")
-    campaign = gen_campaign([a], groups={"service_user": {}},
-                            period_start=dt.date(2024, 1, 1), period_end=dt.date(2025, 12, 31))
+    campaign = gen_campaign(
+        [a],
+        groups={"service_user": {}},
+        period_start=dt.date(2024, 1, 1),
+        period_end=dt.date(2025, 12, 31),
+    )
     for score in (50, 50, 75, 50, 50):  # 2024: mean 55
-        gen_response(campaign, unit=a, answers={"overall": LEVELS[score]},
-                     submitted_at=dt.datetime(2024, 3, 10, 4, 0))
+        gen_response(
+            campaign,
+            unit=a,
+            answers={"overall": LEVELS[score]},
+            submitted_at=dt.datetime(2024, 3, 10, 4, 0),
+        )
     for score in (100, 100, 75, 100, 100):  # 2025-Q2: mean 95
-        gen_response(campaign, unit=a, answers={"overall": LEVELS[score]},
-                     submitted_at=dt.datetime(2025, 5, 10, 4, 0))
+        gen_response(
+            campaign,
+            unit=a,
+            answers={"overall": LEVELS[score]},
+            submitted_at=dt.datetime(2025, 5, 10, 4, 0),
+        )
     db.session.commit()
     return campaign, a
 
@@ -312,10 +339,40 @@ def test_comments_of_an_excluded_bad_review_are_left_out(client, world):
     response = gen_response(campaign, unit=a, group="public", answers={"overall": "dissatisfied"})
     response.answers.append(Answer(question_id="comment", value="恶意刷差评"))
     db.session.flush()
-    db.session.add(FollowUpCase(response_id=response.id, campaign_id=campaign.id, unit_id=a.id,
-                                due_at=response.submitted_at, status="excluded",
-                                excluded_reason="同一设备连续提交"))
+    db.session.add(
+        FollowUpCase(
+            response_id=response.id,
+            campaign_id=campaign.id,
+            unit_id=a.id,
+            due_at=response.submitted_at,
+            status="excluded",
+            excluded_reason="同一设备连续提交",
+        )
+    )
     db.session.commit()
     login(client, gen_user("evaluator"))
     page = client.get(f"/evaluate/campaign/{campaign.id}/unit/{a.id}/comments").text
     assert "恶意刷差评" not in page
+
+
+def test_an_index_interval_is_cut_at_100_on_pages_and_kept_in_the_csv(client, app):
+    # Five service users: 100, 100, 100, 100, 75. Mean 95, s = sqrt(500/4) = 11.18,
+    # se = 5, t(0.975, 4) = 2.7764: the t-interval is 81.12 to 108.88.
+    a = gen_unit("A")
+    campaign = gen_campaign([a], groups={"service_user": {}})
+    for score in (100, 100, 100, 100, 75):
+        gen_response(campaign, unit=a, group="service_user", answers={"overall": LEVELS[score]})
+    db.session.commit()
+    login(client, gen_user("evaluator"))
+    high = 95 + sps.t.ppf(0.975, 4) * 5
+    assert high > 100
+    for url in (
+        f"/evaluate/campaign/{campaign.id}",
+        f"/evaluate/campaign/{campaign.id}/unit/{a.id}",
+    ):
+        page = client.get(url + "?lang=en").text
+        assert "95.0 (81.1–100.0)" in page, url
+        assert f"{high:.1f}" not in page
+        assert "cut at the 0–100 limits" in page
+    csv = client.get(f"/evaluate/campaign/{campaign.id}/export.csv").data.decode("utf-8-sig")
+    assert f"{high:.4f}"[:6] in csv  # the export keeps the interval as computed, with se and df

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from survey.extensions import db
+from survey.groups import group_label
 from survey.models import Campaign
 from survey.results.unit_report import strongest_and_weakest, unit_report
 from survey.stats import Estimate
@@ -33,6 +36,15 @@ def test_report_page_and_pdf(client, app, demo):
     shown = f"{overall.index.estimate:.1f} ({overall.index.low:.1f}–{overall.index.high:.1f})"
     assert shown in page.text
     assert unit.name in page.text
+    # Charts beside the tables: indicators, groups and years, each drawn from the report's rows.
+    charts = re.findall(r'<figure class="chart-figure">(<svg .*?</svg>)</figure>', page.text, re.S)
+    assert len(charts) == 3
+    indicator_svg, group_svg, year_svg = charts
+    assert indicator_svg.count("<rect") >= len([r for r in report.indicators if not r.suppressed])
+    for row in report.overall.groups:
+        assert str(escape(group_label(row.group))) in group_svg
+    for year in report.trend.years:
+        assert f">{year.year}<" in year_svg
     pdf = client.get(f"/evaluate/campaign/{demo.id}/unit/{unit.id}/report.pdf?lang=en")
     assert pdf.status_code == 200
     assert pdf.mimetype == "application/pdf"

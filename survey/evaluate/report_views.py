@@ -15,6 +15,7 @@ from ..results.comments import Comment, selected_comments
 from ..results.summaries import ResultsError
 from ..results.unit_report import UnitReport, unit_report
 from . import bp
+from .results_views import group_chart, indicator_chart, yearly_chart
 
 
 def _report(campaign_id: int, unit_id: int) -> UnitReport:
@@ -39,7 +40,15 @@ def _comment_line(comment: Comment) -> tuple[str, str]:
 def unit_report_page(campaign_id: int, unit_id: int):  # type: ignore[no-untyped-def]
     report = _report(campaign_id, unit_id)
     comments = selected_comments(report.campaign, report.unit.id)
-    return render_template("evaluate/unit_report.html", report=report, comments=comments)
+    groups = report.overall.groups if report.overall else ()
+    return render_template(
+        "evaluate/unit_report.html",
+        report=report,
+        comments=comments,
+        indicator_chart=indicator_chart(report.indicators) if report.indicators else None,
+        group_chart=group_chart(groups) if groups else None,
+        yearly_chart=yearly_chart(report.trend) if report.trend.years else None,
+    )
 
 
 @bp.route("/campaign/<int:campaign_id>/unit/<int:unit_id>/report.pdf")

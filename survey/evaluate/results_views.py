@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask import abort, render_template, request
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from ..access import role_required
@@ -17,6 +18,7 @@ from ..groups import channel_label, group_label
 from ..indicators import indicator_label
 from ..models import Campaign, Response, Unit
 from ..results import ResultRow, ResultsError, campaign_groups, satisfaction, year_on_year
+from ..results.service import GroupRow, YearOnYear
 from ..results.unit_report import OVERALL, campaign_indicators
 from . import bp
 from .charts import Bar, Point, bar_chart, line_chart
@@ -46,6 +48,38 @@ def period_choices(campaign: Campaign) -> list[tuple[str, str]]:
 
 def _bars(rows: Sequence[ResultRow], label) -> list[Bar]:  # type: ignore[no-untyped-def]
     return [Bar(label(r), r.index.estimate, r.index.low, r.index.high, r.n) for r in rows]
+
+
+def indicator_chart(rows: Sequence[ResultRow]) -> Markup:
+    """Bars with whiskers for a unit's indicators (the unit page and its report)."""
+    from flask_babel import gettext
+
+    return bar_chart(
+        _bars(rows, lambda r: indicator_label(r.indicator)),
+        title=gettext("Indicators"),
+        suppressed_text=_suppressed(),
+    )
+
+
+def group_chart(groups: Sequence[GroupRow]) -> Markup:
+    """Bars with whiskers for the groups within one cell; small groups show only their note."""
+    from flask_babel import gettext
+
+    bars = [
+        Bar(group_label(g.group), g.index.estimate, g.index.low, g.index.high, g.n)
+        for g in groups
+    ]
+    return bar_chart(bars, title=gettext("By respondent group"), suppressed_text=_suppressed())
+
+
+def yearly_chart(trend: YearOnYear) -> Markup:
+    """The overall index by year; a year whose change from the last excludes zero is marked."""
+    marked_years = {c.year for c in trend.changes if c.index_verdict in ("higher", "lower")}
+    points = [
+        Point(r.year or "", r.index.estimate, r.index.low, r.index.high, r.year in marked_years)
+        for r in trend.years
+    ]
+    return line_chart(points, title=indicator_label(OVERALL))
 
 
 def _sorted(rows: list[ResultRow], key: str, order: str) -> list[ResultRow]:
@@ -227,25 +261,16 @@ def _unit_figures(campaign: Campaign, unit: Unit, period: str | None) -> dict[st
     )
     monthly.sort(key=lambda r: r.month or "")
     trend = year_on_year(campaign, unit.id)
-    marked_years = {c.year for c in trend.changes if c.index_verdict in ("higher", "lower")}
-    yearly_points = [
-        Point(r.year or "", r.index.estimate, r.index.low, r.index.high, r.year in marked_years)
-        for r in trend.years
-    ]
     return dict(
         error=None,
         breakdowns=breakdowns,
         by_indicator=by_indicator,
-        indicator_chart=bar_chart(
-            _bars(by_indicator, lambda r: indicator_label(r.indicator)),
-            title=gettext("Indicators"),
-            suppressed_text=suppressed,
-        ),
+        indicator_chart=indicator_chart(by_indicator),
         monthly=monthly,
         monthly_chart=line_chart(
             [Point(r.month or "", r.index.estimate, r.index.low, r.index.high) for r in monthly],
             title=indicator_label(OVERALL),
         ),
         trend=trend,
-        yearly_chart=line_chart(yearly_points, title=indicator_label(OVERALL)),
+        yearly_chart=yearly_chart(trend),
     )

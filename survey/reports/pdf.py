@@ -27,7 +27,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from ..groups import group_label
-from ..indicators import indicator_label
+from ..indicators import index_bound, indicator_label
 from ..results.service import ResultRow
 from ..results.unit_report import UnitReport
 from ..stats import Estimate
@@ -48,7 +48,8 @@ def index_text(estimate: Estimate) -> str:
     if estimate.estimate is None:
         return _("suppressed (n = %(n)s)", n=estimate.n)
     value, low, high = (
-        format_decimal(v, "0.0") for v in (estimate.estimate, estimate.low, estimate.high)
+        format_decimal(v, "0.0")
+        for v in (estimate.estimate, index_bound(estimate.low), index_bound(estimate.high))
     )
     return f"{value} ({low}–{high})"
 
@@ -235,8 +236,8 @@ def unit_report_pdf(report: UnitReport, comments: Sequence[tuple[str, str]] = ()
             _("Generated %(when)s (UTC).", when=format_datetime(report.generated_at))
             + " "
             + _(
-                "Intervals are %(level)s confidence intervals; groups with too few respondents "
-                "are suppressed.",
+                "Intervals are %(level)s confidence intervals, an index's cut at the 0–100 "
+                "limits of its scale; groups with too few respondents are suppressed.",
                 level="95%",
             ),
             styles["small"],
