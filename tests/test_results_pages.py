@@ -376,3 +376,13 @@ def test_an_index_interval_is_cut_at_100_on_pages_and_kept_in_the_csv(client, ap
         assert "cut at the 0–100 limits" in page
     csv = client.get(f"/evaluate/campaign/{campaign.id}/export.csv").data.decode("utf-8-sig")
     assert f"{high:.4f}"[:6] in csv  # the export keeps the interval as computed, with se and df
+
+
+def test_the_weighting_names_the_groups_in_the_readers_language(client, world):
+    campaign, _a, _b = world
+    login(client, gen_user("evaluator"))
+    english = client.get(f"/evaluate/campaign/{campaign.id}?lang=en").text
+    assert re.search(r"Service users [0-9.]+ \(", english)
+    assert not re.search(r"service_user [0-9.]+ \(", english)
+    chinese = client.get(f"/evaluate/campaign/{campaign.id}?lang=zh_Hans").text
+    assert re.search(r"服务对象 [0-9.]+ \(", chinese)

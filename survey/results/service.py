@@ -30,10 +30,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import get_args
 
-from flask import current_app
+from flask import current_app, has_request_context
 from sqlalchemy import select
 
 from ..extensions import db
+from ..groups import group_label
 from ..instrument_store import current_instruments
 from ..models import Campaign, CampaignGroup, Group, Unit, campaign_unit
 from ..stats import (
@@ -290,14 +291,18 @@ def _weighting_text(
     policy: Mapping[str, float] | None,
     equal: bool,
 ) -> str:
+    # People read this sentence beside the figures: group names in their language
+    # inside a request; the codes elsewhere (logs, command line), as text() does.
+    named = has_request_context()
     items = []
     for code, w in used.items():
+        name = group_label(code) if named else code
         pop = settings[code].population
-        pop_text = f"N={pop}" if pop is not None else "N=?"
+        pop_text = f"N={pop}" if pop is not None else text(N_("N not set"))
         if policy is not None and not equal:
-            items.append(f"{code} {w:.4g} ({policy[code]:g}; {pop_text})")
+            items.append(f"{name} {w:.4g} ({policy[code]:g}; {pop_text})")
         else:
-            items.append(f"{code} {w:.4g} ({pop_text})")
+            items.append(f"{name} {w:.4g} ({pop_text})")
     listed = ", ".join(items)
     if weighting == "population":
         return text(
