@@ -442,9 +442,9 @@ def demo() -> None:
 
     with force_locale(_cli_locale()):
         result = load_demo()
+        load_demo_followups()  # first: the demo handler gets the unit with open cases
         accounts = load_demo_users()
         calls = load_demo_phone_queue()
-        load_demo_followups()
         load_demo_report_comments()
         db.session.commit()
         if calls:

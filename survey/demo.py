@@ -568,6 +568,26 @@ DEMO_USERS: tuple[tuple[str, str], ...] = (
 )
 
 
+def _busiest_followup_unit(campaign: Campaign) -> int:
+    """The unit with the most open bad reviews (those with a call-back number first).
+
+    The demo handler follows up that unit, so signing in as them shows cases to
+    work on, a number to call and a remedy that sends the rating SMS.
+    """
+    from .followup_models import FollowUpCase
+
+    has_number = func.count(CallbackRequest.id)
+    found = db.session.execute(
+        select(FollowUpCase.unit_id)
+        .outerjoin(CallbackRequest, CallbackRequest.response_id == FollowUpCase.response_id)
+        .where(FollowUpCase.campaign_id == campaign.id, FollowUpCase.status == "open")
+        .group_by(FollowUpCase.unit_id)
+        .order_by(has_number.desc(), func.count().desc(), FollowUpCase.unit_id)
+        .limit(1)
+    ).scalar_one_or_none()
+    return found if found is not None else campaign.units[0].id
+
+
 def load_demo_users() -> list[str]:
     """Create the demo accounts when the database has no account at all; return their names.
 
@@ -582,7 +602,7 @@ def load_demo_users() -> list[str]:
     campaign = db.session.execute(
         select(Campaign).where(Campaign.code == DEMO_CAMPAIGN)
     ).scalar_one_or_none()
-    handler_unit = campaign.units[0].id if campaign and campaign.units else None
+    handler_unit = _busiest_followup_unit(campaign) if campaign and campaign.units else None
     created = []
     for username, role in DEMO_USERS:
         if role == "handler" and handler_unit is None:
@@ -680,7 +700,44 @@ def load_demo_followups(now: dt.datetime | None = None) -> int:
             ("satisfied", "satisfied", "basically_satisfied", "dissatisfied")
         )
         case_row.rated_at = case_row.closed_at = case_row.remedied_at + dt.timedelta(days=2)
+    campaign = db.session.execute(
+        select(Campaign).where(Campaign.code == DEMO_CAMPAIGN)
+    ).scalar_one_or_none()
+    if campaign is not None:
+        _one_case_to_call_back(campaign)
     return len(cases)
+
+
+# The number the demo's newest open bad review left for a call-back, when chance left none.
+DEMO_CALLBACK_PHONE = "+8613900139000"
+
+
+def _one_case_to_call_back(campaign: Campaign) -> None:
+    """Make sure an open bad review has a call-back number, so the handler's path can be tried."""
+    from .followup_models import FollowUpCase
+
+    open_cases = select(FollowUpCase.response_id).where(
+        FollowUpCase.campaign_id == campaign.id, FollowUpCase.status == "open"
+    )
+    with_number = db.session.execute(
+        select(CallbackRequest.id).where(CallbackRequest.response_id.in_(open_cases)).limit(1)
+    ).first()
+    if with_number is not None:
+        return
+    newest = db.session.execute(
+        select(FollowUpCase)
+        .where(FollowUpCase.campaign_id == campaign.id, FollowUpCase.status == "open")
+        .order_by(FollowUpCase.opened_at.desc(), FollowUpCase.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if newest is not None:
+        db.session.add(
+            CallbackRequest(
+                response_id=newest.response_id,
+                phone=DEMO_CALLBACK_PHONE,
+                created_at=newest.opened_at,
+            )
+        )
 
 
 def load_demo_report_comments(per_unit: int = 3) -> int:

@@ -301,3 +301,32 @@ def test_demo_reports_have_selected_comments(demo_output: str, client: FlaskClie
         page = client.get(f"/evaluate/campaign/{campaign.id}/unit/{unit.id}/report?lang=en").text
         assert page.count("<blockquote>") == 3, unit.code
     assert _count(ReportComment) == 3 * len(campaign.units)
+
+
+def test_the_demo_handler_has_open_bad_reviews_with_a_number_to_call(
+    demo_output: str, client: FlaskClient
+) -> None:
+    import re
+
+    from survey.access_models import User
+    from survey.demo import DEMO_PASSWORD
+    from survey.followup_models import FollowUpCase
+    from tests.factories import login
+
+    handler = db.session.execute(select(User).where(User.username == "handler")).scalar_one()
+    open_cases = (
+        db.session.execute(
+            select(FollowUpCase).where(
+                FollowUpCase.unit_id == handler.unit_id, FollowUpCase.status == "open"
+            )
+        )
+        .scalars()
+        .all()
+    )
+    assert open_cases
+    login(client, handler, DEMO_PASSWORD)
+    listing = client.get("/evaluate/follow-up?lang=en&status=open").text
+    ids = re.findall(r'href="/evaluate/follow-up/(\d+)', listing)
+    assert ids
+    pages = [client.get(f"/evaluate/follow-up/{i}?lang=en").text for i in ids]
+    assert any("asked to be called back" in page for page in pages)
