@@ -257,6 +257,31 @@ def _message(invitation_id: int, kind: str) -> OutboundMessage | None:
     ).scalar_one_or_none()
 
 
+def _queued(
+    kind: str,
+    phone: str,
+    body: str,
+    link: str | None,
+    language: str,
+    now: dt.datetime,
+    **owner: object,
+) -> OutboundMessage:
+    """A new outbox row, due at ``now``; ``owner`` is its invitation or its follow-up case."""
+    message = OutboundMessage(
+        kind=kind,
+        to_phone=phone,
+        body=body,
+        link=link,
+        language=language,
+        state="queued",
+        attempts=0,
+        next_attempt_at=now,
+        **owner,
+    )
+    db.session.add(message)
+    return message
+
+
 def queue_invitation_sms(
     invitation: Invitation, token: str, *, now: dt.datetime | None = None
 ) -> OutboundMessage | None:
@@ -276,19 +301,10 @@ def queue_invitation_sms(
             return existing
     language = message_language(invitation)
     link = invitation_url(token)
-    message = OutboundMessage(
-        invitation=invitation,
-        kind="invitation",
-        to_phone=phone,
-        body=invitation_body(invitation, link, language),
-        link=link,
-        language=language,
-        state="queued",
-        attempts=0,
-        next_attempt_at=now or utcnow(),
+    body = invitation_body(invitation, link, language)
+    return _queued(
+        "invitation", phone, body, link, language, now or utcnow(), invitation=invitation
     )
-    db.session.add(message)
-    return message
 
 
 def rating_message(case_row: FollowUpCase) -> OutboundMessage | None:
@@ -326,19 +342,8 @@ def queue_rating_sms(
     token = new_token()
     case_row.rating_token_hash = hash_token(token)
     link = rating_url(token)
-    message = OutboundMessage(
-        followup_case=case_row,
-        kind="rating",
-        to_phone=phone,
-        body=rating_body(case_row.unit.name, link, language),
-        link=link,
-        language=language,
-        state="queued",
-        attempts=0,
-        next_attempt_at=now or utcnow(),
-    )
-    db.session.add(message)
-    return message
+    body = rating_body(case_row.unit.name, link, language)
+    return _queued("rating", phone, body, link, language, now or utcnow(), followup_case=case_row)
 
 
 def create_sms_invitations(
@@ -461,18 +466,15 @@ def queue_reminders(campaign: Campaign, now: dt.datetime | None = None) -> list[
         phone = phone or first.to_phone
         if is_opted_out(phone):
             continue
-        message = OutboundMessage(
+        message = _queued(
+            f"reminder-{len(reminders) + 1}",
+            phone,
+            reminder_body(first.link, first.language),
+            first.link,
+            first.language,
+            now,
             invitation_id=invitation.id,
-            kind=f"reminder-{len(reminders) + 1}",
-            to_phone=phone,
-            body=reminder_body(first.link, first.language),
-            link=first.link,
-            language=first.language,
-            state="queued",
-            attempts=0,
-            next_attempt_at=now,
         )
-        db.session.add(message)
         try:
             db.session.commit()
         except IntegrityError:
