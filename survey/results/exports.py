@@ -36,6 +36,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Campaign, CampaignGroup, Group, InstrumentVersion, Response, utcnow
+from ..spreadsheets import csv_text, xlsx_text_cells
 from .service import ResultRow, _check_options, satisfaction
 from .summaries import N_, Period, ResultsError, resolve_period, text, utc_offset_minutes
 
@@ -289,7 +290,9 @@ def _csv_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
-    return str(value)
+    if isinstance(value, int):
+        return str(value)
+    return csv_text(str(value))
 
 
 def results_csv(table: ResultsTable) -> bytes:
@@ -381,6 +384,8 @@ def results_xlsx(table: ResultsTable) -> bytes:
         settings.append([instrument_id, version, n])
     _widths(settings, [34, 24, 16, 16, 12])
 
+    for each in book.worksheets:
+        xlsx_text_cells(each)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
