@@ -185,3 +185,21 @@ def test_phone_response_rates_are_shown_without_operators(client, main):
     # I=1, R=1, NE=1 and one never called (UH=1): RR1 = 1 / (1 + 1 + 1) = 33.3%
     assert "33.3%" in page
     assert "caller-seven" not in page
+
+
+def test_an_excluded_bad_review_is_not_counted(main):
+    # The results leave out a bad review excluded as malicious or mistaken; the monitor,
+    # which says it counts the same responses, must too.
+    from survey.followup_models import FollowUpCase
+
+    unit = main.units[1]  # B: one counted card
+    bad = gen_response(main, unit=unit, group="service_user", channel="qr",
+                       answers={"overall": "very_dissatisfied"})
+    db.session.flush()
+    db.session.add(FollowUpCase(response_id=bad.id, campaign_id=main.id, unit_id=unit.id,
+                                opened_at=utcnow(), due_at=utcnow(), status="excluded"))
+    db.session.commit()
+    got = {(r.unit_code, r.group): r.counted for r in fieldwork.unit_group_progress(main)}
+    assert got[("B", "service_user")] == 1
+    by_channel = {(c.group, c.channel): c.counted for c in fieldwork.responses_by_channel(main)}
+    assert by_channel[("service_user", "qr")] == 4

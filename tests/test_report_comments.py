@@ -1,4 +1,4 @@
-"""Comments: small groups go unnamed, and evaluators choose the comments of a unit's report."""
+"""Comments: small groups' are not shown, and evaluators choose the comments of a unit's report."""
 
 from __future__ import annotations
 
@@ -52,23 +52,44 @@ def _select(client, campaign, unit, answer_id, selected, token=True):  # type: i
     return client.post(f"{page}/{answer_id}/report", data=data)
 
 
-def test_a_small_groups_comments_are_shown_without_the_group(client, app):
+def test_a_small_groups_comments_are_not_shown(client, app):
+    # Unlabelled, the lone deputy's comment would still be "the one without a group".
     campaign, a, _b = _world()
     login(client, gen_user("evaluator"))
     url = f"/evaluate/campaign/{campaign.id}/unit/{a.id}/comments"
     page = client.get(url + "?lang=en").text
-    deputy = re.search(
-        r'<div class="card comment"[^>]*><p>代表的意见</p>\s*<p class="muted">(.*?)</p>', page, re.S
-    )
-    assert (
-        deputy and "group withheld" in deputy.group(1) and "deputy" not in deputy.group(1).lower()
-    )
+    assert "代表的意见" not in page and 'id="comments-withheld"' in page
+    assert "5 comments" in page
     user = re.search(r"<p>服务意见0</p>\s*<p class=\"muted\">(.*?)</p>", page, re.S)
-    assert user and "withheld" not in user.group(1)
+    assert user and "Service users" in user.group(1)
     # The small group cannot be picked as a filter, and asking for it finds nothing.
     assert 'value="deputy"' not in page and 'value="service_user"' in page
-    filtered = client.get(url + "?group=deputy&lang=en").text
-    assert "代表的意见" not in filtered and 'id="group-withheld"' in filtered
+    assert "代表的意见" not in client.get(url + "?group=deputy&lang=en").text
+    assert "代表的意见" not in client.get(url + "?question=comment&lang=en").text
+    # Nor can it be put in the report.
+    assert _select(client, campaign, a, _answer_id("代表的意见"), True).status_code == 404
+
+
+def test_a_burst_of_cards_does_not_lift_a_group_over_k(client, app):
+    # Four flagged deputies' cards beside the one real one: the results count one deputy
+    # (suppressed), so the comments must too.
+    campaign, a, _b = _world()
+    for i in range(4):
+        _comment(campaign, a, "deputy", f"刷的意见{i}").flagged = True
+    db.session.commit()
+    login(client, gen_user("evaluator"))
+    page = client.get(f"/evaluate/campaign/{campaign.id}/unit/{a.id}/comments?lang=en").text
+    assert "代表的意见" not in page and "刷的意见" not in page
+    assert 'value="deputy"' not in page
+
+
+def test_a_flagged_card_adds_no_comment(client, app):
+    campaign, a, _b = _world()
+    _comment(campaign, a, "service_user", "刷屏的意见").flagged = True
+    db.session.commit()
+    login(client, gen_user("evaluator"))
+    page = client.get(f"/evaluate/campaign/{campaign.id}/unit/{a.id}/comments?lang=en").text
+    assert "服务意见0" in page and "刷屏的意见" not in page
 
 
 def test_an_evaluator_puts_a_comment_in_the_report_and_takes_it_out(client, app):
@@ -76,9 +97,9 @@ def test_an_evaluator_puts_a_comment_in_the_report_and_takes_it_out(client, app)
     evaluator = gen_user("evaluator")
     db.session.commit()
     login(client, evaluator)
-    chosen, withheld = _answer_id("服务意见3"), _answer_id("代表的意见")
+    chosen, other = _answer_id("服务意见3"), _answer_id("服务意见4")
     assert _select(client, campaign, a, chosen, True).status_code == 302
-    assert _select(client, campaign, a, withheld, True).status_code == 302
+    assert _select(client, campaign, a, other, True).status_code == 302
     assert db.session.execute(select(func.count(ReportComment.id))).scalar_one() == 2
     event = (
         db.session.execute(select(AuditEvent).where(AuditEvent.action == "report.comment_select"))
@@ -93,17 +114,17 @@ def test_an_evaluator_puts_a_comment_in_the_report_and_takes_it_out(client, app)
     report = client.get(f"/evaluate/campaign/{campaign.id}/unit/{a.id}/report?lang=en").text
     assert "Selected comments" in report
     assert "服务意见3" in report and "服务意见1" not in report
-    assert "代表的意见" in report and "group withheld" in report and "2026-03" in report
+    assert "服务意见4" in report and "2026-03" in report and "Service users" in report
     pdf = client.get(f"/evaluate/campaign/{campaign.id}/unit/{a.id}/report.pdf?lang=en")
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.data)).pages)
-    assert "服务意见3" in text and "代表的意见" in text and "服务意见1" not in text
+    assert "服务意见3" in text and "服务意见4" in text and "服务意见1" not in text
 
     # Selecting twice changes nothing; taking it out removes it from the report.
     _select(client, campaign, a, chosen, True)
     assert db.session.execute(select(func.count(ReportComment.id))).scalar_one() == 2
     _select(client, campaign, a, chosen, False)
     report = client.get(f"/evaluate/campaign/{campaign.id}/unit/{a.id}/report?lang=en").text
-    assert "服务意见3" not in report and "代表的意见" in report
+    assert "服务意见3" not in report and "服务意见4" in report
     actions = db.session.execute(select(AuditEvent.action).order_by(AuditEvent.id)).scalars().all()
     assert actions == ["report.comment_select"] * 2 + ["report.comment_unselect"]
 
@@ -136,6 +157,8 @@ def test_an_operator_cannot_choose_report_comments(client, app):
 def test_an_excluded_bad_review_leaves_the_report(client, app):
     a = gen_unit("A")
     campaign = gen_campaign([a], groups={"service_user": {}})
+    for i in range(5):  # k = 5 service users, with or without the bad review
+        _comment(campaign, a, "service_user", f"服务意见{i}")
     bad = _comment(campaign, a, "service_user", "恶意差评", overall="very_dissatisfied")
     db.session.commit()
     login(client, gen_user("evaluator"))

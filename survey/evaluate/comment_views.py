@@ -85,7 +85,7 @@ def unit_comments_page(campaign_id: int, unit_id: int):  # type: ignore[no-untyp
         indicator=indicator,
         verdict=verdict,
         indicators=indicators,
-        group_withheld=bool(group and group in hidden),
+        withheld=bool(hidden),
         question_labels=question_labels(campaign),
         groups=[code for code in campaign_groups(campaign) if code not in hidden],
         select_form=SelectForm(),

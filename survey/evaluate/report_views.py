@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Response, abort, render_template, request
-from flask_babel import gettext
 from sqlalchemy import select
 
 from ..access import role_required
@@ -30,8 +29,8 @@ def _report(campaign_id: int, unit_id: int) -> UnitReport:
 
 
 def _comment_line(comment: Comment) -> tuple[str, str]:
-    """A selected comment for the PDF: its text, and its group (or "group withheld") and month."""
-    who = group_label(comment.group) if comment.group else gettext("group withheld")
+    """A selected comment for the PDF: its text, its group and month."""
+    who = group_label(comment.group)
     return comment.text, f"{who} · {comment.month}"
 
 

@@ -6,8 +6,12 @@ the operator, the exact time or the response's id, so a comment cannot be
 tied back to a person through the workspace.
 
 The small-cell rule reaches comments too: where fewer than k people of a
-group answered at the unit, "a deputy wrote this" nearly names the deputy, so
-such comments are shown without their group and cannot be filtered by it.
+group answered at the unit, "a deputy wrote this" nearly names the deputy.
+Showing such comments without their group does not help: when one group is
+small, every unlabelled comment is that group's, and the question's wording
+or the indicator filter tells the instrument, hence the group. So the
+comments of a group below k at the unit are not shown at all, like its
+figures; counted are the responses the results count.
 
 An evaluator selects comments for the unit's report; the report shows the
 selected ones that still qualify, in the same form.
@@ -24,10 +28,10 @@ from sqlalchemy import delete, func, select
 
 from ..audit import record_audit
 from ..extensions import db
-from ..followup_models import FollowUpCase
 from ..instrument_store import current_instruments
 from ..models import Answer, Campaign, Group, InstrumentVersion, Response, ResponseScore
 from ..report_models import ReportComment
+from .summaries import not_excluded
 
 PAGE_SIZE = 50
 # How a respondent rated the indicator a comment list is filtered by.
@@ -36,33 +40,43 @@ VERDICTS = ("satisfied", "dissatisfied")
 
 @dataclass(frozen=True, slots=True)
 class Comment:
-    """One comment as an evaluator may see it; ``group`` is None when withheld."""
+    """One comment as an evaluator may see it."""
 
     answer_id: int
     text: str
     question_id: str
     instrument_id: str
-    group: str | None
+    group: str
     month: str
     selected: bool = False
 
 
 def small_groups(campaign: Campaign, unit_id: int) -> set[str]:
-    """Groups with fewer than k respondents at the unit, whose comments go without a group."""
+    """Groups with fewer than k counted respondents at the unit, whose comments are not shown.
+
+    Counted as the results count (submitted, not flagged as a burst, not an
+    excluded bad review), so a burst of cards cannot lift a group over k
+    here while its figures stay suppressed.
+    """
     k = int(current_app.config.get("SURVEY_SMALL_CELL_K", 5))
-    counts = dict(
-        db.session.execute(
-            select(Group.code, func.count(Response.id))
-            .join(Response, Response.group_id == Group.id)
-            .where(
-                Response.campaign_id == campaign.id,
-                Response.unit_id == unit_id,
-                Response.submitted_at.is_not(None),
-            )
-            .group_by(Group.code)
-        ).all()
-    )
-    return {code for code, n in counts.items() if n < k}
+    rows = db.session.execute(
+        select(Group.code, func.count(Response.id))
+        .join(Response, Response.group_id == Group.id)
+        .where(*_counted(campaign, unit_id))
+        .group_by(Group.code)
+    ).all()
+    return {code for code, n in rows if n < k}
+
+
+def _counted(campaign: Campaign, unit_id: int) -> list:  # type: ignore[type-arg]
+    """The unit's responses the results count: submitted, not a burst, not an excluded review."""
+    return [
+        Response.campaign_id == campaign.id,
+        Response.unit_id == unit_id,
+        Response.submitted_at.is_not(None),
+        Response.flagged.is_(False),
+        not_excluded(Response.id),
+    ]
 
 
 def text_questions(campaign: Campaign) -> dict[str, str]:
@@ -82,19 +96,22 @@ def text_questions(campaign: Campaign) -> dict[str, str]:
 
 
 def _qualifying(campaign: Campaign, unit_id: int, questions: list[str]) -> list:  # type: ignore[type-arg]
-    """Conditions of a comment an evaluator may read: the unit's, answered, not excluded."""
-    return [
-        Response.campaign_id == campaign.id,
-        Response.unit_id == unit_id,
-        Response.submitted_at.is_not(None),
+    """Conditions of a comment an evaluator may read.
+
+    Of a response the results count (a burst of cards adds no comments
+    either), answered, and not of a group with fewer than k such responses
+    at the unit.
+    """
+    where = [
+        *_counted(campaign, unit_id),
         Answer.question_id.in_(questions),
         Answer.value.is_not(None),
         func.length(func.trim(Answer.value)) > 0,
-        # A bad review excluded as malicious or mistaken is left out here too.
-        Response.id.not_in(
-            select(FollowUpCase.response_id).where(FollowUpCase.status == "excluded")
-        ),
     ]
+    hidden = small_groups(campaign, unit_id)
+    if hidden:
+        where.append(Group.code.not_in(sorted(hidden)))
+    return where
 
 
 def _comments_query(where: list):  # type: ignore[no-untyped-def,type-arg]
@@ -116,7 +133,7 @@ def _comments_query(where: list):  # type: ignore[no-untyped-def,type-arg]
     )
 
 
-def _as_comments(campaign: Campaign, rows, hidden: set[str]) -> list[Comment]:  # type: ignore[no-untyped-def]
+def _as_comments(campaign: Campaign, rows) -> list[Comment]:  # type: ignore[no-untyped-def]
     zone = ZoneInfo(campaign.timezone)
     return [
         Comment(
@@ -124,7 +141,7 @@ def _as_comments(campaign: Campaign, rows, hidden: set[str]) -> list[Comment]:  
             text=value,
             question_id=qid,
             instrument_id=instrument,
-            group=None if code in hidden else code,
+            group=code,
             month=submitted.replace(tzinfo=dt.UTC).astimezone(zone).strftime("%Y-%m"),
             selected=bool(selected),
         )
@@ -147,15 +164,11 @@ def unit_comments(
     ``indicator`` keeps the comments of respondents who rated that indicator,
     and ``verdict`` ("satisfied" or "dissatisfied") those who were or were not
     satisfied with it: what the people unhappy with waiting times wrote.
-    Filtering by a group with fewer than k respondents at the unit finds
-    nothing: its comments are only among all groups, without their group.
+    A group with fewer than k respondents at the unit has no comments here.
     """
     questions = text_questions(campaign)
     wanted = [question] if question else list(questions)
     if not wanted:
-        return [], 0
-    hidden = small_groups(campaign, unit_id)
-    if group and group in hidden:
         return [], 0
     where = _qualifying(campaign, unit_id, wanted)
     if group:
@@ -174,7 +187,7 @@ def unit_comments(
         .limit(PAGE_SIZE)
         .offset((max(page, 1) - 1) * PAGE_SIZE)
     ).all()
-    return _as_comments(campaign, rows, hidden), int(total)
+    return _as_comments(campaign, rows), int(total)
 
 
 def selected_comments(campaign: Campaign, unit_id: int) -> list[Comment]:
@@ -186,7 +199,7 @@ def selected_comments(campaign: Campaign, unit_id: int) -> list[Comment]:
     rows = db.session.execute(
         _comments_query(where).order_by(Response.submitted_at, Answer.id)
     ).all()
-    return _as_comments(campaign, rows, small_groups(campaign, unit_id))
+    return _as_comments(campaign, rows)
 
 
 class CommentError(ValueError):
@@ -201,6 +214,7 @@ def select_for_report(
     found = db.session.execute(
         select(Answer.id)
         .join(Response, Response.id == Answer.response_id)
+        .join(Group, Group.id == Response.group_id)
         .where(Answer.id == answer_id, *_qualifying(campaign, unit_id, questions))
     ).scalar_one_or_none()
     if found is None:

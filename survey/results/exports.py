@@ -38,7 +38,15 @@ from ..extensions import db
 from ..models import Campaign, CampaignGroup, Group, InstrumentVersion, Response, utcnow
 from ..spreadsheets import csv_text, xlsx_text_cells
 from .service import ResultRow, _check_options, satisfaction
-from .summaries import N_, Period, ResultsError, resolve_period, text, utc_offset_minutes
+from .summaries import (
+    N_,
+    Period,
+    ResultsError,
+    not_excluded,
+    resolve_period,
+    text,
+    utc_offset_minutes,
+)
 
 __all__ = [
     "EXPORT_BY",
@@ -190,8 +198,8 @@ def _group_settings(campaign: Campaign) -> tuple[GroupSettingRow, ...]:
 def instrument_versions(campaign: Campaign, window: Period) -> tuple[tuple[str, str, int], ...]:
     """(instrument id, version hash, responses) of the counted responses in the period.
 
-    The same responses as the results count: submitted, not flagged, inside the
-    period in the campaign's time zone.
+    The same responses as the results count: submitted, not flagged, not
+    excluded in the follow-up, inside the period in the campaign's time zone.
     """
     shift = dt.timedelta(minutes=utc_offset_minutes(campaign))
     start = dt.datetime.combine(window.start, dt.time()) - shift
@@ -203,6 +211,7 @@ def instrument_versions(campaign: Campaign, window: Period) -> tuple[tuple[str, 
             Response.campaign_id == campaign.id,
             Response.submitted_at.is_not(None),
             Response.flagged.is_(False),
+            not_excluded(Response.id),
             Response.submitted_at >= start,
             Response.submitted_at < end,
         )

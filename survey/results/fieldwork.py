@@ -6,8 +6,9 @@ figure is a fresh ``GROUP BY`` (no caching: a reload shows the newest count).
 
 Definitions, stated once (the page repeats them):
 
-- A *counted* response is submitted and not flagged, exactly the responses the
-  results count; flagged (burst) cards are shown apart.
+- A *counted* response is submitted, not flagged and not a bad review excluded
+  in the follow-up: exactly the responses the results count; flagged (burst)
+  cards are shown apart, excluded ones nowhere.
 - ``CampaignGroup.target`` is the target per unit: every unit of the campaign
   should reach it for that group; a group's target over the campaign is the
   target times the number of units.
@@ -37,6 +38,7 @@ from ..models import (
     campaign_unit,
     utcnow,
 )
+from .summaries import not_excluded
 
 __all__ = [
     "REUSABLE_CHANNELS",
@@ -165,7 +167,12 @@ def default_campaign(now: dt.datetime | None = None) -> Campaign | None:
 
 
 def _submitted(campaign: Campaign):  # type: ignore[no-untyped-def]
-    return (Response.campaign_id == campaign.id, Response.submitted_at.is_not(None))
+    """The campaign's submitted responses, less bad reviews excluded in the follow-up."""
+    return (
+        Response.campaign_id == campaign.id,
+        Response.submitted_at.is_not(None),
+        not_excluded(Response.id),
+    )
 
 
 def _counted_and_flagged():  # type: ignore[no-untyped-def]

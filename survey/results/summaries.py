@@ -331,6 +331,20 @@ def _as_tuple(value: Iterable[Any] | Any | None) -> tuple[Any, ...] | None:
 # The query
 
 
+def not_excluded(response_id: Any = Response.id) -> Any:
+    """The condition that a response's bad review was not excluded as malicious or mistaken.
+
+    Excluded with a recorded reason in the follow-up, such a response no
+    longer counts anywhere: figures, fieldwork counts, comments and the
+    small-cell counts that decide what is shown. (NOT IN over the few
+    excluded ids: one hashed lookup per row, where a correlated NOT EXISTS
+    was planned as a loop over the follow-up table for every response.)
+    """
+    return response_id.not_in(
+        select(FollowUpCase.response_id).where(FollowUpCase.status == "excluded")
+    )
+
+
 def stratum_summaries(
     campaign: Campaign,
     *,
@@ -406,13 +420,7 @@ def stratum_summaries(
         inner = inner.where(rs.indicator.in_(indicators))
     if not include_flagged:
         inner = inner.where(r.flagged.is_(False))
-    # A bad review shown to be malicious or mistaken (excluded with a recorded
-    # reason in the follow-up) no longer counts in any figure.
-    # (NOT IN over the few excluded ids: one hashed lookup per row, where a correlated
-    # NOT EXISTS was planned as a loop over the follow-up table for every response.)
-    inner = inner.where(
-        r.id.not_in(select(FollowUpCase.response_id).where(FollowUpCase.status == "excluded"))
-    )
+    inner = inner.where(not_excluded(r.id))
     if unit_ids is not None:
         inner = inner.where(r.unit_id.in_([int(u) for u in unit_ids]))
     if channel_list is not None:
