@@ -226,3 +226,23 @@ def test_a_unit_name_that_looks_like_a_formula_stays_text(evaluator_client, camp
     sheet = load_workbook(io.BytesIO(body))["results"]
     cells = [c for row in sheet.iter_rows(min_row=2) for c in row if c.value == hostile]
     assert len(cells) == 1 and cells[0].data_type == "s"
+
+
+def test_by_group_a_small_groups_partner_is_withheld_and_says_why(evaluator_client, app):
+    # Unit C: ten service users and two of the public. The unit's own row (in the by-unit
+    # export) and the service users' row would give the public's figure by subtraction.
+    c = gen_unit("C")
+    campaign = gen_campaign([c], groups={"service_user": {}, "public": {}})
+    for _ in range(10):
+        gen_response(campaign, unit=c, answers={"overall": "satisfied"})
+    for _ in range(2):
+        gen_response(campaign, unit=c, group="public", answers={"overall": "very_dissatisfied"})
+    db.session.commit()
+    url = f"/evaluate/campaign/{campaign.id}/export.csv?by=unit,group"
+    rows = {r["group"]: r for r in read_csv(evaluator_client.get(url).data)}
+    assert rows["public"]["suppressed"] == "true" and "5" in rows["public"]["suppression_reason"]
+    su = rows["service_user"]
+    assert (su["n"], su["suppressed"], su["index_estimate"]) == ("10", "true", "")
+    assert "cannot be worked out" in su["suppression_reason"]
+    whole = read_csv(evaluator_client.get(f"/evaluate/campaign/{campaign.id}/export.csv").data)
+    assert whole[0]["index_estimate"] != ""  # the unit's own figure is shown

@@ -327,7 +327,14 @@ def test_unit_index_with_policy_weights_by_hand(world):
     assert groups["retiree"].suppressed and groups["retiree"].index.estimate is None
     assert groups["retiree"].share_satisfied.low is None
     assert "suppressed" in groups["retiree"].index.note
-    assert not groups["public"].suppressed  # n=5 is not below k=5
+    # public (n=5) is not below k=5, but beside the unit's figure and the weights it would
+    # give the lone retiree away by subtraction: as the smaller of the two other groups it
+    # is withheld too (complementary suppression), and says why.
+    public = groups["public"]
+    assert public.suppressed and public.index.estimate is None and public.n == 5
+    assert public.index.complementary and not groups["retiree"].index.complementary
+    assert "beside a smaller" in public.index.note
+    assert not groups["service_user"].suppressed
 
 
 def test_small_cell_is_suppressed_whole(world):
@@ -560,3 +567,51 @@ def test_messages_in_a_request_use_the_readers_language(app, world):
             pytest.fail("an unknown break-down key must be refused")
         row = satisfaction(world.campaign, indicator=IND)[0]
         assert row.weighting.startswith("policy weights renormalised")
+
+
+def _monthly(app, sizes: dict[str, int]):  # type: ignore[no-untyped-def]
+    unit = gen_unit("M")
+    campaign = gen_campaign([unit], groups={"service_user": {}},
+                            period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 12, 31))
+    for month, n in sizes.items():
+        year, number = map(int, month.split("-"))
+        for _ in range(n):
+            gen_response(campaign, unit=unit, answers={"overall": "satisfied"},
+                         submitted_at=dt.datetime(year, number, 15, 4))
+    db.session.commit()
+    rows = satisfaction(campaign, by=("unit", "month"), indicator=IND, k=5)
+    return {r.month: r for r in rows}
+
+
+def test_a_small_month_is_withheld_with_the_smallest_of_its_quarter(app):
+    # February (2) is below k. Beside the unit's figure the smallest other month, January
+    # (10), goes with it; January is also February's partner within the first quarter, so
+    # the third quarter's months stay.
+    rows = _monthly(app, {"2025-01": 10, "2025-02": 2, "2025-07": 30, "2025-08": 30})
+    assert rows["2025-02"].suppressed and not rows["2025-02"].index.complementary
+    assert rows["2025-01"].suppressed and rows["2025-01"].index.complementary
+    assert rows["2025-01"].index.estimate is None and rows["2025-01"].n == 10
+    assert not rows["2025-07"].suppressed and not rows["2025-08"].suppressed
+
+
+def test_complementary_suppression_follows_each_quarter(app):
+    # Feb (2) and Apr (6) are withheld beside the unit's figure (2 + 6 >= 5); but then the
+    # first quarter would show January beside Feb, and the second May beside Apr, each
+    # quarter's own figure giving its withheld month away: both go too.
+    rows = _monthly(app, {"2025-01": 10, "2025-02": 2, "2025-04": 6, "2025-05": 40})
+    assert all(rows[m].suppressed for m in rows)
+    assert [m for m in sorted(rows) if rows[m].index.complementary] == [
+        "2025-01", "2025-04", "2025-05"
+    ]
+
+
+def test_the_units_of_a_campaign_are_not_withheld_for_each_other(app):
+    # No total of all units is shown, so a small unit takes no other with it.
+    a, b = gen_unit("A"), gen_unit("B")
+    campaign = gen_campaign([a, b], groups={"service_user": {}})
+    for _ in range(6):
+        gen_response(campaign, unit=a, answers={"overall": "satisfied"})
+    gen_response(campaign, unit=b, answers={"overall": "satisfied"})
+    db.session.commit()
+    rows = {r.unit_code: r for r in satisfaction(campaign, by=("unit",), indicator=IND, k=5)}
+    assert rows["B"].suppressed and not rows["A"].suppressed

@@ -257,9 +257,33 @@ def test_unit_page_with_a_suppressed_group_shows_no_number_for_it(client, app):
     login(client, gen_user("evaluator"))
     page = client.get(f"/evaluate/campaign/{campaign.id}/unit/{a.id}?lang=en").text
     table = re.search(r'<table id="by-group">(.*?)</table>', page, re.S).group(1)
-    assert "suppressed (n = 2)" in table and "75.0 (" in table
+    # The unit's own figure (equal weights: 0.5 * 75 + 0.5 * 12.5 = 43.75) and the service
+    # users' 75.0 would give the public's 12.5 by subtraction, so the service users' figure
+    # is withheld too, and says why.
+    assert "suppressed (n = 2)" in table
+    assert "withheld beside a suppressed figure (n = 5)" in table and "75.0 (" not in table
+    assert "43.8 (" in page  # the unit's figure stays
     assert "12.5" not in page
     assert "fewer than 5 respondents are suppressed" in page
+    assert "the next smallest is withheld too" in page
+
+
+def test_a_small_channel_cannot_be_worked_out_from_the_unit(client, app):
+    # One group: 20 QR cards (all satisfied, 75) and 2 SMS answers (both 0). Unit 68.2 at
+    # n = 22 beside QR 75.0 at n = 20 would give SMS = (22 * 68.18 - 20 * 75) / 2 = 0.
+    a = gen_unit("A")
+    campaign = gen_campaign([a], groups={"service_user": {}})
+    for _ in range(20):
+        gen_response(campaign, unit=a, answers={"overall": "satisfied"})
+    for _ in range(2):
+        gen_response(campaign, unit=a, channel="sms", answers={"overall": LEVELS[0]})
+    db.session.commit()
+    login(client, gen_user("evaluator"))
+    page = client.get(f"/evaluate/campaign/{campaign.id}/unit/{a.id}?lang=en").text
+    table = re.search(r'<table id="by-channel">(.*?)</table>', page, re.S).group(1)
+    assert "suppressed (n = 2)" in table
+    assert "withheld beside a suppressed figure (n = 20)" in table
+    assert "75.0" not in table
 
 
 def test_unit_page_says_what_is_wrong_with_the_weights(client, app):

@@ -43,8 +43,10 @@ _CODE = {
 ESTIMATE = {
     "type": "object",
     "description": (
-        "An estimate with its uncertainty. When suppressed (fewer than k respondents), "
-        "estimate, se, df, ci_low and ci_high are null and suppression_reason says why."
+        "An estimate with its uncertainty. When suppressed (fewer than k respondents, "
+        "or withheld beside such a figure of the same total so that it cannot be worked "
+        "out by subtraction), estimate, se, df, ci_low and ci_high are null and "
+        "suppression_reason says why."
     ),
     "required": [
         "estimate",

@@ -142,7 +142,13 @@ def estimate_json(estimate: Any, suppressed: bool, k: int) -> dict[str, Any]:
         "level": estimate.level,
         "n": estimate.n,
         "suppressed": hidden,
-        "suppression_reason": f"fewer than {k} responses (small-cell rule)" if hidden else None,
+        "suppression_reason": (
+            None
+            if not hidden
+            else "withheld so that a smaller suppressed figure cannot be worked out"
+            if estimate.complementary
+            else f"fewer than {k} responses (small-cell rule)"
+        ),
     }
 
 

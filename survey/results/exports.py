@@ -255,7 +255,10 @@ def columns(table: ResultsTable) -> list[tuple[str, Any, str | None]]:
     return [c for c in COLUMNS if c[0] != "group" or table.by_group]
 
 
-def suppression_reason(k: int) -> str:
+def suppression_reason(k: int, complementary: bool = False) -> str:
+    """Why a row's figures are empty: too few responses, or beside a row that has."""
+    if complementary:
+        return text(N_("withheld so that a smaller suppressed figure cannot be worked out"))
     return text(N_("fewer than %(k)s responses (small-cell rule)"), k=k)
 
 
@@ -285,7 +288,9 @@ def table_records(table: ResultsTable) -> list[dict[str, Any]]:
             "share_low": None if suppressed else p.low,
             "share_high": None if suppressed else p.high,
             "suppressed": suppressed,
-            "suppression_reason": suppression_reason(s.k) if suppressed else None,
+            "suppression_reason": (
+                suppression_reason(s.k, i.complementary) if suppressed else None
+            ),
             "note": "; ".join(notes) or None,
         }
         records.append({key: record[key] for key, _, _ in columns(table)})

@@ -18,7 +18,10 @@ Choices, stated once:
 - Small cells: a group with fewer than k respondents in a cell has its own
   figures suppressed; a cell with fewer than k respondents in all is
   suppressed whole. A suppressed group still counts in its cell's estimate
-  (only its own figures are withheld).
+  (only its own figures are withheld), so the next smallest group of the cell
+  is withheld too, and likewise the next smallest cell of a breakdown beside
+  its total (complementary suppression, :mod:`.suppression`): no small figure
+  can be had by subtraction.
 - Flagged responses (bursts from one client on a reusable code) are left out
   unless ``include_flagged=True``.
 """
@@ -41,6 +44,7 @@ from ..stats import (
     Estimate,
     ProportionMethod,
     Stratum,
+    complementary_suppression,
     difference,
     stratified_mean,
     stratified_proportion,
@@ -57,6 +61,7 @@ from .summaries import (
     stratum_summaries,
     text,
 )
+from .suppression import protect_siblings, withheld_group
 
 __all__ = [
     "GroupRow",
@@ -374,6 +379,7 @@ def satisfaction(
         df=df,
         lonely=lonely,
         group_breakdown=group_breakdown,
+        by=by_keys,
     )
 
 
@@ -410,12 +416,15 @@ def estimates_from_summaries(
     df: str = "satterthwaite",
     lonely: str = "adjust",
     group_breakdown: bool = True,
+    by: Sequence[str] = (),
 ) -> list[ResultRow]:
     """Result rows from summaries already fetched (no database access).
 
     Split from :func:`satisfaction` so that summaries can be fetched once and
     estimated under several settings (policy vs population weights, another
     level), and so the cost of the statistics can be measured on its own.
+    ``by``, the breakdown the summaries were fetched by, decides which cells
+    share a total for complementary suppression (:mod:`.suppression`).
     """
     k = _check_options(weighting, method, k)
     policy: dict[str, float] | None = None
@@ -426,9 +435,10 @@ def estimates_from_summaries(
     for summary in summaries:
         cells.setdefault(summary.cell, []).append(summary)
     options = _Options(level, method, k, weighting, df, lonely, group_breakdown)
-    return [
+    rows = [
         _cell_row(cell, parts, settings, policy, equal, options) for cell, parts in cells.items()
     ]
+    return protect_siblings(rows, by, k) if by else rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -508,9 +518,19 @@ def _cell_row(
         share = stratified_proportion(
             counts, cell_weights, method=o.method, level=o.level, df=o.df, lonely=o.lonely
         )
+    # A group below k beside the others and the cell's figure (and the weights) would
+    # be given away by subtraction: withhold the next smallest too.
+    hidden = (
+        set() if suppressed else complementary_suppression({p.group: p.n for p in parts}, o.k)
+    )
     groups = (
         tuple(
             _group_row(p, means[p.group], settings[p.group], policy, used[p.group], suppressed, o)
+            if p.group not in hidden or p.n < o.k
+            else withheld_group(
+                _group_row(p, means[p.group], settings[p.group], policy, used[p.group], False, o),
+                o.k,
+            )
             for p in parts
         )
         if o.group_breakdown

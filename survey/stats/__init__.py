@@ -8,6 +8,7 @@ reference values and reused on its own.
 """
 
 from .difference import Verdict, difference, verdict
+from .disclosure import complementary_suppression
 from .estimate import Estimate
 from .lonely import LonelyPSU
 from .means import stratified_mean
@@ -24,6 +25,7 @@ __all__ = [
     "RakingError",
     "Stratum",
     "Verdict",
+    "complementary_suppression",
     "difference",
     "kish_n_effective",
     "poststratify",

@@ -41,15 +41,27 @@ class Estimate:
     note: str | None = None
     deff: float | None = None
     n_effective: float | None = None
+    complementary: bool = False
 
     @classmethod
-    def suppressed(cls, *, n: int, k: int = 5, level: float = 0.95, method: str = "") -> Estimate:
+    def suppressed(
+        cls,
+        *,
+        n: int,
+        k: int = 5,
+        level: float = 0.95,
+        method: str = "",
+        complementary: bool = False,
+    ) -> Estimate:
         """An estimate withheld because its cell has fewer than k respondents.
 
         The results layer suppresses cells with n < k (default 5) for
         confidentiality and reliability; using this constructor keeps the shape
         of the result the same, so displays and exports need no special case
-        beyond checking :attr:`is_suppressed`.
+        beyond checking :attr:`is_suppressed`. ``complementary`` marks a cell
+        of k or more withheld only so that a smaller sibling cannot be worked
+        out by subtraction (see :mod:`survey.stats.disclosure`); displays say
+        so, since "fewer than k" would be untrue of it.
         """
         return cls(
             estimate=None,
@@ -60,7 +72,12 @@ class Estimate:
             level=level,
             n=n,
             method=method,
-            note=f"suppressed: n below {k}",
+            note=(
+                "suppressed: withheld beside a smaller suppressed cell"
+                if complementary
+                else f"suppressed: n below {k}"
+            ),
+            complementary=complementary,
         )
 
     @property
