@@ -134,6 +134,9 @@ def test_page_shows_the_counts_and_updates_on_reload(client, main):
     assert cell_texts(html, "invitations", 'data-group="public" data-channel="link"')[2:] == [
         "3", "2", "1", "33%"]
     assert cell_texts(html, "flagged-points", 'data-point="B-1"')[1:] == ["3", "2", "67%"]
+    # groups and channels by name, not by code
+    assert cell_texts(html, "groups", 'data-group="service_user"')[0] == "Service users"
+    assert cell_texts(html, "invitations", 'data-group="public" data-channel="link"')[1] != "link"
 
     gen_response(main, unit=main.units[1], group="service_user", answers={"overall": "satisfied"})
     db.session.commit()

@@ -53,6 +53,16 @@ def test_report_page_and_pdf(client, app, demo):
     reader = pypdf.PdfReader(io.BytesIO(pdf.data))
     text = "".join(p.extract_text() for p in reader.pages)
     assert "Overall" in text and "Trend by year" in text
+    # The PDF draws the groups and the years as the page does: each label appears in the
+    # chart and again in the table beside it.
+    for row in report.overall.groups:
+        assert text.count(group_label(row.group)) >= 2
+    for year in report.trend.years:
+        assert text.count(str(year.year)) >= 2
+    # a change whose interval is known is given with it
+    for change in report.trend.changes:
+        if change.index_change.estimate is not None:
+            assert f"{change.index_change.estimate:+.1f}" in text
 
 
 def test_report_refuses_a_unit_outside_the_campaign(client, app, demo):

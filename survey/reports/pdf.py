@@ -43,10 +43,17 @@ def _font() -> str:
     return name
 
 
+def withheld_text(estimate: Estimate) -> str:
+    """Why a figure is not shown: too few respondents, or beside a figure that has."""
+    if estimate.complementary:
+        return _("withheld beside a suppressed figure (n = %(n)s)", n=estimate.n)
+    return _("suppressed (n = %(n)s)", n=estimate.n)
+
+
 def index_text(estimate: Estimate) -> str:
     """ "85.3 (82.1-88.5)", or the reason the figure is withheld."""
     if estimate.estimate is None:
-        return _("suppressed (n = %(n)s)", n=estimate.n)
+        return withheld_text(estimate)
     value, low, high = (
         format_decimal(v, "0.0")
         for v in (estimate.estimate, index_bound(estimate.low), index_bound(estimate.high))
@@ -56,7 +63,7 @@ def index_text(estimate: Estimate) -> str:
 
 def share_text(estimate: Estimate) -> str:
     if estimate.estimate is None:
-        return _("suppressed (n = %(n)s)", n=estimate.n)
+        return withheld_text(estimate)
     value, low, high = (
         format_percent(v, "0.0%") for v in (estimate.estimate, estimate.low, estimate.high)
     )
@@ -90,7 +97,9 @@ def bar_drawing(labels: Sequence[str], estimates: Sequence[Estimate], font: str)
             )
         )
         if est.low is not None and est.high is not None:
-            lo, hi = left + width * est.low / 100, left + width * est.high / 100
+            # cut at the scale, as the pages' charts are: a whisker past 100 leaves the plot
+            low, high = index_bound(est.low), index_bound(est.high)
+            lo, hi = left + width * low / 100, left + width * high / 100
             mid = y + row / 2
             drawing.add(Line(lo, mid, hi, mid, strokeWidth=1))
             drawing.add(Line(lo, mid - 3, lo, mid + 3, strokeWidth=1))
@@ -194,6 +203,12 @@ def unit_report_pdf(report: UnitReport, comments: Sequence[tuple[str, str]] = ()
             )
         story += [
             Paragraph(_("By respondent group"), styles["h2"]),
+            bar_drawing(
+                [group_label(g.group) for g in overall.groups],
+                [g.index for g in overall.groups],
+                font,
+            ),
+            Spacer(1, 4),
             _table(rows, font, (45 * mm, 42 * mm, 45 * mm, 12 * mm, 20 * mm)),
         ]
     if report.trend.years:
@@ -204,20 +219,28 @@ def unit_report_pdf(report: UnitReport, comments: Sequence[tuple[str, str]] = ()
         ]
         story += [
             Paragraph(_("Trend by year"), styles["h2"]),
+            bar_drawing(
+                [y.year or "" for y in report.trend.years],
+                [y.index for y in report.trend.years],
+                font,
+            ),
+            Spacer(1, 4),
             _table(rows, font, (25 * mm, 55 * mm, 55 * mm, 15 * mm)),
         ]
         for change in report.trend.changes:
-            story.append(
-                Paragraph(
-                    _(
-                        "%(previous)s to %(year)s: index %(verdict)s.",
-                        previous=change.previous,
-                        year=change.year,
-                        verdict=change.index_verdict_text,
-                    ),
-                    styles["body"],
-                )
+            line = _(
+                "%(previous)s to %(year)s: index %(verdict)s.",
+                previous=change.previous,
+                year=change.year,
+                verdict=change.index_verdict_text,
             )
+            delta = change.index_change
+            if delta.estimate is not None and delta.low is not None and delta.high is not None:
+                signed = [
+                    format_decimal(v, "+0.0;-0.0") for v in (delta.estimate, delta.low, delta.high)
+                ]
+                line += f" ({signed[0]}; {signed[1]} – {signed[2]})"
+            story.append(Paragraph(line, styles["body"]))
     if report.strongest or report.weakest:
         story.append(Paragraph(_("Strongest and weakest items"), styles["h2"]))
         for title, rows_ in ((_("Strongest"), report.strongest), (_("Weakest"), report.weakest)):
@@ -239,6 +262,11 @@ def unit_report_pdf(report: UnitReport, comments: Sequence[tuple[str, str]] = ()
                 "Intervals are %(level)s confidence intervals, an index's cut at the 0–100 "
                 "limits of its scale; groups with too few respondents are suppressed.",
                 level="95%",
+            )
+            + " "
+            + _(
+                "Where one figure of a breakdown is suppressed, the next smallest is withheld "
+                "too, so that it cannot be worked out from the total."
             ),
             styles["small"],
         ),
