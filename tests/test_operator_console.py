@@ -10,7 +10,7 @@ import pytest
 from flask import g
 from sqlalchemy import func, select
 
-from survey.channels.phone import DISPOSITIONS, enqueue_phone_cases
+from survey.channels.phone import DISPOSITIONS, claim_next, enqueue_phone_cases
 from survey.extensions import db
 from survey.models import Answer, Response, ResponseScore, utcnow
 from survey.phone_models import CallAttempt, CallCase
@@ -154,6 +154,44 @@ def test_the_next_call_button_says_why_nothing_is_due(app, client):
         ).scalar_one()
         != "claimed"
     )
+
+
+def test_working_on_a_case_keeps_it_from_going_stale(app, client):
+    """A long interview: each answer saved renews the claim, so nobody else gets the case."""
+    campaign = _case()
+    holder = _sign_in(client)
+    case_id = _claim(client, campaign)
+    token = _token(client, "/operator/")  # not the case page: only the answer may renew here
+    # The claim was taken 25 minutes ago; without renewal it is stale in 5 minutes.
+    _fresh(case_id).claimed_at = utcnow() - dt.timedelta(minutes=25)
+    db.session.commit()
+    saved = client.post(
+        f"/operator/case/{case_id}/answer",
+        data={"csrf_token": token, "page": "screen", "action": "next", "q_screen": "yes"},
+    )
+    assert saved.status_code == 303, saved.text
+    later = utcnow() + dt.timedelta(minutes=10)
+    assert claim_next(campaign, gen_user("operator"), now=later) is None
+    assert _fresh(case_id).claimed_by_id == holder.id
+
+
+def test_opening_the_case_keeps_it_from_going_stale(app, client):
+    campaign = _case()
+    holder = _sign_in(client)
+    case_id = _claim(client, campaign)
+    _fresh(case_id).claimed_at = utcnow() - dt.timedelta(minutes=25)
+    db.session.commit()
+    assert client.get(f"/operator/case/{case_id}").status_code == 200
+    later = utcnow() + dt.timedelta(minutes=10)
+    assert claim_next(campaign, gen_user("operator"), now=later) is None
+    assert _fresh(case_id).claimed_by_id == holder.id
+    # An administrator looking at the case does not renew someone else's claim.
+    _fresh(case_id).claimed_at = utcnow() - dt.timedelta(minutes=25)
+    db.session.commit()
+    admin = app.test_client()
+    _sign_in(admin, "admin")
+    assert admin.get(f"/operator/case/{case_id}").status_code == 200
+    assert _fresh(case_id).claimed_at < utcnow() - dt.timedelta(minutes=20)
 
 
 # --- the script --------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from survey.channels.phone import (
     queue_counts,
     record_attempt,
     release_claim,
+    renew_claim,
     rules_for,
     set_rule,
 )
@@ -227,6 +228,23 @@ def test_a_stale_claim_can_be_taken(campaign):
     assert claim_next(campaign, second, now=MORNING + dt.timedelta(minutes=29)) is None
     taken = claim_next(campaign, second, now=MORNING + dt.timedelta(minutes=31))
     assert taken is not None and taken.id == claimed.id and taken.claimed_by_id == second.id
+
+
+def test_a_renewed_claim_stays_with_its_holder(campaign):
+    _cases(campaign, 1)
+    first, second = gen_user("operator"), gen_user("operator")
+    claimed = claim_next(campaign, first, now=MORNING)
+    # Someone who does not hold the case cannot keep it alive.
+    assert renew_claim(claimed, second, now=MORNING + dt.timedelta(minutes=25)) is False
+    assert renew_claim(claimed, first, now=MORNING + dt.timedelta(minutes=25)) is True
+    # 40 minutes after the claim, 15 after the renewal: still the holder's.
+    assert claim_next(campaign, second, now=MORNING + dt.timedelta(minutes=40)) is None
+    taken = claim_next(campaign, second, now=MORNING + dt.timedelta(minutes=56))
+    assert taken is not None and taken.claimed_by_id == second.id
+    # The first holder's late renewal does not take the case back.
+    assert renew_claim(taken, first, now=MORNING + dt.timedelta(minutes=57)) is False
+    db.session.refresh(taken)
+    assert taken.claimed_by_id == second.id
 
 
 def test_queue_counts(campaign):

@@ -36,7 +36,9 @@ from ..extensions import db
 from ..models import Campaign, Invitation, utcnow
 from ..phone_models import CallAttempt, CallCase, DispositionRule
 
-# A claim older than this is abandoned (browser closed, operator gone) and may be taken.
+# A claim not renewed for this long is abandoned (browser closed, operator gone) and may be
+# taken. The holder renews it with every view of the case and every answer saved
+# (:func:`renew_claim`), so a long interview is never handed to someone else mid-call.
 STALE_CLAIM = dt.timedelta(minutes=30)
 
 
@@ -254,6 +256,31 @@ def claim_next(
     case_row = db.session.get(CallCase, claimed_id)
     db.session.refresh(case_row)
     return case_row
+
+
+def renew_claim(case_row: CallCase, operator: User, now: dt.datetime | None = None) -> bool:
+    """Keep the operator's claim alive while they work on the case; commits. True if renewed.
+
+    A claim counts as abandoned :data:`STALE_CLAIM` after ``claimed_at``; an
+    interview can run longer than that, so every sign that the holder is still
+    at it (opening the case, saving an answer) moves ``claimed_at`` to now.
+    The UPDATE is conditional: a claim someone else has already taken over
+    is left alone (False), and so is a case looked at by an administrator
+    who does not hold it.
+    """
+    now = now or utcnow()
+    renewed = db.session.execute(
+        update(CallCase)
+        .where(
+            CallCase.id == case_row.id,
+            CallCase.status == "claimed",
+            CallCase.claimed_by_id == operator.id,
+        )
+        .values(claimed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return renewed == 1
 
 
 def release_claim(case_row: CallCase, operator: User) -> None:

@@ -31,7 +31,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..access import role_required
-from ..channels.phone import DISPOSITIONS, PhoneError, claim_next, queue_counts, record_attempt
+from ..channels.phone import (
+    DISPOSITIONS,
+    PhoneError,
+    claim_next,
+    queue_counts,
+    record_attempt,
+    renew_claim,
+)
 from ..extensions import db
 from ..groups import group_label
 from ..instruments import localized
@@ -174,6 +181,7 @@ def _case_or_403(case_id: int) -> CallCase:
 @role_required("operator", "admin")
 def case(case_id: int):  # type: ignore[no-untyped-def]
     call = _case_or_403(case_id)
+    renew_claim(call, current_user)
     target, unavailable = _target(call)
     wanted = request.args.get("q")
     return _case_page(call, target, unavailable, wanted)
@@ -324,6 +332,7 @@ def _answer_form(target: Target, question: Any, lang: str, **kw: Any) -> AnswerF
 @role_required("operator", "admin")
 def answer(case_id: int):  # type: ignore[no-untyped-def]
     call = _case_or_403(case_id)
+    renew_claim(call, current_user)
     target, unavailable = _target(call)
     if target is None:
         flash(unavailable or "", "error")
