@@ -80,9 +80,9 @@ def disposition_counts(campaign: Campaign, by: str | None = None) -> dict[Any, D
 def phone_response_rates(
     campaign: Campaign, by: str | None = None, e: float | None = None
 ) -> dict[Any, ResponseRates]:
-    """RR1, RR2, RR3, COOP1, REF1, CON1 per key of ``by``.
+    """RR1, RR2, RR3, RR4, COOP1, REF1, CON1 per key of ``by``.
 
-    ``e`` (for RR3) defaults to the share eligible among the WHOLE campaign's
+    ``e`` (for RR3 and RR4) defaults to the share eligible among the WHOLE campaign's
     cases of known eligibility, so every group and operator is read with the
     same e, stated beside the rates.
     """
