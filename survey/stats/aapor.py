@@ -21,11 +21,23 @@ The formulas (AAPOR, Standard Definitions, 10th edition, 2023)::
 e is the estimated share of eligible cases among those of unknown
 eligibility; :func:`estimate_e` gives the usual choice, the share eligible
 among cases whose eligibility is known. A rate whose denominator is 0 is None.
+
+A case attempted several times has one final category: the most informative
+of its attempts' outcomes, the first of :data:`PRECEDENCE` among them (UH
+when it was never attempted: 3.11). Once a call has established contact or
+eligibility, later non-contacts do not take it back (a refusal followed by a
+no-answer on the retry stays a refusal).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+# Final category of a case from the categories of its attempts: the first of these found wins.
+# Interviews first, then outcomes that prove an eligible person was reached (refusal, other),
+# then an eligible person not reached (non-contact: an appointment), then proof of
+# ineligibility, and last the two kinds of unknown eligibility.
+PRECEDENCE: tuple[str, ...] = ("I", "P", "R", "O", "NC", "NE", "UO", "UH")
 
 
 @dataclass(frozen=True, slots=True)
