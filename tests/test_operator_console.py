@@ -215,6 +215,38 @@ def test_the_script_shows_read_aloud_notes_and_numbered_options(app, client):
     assert 'data-digit="6"' in overall and "do not read out" in overall
 
 
+def _radio_keys(page):  # type: ignore[no-untyped-def]
+    """{option value: the digit shown for it and the one the script presses} of the answer form."""
+    keys = {}
+    for label in re.findall(r'<label class="opt[^"]*">(.*?)</label>', page, re.S):
+        shown = re.search(r'<span class="kbd digit">([^<]*)</span>', label).group(1)
+        radio = re.search(r"<input[^>]*>", label).group(0)
+        value = re.search(r'value="([^"]*)"', radio).group(1)
+        pressed = re.search(r'data-digit="([^"]*)"', radio).group(1)
+        keys[value] = (shown, pressed)
+    return keys
+
+
+def test_digits_on_a_0_to_10_scale_are_the_scores_themselves(app, client):
+    campaign = gen_campaign(groups={"staff": {"instrument_id": "staff-survey"}})
+    campaign.call_from, campaign.call_until = "00:00", "23:59"
+    gen_invitation(campaign, group="staff", contact=gen_contact("赵六", PHONE), channel="phone")
+    db.session.commit()
+    enqueue_phone_cases(campaign)
+    db.session.commit()
+    _sign_in(client)
+    case_id = _claim(client, campaign)
+    page = client.get(f"/operator/case/{case_id}?q=recommend").text
+    assert 'name="page" value="recommend"' in page
+    keys = _radio_keys(page)
+    # Pressing 8 picks 8 (not the eighth option, 7); 0 picks 0; 10 has no digit (arrow keys).
+    assert keys == {str(n): (str(n), str(n)) for n in range(10)} | {"10": ("·", "")}
+    assert "For 10, use the arrow keys." in page
+    # Other questions keep numbering their options from 1 in the order listed.
+    workload = _radio_keys(client.get(f"/operator/case/{case_id}?q=workload").text)
+    assert workload == {"manageable": ("1", "1"), "heavy": ("2", "2"), "too_heavy": ("3", "3")}
+
+
 def test_skip_logic_is_applied_as_answers_are_entered(app, client):
     campaign = _case()
     _sign_in(client)
