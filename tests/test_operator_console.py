@@ -419,6 +419,25 @@ def test_a_call_back_is_scheduled_at_the_local_time_typed(app, client):
     assert case.next_try_at == expected and case.is_callback
 
 
+def test_the_call_back_made_after_the_last_attempt_cannot_book_another(app, client):
+    campaign = _case(_campaign(max_attempts=1))
+    _sign_in(client)
+    case_id = _claim(client, campaign)
+    soon = (utcnow() + dt.timedelta(minutes=5)).replace(tzinfo=dt.UTC)
+    typed = soon.astimezone(ZoneInfo(campaign.timezone)).strftime("%Y-%m-%dT%H:%M")
+    booked = _dispose(client, case_id, "callback", callback_at=typed)
+    assert booked.status_code == 303, booked.text
+    _fresh(case_id).next_try_at = utcnow() - dt.timedelta(minutes=1)  # the time has come
+    db.session.commit()
+    assert _claim(client, campaign) == case_id
+    page = client.get(f"/operator/case/{case_id}").text
+    assert "the call-back asked for on the last of 1 allowed attempts" in page
+    again = _dispose(client, case_id, "callback", callback_at=typed)
+    assert again.status_code == 422
+    assert "No further call-back can be booked" in again.text
+    assert (_fresh(case_id).status, _fresh(case_id).attempts) == ("claimed", 1)
+
+
 def test_a_call_back_time_in_the_past_is_refused_and_nothing_changes(app, client):
     campaign = _case()
     operator = _sign_in(client)

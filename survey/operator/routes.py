@@ -34,6 +34,7 @@ from ..access import role_required
 from ..channels.phone import (
     DISPOSITIONS,
     PhoneError,
+    can_book_callback,
     claim_next,
     queue_counts,
     record_attempt,
@@ -381,6 +382,14 @@ def disposition(case_id: int):  # type: ignore[no-untyped-def]
     if code not in DISPOSITIONS:
         return _refuse(call, form, gettext("Choose one of the outcomes listed."))
     try:
+        if code == "callback" and not can_book_callback(call):
+            raise DispositionError(
+                gettext(
+                    "No further call-back can be booked: this call is the call-back the person "
+                    "asked for on the last of %(max)s allowed attempts. Record another outcome.",
+                    max=call.campaign.max_attempts,
+                )
+            )
         notes = clean_notes(form.notes.data)
         callback_at = parse_callback(
             form.callback_at.data, call.campaign, required=code == "callback"
