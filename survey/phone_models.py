@@ -33,6 +33,7 @@ class CallCase(db.Model):
     # True when next_try_at is a call-back the person asked for: those come first.
     is_callback: Mapped[bool] = mapped_column(Boolean, default=False)
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # When the holder took the claim or last renewed it (survey.channels.phone.renew_claim).
     claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_disposition: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

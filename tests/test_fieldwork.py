@@ -184,7 +184,7 @@ def test_phone_response_rates_are_shown_without_operators(client, main):
         db.session.commit()
     login(client, gen_user("evaluator"))
     page = client.get(f"/evaluate/fieldwork?campaign={main.id}&lang=en").get_data(as_text=True)
-    assert "RR1" in page and "COOP1" in page
+    assert "RR1" in page and "RR4" in page and "COOP1" in page
     # I=1, R=1, NE=1 and one never called (UH=1): RR1 = 1 / (1 + 1 + 1) = 33.3%
     assert "33.3%" in page
     assert "caller-seven" not in page

@@ -90,3 +90,45 @@ def test_an_interview_from_the_keyboard_alone(app, tmp_path):
     }
     attempt = db.session.execute(select(CallAttempt)).scalar_one()
     assert (attempt.disposition, attempt.operator_id) == ("complete", operator_id)
+
+
+@pytest.mark.browser
+def test_a_0_to_10_score_from_its_digit(app, tmp_path):
+    """On an nps question the digit typed is the score stored; 10 is reached with the arrows."""
+    campaign = gen_campaign(groups={"staff": {"instrument_id": "staff-survey"}})
+    campaign.call_from, campaign.call_until = "00:00", "23:59"
+    contact = gen_contact("周八", "+8613912345679")
+    invitation, _token = gen_invitation(campaign, group="staff", contact=contact, channel="phone")
+    operator = gen_user("operator")
+    db.session.commit()
+    enqueue_phone_cases(campaign)
+    db.session.commit()
+    invitation_id = invitation.id
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    driver = headless_chromium(tmp_path / "profile", size="1280,900", lang="en")
+    stored = []
+    try:
+        driver.get(f"{base}/login?lang=en")
+        _keys(driver, operator.username, Keys.TAB, DEFAULT_PASSWORD, Keys.ENTER)
+        _wait_for(driver, "/operator/")
+        _keys(driver, Keys.ENTER)  # "Next call"
+        _wait_for(driver, "/operator/case/")
+        case_url = driver.current_url.split("?")[0]
+        for keys in (("8",), ("0",), ("9", Keys.ARROW_DOWN)):
+            driver.get(f"{case_url}?q=recommend")
+            _wait_for(driver, "q=recommend")
+            _keys(driver, *keys, Keys.ENTER)
+            _wait_for(driver, "q=overall")
+            db.session.remove()
+            draft = db.session.execute(
+                select(Response).where(Response.invitation_id == invitation_id)
+            ).scalar_one()
+            stored.append({a.question_id: a.value for a in draft.answers}["recommend"])
+    finally:
+        driver.quit()
+        server.shutdown()
+    assert stored == ["8", "0", "10"]

@@ -10,7 +10,7 @@ import pytest
 from flask import g
 from sqlalchemy import func, select
 
-from survey.channels.phone import DISPOSITIONS, enqueue_phone_cases
+from survey.channels.phone import DISPOSITIONS, claim_next, enqueue_phone_cases
 from survey.extensions import db
 from survey.models import Answer, Response, ResponseScore, utcnow
 from survey.phone_models import CallAttempt, CallCase
@@ -156,6 +156,44 @@ def test_the_next_call_button_says_why_nothing_is_due(app, client):
     )
 
 
+def test_working_on_a_case_keeps_it_from_going_stale(app, client):
+    """A long interview: each answer saved renews the claim, so nobody else gets the case."""
+    campaign = _case()
+    holder = _sign_in(client)
+    case_id = _claim(client, campaign)
+    token = _token(client, "/operator/")  # not the case page: only the answer may renew here
+    # The claim was taken 25 minutes ago; without renewal it is stale in 5 minutes.
+    _fresh(case_id).claimed_at = utcnow() - dt.timedelta(minutes=25)
+    db.session.commit()
+    saved = client.post(
+        f"/operator/case/{case_id}/answer",
+        data={"csrf_token": token, "page": "screen", "action": "next", "q_screen": "yes"},
+    )
+    assert saved.status_code == 303, saved.text
+    later = utcnow() + dt.timedelta(minutes=10)
+    assert claim_next(campaign, gen_user("operator"), now=later) is None
+    assert _fresh(case_id).claimed_by_id == holder.id
+
+
+def test_opening_the_case_keeps_it_from_going_stale(app, client):
+    campaign = _case()
+    holder = _sign_in(client)
+    case_id = _claim(client, campaign)
+    _fresh(case_id).claimed_at = utcnow() - dt.timedelta(minutes=25)
+    db.session.commit()
+    assert client.get(f"/operator/case/{case_id}").status_code == 200
+    later = utcnow() + dt.timedelta(minutes=10)
+    assert claim_next(campaign, gen_user("operator"), now=later) is None
+    assert _fresh(case_id).claimed_by_id == holder.id
+    # An administrator looking at the case does not renew someone else's claim.
+    _fresh(case_id).claimed_at = utcnow() - dt.timedelta(minutes=25)
+    db.session.commit()
+    admin = app.test_client()
+    _sign_in(admin, "admin")
+    assert admin.get(f"/operator/case/{case_id}").status_code == 200
+    assert _fresh(case_id).claimed_at < utcnow() - dt.timedelta(minutes=20)
+
+
 # --- the script --------------------------------------------------------------------------------
 
 
@@ -175,6 +213,38 @@ def test_the_script_shows_read_aloud_notes_and_numbered_options(app, client):
     assert "非常满意、满意、基本满意、不满意，还是非常不满意" in overall
     # "Don't know" is numbered but marked as not to be read out.
     assert 'data-digit="6"' in overall and "do not read out" in overall
+
+
+def _radio_keys(page):  # type: ignore[no-untyped-def]
+    """{option value: the digit shown for it and the one the script presses} of the answer form."""
+    keys = {}
+    for label in re.findall(r'<label class="opt[^"]*">(.*?)</label>', page, re.S):
+        shown = re.search(r'<span class="kbd digit">([^<]*)</span>', label).group(1)
+        radio = re.search(r"<input[^>]*>", label).group(0)
+        value = re.search(r'value="([^"]*)"', radio).group(1)
+        pressed = re.search(r'data-digit="([^"]*)"', radio).group(1)
+        keys[value] = (shown, pressed)
+    return keys
+
+
+def test_digits_on_a_0_to_10_scale_are_the_scores_themselves(app, client):
+    campaign = gen_campaign(groups={"staff": {"instrument_id": "staff-survey"}})
+    campaign.call_from, campaign.call_until = "00:00", "23:59"
+    gen_invitation(campaign, group="staff", contact=gen_contact("赵六", PHONE), channel="phone")
+    db.session.commit()
+    enqueue_phone_cases(campaign)
+    db.session.commit()
+    _sign_in(client)
+    case_id = _claim(client, campaign)
+    page = client.get(f"/operator/case/{case_id}?q=recommend").text
+    assert 'name="page" value="recommend"' in page
+    keys = _radio_keys(page)
+    # Pressing 8 picks 8 (not the eighth option, 7); 0 picks 0; 10 has no digit (arrow keys).
+    assert keys == {str(n): (str(n), str(n)) for n in range(10)} | {"10": ("·", "")}
+    assert "For 10, use the arrow keys." in page
+    # Other questions keep numbering their options from 1 in the order listed.
+    workload = _radio_keys(client.get(f"/operator/case/{case_id}?q=workload").text)
+    assert workload == {"manageable": ("1", "1"), "heavy": ("2", "2"), "too_heavy": ("3", "3")}
 
 
 def test_skip_logic_is_applied_as_answers_are_entered(app, client):
@@ -347,6 +417,25 @@ def test_a_call_back_is_scheduled_at_the_local_time_typed(app, client):
     assert attempt.callback_at == expected
     case = _fresh(case_id)
     assert case.next_try_at == expected and case.is_callback
+
+
+def test_the_call_back_made_after_the_last_attempt_cannot_book_another(app, client):
+    campaign = _case(_campaign(max_attempts=1))
+    _sign_in(client)
+    case_id = _claim(client, campaign)
+    soon = (utcnow() + dt.timedelta(minutes=5)).replace(tzinfo=dt.UTC)
+    typed = soon.astimezone(ZoneInfo(campaign.timezone)).strftime("%Y-%m-%dT%H:%M")
+    booked = _dispose(client, case_id, "callback", callback_at=typed)
+    assert booked.status_code == 303, booked.text
+    _fresh(case_id).next_try_at = utcnow() - dt.timedelta(minutes=1)  # the time has come
+    db.session.commit()
+    assert _claim(client, campaign) == case_id
+    page = client.get(f"/operator/case/{case_id}").text
+    assert "the call-back asked for on the last of 1 allowed attempts" in page
+    again = _dispose(client, case_id, "callback", callback_at=typed)
+    assert again.status_code == 422
+    assert "No further call-back can be booked" in again.text
+    assert (_fresh(case_id).status, _fresh(case_id).attempts) == ("claimed", 1)
 
 
 def test_a_call_back_time_in_the_past_is_refused_and_nothing_changes(app, client):

@@ -17,6 +17,7 @@ from survey.channels.phone import (
     queue_counts,
     record_attempt,
     release_claim,
+    renew_claim,
     rules_for,
     set_rule,
 )
@@ -189,6 +190,49 @@ def test_max_attempts_closes_the_case(campaign):
     assert queue_counts(campaign, now=now)["closed"] == 1
 
 
+def test_a_callback_booked_on_the_last_attempt_is_made_once(campaign):
+    campaign.max_attempts = 2
+    db.session.commit()
+    _cases(campaign, 1)
+    operator = gen_user("operator")
+    claimed = claim_next(campaign, operator, now=MORNING)
+    record_attempt(claimed, operator, "no_answer", now=MORNING)
+    db.session.commit()
+    retry = MORNING + dt.timedelta(hours=3)
+    claimed = claim_next(campaign, operator, now=retry)
+    appointment = MORNING + dt.timedelta(days=1)
+    # The last allowed attempt: the person asks to be called tomorrow.
+    record_attempt(claimed, operator, "callback", now=retry, callback_at=appointment)
+    db.session.commit()
+    assert (claimed.status, claimed.attempts) == ("queued", 2)
+    assert queue_counts(campaign, now=retry) == {
+        "due": 0,
+        "callbacks": 0,
+        "later": 1,
+        "claimed": 0,
+        "closed": 0,
+    }
+    assert queue_counts(campaign, now=appointment)["callbacks"] == 1
+    assert queue_counts(campaign, now=appointment)["due"] == 1
+
+    called_back = claim_next(campaign, operator, now=appointment)
+    assert called_back is not None and called_back.id == claimed.id
+    # That call may not book yet another call-back: the case would never end.
+    with pytest.raises(PhoneError, match="no further call-back"):
+        record_attempt(
+            called_back,
+            operator,
+            "callback",
+            now=appointment,
+            callback_at=appointment + dt.timedelta(days=1),
+        )
+    record_attempt(called_back, operator, "no_answer", now=appointment)
+    db.session.commit()
+    assert (called_back.status, called_back.attempts) == ("closed", 3)
+    assert claim_next(campaign, operator, now=appointment + dt.timedelta(days=2)) is None
+    assert queue_counts(campaign, now=appointment)["closed"] == 1
+
+
 def test_callback_needs_a_future_time_and_nothing_changes_otherwise(campaign):
     _cases(campaign, 1)
     operator = gen_user("operator")
@@ -227,6 +271,23 @@ def test_a_stale_claim_can_be_taken(campaign):
     assert claim_next(campaign, second, now=MORNING + dt.timedelta(minutes=29)) is None
     taken = claim_next(campaign, second, now=MORNING + dt.timedelta(minutes=31))
     assert taken is not None and taken.id == claimed.id and taken.claimed_by_id == second.id
+
+
+def test_a_renewed_claim_stays_with_its_holder(campaign):
+    _cases(campaign, 1)
+    first, second = gen_user("operator"), gen_user("operator")
+    claimed = claim_next(campaign, first, now=MORNING)
+    # Someone who does not hold the case cannot keep it alive.
+    assert renew_claim(claimed, second, now=MORNING + dt.timedelta(minutes=25)) is False
+    assert renew_claim(claimed, first, now=MORNING + dt.timedelta(minutes=25)) is True
+    # 40 minutes after the claim, 15 after the renewal: still the holder's.
+    assert claim_next(campaign, second, now=MORNING + dt.timedelta(minutes=40)) is None
+    taken = claim_next(campaign, second, now=MORNING + dt.timedelta(minutes=56))
+    assert taken is not None and taken.claimed_by_id == second.id
+    # The first holder's late renewal does not take the case back.
+    assert renew_claim(taken, first, now=MORNING + dt.timedelta(minutes=57)) is False
+    db.session.refresh(taken)
+    assert taken.claimed_by_id == second.id
 
 
 def test_queue_counts(campaign):

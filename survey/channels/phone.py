@@ -36,7 +36,9 @@ from ..extensions import db
 from ..models import Campaign, Invitation, utcnow
 from ..phone_models import CallAttempt, CallCase, DispositionRule
 
-# A claim older than this is abandoned (browser closed, operator gone) and may be taken.
+# A claim not renewed for this long is abandoned (browser closed, operator gone) and may be
+# taken. The holder renews it with every view of the case and every answer saved
+# (:func:`renew_claim`), so a long interview is never handed to someone else mid-call.
 STALE_CLAIM = dt.timedelta(minutes=30)
 
 
@@ -201,6 +203,21 @@ def within_calling_hours(campaign: Campaign, now: dt.datetime) -> bool:
     return current >= start or current < end
 
 
+def _attempts_left(campaign: Campaign) -> Any:
+    """SQL: the case may still be called: attempts remain, or it waits for its call-back."""
+    return or_(CallCase.attempts < campaign.max_attempts, CallCase.is_callback.is_(True))
+
+
+def can_book_callback(case_row: CallCase) -> bool:
+    """Whether the call now made may end in a call-back: only within the allowed attempts.
+
+    A call-back booked on the last allowed attempt is still made (the person
+    asked for it), one call past the maximum; that call may not book another,
+    so no case is called back forever.
+    """
+    return case_row.attempts < case_row.campaign.max_attempts
+
+
 def _held_by(campaign: Campaign, operator: User, now: dt.datetime) -> CallCase | None:
     return db.session.execute(
         select(CallCase)
@@ -220,7 +237,10 @@ def claim_next(
     """The next case for this operator, claimed for them; None when nothing may be called now.
 
     Order: call-backs that are due, then people never called, then due
-    retries (oldest first). Commits the claim.
+    retries (oldest first). A call-back is served even when the attempt that
+    booked it was the last one allowed: the person asked for that call. It
+    is made once; that call cannot book another (:func:`can_book_callback`).
+    Commits the claim.
     """
     now = now or utcnow()
     held = _held_by(campaign, operator, now)
@@ -236,7 +256,7 @@ def claim_next(
         ),
         and_(CallCase.status == "claimed", CallCase.claimed_at < stale),
     )
-    due = and_(CallCase.campaign_id == campaign.id, CallCase.attempts < campaign.max_attempts, free)
+    due = and_(CallCase.campaign_id == campaign.id, _attempts_left(campaign), free)
     order = (
         case((CallCase.is_callback.is_(True), 0), (CallCase.attempts == 0, 1), else_=2),
         func.coalesce(CallCase.next_try_at, CallCase.created_at),
@@ -254,6 +274,31 @@ def claim_next(
     case_row = db.session.get(CallCase, claimed_id)
     db.session.refresh(case_row)
     return case_row
+
+
+def renew_claim(case_row: CallCase, operator: User, now: dt.datetime | None = None) -> bool:
+    """Keep the operator's claim alive while they work on the case; commits. True if renewed.
+
+    A claim counts as abandoned :data:`STALE_CLAIM` after ``claimed_at``; an
+    interview can run longer than that, so every sign that the holder is still
+    at it (opening the case, saving an answer) moves ``claimed_at`` to now.
+    The UPDATE is conditional: a claim someone else has already taken over
+    is left alone (False), and so is a case looked at by an administrator
+    who does not hold it.
+    """
+    now = now or utcnow()
+    renewed = db.session.execute(
+        update(CallCase)
+        .where(
+            CallCase.id == case_row.id,
+            CallCase.status == "claimed",
+            CallCase.claimed_by_id == operator.id,
+        )
+        .values(claimed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return renewed == 1
 
 
 def release_claim(case_row: CallCase, operator: User) -> None:
@@ -288,6 +333,8 @@ def record_attempt(
     if case_row.status != "claimed" or case_row.claimed_by_id != operator.id:
         raise PhoneError("this case is not claimed by you")
     if disposition == "callback":
+        if not can_book_callback(case_row):
+            raise PhoneError("the last allowed attempt has been made: no further call-back")
         if callback_at is None:
             raise PhoneError("a call-back needs the time to call back")
         if callback_at <= now:
@@ -323,9 +370,13 @@ def record_attempt(
 
 
 def queue_counts(campaign: Campaign, now: dt.datetime | None = None) -> dict[str, int]:
-    """How the campaign's queue stands: due now, call-backs due, later, claimed, closed."""
+    """How the campaign's queue stands: due now, call-backs due, later, claimed, closed.
+
+    Counted with the rule :func:`claim_next` serves by, so every case is in
+    exactly one of due, later, claimed and closed ("callbacks" is part of due).
+    """
     now = now or utcnow()
-    open_ = and_(CallCase.status == "queued", CallCase.attempts < campaign.max_attempts)
+    open_ = and_(CallCase.status == "queued", _attempts_left(campaign))
     is_due = or_(CallCase.next_try_at.is_(None), CallCase.next_try_at <= now)
     row = db.session.execute(
         select(
@@ -334,7 +385,12 @@ def queue_counts(campaign: Campaign, now: dt.datetime | None = None) -> dict[str
             func.count().filter(open_, ~is_due).label("later"),
             func.count().filter(CallCase.status == "claimed").label("claimed"),
             func.count()
-            .filter(or_(CallCase.status == "closed", CallCase.attempts >= campaign.max_attempts))
+            .filter(
+                or_(
+                    CallCase.status == "closed",
+                    and_(CallCase.status == "queued", ~_attempts_left(campaign)),
+                )
+            )
             .label("closed"),
         ).where(CallCase.campaign_id == campaign.id)
     ).one()

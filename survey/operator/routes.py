@@ -31,7 +31,15 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..access import role_required
-from ..channels.phone import DISPOSITIONS, PhoneError, claim_next, queue_counts, record_attempt
+from ..channels.phone import (
+    DISPOSITIONS,
+    PhoneError,
+    can_book_callback,
+    claim_next,
+    queue_counts,
+    record_attempt,
+    renew_claim,
+)
 from ..extensions import db
 from ..groups import group_label
 from ..instruments import localized
@@ -174,6 +182,7 @@ def _case_or_403(case_id: int) -> CallCase:
 @role_required("operator", "admin")
 def case(case_id: int):  # type: ignore[no-untyped-def]
     call = _case_or_403(case_id)
+    renew_claim(call, current_user)
     target, unavailable = _target(call)
     wanted = request.args.get("q")
     return _case_page(call, target, unavailable, wanted)
@@ -324,6 +333,7 @@ def _answer_form(target: Target, question: Any, lang: str, **kw: Any) -> AnswerF
 @role_required("operator", "admin")
 def answer(case_id: int):  # type: ignore[no-untyped-def]
     call = _case_or_403(case_id)
+    renew_claim(call, current_user)
     target, unavailable = _target(call)
     if target is None:
         flash(unavailable or "", "error")
@@ -372,6 +382,14 @@ def disposition(case_id: int):  # type: ignore[no-untyped-def]
     if code not in DISPOSITIONS:
         return _refuse(call, form, gettext("Choose one of the outcomes listed."))
     try:
+        if code == "callback" and not can_book_callback(call):
+            raise DispositionError(
+                gettext(
+                    "No further call-back can be booked: this call is the call-back the person "
+                    "asked for on the last of %(max)s allowed attempts. Record another outcome.",
+                    max=call.campaign.max_attempts,
+                )
+            )
         notes = clean_notes(form.notes.data)
         callback_at = parse_callback(
             form.callback_at.data, call.campaign, required=code == "callback"

@@ -17,23 +17,40 @@ from ..respond.forms import AnswerValue, number_text, visible_ids
 
 # The pseudo question id of the screen after the last question: "finish the interview".
 END = "end"
-# Digits 1..9 pick an option; a longer list is picked with the arrow keys.
+# Digits 1..9 pick an option by its place in the list; a longer list is picked with the
+# arrow keys.
 MAX_DIGIT = 9
+# On an nps question the digit is the score itself, so that pressing 8 records 8, not the
+# eighth option (7). 10 has no digit of its own (it would have to be typed as 1 then 0):
+# the arrow keys pick it, as they pick any option without a key.
+NPS_DIGITS = tuple(str(score) for score in range(10))
 
 
 @dataclass(frozen=True)
 class ScriptOption:
-    """One option as the operator sees it: the digit that picks it and whether to read it."""
+    """One option as the operator sees it: the key that picks it and whether to read it."""
 
-    digit: int
+    key: str  # the digit that picks it, "" when none does
     value: str
     label: str
     read_out: bool
 
-    @property
-    def key(self) -> str:
-        """The key that picks it ("" when the list is too long for single digits)."""
-        return str(self.digit) if self.digit <= MAX_DIGIT else ""
+
+def option_keys(question: Question) -> tuple[str, ...]:
+    """The digit that picks each option of ``question``, in order; "" for an option without one.
+
+    The console shows these keys and its script (operator.js) presses the
+    option whose key is typed, so both read them from here.
+    """
+    if question.type == "nps":
+        return tuple(
+            option.value if option.value in NPS_DIGITS and not option.na else ""
+            for option in question.options
+        )
+    return tuple(
+        str(place) if place <= MAX_DIGIT else ""
+        for place, _option in enumerate(question.options, start=1)
+    )
 
 
 @dataclass(frozen=True)
@@ -84,12 +101,12 @@ def script_step(
         note=localized(question.interviewer_note, lang, fallback),
         options=tuple(
             ScriptOption(
-                digit=digit,
+                key=key,
                 value=option.value,
                 label=localized(option.text, lang, fallback),
                 read_out=option.read_out,
             )
-            for digit, option in enumerate(question.options, start=1)
+            for key, option in zip(option_keys(question), question.options, strict=True)
         ),
     )
 

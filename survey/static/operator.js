@@ -1,6 +1,7 @@
 // The phone console, quicker with the keyboard. Everything also works without this file:
 // the answer control has autofocus, Enter submits, each outcome button has an accesskey.
-//   digits 1..9  pick the option with that number (toggle it for several answers)
+//   digits       pick the option showing that digit (toggle it for several answers): 1..9 in
+//                the order listed, or the score itself (0..9) on a 0-10 scale
 //   Enter        next question (Shift+Enter: a new line in a text answer)
 //   F2..F9       the outcomes shown next to their buttons
 (function () {
@@ -31,7 +32,7 @@
     }
     if (event.altKey || event.ctrlKey || event.metaKey) { return; }
     var inAnswer = answerForm && answerForm.contains(target);
-    if (/^[1-9]$/.test(event.key) && answerForm && !isTyping(target)
+    if (/^[0-9]$/.test(event.key) && answerForm && !isTyping(target)
         && !(dispositionForm && dispositionForm.contains(target))) {
       var option = answerForm.querySelector('input[data-digit="' + event.key + '"]');
       if (option) {

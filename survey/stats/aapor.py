@@ -12,7 +12,8 @@ The formulas (AAPOR, Standard Definitions, 10th edition, 2023)::
 
     RR1  = I / ((I+P) + (R+NC+O) + (UH+UO))
     RR2  = (I+P) / ((I+P) + (R+NC+O) + (UH+UO))
-    RR3  = (I+P) / ((I+P) + (R+NC+O) + e(UH+UO))
+    RR3  = I / ((I+P) + (R+NC+O) + e(UH+UO))
+    RR4  = (I+P) / ((I+P) + (R+NC+O) + e(UH+UO))
     COOP1 = I / ((I+P) + R + O)
     REF1 = R / ((I+P) + (R+NC+O) + (UH+UO))
     CON1 = ((I+P) + R + O) / ((I+P) + R + O + NC + (UH+UO))
@@ -20,11 +21,23 @@ The formulas (AAPOR, Standard Definitions, 10th edition, 2023)::
 e is the estimated share of eligible cases among those of unknown
 eligibility; :func:`estimate_e` gives the usual choice, the share eligible
 among cases whose eligibility is known. A rate whose denominator is 0 is None.
+
+A case attempted several times has one final category: the most informative
+of its attempts' outcomes, the first of :data:`PRECEDENCE` among them (UH
+when it was never attempted: 3.11). Once a call has established contact or
+eligibility, later non-contacts do not take it back (a refusal followed by a
+no-answer on the retry stays a refusal).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+# Final category of a case from the categories of its attempts: the first of these found wins.
+# Interviews first, then outcomes that prove an eligible person was reached (refusal, other),
+# then an eligible person not reached (non-contact: an appointment), then proof of
+# ineligibility, and last the two kinds of unknown eligibility.
+PRECEDENCE: tuple[str, ...] = ("I", "P", "R", "O", "NC", "NE", "UO", "UH")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +74,16 @@ class DispositionCounts:
 
 @dataclass(frozen=True, slots=True)
 class ResponseRates:
-    """The AAPOR rates of a set of cases, with the e used for RR3 and the counts."""
+    """The AAPOR rates of a set of cases, with the e used for RR3 and RR4 and the counts.
+
+    As in RR1 and RR2, the odd rate counts complete interviews only and the
+    even one counts partial interviews as responses too.
+    """
 
     rr1: float | None
     rr2: float | None
     rr3: float | None
+    rr4: float | None
     coop1: float | None
     ref1: float | None
     con1: float | None
@@ -85,7 +103,7 @@ def estimate_e(counts: DispositionCounts) -> float:
 
 
 def response_rates(counts: DispositionCounts, *, e: float | None = None) -> ResponseRates:
-    """RR1, RR2, RR3 (with ``e``, default :func:`estimate_e`), COOP1, REF1 and CON1."""
+    """RR1 to RR4 (RR3, RR4 with ``e``, default :func:`estimate_e`), COOP1, REF1 and CON1."""
     if e is None:
         e = estimate_e(counts)
     if not 0.0 <= e <= 1.0:
@@ -97,7 +115,8 @@ def response_rates(counts: DispositionCounts, *, e: float | None = None) -> Resp
     return ResponseRates(
         rr1=_ratio(c.I, eligible_known + unknown),
         rr2=_ratio(interviews, eligible_known + unknown),
-        rr3=_ratio(interviews, eligible_known + e * unknown),
+        rr3=_ratio(c.I, eligible_known + e * unknown),
+        rr4=_ratio(interviews, eligible_known + e * unknown),
         coop1=_ratio(c.I, interviews + c.R + c.O),
         ref1=_ratio(c.R, eligible_known + unknown),
         con1=_ratio(interviews + c.R + c.O, interviews + c.R + c.O + c.NC + unknown),
