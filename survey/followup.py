@@ -1,7 +1,9 @@
 """Bad reviews are followed up, as in the government-service good/bad-review practice.
 
-An answer in the two lowest levels of the overall question (the question
-that feeds ``satisfaction.overall``) is a bad review: it opens a case for the
+On a questionnaire by which a service user rates one service (an instrument
+with ``follow_up = true``: the post-service card and its phone script), an
+answer in the two lowest levels of the overall question (the question that
+feeds ``satisfaction.overall``) is a bad review: it opens a case for the
 unit with a deadline in working days. The unit's handler records what was
 done; the respondent's rating of the fix closes it. When the respondent left a
 call-back number, recording what was done also queues one SMS with a
@@ -29,13 +31,11 @@ from .audit import record_audit, snapshot
 from .channels.sms import queue_rating_sms
 from .extensions import db
 from .followup_models import FIX_RATINGS, RATING_CHANNELS, FollowUpCase
-from .instruments import Instrument
+from .instruments import OVERALL_INDICATOR, Instrument
 from .models import Campaign, Response, Unit, utcnow
 from .sms_models import OutboundMessage
 from .tokens import hash_token, looks_like_token
 from .workdays import WorkdayCalendar, load_calendar
-
-OVERALL = "satisfaction.overall"
 
 # The three answers to "how was the fix?", for the handler's form and the respondent's page.
 FIX_RATING_LABELS = {
@@ -78,8 +78,19 @@ def calendar_gaps(campaign: Campaign, now: dt.datetime | None = None) -> list[in
 
 
 def is_bad_review(response: Response, instrument: Instrument) -> bool:
-    """Whether the overall answer is one of the two lowest scored levels of its question."""
-    question = next((q for q in instrument.questions if q.indicator == OVERALL), None)
+    """Whether the answer is a bad review that the unit must follow up.
+
+    Only on an instrument with ``follow_up = true`` (the post-service card and
+    its phone script): the good/bad-review practice is about service users
+    rating one service, and the handler who sees the case works at the rated
+    unit. A staff member's or a stakeholder's low overall answer is a result
+    to count, not a complaint to act on; opening a case would show their full
+    answers, with the date, to their own unit. There, a bad review is an
+    overall answer in one of the two lowest scored levels of its question.
+    """
+    if not instrument.follow_up:
+        return False
+    question = next((q for q in instrument.questions if q.indicator == OVERALL_INDICATOR), None)
     if question is None:
         return False
     answer = next((a for a in response.answers if a.question_id == question.id), None)

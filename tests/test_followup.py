@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from sqlalchemy import select
 from test_respond import (
     CARD,
+    _post_page,
     form_data,
     instrument,
     open_card,
     point_campaign,
     rapp,  # noqa: F401 - fixture
+    responses,
+    scrape,
+    unsatisfied_value,
     valid_answers,
 )
 
@@ -23,7 +28,16 @@ from survey.followup import deadline, followup_indicator, open_case_if_bad
 from survey.followup_models import FollowUpCase
 from survey.models import Response
 from survey.workdays import WorkdayCalendar
-from tests.factories import gen_campaign, gen_response, gen_unit, gen_user, login
+from tests.factories import (
+    DEFAULT_INSTRUMENTS,
+    STAKEHOLDER_INSTRUMENT,
+    gen_campaign,
+    gen_invitation,
+    gen_response,
+    gen_unit,
+    gen_user,
+    login,
+)
 
 PHONE = "138 0013 8000"
 
@@ -53,6 +67,47 @@ def test_a_bad_review_from_the_card_opens_one_case(rapp, client):  # noqa: F811
     assert len(cases) == 2
     assert {c.unit_id for c in cases} == {point.unit_id}
     assert all(c.status == "open" and c.campaign_id == campaign.id for c in cases)
+
+
+def _answer_invitation(client, campaign, group: str, instrument_id: str) -> Response:  # type: ignore[no-untyped-def]
+    """Answer a personal link page by page, the overall question as badly as it goes."""
+    _invitation, token = gen_invitation(campaign, group=group, unit=campaign.units[0])
+    db.session.commit()
+    inst = instrument(instrument_id)
+    worst = unsatisfied_value(inst.question("overall"))
+    url = f"/i/{token}"
+    html = client.get(url).text
+    for _ in inst.pages:
+        last = scrape(html, "page") == inst.pages[-1].id
+        posted, _page, _answers = _post_page(
+            client, url, html, inst, action="submit" if last else "next", overall=worst
+        )
+        if last:
+            assert posted.status_code == 200, posted.text
+            break
+        assert posted.status_code == 303, posted.text
+        html = client.get(posted.headers["Location"]).text
+    response = responses()[-1]
+    assert response.submitted_at is not None
+    assert next(a.value for a in response.answers if a.question_id == "overall") == worst
+    return response
+
+
+def test_only_a_service_users_bad_review_opens_a_case(rapp, client):  # noqa: F811
+    """Staff and stakeholders rate their own unit: their answers must not reach its handler."""
+    campaign, point = point_campaign()
+    _answer_invitation(client, campaign, "staff", DEFAULT_INSTRUMENTS["staff"])
+    _answer_invitation(client, campaign, "deputy", STAKEHOLDER_INSTRUMENT)
+    assert _cases() == []
+    _submit_card(client, point, "very_dissatisfied")
+    [case] = _cases()
+    assert case.response.instrument_version.instrument_id == CARD
+    # The handler's list shows that one case and nothing of the staff member or the deputy.
+    handler = gen_user("handler", unit_id=point.unit_id)
+    client.get("/logout")
+    login(client, handler)
+    listing = client.get(f"/evaluate/follow-up?campaign={campaign.id}&status=all").text
+    assert re.findall(r"/evaluate/follow-up/(\d+)", listing) == [str(case.id)]
 
 
 def test_deadline_counts_working_days():
