@@ -49,27 +49,38 @@ class FollowUpError(ValueError):
     """A follow-up action that cannot be done as asked; the message says why."""
 
 
+def _zone(campaign: Campaign) -> ZoneInfo:
+    return ZoneInfo(campaign.timezone or "Asia/Shanghai")
+
+
 def workday_calendar() -> WorkdayCalendar:
     """The configured calendar of public holidays and adjusted working days."""
     return load_calendar(current_app.config["SURVEY_WORKDAY_CALENDAR"])
 
 
 def deadline(opened: dt.datetime, campaign: Campaign) -> dt.datetime:
-    """The deadline of a case opened at ``opened`` (UTC): ``followup_days`` working days later.
+    """The deadline of a case opened at ``opened`` (UTC), as a UTC instant to store in due_at.
 
-    Working days are counted on the campaign's local calendar (a case opened
-    at 07:00 Beijing time on a Monday is a Monday case, though it is still
-    Sunday in UTC), skipping public holidays and counting worked weekends.
+    ``followup_days`` working days, counted as Chinese law counts periods
+    (Civil Code arts. 201, 203): the day the case is opened is not counted, and
+    the period ends at the end (24:00) of its last working day, so a case opened
+    on Monday 08:30 with five working days is due at midnight ending the next
+    Monday, not at 08:30 that Monday. Days are those of the campaign's local
+    calendar (a case opened at 07:00 Beijing time on a Monday is a Monday case,
+    though it is still Sunday in UTC), skipping public holidays and counting
+    worked weekends. "Overdue" (now past due_at) and "remedied on time"
+    (remedied_at <= due_at) compare with this instant.
     """
-    zone = ZoneInfo(campaign.timezone or "Asia/Shanghai")
-    local = opened.replace(tzinfo=dt.UTC).astimezone(zone)
-    due = workday_calendar().add_working_days(local, campaign.followup_days)
-    return due.astimezone(dt.UTC).replace(tzinfo=None)
+    zone = _zone(campaign)
+    opened_day = opened.replace(tzinfo=dt.UTC).astimezone(zone).date()
+    last_day = workday_calendar().add_working_days(opened_day, campaign.followup_days)
+    end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    return end.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def calendar_gaps(campaign: Campaign, now: dt.datetime | None = None) -> list[int]:
     """Years a deadline opened now could fall in whose holidays the calendar does not know."""
-    zone = ZoneInfo(campaign.timezone or "Asia/Shanghai")
+    zone = _zone(campaign)
     today = (now or utcnow()).replace(tzinfo=dt.UTC).astimezone(zone).date()
     # A deadline is at most a few weeks away, even over the Spring Festival.
     horizon = today + dt.timedelta(days=7 * campaign.followup_days // 5 + 21)

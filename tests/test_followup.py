@@ -112,23 +112,76 @@ def test_only_a_service_users_bad_review_opens_a_case(rapp, client):  # noqa: F8
 
 def test_deadline_counts_working_days():
     weekdays_only = WorkdayCalendar()
-    friday = dt.datetime(2026, 11, 20, 15, 0)
-    assert weekdays_only.add_working_days(friday, 5) == dt.datetime(2026, 11, 27, 15, 0)
-    assert weekdays_only.add_working_days(friday, 1) == dt.datetime(2026, 11, 23, 15, 0)
-    saturday = dt.datetime(2026, 11, 21, 9, 0)
-    assert weekdays_only.add_working_days(saturday, 1) == dt.datetime(2026, 11, 23, 9, 0)
+    friday = dt.date(2026, 11, 20)
+    assert weekdays_only.add_working_days(friday, 5) == dt.date(2026, 11, 27)
+    assert weekdays_only.add_working_days(friday, 1) == dt.date(2026, 11, 23)
+    saturday = dt.date(2026, 11, 21)
+    assert weekdays_only.add_working_days(saturday, 1) == dt.date(2026, 11, 23)
 
 
 def test_deadline_counts_in_the_campaigns_time_zone(app):
+    """The opening day is not counted; the period ends at 24:00 of its last day (Beijing).
+
+    Worked out by hand (Beijing is UTC+8, no daylight saving; 24:00 on day D
+    Beijing is 16:00 UTC on day D):
+
+    - opened Monday 23 Nov 2026 08:30 Beijing (00:30 UTC), 5 working days:
+      Tue 24, Wed 25, Thu 26, Fri 27, Mon 30 -> due at the end of Mon 30 Nov,
+      i.e. 1 Dec 00:00 Beijing = 30 Nov 16:00 UTC;
+    - opened Monday 23:30 Beijing (15:30 UTC) is still a Monday case: the same;
+    - opened Tuesday 24 Nov 00:30 Beijing (Monday 16:30 UTC): Wed 25 ... Tue 1
+      Dec -> 1 Dec 16:00 UTC;
+    - opened Saturday 21 Nov 10:00 Beijing (02:00 UTC): Mon 23 ... Fri 27 ->
+      27 Nov 16:00 UTC;
+    - Friday 20 Nov 20:00 UTC is Saturday 04:00 in Beijing, a weekend case; one
+      working day: Mon 23 -> 23 Nov 16:00 UTC (not Monday evening UTC);
+    - over National Day 2026 (1-7 October off): opened Wed 30 Sep 10:00
+      Beijing (02:00 UTC), 2 working days: Thu 8, Fri 9 Oct -> 9 Oct 16:00 UTC.
+    """
     campaign = gen_campaign()
-    campaign.followup_days = 1
+    campaign.followup_days = 5
     db.session.commit()
-    # Friday 20:00 UTC is Saturday 04:00 in Beijing: the case is a weekend case,
-    # due on Monday 04:00 Beijing time (Sunday 20:00 UTC), not on Monday evening.
-    assert deadline(dt.datetime(2026, 11, 20, 20, 0), campaign) == dt.datetime(2026, 11, 22, 20, 0)
-    # Over National Day 2026 (1-7 October off, Saturday 10 October worked).
+    end_of_monday_30 = dt.datetime(2026, 11, 30, 16, 0)
+    assert deadline(dt.datetime(2026, 11, 23, 0, 30), campaign) == end_of_monday_30
+    assert deadline(dt.datetime(2026, 11, 23, 15, 30), campaign) == end_of_monday_30
+    assert deadline(dt.datetime(2026, 11, 23, 16, 30), campaign) == dt.datetime(2026, 12, 1, 16)
+    assert deadline(dt.datetime(2026, 11, 21, 2, 0), campaign) == dt.datetime(2026, 11, 27, 16)
+    campaign.followup_days = 1
+    assert deadline(dt.datetime(2026, 11, 20, 20, 0), campaign) == dt.datetime(2026, 11, 23, 16)
     campaign.followup_days = 2
-    assert deadline(dt.datetime(2026, 9, 30, 2, 0), campaign) == dt.datetime(2026, 10, 9, 2, 0)
+    assert deadline(dt.datetime(2026, 9, 30, 2, 0), campaign) == dt.datetime(2026, 10, 9, 16)
+
+
+def test_a_remedy_late_on_the_last_day_is_on_time(app):
+    """Overdue and on time follow the end of the last day, and the page names that day."""
+    unit = gen_unit()
+    campaign = gen_campaign([unit])
+    campaign.followup_days = 5
+    monday_0830_beijing = dt.datetime(2026, 11, 23, 0, 30)
+    response = gen_response(
+        campaign,
+        unit=unit,
+        answers={"overall": "very_dissatisfied"},
+        submitted_at=monday_0830_beijing,
+    )
+    db.session.flush()
+    case = open_case_if_bad(response, instrument(CARD))
+    db.session.commit()
+    # Monday 30 Nov 20:00 Beijing: after the hour the case came in, before the day ends.
+    evening_of_the_last_day = dt.datetime(2026, 11, 30, 12, 0)
+    after_midnight = dt.datetime(2026, 12, 1, 16, 1) - dt.timedelta(days=1)  # 1 Dec 00:01 Beijing
+    assert followup_indicator(campaign, now=evening_of_the_last_day)[unit.id].overdue == 0
+    assert followup_indicator(campaign, now=after_midnight)[unit.id].overdue == 1
+
+    handler = gen_user("handler", unit_id=unit.id)
+    client = app.test_client()
+    login(client, handler)
+    page = client.get(f"/evaluate/follow-up/{case.id}?lang=en").text
+    assert "Opened Nov 23, 2026, due Nov 30, 2026." in page  # not "due Dec 1"
+    case.status, case.remedied_at = "remedied", evening_of_the_last_day
+    db.session.commit()
+    counts = followup_indicator(campaign, now=after_midnight)[unit.id]
+    assert (counts.overdue, counts.on_time) == (0, 1)
 
 
 def _bad(campaign, unit, **kw):  # type: ignore[no-untyped-def]
