@@ -205,16 +205,53 @@ def record_rating(case_row: FollowUpCase, rating: str, *, channel: str) -> None:
     case_row.status = "closed"
 
 
+def _rating_window() -> dt.timedelta:
+    return dt.timedelta(days=int(current_app.config.get("SURVEY_RATING_DAYS", 15)))
+
+
 def rating_link_open(case_row: FollowUpCase, now: dt.datetime | None = None) -> bool:
     """Whether the respondent's link still takes a rating: SURVEY_RATING_DAYS after the remedy.
 
-    A link in an old text message should not reopen a case months later; the
-    handler can still record a rating heard by phone.
+    A link in an old text message should not reopen a case months later. The
+    handler can record a rating heard by phone until the case is closed
+    unrated (``close_unrated_cases``).
     """
     if case_row.remedied_at is None:
         return False
-    days = int(current_app.config.get("SURVEY_RATING_DAYS", 15))
-    return (now or utcnow()) <= case_row.remedied_at + dt.timedelta(days=days)
+    return (now or utcnow()) <= case_row.remedied_at + _rating_window()
+
+
+def close_unrated_cases(now: dt.datetime | None = None) -> int:
+    """Close the remedied cases nobody rated within SURVEY_RATING_DAYS; commits; how many.
+
+    A case is done when its fix is rated or its rating window is over. Without
+    this sweep a case nobody rated stayed "remedied" for ever: never counted as
+    closed, and its rating message, with the personal link, never redacted
+    (``redact_expired`` blanks only closed cases' messages). It runs before that
+    redaction, in ``flask survey sms-redact``. The case keeps no rating;
+    remedied_at, and so "remedied on time", is untouched. closed_at is the end
+    of the window rather than the time of the sweep, so retention counts from
+    the same moment however seldom the sweep runs. Each case is closed by a
+    conditional UPDATE, so a rating heard by phone at the same moment wins.
+    """
+    now = now or utcnow()
+    window = _rating_window()
+    c = FollowUpCase
+    due = db.session.execute(
+        select(c.id, c.remedied_at).where(
+            c.status == "remedied", c.remedied_at.is_not(None), c.remedied_at < now - window
+        )
+    ).all()
+    closed = 0
+    for case_id, remedied_at in due:
+        closed += db.session.execute(
+            update(c)
+            .where(c.id == case_id, c.status == "remedied")
+            .values(status="closed", closed_at=remedied_at + window)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    db.session.commit()
+    return closed
 
 
 def rate_by_link(case_row: FollowUpCase, rating: str) -> bool:
