@@ -168,6 +168,12 @@ def record_remedy(case_row: FollowUpCase, action: str, handler_id: int) -> Outbo
     queued if they left a usable call-back number and it has not been queued
     before (``survey.channels.sms.queue_rating_sms``: never twice per case).
     Returns that message, or None when there is none.
+
+    An edit replaces the text (the handler's form shows the current one to
+    change) but keeps remedied_at, the time of the first remedy, which "on time"
+    counts. What the text said before is not lost: each change is in the audit
+    trail ("followup.remedy_edit", before and after), since the respondent may
+    have rated, and the evaluator judged, the earlier account.
     """
     action = (action or "").strip()
     if not action:
@@ -175,6 +181,16 @@ def record_remedy(case_row: FollowUpCase, action: str, handler_id: int) -> Outbo
     _hold(case_row)
     if case_row.status not in ("open", "remedied"):
         raise FollowUpError(_l("This case is closed."))
+    previous = case_row.action_taken
+    if previous is not None and previous != action:
+        record_audit(
+            "followup.remedy_edit",
+            "followup_case",
+            case_row.id,
+            before={"action_taken": previous},
+            after={"action_taken": action},
+            campaign_id=case_row.campaign_id,
+        )
     case_row.action_taken = action
     case_row.handler_id = handler_id
     if case_row.remedied_at is None:

@@ -270,6 +270,42 @@ def test_handler_remedies_and_records_the_rating(app, callback_case):
     assert client.post(url + "/exclude", data={"reason": "not mine to exclude"}).status_code == 403
 
 
+def _remedy_box(page: str) -> str:
+    found = re.search(r'<textarea[^>]*name="action"[^>]*>(.*?)</textarea>', page, re.S)
+    assert found, "no box for what was done"
+    return found.group(1).strip()
+
+
+def test_editing_the_remedy_starts_from_it_and_keeps_the_earlier_one(app, callback_case):
+    handler = gen_user("handler", unit_id=callback_case.unit_id)
+    client = app.test_client()
+    login(client, handler)
+    url = f"/evaluate/follow-up/{callback_case.id}"
+    assert _remedy_box(client.get(url).text) == ""
+    first = "已电话联系，补办完成"
+    client.post(url + "/remedy", data={"action": first})
+    remedied_at = _cases()[0].remedied_at
+    assert _remedy_box(client.get(url).text) == first  # to edit, not to retype
+    assert db.session.execute(select(AuditEvent)).first() is None  # the first is on the case
+
+    second = "已电话联系，补办完成；已退还多收的费用"
+    client.post(url + "/remedy", data={"action": second})
+    case = _cases()[0]
+    assert (case.action_taken, case.remedied_at) == (second, remedied_at)
+    assert _remedy_box(client.get(url).text) == second
+    event = db.session.execute(select(AuditEvent)).scalar_one()
+    assert (event.action, event.entity_id, event.user_id, event.campaign_id) == (
+        "followup.remedy_edit",
+        str(case.id),
+        handler.id,
+        case.campaign_id,
+    )
+    assert json.loads(event.before) == {"action_taken": first}
+    assert json.loads(event.after) == {"action_taken": second}
+    client.post(url + "/remedy", data={"action": second + "  "})  # saved again, unchanged
+    assert len(db.session.execute(select(AuditEvent)).all()) == 1
+
+
 def test_exclusion_needs_a_reason_and_is_audited(app, callback_case):
     evaluator = gen_user("evaluator")
     client = app.test_client()
