@@ -297,11 +297,23 @@ def case_by_rating_token(token: str) -> FollowUpCase | None:
     ).scalar_one_or_none()
 
 
+# The shortest exclusion reason: two characters that are not spaces. A reason in
+# Chinese is often four (恶意差评, 重复提交), so a limit counted for English
+# words refused it; one character says nothing. The form and exclude() share it.
+MIN_REASON_CHARS = 2
+REASON_TOO_SHORT = _l("Give the reason for the exclusion (a few words at least).")
+
+
+def reason_is_enough(reason: str | None) -> bool:
+    """Whether an exclusion reason has MIN_REASON_CHARS characters besides spaces."""
+    return len("".join((reason or "").split())) >= MIN_REASON_CHARS
+
+
 def exclude(case_row: FollowUpCase, reason: str, user_id: int) -> None:
     """Exclude a bad review shown to be malicious or mistaken; audited; the caller commits."""
     reason = (reason or "").strip()
-    if len(reason) < 5:
-        raise FollowUpError(_l("Give the reason for the exclusion (a few words at least)."))
+    if not reason_is_enough(reason):
+        raise FollowUpError(REASON_TOO_SHORT)
     if case_row.status == "excluded":
         raise FollowUpError(_l("This bad review is already excluded."))
     before = snapshot(case_row)

@@ -24,7 +24,7 @@ from test_respond import (
 
 from survey.access_models import AuditEvent
 from survey.extensions import db
-from survey.followup import deadline, followup_indicator, open_case_if_bad
+from survey.followup import FollowUpError, deadline, exclude, followup_indicator, open_case_if_bad
 from survey.followup_models import FollowUpCase
 from survey.models import Response
 from survey.workdays import WorkdayCalendar
@@ -330,3 +330,27 @@ def test_exclusion_needs_a_reason_and_is_audited(app, callback_case):
     assert client.post(url + "/remedy", data={"action": "x"}).status_code == 403
     response = db.session.get(Response, case.response_id)
     assert response is not None  # excluded, never deleted
+
+
+@pytest.mark.parametrize("reason", ["恶意差评", "重复提交", "误操作", " 恶意 ", "ok"])
+def test_a_short_chinese_reason_is_enough_to_exclude(app, callback_case, reason):
+    evaluator = gen_user("evaluator")
+    client = app.test_client()
+    login(client, evaluator)
+    client.post(f"/evaluate/follow-up/{callback_case.id}/exclude", data={"reason": reason})
+    case = _cases()[0]
+    assert (case.status, case.excluded_reason) == ("excluded", reason.strip())
+
+
+@pytest.mark.parametrize("reason", ["恶", " 恶\u3000", "x \n "])
+def test_one_character_is_no_reason(app, callback_case, reason):
+    evaluator = gen_user("evaluator")
+    client = app.test_client()
+    login(client, evaluator)
+    url = f"/evaluate/follow-up/{callback_case.id}"
+    client.get(url + "?lang=en")  # the language is remembered
+    page = client.post(url + "/exclude", data={"reason": reason}, follow_redirects=True)
+    assert "Give the reason for the exclusion (a few words at least)." in page.text
+    assert _cases()[0].status == "open"
+    with pytest.raises(FollowUpError):  # the same rule below the form
+        exclude(_cases()[0], reason, evaluator.id)
