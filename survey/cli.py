@@ -283,9 +283,11 @@ def sms_invite(campaign_code: str, group_code: str) -> None:
 
 @survey_cli.command("sms-redact")
 def sms_redact() -> None:
-    """Blank the links in old messages of expired invitations (SURVEY_SMS_RETENTION_DAYS)."""
+    """Close unrated follow-up cases past SURVEY_RATING_DAYS, then blank old messages' links."""
     from .channels.sms import redact_expired
+    from .followup import close_unrated_cases
 
+    click.echo(f"closed {close_unrated_cases()} follow-up cases nobody rated")
     click.echo(f"redacted {redact_expired()} messages")
 
 

@@ -1,7 +1,9 @@
 """Bad reviews are followed up, as in the government-service good/bad-review practice.
 
-An answer in the two lowest levels of the overall question (the question
-that feeds ``satisfaction.overall``) is a bad review: it opens a case for the
+On a questionnaire by which a service user rates one service (an instrument
+with ``follow_up = true``: the post-service card and its phone script), an
+answer in the two lowest levels of the overall question (the question that
+feeds ``satisfaction.overall``) is a bad review: it opens a case for the
 unit with a deadline in working days. The unit's handler records what was
 done; the respondent's rating of the fix closes it. When the respondent left a
 call-back number, recording what was done also queues one SMS with a
@@ -29,13 +31,11 @@ from .audit import record_audit, snapshot
 from .channels.sms import queue_rating_sms
 from .extensions import db
 from .followup_models import FIX_RATINGS, RATING_CHANNELS, FollowUpCase
-from .instruments import Instrument
+from .instruments import OVERALL_INDICATOR, Instrument
 from .models import Campaign, Response, Unit, utcnow
 from .sms_models import OutboundMessage
 from .tokens import hash_token, looks_like_token
 from .workdays import WorkdayCalendar, load_calendar
-
-OVERALL = "satisfaction.overall"
 
 # The three answers to "how was the fix?", for the handler's form and the respondent's page.
 FIX_RATING_LABELS = {
@@ -49,27 +49,38 @@ class FollowUpError(ValueError):
     """A follow-up action that cannot be done as asked; the message says why."""
 
 
+def _zone(campaign: Campaign) -> ZoneInfo:
+    return ZoneInfo(campaign.timezone or "Asia/Shanghai")
+
+
 def workday_calendar() -> WorkdayCalendar:
     """The configured calendar of public holidays and adjusted working days."""
     return load_calendar(current_app.config["SURVEY_WORKDAY_CALENDAR"])
 
 
 def deadline(opened: dt.datetime, campaign: Campaign) -> dt.datetime:
-    """The deadline of a case opened at ``opened`` (UTC): ``followup_days`` working days later.
+    """The deadline of a case opened at ``opened`` (UTC), as a UTC instant to store in due_at.
 
-    Working days are counted on the campaign's local calendar (a case opened
-    at 07:00 Beijing time on a Monday is a Monday case, though it is still
-    Sunday in UTC), skipping public holidays and counting worked weekends.
+    ``followup_days`` working days, counted as Chinese law counts periods
+    (Civil Code arts. 201, 203): the day the case is opened is not counted, and
+    the period ends at the end (24:00) of its last working day, so a case opened
+    on Monday 08:30 with five working days is due at midnight ending the next
+    Monday, not at 08:30 that Monday. Days are those of the campaign's local
+    calendar (a case opened at 07:00 Beijing time on a Monday is a Monday case,
+    though it is still Sunday in UTC), skipping public holidays and counting
+    worked weekends. "Overdue" (now past due_at) and "remedied on time"
+    (remedied_at <= due_at) compare with this instant.
     """
-    zone = ZoneInfo(campaign.timezone or "Asia/Shanghai")
-    local = opened.replace(tzinfo=dt.UTC).astimezone(zone)
-    due = workday_calendar().add_working_days(local, campaign.followup_days)
-    return due.astimezone(dt.UTC).replace(tzinfo=None)
+    zone = _zone(campaign)
+    opened_day = opened.replace(tzinfo=dt.UTC).astimezone(zone).date()
+    last_day = workday_calendar().add_working_days(opened_day, campaign.followup_days)
+    end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    return end.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def calendar_gaps(campaign: Campaign, now: dt.datetime | None = None) -> list[int]:
     """Years a deadline opened now could fall in whose holidays the calendar does not know."""
-    zone = ZoneInfo(campaign.timezone or "Asia/Shanghai")
+    zone = _zone(campaign)
     today = (now or utcnow()).replace(tzinfo=dt.UTC).astimezone(zone).date()
     # A deadline is at most a few weeks away, even over the Spring Festival.
     horizon = today + dt.timedelta(days=7 * campaign.followup_days // 5 + 21)
@@ -78,8 +89,19 @@ def calendar_gaps(campaign: Campaign, now: dt.datetime | None = None) -> list[in
 
 
 def is_bad_review(response: Response, instrument: Instrument) -> bool:
-    """Whether the overall answer is one of the two lowest scored levels of its question."""
-    question = next((q for q in instrument.questions if q.indicator == OVERALL), None)
+    """Whether the answer is a bad review that the unit must follow up.
+
+    Only on an instrument with ``follow_up = true`` (the post-service card and
+    its phone script): the good/bad-review practice is about service users
+    rating one service, and the handler who sees the case works at the rated
+    unit. A staff member's or a stakeholder's low overall answer is a result
+    to count, not a complaint to act on; opening a case would show their full
+    answers, with the date, to their own unit. There, a bad review is an
+    overall answer in one of the two lowest scored levels of its question.
+    """
+    if not instrument.follow_up:
+        return False
+    question = next((q for q in instrument.questions if q.indicator == OVERALL_INDICATOR), None)
     if question is None:
         return False
     answer = next((a for a in response.answers if a.question_id == question.id), None)
@@ -146,6 +168,12 @@ def record_remedy(case_row: FollowUpCase, action: str, handler_id: int) -> Outbo
     queued if they left a usable call-back number and it has not been queued
     before (``survey.channels.sms.queue_rating_sms``: never twice per case).
     Returns that message, or None when there is none.
+
+    An edit replaces the text (the handler's form shows the current one to
+    change) but keeps remedied_at, the time of the first remedy, which "on time"
+    counts. What the text said before is not lost: each change is in the audit
+    trail ("followup.remedy_edit", before and after), since the respondent may
+    have rated, and the evaluator judged, the earlier account.
     """
     action = (action or "").strip()
     if not action:
@@ -153,6 +181,16 @@ def record_remedy(case_row: FollowUpCase, action: str, handler_id: int) -> Outbo
     _hold(case_row)
     if case_row.status not in ("open", "remedied"):
         raise FollowUpError(_l("This case is closed."))
+    previous = case_row.action_taken
+    if previous is not None and previous != action:
+        record_audit(
+            "followup.remedy_edit",
+            "followup_case",
+            case_row.id,
+            before={"action_taken": previous},
+            after={"action_taken": action},
+            campaign_id=case_row.campaign_id,
+        )
     case_row.action_taken = action
     case_row.handler_id = handler_id
     if case_row.remedied_at is None:
@@ -183,16 +221,53 @@ def record_rating(case_row: FollowUpCase, rating: str, *, channel: str) -> None:
     case_row.status = "closed"
 
 
+def _rating_window() -> dt.timedelta:
+    return dt.timedelta(days=int(current_app.config.get("SURVEY_RATING_DAYS", 15)))
+
+
 def rating_link_open(case_row: FollowUpCase, now: dt.datetime | None = None) -> bool:
     """Whether the respondent's link still takes a rating: SURVEY_RATING_DAYS after the remedy.
 
-    A link in an old text message should not reopen a case months later; the
-    handler can still record a rating heard by phone.
+    A link in an old text message should not reopen a case months later. The
+    handler can record a rating heard by phone until the case is closed
+    unrated (``close_unrated_cases``).
     """
     if case_row.remedied_at is None:
         return False
-    days = int(current_app.config.get("SURVEY_RATING_DAYS", 15))
-    return (now or utcnow()) <= case_row.remedied_at + dt.timedelta(days=days)
+    return (now or utcnow()) <= case_row.remedied_at + _rating_window()
+
+
+def close_unrated_cases(now: dt.datetime | None = None) -> int:
+    """Close the remedied cases nobody rated within SURVEY_RATING_DAYS; commits; how many.
+
+    A case is done when its fix is rated or its rating window is over. Without
+    this sweep a case nobody rated stayed "remedied" for ever: never counted as
+    closed, and its rating message, with the personal link, never redacted
+    (``redact_expired`` blanks only closed cases' messages). It runs before that
+    redaction, in ``flask survey sms-redact``. The case keeps no rating;
+    remedied_at, and so "remedied on time", is untouched. closed_at is the end
+    of the window rather than the time of the sweep, so retention counts from
+    the same moment however seldom the sweep runs. Each case is closed by a
+    conditional UPDATE, so a rating heard by phone at the same moment wins.
+    """
+    now = now or utcnow()
+    window = _rating_window()
+    c = FollowUpCase
+    due = db.session.execute(
+        select(c.id, c.remedied_at).where(
+            c.status == "remedied", c.remedied_at.is_not(None), c.remedied_at < now - window
+        )
+    ).all()
+    closed = 0
+    for case_id, remedied_at in due:
+        closed += db.session.execute(
+            update(c)
+            .where(c.id == case_id, c.status == "remedied")
+            .values(status="closed", closed_at=remedied_at + window)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    db.session.commit()
+    return closed
 
 
 def rate_by_link(case_row: FollowUpCase, rating: str) -> bool:
@@ -222,11 +297,23 @@ def case_by_rating_token(token: str) -> FollowUpCase | None:
     ).scalar_one_or_none()
 
 
+# The shortest exclusion reason: two characters that are not spaces. A reason in
+# Chinese is often four (恶意差评, 重复提交), so a limit counted for English
+# words refused it; one character says nothing. The form and exclude() share it.
+MIN_REASON_CHARS = 2
+REASON_TOO_SHORT = _l("Give the reason for the exclusion (a few words at least).")
+
+
+def reason_is_enough(reason: str | None) -> bool:
+    """Whether an exclusion reason has MIN_REASON_CHARS characters besides spaces."""
+    return len("".join((reason or "").split())) >= MIN_REASON_CHARS
+
+
 def exclude(case_row: FollowUpCase, reason: str, user_id: int) -> None:
     """Exclude a bad review shown to be malicious or mistaken; audited; the caller commits."""
     reason = (reason or "").strip()
-    if len(reason) < 5:
-        raise FollowUpError(_l("Give the reason for the exclusion (a few words at least)."))
+    if not reason_is_enough(reason):
+        raise FollowUpError(REASON_TOO_SHORT)
     if case_row.status == "excluded":
         raise FollowUpError(_l("This bad review is already excluded."))
     before = snapshot(case_row)

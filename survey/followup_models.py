@@ -9,6 +9,7 @@ seeing who complained.
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -34,6 +35,8 @@ class FollowUpCase(db.Model):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     opened_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # The end (24:00, local) of the period's last working day, in UTC; see followup.deadline.
+    # Cases opened before that rule keep the time of day they were opened at.
     due_at: Mapped[dt.datetime] = mapped_column(DateTime)
     # open -> remedied (handler acted) -> closed (rated or rating window over); or excluded.
     status: Mapped[str] = mapped_column(String(16), default="open")
@@ -52,3 +55,14 @@ class FollowUpCase(db.Model):
     response: Mapped[Response] = relationship()
     campaign: Mapped[Campaign] = relationship()
     unit: Mapped[Unit] = relationship()
+
+    @property
+    def due_day(self) -> dt.date:
+        """The last day of the period, on the campaign's calendar: what "due" means to people.
+
+        due_at is the instant the day ends, i.e. the next midnight, so showing
+        due_at's own date would say a day too late.
+        """
+        zone = ZoneInfo(self.campaign.timezone or "Asia/Shanghai")
+        local = self.due_at.replace(tzinfo=dt.UTC).astimezone(zone)
+        return (local - dt.timedelta(microseconds=1)).date()

@@ -36,13 +36,17 @@ NPS_VALUES = tuple(str(i) for i in range(11))
 SCORE_MIN, SCORE_MAX = 0.0, 100.0
 DEFAULT_SATISFIED_AT = 80.0
 DEFAULT_MAX_LENGTH = 1000
+# The indicator whose two lowest levels are a bad review, in an instrument with follow_up.
+OVERALL_INDICATOR = "satisfaction.overall"
 
 Text = Mapping[str, str]
 AnswerValue = str | list[str] | float | None
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _INDICATOR = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
-_TOP_KEYS = frozenset({"id", "languages", "satisfied_at", "title", "intro", "scale", "pages"})
+_TOP_KEYS = frozenset(
+    {"id", "languages", "satisfied_at", "follow_up", "title", "intro", "scale", "pages"}
+)
 _PAGE_KEYS = frozenset({"id", "title", "questions"})
 _QUESTION_KEYS = frozenset(
     {
@@ -228,6 +232,9 @@ class Instrument:
     version: str
     source: str = field(repr=False)
     path: str = ""
+    # Whether a bad review on it opens a follow-up case for the unit's handler
+    # (survey.followup): true only for a service user's rating of one service.
+    follow_up: bool = False
 
     @property
     def default_language(self) -> str:
@@ -321,7 +328,7 @@ class _Parser:
                 raise self.fail(question, field_name, f"missing translation for '{lang}'")
         return dict(value)
 
-    def parse(self) -> tuple[str, Text, Text | None, float, tuple[Page, ...]]:
+    def parse(self) -> tuple[str, Text, Text | None, float, bool, tuple[Page, ...]]:
         data = self.data
         self.unknown_keys(data, _TOP_KEYS, None, "")
         instrument_id = self.instrument_id(data.get("id"))
@@ -331,6 +338,9 @@ class _Parser:
             raise self.fail(
                 None, "satisfied_at", "must be a number from 0 to 100 (the score scale)"
             )
+        follow_up = data.get("follow_up", False)
+        if not isinstance(follow_up, bool):
+            raise self.fail(None, "follow_up", "must be true or false")
         title = self.text(data.get("title"), None, "title", required=True)
         intro = self.text(data.get("intro"), None, "intro", required=False)
         scale = self.scale(data.get("scale"))
@@ -344,7 +354,14 @@ class _Parser:
             if any(p.id == page.id for p in pages):
                 raise self.fail(None, f"pages[{index}].id", f"duplicate page id '{page.id}'")
             pages.append(page)
-        return instrument_id, title, intro, float(satisfied_at), tuple(pages)
+        if follow_up and not any(q.indicator == OVERALL_INDICATOR for q in seen.values()):
+            raise self.fail(
+                None,
+                "follow_up",
+                f"needs a question feeding {OVERALL_INDICATOR}: its two lowest levels are"
+                " a bad review",
+            )
+        return instrument_id, title, intro, float(satisfied_at), follow_up, tuple(pages)
 
     def instrument_id(self, value: Any) -> str:
         if not isinstance(value, str) or not _SLUG.match(value):
@@ -662,7 +679,7 @@ def parse_instrument(text: str, *, file: str) -> Instrument:
     except tomllib.TOMLDecodeError as error:
         raise InstrumentError(file, None, None, f"not valid TOML: {error}") from error
     parser = _Parser(file, data)
-    instrument_id, title, intro, satisfied_at, pages = parser.parse()
+    instrument_id, title, intro, satisfied_at, follow_up, pages = parser.parse()
     return Instrument(
         id=instrument_id,
         title=title,
@@ -673,6 +690,7 @@ def parse_instrument(text: str, *, file: str) -> Instrument:
         version=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         source=text,
         path=file,
+        follow_up=follow_up,
     )
 
 

@@ -42,17 +42,20 @@ class WorkdayCalendar:
         """Whether the holidays of ``year`` are known (else Monday to Friday is assumed)."""
         return year in self.years
 
-    def add_working_days(self, start: dt.datetime, days: int) -> dt.datetime:
-        """``start`` plus ``days`` working days, at the same time of day.
+    def add_working_days(self, start: dt.date, days: int) -> dt.date:
+        """The ``days``-th working day after ``start``: the last day of a period of working days.
 
-        Counting begins the day after ``start``: a case opened on a Friday
-        afternoon with one working day is due on Monday afternoon.
+        As periods are counted in Chinese law (Civil Code arts. 201 and 203),
+        the starting day is not counted, whatever the hour: a case opened on a
+        Friday with one working day has all of Monday, and one opened on a
+        Saturday counts from Monday too. The period ends at the end (24:00) of
+        the day returned; ``survey.followup.deadline`` turns that into an instant.
         """
         current = start
         added = 0
         while added < days:
             current += dt.timedelta(days=1)
-            if self.is_working_day(current.date()):
+            if self.is_working_day(current):
                 added += 1
         return current
 

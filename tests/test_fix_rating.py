@@ -298,6 +298,50 @@ def test_a_sent_rating_link_is_redacted_after_the_case_closed_and_retention(twil
     assert (row.body, row.link, row.state) == ("", None, "sent")
 
 
+def test_a_case_nobody_rated_closes_when_the_window_is_over(twilio, runner):
+    """The periodic sms-redact closes it (no rating, still on time), then its link goes."""
+    from survey.followup import followup_indicator
+
+    case, message = _remedied(current_app)
+    send_due(_backend(), limit=10)
+    recent = gen_followup_case(phone=None)  # remedied just now: inside its window
+    handler = _handler(current_app, recent)
+    _remedy(handler, recent)
+    window = dt.timedelta(days=current_app.config["SURVEY_RATING_DAYS"])
+    # The case as it is a window and an hour after it was remedied (on time).
+    case.opened_at -= window + dt.timedelta(hours=1)
+    case.due_at -= window + dt.timedelta(hours=1)
+    case.remedied_at -= window + dt.timedelta(hours=1)
+    db.session.commit()
+    remedied_at = case.remedied_at
+    before = followup_indicator(case.campaign)[case.unit_id]
+    assert (before.remedied, before.closed, before.on_time) == (1, 0, 1)
+    assert redact_expired(utcnow() + dt.timedelta(days=365)) == 0  # not closed: link kept
+
+    result = runner.invoke(args=["survey", "sms-redact"])
+
+    assert result.exit_code == 0, result.output
+    assert "closed 1 follow-up cases nobody rated" in result.output
+    case = _case(case.id)
+    assert (case.status, case.fix_rating, case.rated_at) == ("closed", None, None)
+    assert case.closed_at == remedied_at + window  # when the window ended, not the sweep
+    assert case.remedied_at == remedied_at
+    assert _case(recent.id).status == "remedied"
+    after = followup_indicator(case.campaign)[case.unit_id]
+    assert (after.open, after.overdue, after.remedied, after.closed) == (0, 0, 0, 1)
+    assert (after.on_time, after.on_time_share) == (1, 1.0)
+    page = _handler(current_app, case).get(f"/evaluate/follow-up/{case.id}?lang=en").text
+    assert "Closed without a rating: nobody rated what was done within" in page
+    assert f"/evaluate/follow-up/{case.id}/rating" not in page
+    assert current_app.test_client().get(_link_path(message)).status_code == 410
+    assert "closed 0 follow-up cases" in runner.invoke(args=["survey", "sms-redact"]).output
+
+    retention = dt.timedelta(days=current_app.config["SURVEY_SMS_RETENTION_DAYS"])
+    assert redact_expired(case.closed_at + retention + dt.timedelta(minutes=1)) == 1
+    [row] = _messages()  # the recent case left no number: no message
+    assert (row.body, row.link) == ("", None)
+
+
 # --- the page -----------------------------------------------------------------------------------
 
 

@@ -121,6 +121,24 @@ def test_phone_script_matches_the_card():
         assert scored == {o.value: o.score for o in on_card.options}
 
 
+def test_only_a_service_users_rating_of_a_service_is_followed_up():
+    instruments = load_directory(ROOT / "instruments")
+    assert {i.id for i in instruments.values() if i.follow_up} == {
+        "post-service-card",
+        "phone-post-service",
+    }
+    assert parse_instrument(
+        HEAD.replace("satisfied_at = 50", "follow_up = true") + Q1, file=FILE
+    ).follow_up
+    assert not _parse("").follow_up  # the default
+    # A bad review is the overall question's lowest levels: without one, nothing to follow up.
+    other = Q1.replace('"satisfaction.overall"', '"satisfaction.attitude"')
+    with pytest.raises(InstrumentError) as caught:
+        parse_instrument(HEAD.replace("satisfied_at = 50", "follow_up = true") + other, file=FILE)
+    assert (caught.value.question, caught.value.field) == (None, "follow_up")
+    assert "satisfaction.overall" in caught.value.problem
+
+
 def test_stakeholder_and_staff_surveys():
     instruments = load_directory(ROOT / "instruments")
     stakeholder = instruments["stakeholder-evaluation"]
@@ -405,6 +423,7 @@ FILE_MISTAKES = [
     (HEAD.replace('["zh_Hans", "en"]', '["zh_Hans", "zh_Hans"]'), "languages", "twice"),
     (HEAD.replace("languages", "langs"), "langs", "unknown key"),
     (HEAD.replace("satisfied_at = 50", "satisfied_at = 800"), "satisfied_at", "0 to 100"),
+    (HEAD.replace("satisfied_at = 50", 'follow_up = "yes"'), "follow_up", "true or false"),
     (HEAD.replace('en = "Test"\n', ""), "title", "missing translation for 'en'"),
     (HEAD.replace("[title]", "[intro]"), "title", "missing"),
     (

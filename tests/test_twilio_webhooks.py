@@ -100,7 +100,30 @@ def test_without_an_auth_token_nothing_is_accepted(app, client):
     assert _state(message.id) == "queued"
 
 
-@pytest.mark.parametrize("word", ["STOP", "stop", " TD ", "td", "退订", "Unsubscribe", "T D"])
+@pytest.mark.parametrize(
+    "word",
+    [
+        "STOP",
+        "stop",
+        " TD ",
+        "td",
+        "退订",
+        "Unsubscribe",
+        "T D",
+        "TD ",
+        # As Chinese input methods send them: full-width letters and spaces, brackets, marks.
+        "ＴＤ",
+        "Ｓｔｏｐ",
+        "\u3000ｔｄ\u3000",
+        "【退订】",
+        "「TD」",
+        "～退订～",
+        "~TD~",
+        "退订。",
+        "Stop!",
+        "【 退 订 】",
+    ],
+)
 def test_stop_words_opt_out_everywhere(configured, client, word):
     message = _queued()
     sent = _queued(state="sent", sid=SID)  # the same person in another campaign
@@ -117,9 +140,10 @@ def test_stop_words_opt_out_everywhere(configured, client, word):
     assert hashes == [sms.phone_hash(message.to_phone)]
 
 
-def test_other_messages_do_not_opt_out(configured, client):
+@pytest.mark.parametrize("body", ["谢谢", "请问怎么退订？", "【不要退订】", "T.D"])
+def test_other_messages_do_not_opt_out(configured, client, body):
     message = _queued()
-    reply = signed_post(client, "/twilio/inbound", {"From": message.to_phone, "Body": "谢谢"})
+    reply = signed_post(client, "/twilio/inbound", {"From": message.to_phone, "Body": body})
     assert reply.status_code == 200
     assert "<Message>" not in reply.get_data(as_text=True)
     assert _state(message.id) == "queued" and not sms.is_opted_out(message.to_phone)

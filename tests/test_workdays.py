@@ -54,15 +54,15 @@ def test_days_off_per_year_match_the_notices(shipped):
     "start, days, due",
     [
         # Tuesday before National Day 2025: the next working day is Thursday 9 October.
-        (dt.datetime(2025, 9, 30, 10, 0), 1, dt.datetime(2025, 10, 9, 10, 0)),
+        (D(2025, 9, 30), 1, D(2025, 10, 9)),
         # Friday before a worked Sunday: that Sunday counts.
-        (dt.datetime(2025, 9, 26, 10, 0), 1, dt.datetime(2025, 9, 28, 10, 0)),
+        (D(2025, 9, 26), 1, D(2025, 9, 28)),
         # Friday 13 February 2026: Saturday 14 worked, then 15-23 off, Tuesday 24.
-        (dt.datetime(2026, 2, 13, 9, 0), 2, dt.datetime(2026, 2, 24, 9, 0)),
+        (D(2026, 2, 13), 2, D(2026, 2, 24)),
         # Five working days across the 2026 Spring Festival.
-        (dt.datetime(2026, 2, 12, 9, 0), 5, dt.datetime(2026, 2, 26, 9, 0)),
+        (D(2026, 2, 12), 5, D(2026, 2, 26)),
         # A year the calendar does not know counts Monday to Friday.
-        (dt.datetime(2027, 1, 1, 9, 0), 5, dt.datetime(2027, 1, 8, 9, 0)),
+        (D(2027, 1, 1), 5, D(2027, 1, 8)),
     ],
 )
 def test_deadlines_skip_holidays_and_count_worked_weekends(shipped, start, days, due):

@@ -51,6 +51,7 @@ import hmac
 import logging
 import re
 import time
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
@@ -130,12 +131,32 @@ def is_opted_out(phone: str) -> bool:
     return found is not None
 
 
+def _is_mark(char: str) -> bool:
+    """Punctuation or a symbol: 【】「」～~.!。, an emoji... (Unicode categories P* and S*)."""
+    return unicodedata.category(char)[0] in "PS"
+
+
 def is_stop_word(body: str | None) -> bool:
-    """True for STOP, TD, 退订, UNSUBSCRIBE... in any case, with any spaces around or inside."""
+    """True for STOP, TD, 退订, UNSUBSCRIBE... however a phone typed it.
+
+    Chinese input methods often send full-width letters and spaces (ＴＤ,
+    Ｓｔｏｐ, an ideographic space) and people wrap the word in brackets or
+    add a full stop (【退订】, 「TD」, 退订。, ～退订～): missing any of these
+    keeps texting someone who asked us to stop. So the text is NFKC-normalised
+    (full width to ASCII), every space (any kind) is dropped, and punctuation
+    and symbols around the word are stripped, before it is compared in upper
+    case. Marks inside the word are kept, so "T.D" or a sentence that merely
+    contains 退订 is not an opt-out.
+    """
     if not body:
         return False
-    word = "".join(body.split()).strip("。.!！").upper()
-    return word in STOP_WORDS
+    text = "".join(unicodedata.normalize("NFKC", body).split())
+    start, end = 0, len(text)
+    while start < end and _is_mark(text[start]):
+        start += 1
+    while end > start and _is_mark(text[end - 1]):
+        end -= 1
+    return text[start:end].upper() in STOP_WORDS
 
 
 def opt_out(phone: str) -> int:

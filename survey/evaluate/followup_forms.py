@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, TextAreaField
+from wtforms import Field, Form, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
-from ..followup import FIX_RATING_LABELS
+from ..followup import FIX_RATING_LABELS, REASON_TOO_SHORT, reason_is_enough
 
 __all__ = ["FIX_RATING_LABELS", "ExcludeForm", "RatingForm", "RemedyForm"]
 
@@ -25,8 +25,14 @@ class RatingForm(FlaskForm):
     )
 
 
+def _a_reason(_form: Form, field: Field) -> None:
+    """The rule of survey.followup.exclude, so the form never refuses what it would take."""
+    if not reason_is_enough(field.data):
+        raise ValidationError(str(REASON_TOO_SHORT))
+
+
 class ExcludeForm(FlaskForm):
     reason = TextAreaField(
         _l("Why this bad review is malicious or mistaken"),
-        validators=[DataRequired(), Length(min=5, max=4000)],
+        validators=[DataRequired(), _a_reason, Length(max=4000)],
     )

@@ -130,7 +130,8 @@ def followup_case(case_id: int):  # type: ignore[no-untyped-def]
         answers=_answers(case_row),
         callback=callback,
         rating_message=rating_message(case_row),
-        remedy_form=RemedyForm(),
+        # The current account, to change knowingly rather than retype (or wipe) it.
+        remedy_form=RemedyForm(action=case_row.action_taken),
         rating_form=RatingForm(),
         exclude_form=ExcludeForm(),
         rating_labels=FIX_RATING_LABELS,
