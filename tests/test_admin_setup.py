@@ -30,6 +30,7 @@ from tests.factories import (
     gen_group,
     gen_response,
     gen_service_point,
+    gen_ticket,
     gen_unit,
     gen_user,
     login,
@@ -151,6 +152,41 @@ def test_service_point_create_edit_and_refusals(client, app):
         {"name": "1号窗口"},
         {"name": "一号窗口"},
     )
+
+
+@pytest.mark.parametrize("used_by", ["ticket", "answer"])
+def test_a_point_in_use_cannot_move_to_another_unit(client, app, used_by):
+    """Its printed codes would collect answers for the wrong unit."""
+    unit, other = gen_unit("zw", "政务中心"), gen_unit("ga", "公安局")
+    point = gen_service_point(unit, code="zw-a1")
+    campaign = gen_campaign([unit])
+    db.session.flush()
+    if used_by == "ticket":
+        gen_ticket(campaign, point)
+    else:
+        gen_response(campaign).service_point_id = point.id
+    db.session.commit()
+    _signed_in(client)
+    data = {"unit_id": other.id, "code": "zw-a1", "name": point.name}
+    page = _post(client, f"/admin/points/{point.id}", data)
+    assert page.status_code == 200
+    assert "cannot move to another unit" in page.text and "政务中心" in page.text
+    db.session.expire_all()
+    assert point.unit_id == unit.id
+    assert _events("service_point.update") == []
+
+
+def test_an_unused_point_may_move_to_another_unit(client, app):
+    unit, other = gen_unit("zw", "政务中心"), gen_unit("ga", "公安局")
+    point = gen_service_point(unit, code="zw-a1")
+    db.session.commit()
+    _signed_in(client)
+    data = {"unit_id": other.id, "code": "zw-a1", "name": point.name}
+    assert _post(client, f"/admin/points/{point.id}", data).status_code == 302
+    db.session.expire_all()
+    assert point.unit_id == other.id
+    event = _events("service_point.update")[0]
+    assert json.loads(event.after) == {"unit_id": other.id}
 
 
 def test_poster_and_qr_codes_of_a_point(client, app):

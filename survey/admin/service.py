@@ -161,6 +161,9 @@ def save_service_point(
 
     Once tickets were issued or answers came in through a point, its code is
     printed on posters and receipts: changing it would break them, so it is refused.
+    Moving such a point to another unit is refused too: its printed codes would
+    then collect answers for a unit the citizen was not served by, and its earlier
+    answers would sit beside the new ones under one point of two units.
     """
     if unit is None:
         raise _refuse(gettext("Choose the unit the service point belongs to."))
@@ -195,6 +198,15 @@ def save_service_point(
                     "The code of %(name)s cannot change: its QR codes are printed and in use. "
                     "Add a new service point instead.",
                     name=point.name,
+                )
+            )
+        if unit.id != point.unit_id and _point_in_use(point):
+            raise _refuse(
+                gettext(
+                    "%(name)s cannot move to another unit: its QR codes are printed and in use "
+                    "for %(unit)s. Add a new service point instead.",
+                    name=point.name,
+                    unit=point.unit.name,
                 )
             )
         before = _point_snapshot(point)
