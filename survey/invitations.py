@@ -150,6 +150,18 @@ def check_import(
             ]
         )
     campaign, group, arg_problems = _campaign_and_group(campaign_code, group_code)
+    if campaign is not None and channel not in campaign.channel_list():
+        # The campaign's channels are its fieldwork plan, chosen by the evaluator and
+        # shown with its results: invitations by another channel would fall outside it.
+        arg_problems.append(
+            gettext(
+                "campaign %(campaign)s does not use the channel %(channel)s; its channels are "
+                "%(known)s",
+                campaign=campaign.code,
+                channel=channel,
+                known=", ".join(campaign.channel_list()) or "-",
+            )
+        )
     errors = [RowError(0, problem) for problem in arg_problems]
     try:
         text, encoding = decode_contacts(data)

@@ -568,6 +568,17 @@ def test_contact_import_success_shows_links_once_and_audits(client, app, invite_
     assert _count(Invitation) == 2
 
 
+def test_contact_import_refuses_a_channel_the_campaign_does_not_use(client, app, invite_setting):
+    campaign, unit = invite_setting
+    campaign.channels = "qr link"
+    db.session.commit()
+    _signed_in(client, "admin")
+    page = _upload(client, campaign, unit, "姓名,手机号\n张三,13800138000\n", channel="sms")
+    assert page.status_code == 200
+    assert f"campaign {campaign.code} does not use the channel sms" in page.text
+    assert _count(Contact) == 0 and _count(Invitation) == 0 and _events() == []
+
+
 def test_contact_import_as_csv_for_a_mail_merge(client, app, invite_setting):
     campaign, unit = invite_setting
     _signed_in(client, "admin")

@@ -109,6 +109,8 @@ def test_import_creates_contacts_and_invitations_and_prints_links_once(
 def test_import_writes_a_mail_merge_file_instead(
     campaign: Campaign, runner: FlaskCliRunner, tmp_path: Path
 ) -> None:
+    campaign.channels += " paper"  # the campaign sends letters
+    db.session.commit()
     out = tmp_path / "links.csv"
     result = _invite(runner, _write(tmp_path, GOOD), "--out", str(out), "--channel", "paper")
     assert result.exit_code == 0, result.output
@@ -258,6 +260,21 @@ def test_sms_needs_mobile_numbers(
     assert result.exit_code == 0, result.output
     channel = db.session.execute(select(Invitation.channel)).scalar_one()
     assert channel == "sms"
+
+
+def test_a_channel_the_campaign_does_not_use_is_refused(
+    campaign: Campaign, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    campaign.channels = "qr link"
+    db.session.commit()
+    result = _invite(
+        runner, _write(tmp_path, "name,phone\n王建国,13800138000\n"), "--channel", "sms"
+    )
+    assert result.exit_code == 1
+    assert "campaign demo2025 does not use the channel sms; its channels are qr, link" in (
+        result.stderr
+    )
+    assert _counts() == (0, 0)
 
 
 def test_unreadable_file_imports_nothing(
