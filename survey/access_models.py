@@ -64,7 +64,7 @@ class AuditEvent(db.Model):
     """One administrative change: who, what, when, before and after (JSON text).
 
     ``actor`` keeps the username as it was, so the trail survives a renamed or
-    deactivated account; the CLI records itself as ``cli``.
+    deactivated account; a command records ``cli:<the shell's user name>``.
     """
 
     __tablename__ = "audit_event"

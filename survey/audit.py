@@ -7,7 +7,9 @@ the data can never disagree.
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import json
+import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -32,12 +34,26 @@ def snapshot(row: Any, fields: Iterable[str] | None = None) -> dict[str, Any]:
     return {name: _plain(getattr(row, name)) for name in names if name != "password_hash"}
 
 
+def shell_user() -> str:
+    """Who runs a command, as the operating system names them.
+
+    A change made from the command line has no staff account behind it; the
+    shell's user name is what is left to tell who made it.
+    """
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a uid without a passwd entry (containers)
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
 def _actor(user: User | None) -> tuple[int | None, str]:
     if user is not None:
         return user.id, user.username
-    if has_request_context() and current_user.is_authenticated:
-        return current_user.id, current_user.username
-    return None, "cli"
+    if has_request_context():
+        if current_user.is_authenticated:
+            return current_user.id, current_user.username
+        return None, "cli"
+    return None, f"cli:{shell_user()}"[:80]
 
 
 def record_audit(

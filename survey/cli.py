@@ -122,6 +122,7 @@ def _invite(
 ) -> None:
     from flask_babel import gettext
 
+    from .admin.service import record_contact_import
     from .invitations import ImportRejected, import_invitations, write_links_csv
     from .phones import mask_phone
 
@@ -150,6 +151,7 @@ def _invite(
             click.echo(str(error), err=True)
         click.echo(gettext("Nothing imported: %(n)d problem(s).", n=len(rejected.errors)), err=True)
         sys.exit(1)
+    record_contact_import(result, unit_code=unit_code, channel=channel)
     click.echo(
         gettext("Read %(path)s as %(encoding)s.", path=contacts_path, encoding=result.encoding)
     )
@@ -329,6 +331,8 @@ def qr(point_code: str, out_dir: str) -> None:
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
 def tickets(point_code: str, count: int, out_dir: str) -> None:
     """N one-time receipt codes for a service point, a printable sheet and a CSV."""
+    from .admin.service import record_ticket_issue
+    from .channels.links import issue_tickets
     from .channels.print_sheets import MAX_TICKETS, write_ticket_files
     from .respond.service import Unavailable, resolve_point
 
@@ -341,8 +345,10 @@ def tickets(point_code: str, count: int, out_dir: str) -> None:
     except Unavailable:
         click.echo(f"no open campaign takes receipt tickets at {point_code!r}", err=True)
         sys.exit(1)
+    issued = issue_tickets(campaign, point, count)
+    record_ticket_issue(campaign, point, [ticket for ticket, _token in issued])
     try:
-        sheet = write_ticket_files(campaign, point, count, Path(out_dir))
+        sheet = write_ticket_files(point, issued, Path(out_dir))
     except OSError as error:
         db.session.rollback()
         click.echo(f"cannot write to {out_dir}: {error.strerror or error}", err=True)

@@ -56,6 +56,8 @@ class IssuedLink:
 
 @dataclass
 class ImportResult:
+    campaign: Campaign
+    group: Group
     encoding: str
     links: list[IssuedLink]
 
@@ -256,7 +258,7 @@ def import_invitations(
             )
         )
     db.session.flush()
-    return ImportResult(encoding=encoding, links=links)
+    return ImportResult(campaign=campaign, group=group, encoding=encoding, links=links)
 
 
 LINK_COLUMNS: tuple[str, ...] = ("name", "organisation", "unit", "link")

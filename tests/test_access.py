@@ -100,14 +100,19 @@ def test_login_is_rate_limited(client, app):
 def test_cli_user_add_creates_and_audits(runner, app):
     result = runner.invoke(
         args=["survey", "user", "add", "chief", "--role", "admin", "--password", "long enough pw"],
-        env=ENGLISH,
+        env={**ENGLISH, "LOGNAME": "ops-wang"},
     )
     assert result.exit_code == 0, result.output
     assert "Account chief created." in result.output
     user = db.session.execute(select(User).where(User.username == "chief")).scalar_one()
     assert user.role == "admin"
     event = db.session.execute(select(AuditEvent)).scalar_one()
-    assert (event.action, event.actor, event.entity_id) == ("user.create", "cli", str(user.id))
+    assert (event.action, event.actor, event.entity_id) == (
+        "user.create",
+        "cli:ops-wang",  # the shell's user: there is no staff account behind a command
+        str(user.id),
+    )
+    assert event.user_id is None
     assert "password_hash" not in json.loads(event.after)
 
 

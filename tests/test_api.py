@@ -156,7 +156,8 @@ def test_openapi_document_is_public_and_valid(client, app):
 
 
 def test_cli_adds_and_revokes_tokens_with_audit(runner, client, campaign):
-    result = runner.invoke(args=["survey", "api-token", "add", "evaluation system"])
+    shell = {"LOGNAME": "ops-wang"}  # who ran the commands, as the trail names them
+    result = runner.invoke(args=["survey", "api-token", "add", "evaluation system"], env=shell)
     assert result.exit_code == 0, result.output
     token = result.output.strip().splitlines()[-1]
     row = db.session.execute(select(ApiToken)).scalar_one()
@@ -164,12 +165,14 @@ def test_cli_adds_and_revokes_tokens_with_audit(runner, client, campaign):
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/v1/campaigns", headers=headers).status_code == 200
 
-    result = runner.invoke(args=["survey", "api-token", "revoke", str(row.id)])
+    result = runner.invoke(args=["survey", "api-token", "revoke", str(row.id)], env=shell)
     assert result.exit_code == 0, result.output
     assert client.get("/api/v1/campaigns", headers=headers).status_code == 401
     events = db.session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars().all()
     assert [(e.action, e.entity_id, e.actor) for e in events] == [
-        ("api_token.create", str(row.id), "cli"), ("api_token.revoke", str(row.id), "cli")]
+        ("api_token.create", str(row.id), "cli:ops-wang"),
+        ("api_token.revoke", str(row.id), "cli:ops-wang"),
+    ]
     assert all("token_hash" not in (e.after or "") for e in events)
     assert json.loads(events[1].after)["revoked_at"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -12,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 
+from survey.access_models import AuditEvent
 from survey.extensions import db
 from survey.models import Campaign, Contact, Invitation
 from survey.tokens import hash_token
@@ -104,6 +106,38 @@ def test_import_creates_contacts_and_invitations_and_prints_links_once(
         "+8675512345678",
     ]
     assert contacts[0] is not None and contacts[0].organisation == "省人大常委会"
+
+
+def test_import_is_audited_like_the_upload_page(
+    campaign: Campaign, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    result = runner.invoke(
+        args=["survey", "invite", "--campaign", "demo2025", "--group", "deputy", "--unit", "zwfw"]
+        + ["--contacts", str(_write(tmp_path, GOOD))],
+        env={**ENGLISH, "LOGNAME": "ops-wang"},
+    )
+    assert result.exit_code == 0, result.output
+    event = db.session.execute(select(AuditEvent)).scalar_one()
+    assert (event.action, event.entity, event.entity_id) == (
+        "contacts.import",
+        "campaign",
+        str(campaign.id),
+    )
+    assert (event.campaign_id, event.user_id, event.actor) == (campaign.id, None, "cli:ops-wang")
+    assert json.loads(event.after) == {
+        "group": "deputy",
+        "unit": "zwfw",
+        "channel": "link",
+        "invitations": 3,
+        "encoding": "UTF-8",
+    }
+
+
+def test_a_refused_import_leaves_no_audit_event(
+    campaign: Campaign, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    assert _invite(runner, _write(tmp_path, "name\n\n,1\n")).exit_code == 1
+    assert db.session.execute(select(AuditEvent)).first() is None
 
 
 def test_import_writes_a_mail_merge_file_instead(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import json
 import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit
 
 from factories import gen_campaign, gen_service_point, gen_unit
 from tools_support import decode_qr
 
+from survey.access_models import AuditEvent
 from survey.extensions import db
 from survey.models import Response, Ticket
 from survey.tokens import hash_token
@@ -70,6 +72,24 @@ def test_tickets_are_issued_printed_and_answerable_once(app, client, runner, tmp
     assert db.session.execute(db.select(db.func.count(Response.id))).scalar() == 0
 
 
+def test_tickets_are_audited_like_the_printed_sheet_of_the_web(app, runner, tmp_path):
+    campaign, point = _point()
+    result = runner.invoke(
+        args=["survey", "tickets", "--point", point.code, "--count", "3", "--out", str(tmp_path)],
+        env={"LOGNAME": "ops-wang"},
+    )
+    assert result.exit_code == 0, result.output
+    first = db.session.execute(db.select(db.func.min(Ticket.id))).scalar_one()
+    event = db.session.execute(db.select(AuditEvent)).scalar_one()
+    assert (event.action, event.entity, event.entity_id) == (
+        "tickets.issue",
+        "service_point",
+        str(point.id),
+    )
+    assert (event.campaign_id, event.user_id, event.actor) == (campaign.id, None, "cli:ops-wang")
+    assert json.loads(event.after) == {"point": "zwfw-a1", "count": 3, "first_ticket_id": first}
+
+
 def test_bad_input_stores_and_writes_nothing(app, runner, tmp_path):
     _campaign, point = _point()
     out = tmp_path / "out"
@@ -99,6 +119,7 @@ def test_bad_input_stores_and_writes_nothing(app, runner, tmp_path):
     assert result.exit_code == 1 and "cannot write" in result.output
     assert not out.exists()
     assert db.session.execute(db.select(db.func.count(Ticket.id))).scalar() == 0
+    assert db.session.execute(db.select(AuditEvent)).first() is None
 
 
 def test_no_open_campaign_no_tickets(app, runner, tmp_path):

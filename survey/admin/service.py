@@ -259,16 +259,28 @@ def issue_ticket_sheet(
     if close is not None and close <= utcnow():
         raise _refuse(gettext("Campaign %(campaign)s is closed.", campaign=campaign.code))
     issued = issue_tickets(campaign, point, count)
+    record_ticket_issue(campaign, point, [ticket for ticket, _token in issued])
+    _commit()
+    return [SheetTicket(number, ticket_url(token)) for number, (_t, token) in enumerate(issued, 1)]
+
+
+def record_ticket_issue(campaign: Campaign, point: ServicePoint, tickets: Sequence[Ticket]) -> None:
+    """The audit event of tickets issued, from the web or `flask survey tickets`; not committed.
+
+    One place for its fields, so the trail reads the same whichever way tickets were made.
+    """
     db.session.flush()
     record_audit(
         "tickets.issue",
         "service_point",
         point.id,
-        after={"point": point.code, "count": count, "first_ticket_id": issued[0][0].id},
+        after={
+            "point": point.code,
+            "count": len(tickets),
+            "first_ticket_id": min(ticket.id for ticket in tickets),
+        },
         campaign_id=campaign.id,
     )
-    _commit()
-    return [SheetTicket(number, ticket_url(token)) for number, (_t, token) in enumerate(issued, 1)]
 
 
 def campaigns_newest_first() -> list[Campaign]:
@@ -717,22 +729,29 @@ def import_contacts(
     except ImportRejected:
         db.session.rollback()
         raise
-    assert campaign is not None and group is not None
+    record_contact_import(result, unit_code=unit.code if unit else None, channel=channel)
+    _commit()
+    return result
+
+
+def record_contact_import(result: ImportResult, *, unit_code: str | None, channel: str) -> None:
+    """The audit event of a contact import, from the web or `flask survey invite`; not committed.
+
+    One place for its fields, so the trail reads the same whichever way contacts came in.
+    """
     record_audit(
         "contacts.import",
         "campaign",
-        campaign.id,
+        result.campaign.id,
         after={
-            "group": group.code,
-            "unit": unit.code if unit else None,
+            "group": result.group.code,
+            "unit": unit_code,
             "channel": channel,
             "invitations": len(result.links),
             "encoding": result.encoding,
         },
-        campaign_id=campaign.id,
+        campaign_id=result.campaign.id,
     )
-    _commit()
-    return result
 
 
 # --- users and API tokens ----------------------------------------------------------------------

@@ -15,8 +15,8 @@ from pathlib import Path
 from flask import render_template
 from flask_babel import force_locale
 
-from ..models import Campaign, ServicePoint
-from .links import issue_tickets, kiosk_url, point_url, ticket_url
+from ..models import ServicePoint, Ticket
+from .links import kiosk_url, point_url, ticket_url
 from .qr import inline_svg, qr_png, qr_svg
 
 MAX_TICKETS = 10_000
@@ -64,18 +64,16 @@ def write_point_files(point: ServicePoint, out: Path) -> list[Path]:
 
 
 def write_ticket_files(
-    campaign: Campaign, point: ServicePoint, count: int, out: Path
+    point: ServicePoint, issued: Sequence[tuple[Ticket, str]], out: Path
 ) -> list[SheetTicket]:
-    """Issue ``count`` tickets and write their codes, a printable sheet and a CSV.
+    """Write the codes of tickets just issued (``issue_tickets``), a printable sheet and a CSV.
 
     Files are named by a running number, never by token; the plain tokens exist
     only in these files (the database keeps their hashes). The caller commits
-    after the files are written, so a failed write leaves no orphan tickets.
+    after the files are written, so a failed write leaves no orphan tickets; it
+    issues the tickets itself so that it can audit them in the same transaction.
     """
-    if not 1 <= count <= MAX_TICKETS:
-        raise ValueError(f"count must be between 1 and {MAX_TICKETS}, got {count}")
     out.mkdir(parents=True, exist_ok=True)
-    issued = issue_tickets(campaign, point, count)
     sheet = [SheetTicket(number, ticket_url(token)) for number, (_t, token) in enumerate(issued, 1)]
     for item in sheet:
         (out / f"ticket-{item.number:05d}.png").write_bytes(qr_png(item.url))
