@@ -49,6 +49,9 @@ MAX_NAME = 200
 # A printed sheet is 12 tickets a page; more than this is a job for `flask survey tickets`.
 MAX_SHEET_TICKETS = 600
 MAX_ATTEMPTS_LIMIT = 30
+# A group's population N and target sample size: far above any real group, and small
+# enough for every database's INTEGER (a bigger number failed as a server error).
+MAX_POPULATION = 10**9
 MAX_FOLLOWUP_DAYS = 60
 # What the audit trail keeps of an API token (never its hash).
 TOKEN_FIELDS = ("id", "name", "created_by_id", "created_at", "revoked_at")
@@ -67,6 +70,15 @@ def _refuse(message: str) -> SetupError:
 def _commit() -> None:
     try:
         db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def _flush() -> None:
+    """Flush before the audit event; a failure leaves the session clean, like ``_commit``."""
+    try:
+        db.session.flush()
     except Exception:
         db.session.rollback()
         raise
@@ -551,9 +563,37 @@ def _check_campaign_input(data: CampaignInput, campaign: Campaign | None) -> dic
             raise SetupError(
                 gettext("The population of %(group)s must be a positive number.", group=label)
             )
+        if row.population is not None and row.population > MAX_POPULATION:
+            raise SetupError(
+                gettext(
+                    "The population of %(group)s must be at most %(max)d.",
+                    group=label,
+                    max=MAX_POPULATION,
+                )
+            )
         if row.target is not None and row.target <= 0:
             raise SetupError(
                 gettext("The target sample size of %(group)s must be positive.", group=label)
+            )
+        if row.target is not None and row.target > MAX_POPULATION:
+            raise SetupError(
+                gettext(
+                    "The target sample size of %(group)s must be at most %(max)d.",
+                    group=label,
+                    max=MAX_POPULATION,
+                )
+            )
+        # A sample cannot hold more people than there are: such a target could never be
+        # reached, and the fieldwork's progress against it would mislead.
+        if row.target is not None and row.population is not None and row.target > row.population:
+            raise SetupError(
+                gettext(
+                    "The target sample size of %(group)s (%(target)d) is larger than its "
+                    "population N (%(population)d).",
+                    group=label,
+                    target=row.target,
+                    population=row.population,
+                )
             )
     weight_shares({row.code: row.weight for row in included})
     point_group = None
@@ -669,7 +709,7 @@ def save_campaign(campaign: Campaign | None, data: CampaignInput) -> CampaignSav
             row.population,
             row.target,
         )
-    db.session.flush()
+    _flush()
     after = campaign_settings(campaign)
     weights_after_start = False
     if creating:
