@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from . import config as config_module
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .i18n import remember_language, select_locale
-from .navigation import navigation_context
+from .navigation import IdConverter, navigation_context
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -57,6 +57,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .templating import register_templating
 
     register_templating(app)
+    # Before any route is added: the converter is chosen when a rule is bound.
+    app.url_map.converters["int"] = IdConverter
     _register_blueprints(app)
     _register_error_pages(app)
 

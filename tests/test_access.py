@@ -6,7 +6,7 @@ import json
 
 import pytest
 from sqlalchemy import select
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from survey.access import issue_api_token
 from survey.access_models import ROLES, AuditEvent, User
@@ -148,7 +148,7 @@ def _sample_url(rule: Rule) -> str:
     """The rule with a made-up value for each argument (ids that do not exist)."""
     values = {}
     for name, converter in rule._converters.items():  # noqa: SLF001 - no public accessor
-        values[name] = 987654 if type(converter).__name__ == "IntegerConverter" else "no-such"
+        values[name] = 987654 if isinstance(converter, IntegerConverter) else "no-such"
     built = rule.build(values)
     assert built is not None, rule.rule
     return built[1]

@@ -426,6 +426,33 @@ def test_invalid_weights_are_refused_and_change_nothing(client, app, setting, we
     assert _events() == []
 
 
+HUGE = "99999999999999999999999"
+
+
+@pytest.mark.parametrize(
+    "population, target, messages",
+    [
+        (HUGE, "", ("The population of", "must be at most 1000000000")),
+        ("1000000001", "", ("The population of", "must be at most 1000000000")),
+        ("", HUGE, ("The target sample size of", "must be at most 1000000000")),
+        ("500", "501", ("(501) is larger than its population N (500)",)),
+    ],
+)
+def test_population_and_target_are_bounded(client, app, setting, population, target, messages):
+    """A number too big for the database is refused with a message, not a server error."""
+    _signed_in(client)
+    data = _campaign_form(setting)
+    data[_group_field("deputy", "population")] = population
+    data[_group_field("deputy", "target")] = target
+    page = _post(client, "/admin/campaigns/new", data)
+    assert page.status_code == 200
+    assert all(message in page.text for message in messages), messages
+    assert _count(Campaign) == 0 and _events() == []
+    # A target equal to the population is a census: allowed.
+    data[_group_field("deputy", "population")] = data[_group_field("deputy", "target")] = "500"
+    assert _post(client, "/admin/campaigns/new", data).status_code == 302
+
+
 @pytest.mark.parametrize(
     "overrides, message",
     [
@@ -738,6 +765,29 @@ def test_audit_trail_filters_newest_first_pages_and_diffs(client, app):
     by_action = client.get("/admin/audit?action=unit.update").text
     assert "55 events" in by_action
     assert "0 events" in client.get("/admin/audit?actor=nobody").text
+
+
+def test_absurd_numbers_in_addresses_are_not_server_errors(client, app):
+    """Too big for the database, or digits int() refuses: a 404 or the last page, never a 500."""
+    _signed_in(client, "admin")
+    for url in (
+        f"/admin/audit?campaign={HUGE}",
+        "/admin/audit?campaign=²",
+        "/admin/audit?page=²",
+        "/admin/audit?page=0",
+        f"/admin/units/{HUGE}",
+        f"/admin/points/{HUGE}",
+        f"/admin/campaigns/{HUGE}",
+        f"/admin/users/{HUGE}",
+        f"/evaluate/campaign/{HUGE}",
+    ):
+        assert client.get(url).status_code == 404, url
+    for page in (HUGE, "9" * 5000, "3"):
+        response = client.get(f"/admin/audit?page={page}&action=unit.update")
+        assert response.status_code == 302, page
+        assert response.headers["Location"] == "/admin/audit?page=1&action=unit.update"
+    assert client.get("/admin/points/new?unit=²").status_code == 200
+    assert client.get(f"/admin/points/new?unit={HUGE}").status_code == 200
 
 
 def test_every_set_up_page_renders_in_the_default_language(app):

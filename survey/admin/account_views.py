@@ -13,6 +13,7 @@ from ..access import role_required
 from ..access_models import ApiToken, AuditEvent, User
 from ..extensions import db
 from ..models import Campaign, Unit
+from ..navigation import page_number, whole_number
 from . import bp, service
 from .forms import (
     NONE,
@@ -190,17 +191,22 @@ def audit():  # type: ignore[no-untyped-def]
     action = request.args.get("action", "").strip()
     actor = request.args.get("actor", "").strip()
     campaign_raw = request.args.get("campaign", "").strip()
-    page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1 or (campaign_raw and not campaign_raw.isdigit()):
+    page = page_number(request.args.get("page", "1"))
+    campaign_id = whole_number(campaign_raw) if campaign_raw else None
+    if page is None or (campaign_raw and campaign_id is None):
         abort(404)
     query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if action:
         query = query.where(AuditEvent.action == action)
     if actor:
         query = query.where(AuditEvent.actor == actor)
-    if campaign_raw:
-        query = query.where(AuditEvent.campaign_id == int(campaign_raw))
-    events = db.paginate(query, page=int(page), per_page=AUDIT_PAGE_SIZE, error_out=False)
+    if campaign_id is not None:
+        query = query.where(AuditEvent.campaign_id == campaign_id)
+    events = db.paginate(query, page=page, per_page=AUDIT_PAGE_SIZE, error_out=False)
+    filters = {"action": action, "actor": actor, "campaign": campaign_raw}
+    if page > max(events.pages, 1):  # past the end: the last page, with the same filters
+        given = {key: value for key, value in filters.items() if value}
+        return redirect(url_for("admin.audit", page=max(events.pages, 1), **given))
     rows = [
         (event, service.audit_diff(_loads(event.before), _loads(event.after)))
         for event in events.items
@@ -212,5 +218,5 @@ def audit():  # type: ignore[no-untyped-def]
         events=events,
         actions=service.audit_actions(),
         campaigns=campaigns,
-        filters={"action": action, "actor": actor, "campaign": campaign_raw},
+        filters=filters,
     )

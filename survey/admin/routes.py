@@ -18,6 +18,7 @@ from ..channels.qr import qr_png, qr_svg
 from ..extensions import db
 from ..groups import group_label
 from ..models import Campaign, Group, ServicePoint, Unit
+from ..navigation import whole_number
 from . import bp, service
 from .forms import (
     AddGroupForm,
@@ -101,8 +102,9 @@ def point_form(point_id: int | None = None):  # type: ignore[no-untyped-def]
     point = db.get_or_404(ServicePoint, point_id) if point_id is not None else None
     form = ServicePointForm(obj=point)
     form.unit_id.choices = options(unit_pairs())
-    if point is None and request.method == "GET" and request.args.get("unit", "").isdigit():
-        form.unit_id.data = int(request.args["unit"])
+    wanted_unit = whole_number(request.args.get("unit"))
+    if point is None and request.method == "GET" and wanted_unit is not None:
+        form.unit_id.data = wanted_unit
     if form.validate_on_submit():
         try:
             saved = service.save_service_point(
