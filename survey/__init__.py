@@ -17,6 +17,7 @@ from . import config as config_module
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .i18n import remember_language, select_locale
 from .navigation import IdConverter, navigation_context
+from .uploads import apply_upload_limit, too_large_message
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -42,6 +43,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(
         app, db, directory=str(config_module.PROJECT_ROOT / "migrations"), render_as_batch=True
     )
+    # Ahead of CSRFProtect's own hook, which reads the form: the user of this request
+    # (not one cached on a shared app context), then the upload limit of the route.
+    app.before_request(_forget_cached_user)
+    app.before_request(apply_upload_limit)
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -49,7 +54,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # Flask-Babel caches the locale on the app context, which a test client (or a
     # CLI command) may share between requests: choose it afresh for each request.
     app.before_request(refresh_locale)
-    app.before_request(_forget_cached_user)
     app.after_request(remember_language)
     app.context_processor(_language_context)
     app.context_processor(navigation_context)
@@ -161,6 +165,14 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(_error):  # type: ignore[no-untyped-def]
+        file_message = too_large_message()
+        if file_message is not None:
+            return (
+                render_template(
+                    "error.html", title=gettext("File too large"), message=file_message
+                ),
+                413,
+            )
         return (
             render_template(
                 "error.html",

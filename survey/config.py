@@ -87,4 +87,6 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 256 * 1024,
+        # The contact list upload only (a larger list: flask survey invite on the server).
+        "SURVEY_CONTACTS_MAX_BYTES": _int("SURVEY_CONTACTS_MAX_BYTES", 5 * 1024 * 1024),
     }

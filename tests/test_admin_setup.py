@@ -606,6 +606,59 @@ def test_contact_import_refuses_a_channel_the_campaign_does_not_use(client, app,
     assert _count(Contact) == 0 and _count(Invitation) == 0 and _events() == []
 
 
+def _long_contact_list(min_bytes: int) -> str:
+    """A contacts CSV of at least ``min_bytes`` (UTF-8): long organisation names, no phones."""
+    organisation = ("省人民代表大会常务委员会教育科学文化卫生委员会" * 9)[:190]
+    rows, size, n = ["姓名,工作单位"], 0, 0
+    while size < min_bytes:
+        n += 1
+        rows.append(f"代表{n},{organisation}")
+        size += len(rows[-1].encode("utf-8")) + 1
+    return "\n".join(rows) + "\n"
+
+
+def test_contact_list_above_the_form_limit_imports(client, app, invite_setting):
+    """A list of several hundred people is more than the 256 KiB every other form takes."""
+    campaign, unit = invite_setting
+    _signed_in(client, "admin")
+    text = _long_contact_list(300 * 1024)
+    assert len(text.encode("utf-8")) > app.config["MAX_CONTENT_LENGTH"]
+    page = _upload(client, campaign, unit, text)
+    assert page.status_code == 200, page.text[:300]
+    rows = text.count("\n") - 1
+    assert f"{rows} invitations created" in page.text
+    assert _count(Invitation) == rows
+    # Every other form keeps the small limit.
+    page = _post(client, "/admin/units/new", {"code": "big", "name": "x" * 300 * 1024})
+    assert page.status_code == 413 and "Too much text" in page.text
+    assert _count(Unit) == 1
+
+
+def test_contact_list_above_its_own_limit_says_the_limit_and_the_command(
+    client, app, invite_setting
+):
+    campaign, unit = invite_setting
+    app.config["SURVEY_CONTACTS_MAX_BYTES"] = 300 * 1024
+    _signed_in(client, "admin")
+    page = _upload(client, campaign, unit, _long_contact_list(310 * 1024))
+    assert page.status_code == 413
+    assert "File too large" in page.text and "300 KiB" in page.text
+    assert "flask survey invite" in page.text
+    assert _count(Invitation) == 0 and _events() == []
+
+
+def test_the_larger_upload_limit_is_only_for_those_who_may_upload(client, app, invite_setting):
+    """Nobody makes the server read megabytes for a page that refuses them anyway."""
+    campaign, unit = invite_setting
+    data = {"contacts": (io.BytesIO(b"x" * 300 * 1024), "contacts.csv")}
+    for role in (None, "evaluator"):
+        if role:
+            _signed_in(client, role)
+        page = client.post("/admin/contacts", data=dict(data), content_type="multipart/form-data")
+        assert page.status_code == 413, role
+        data["contacts"] = (io.BytesIO(b"x" * 300 * 1024), "contacts.csv")
+
+
 def test_contact_import_as_csv_for_a_mail_merge(client, app, invite_setting):
     campaign, unit = invite_setting
     _signed_in(client, "admin")

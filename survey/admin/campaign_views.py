@@ -9,6 +9,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..access import role_required
@@ -18,6 +19,7 @@ from ..instrument_store import current_instruments
 from ..instruments import localized
 from ..invitations import LINK_COLUMNS, ImportRejected, ImportResult, link_rows
 from ..models import CHANNELS, Campaign, Group, Unit
+from ..uploads import accepts_upload
 from . import bp, service
 from .forms import NONE, CampaignForm, ContactImportForm, options
 from .routes import SETUP_ROLES, no_store, unit_pairs
@@ -189,6 +191,13 @@ def _links_csv(result: ImportResult) -> str:
 
 @bp.route("/contacts", methods=["GET", "POST"])
 @role_required("admin")
+@accepts_upload(
+    "SURVEY_CONTACTS_MAX_BYTES",
+    hint=_l(
+        "Split the list into several files, or import it on the server with the command "
+        "flask survey invite, which takes files of any size."
+    ),
+)
 def contacts():  # type: ignore[no-untyped-def]
     """Upload a contacts CSV: the same checks as `flask survey invite`, all rows or none."""
     form = ContactImportForm()
