@@ -14,10 +14,10 @@ from typing import Any, TypeVar
 from flask import abort, jsonify, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .access_models import ROLES, ApiToken, User
+from .access_models import ROLES, ApiToken, User, username_key
 from .extensions import db, login_manager
 from .models import utcnow
 from .tokens import hash_token, new_token
@@ -77,9 +77,9 @@ def public(view: F) -> F:
 
 
 def find_user(username: str) -> User | None:
-    """Usernames are matched without regard to case, as people type them."""
+    """Usernames are matched as people type them: any case, full- or half-width letters."""
     return db.session.execute(
-        select(User).where(func.lower(User.username) == username.strip().lower())
+        select(User).where(User.username_key == username_key(username))
     ).scalar_one_or_none()
 
 
@@ -100,7 +100,8 @@ def create_user(
 ) -> User:
     """A new account with a scrypt-hashed password; the caller commits."""
     username = username.strip()
-    if not username or len(username) > 80:
+    key = username_key(username)
+    if not username or len(username) > 80 or not key or len(key) > 80:
         raise AccountError(gettext("The username must have 1 to 80 characters."))
     if role not in ROLES:
         raise AccountError(
@@ -115,6 +116,7 @@ def create_user(
     check_password_rules(password)
     user = User(
         username=username,
+        username_key=key,
         display_name=display_name,
         password_hash=generate_password_hash(password),
         role=role,

@@ -7,6 +7,7 @@ through ``Response.operator_id``, which evaluators' screens never read.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
@@ -20,6 +21,19 @@ from .models import Unit, utcnow
 ROLES: tuple[str, ...] = ("admin", "evaluator", "operator", "handler")
 
 
+def username_key(username: str) -> str:
+    """A username as it is compared: NFKC, then case-folded (Unicode's caseless matching).
+
+    People type names with a Chinese input method that may give full-width
+    letters (ＺｈａｎｇＷｅｉ), or with Cyrillic or Greek capitals; SQL's lower()
+    folds only ASCII on SQLite. NFKC makes full-width and half-width one spelling,
+    casefold makes every script's capitals one case, and the second NFKC puts
+    back what case-folding may have decomposed.
+    """
+    folded = unicodedata.normalize("NFKC", username.strip()).casefold()
+    return unicodedata.normalize("NFKC", folded).strip()
+
+
 class User(UserMixin, db.Model):
     """A staff account; citizens and invited respondents never have one."""
 
@@ -27,6 +41,9 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
+    # username_key(username): what sign-in looks up and what must be unique, so that
+    # two spellings of one name are one account.
+    username_key: Mapped[str] = mapped_column(String(80), unique=True)
     display_name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))

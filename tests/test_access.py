@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter, Rule
 
 from survey.access import issue_api_token
@@ -44,6 +44,39 @@ def test_wrong_password_and_unknown_user_get_the_same_message(client, app):
         assert page.status_code == 200
         assert "用户名或密码错误" in page.text
     assert client.get("/operator/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "stored, typed",
+    [
+        ("ＺｈａｎｇＷｅｉ", "zhangwei"),  # full-width, as a Chinese input method may type it
+        ("ZhangWei", "ｚｈａｎｇｗｅｉ"),
+        ("Иван", "иван"),  # Cyrillic capitals: SQLite's lower() folds only ASCII
+        ("ΣΟΦΙΑ", "σοφια"),
+        ("Straße", "STRASSE"),
+    ],
+)
+def test_a_username_signs_in_however_it_is_typed(client, app, stored, typed):
+    gen_user("evaluator", username=stored)
+    form = {"csrf_token": csrf_token(client, "/login"), "username": typed}
+    response = client.post("/login", data={**form, "password": DEFAULT_PASSWORD})
+    assert response.status_code == 302, response.text
+    assert client.get("/evaluate/").status_code == 200
+
+
+def test_two_spellings_of_one_name_are_one_account(client, app):
+    gen_user("admin", username="ＺｈａｎｇＷｅｉ")
+    result = _create_account_as_admin(client, "zhangwei")
+    assert "is taken" in result.text
+    assert db.session.execute(select(func.count(User.id))).scalar_one() == 2  # and the admin
+
+
+def _create_account_as_admin(client, username: str):  # type: ignore[no-untyped-def]
+    login(client, gen_user("admin"))
+    client.get("/admin/?lang=en")
+    data = {"username": username, "role": "evaluator", "unit_id": 0, "password": "long enough pw"}
+    token = csrf_token(client, "/admin/users")
+    return client.post("/admin/users", data={"csrf_token": token, **data})
 
 
 def test_deactivated_account_cannot_sign_in(client, app):

@@ -98,7 +98,7 @@ def test_upgrade_and_downgrade_keep_the_invitation_messages(scratch_url):
             kinds = conn.execute(sa.text("SELECT kind FROM outbound_message")).scalars().all()
         assert kinds == ["invitation"]  # the rating message had no place in the old schema
 
-        upgrade()
+        upgrade(revision=REVISION)
         assert _columns("outbound_message")["invitation_id"]["nullable"] is True
         with db.engine.connect() as conn:
             version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
