@@ -32,10 +32,18 @@ class AccountError(ValueError):
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+def _load_user(session_id: str) -> User | None:
+    """The account of a session (``User.get_id``), unless its sessions were ended since.
+
+    A session from before session versions (the id alone) is signed out too.
+    """
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    if user is None or (user.session_version or 0) != int(version):
+        return None
+    return user
 
 
 @login_manager.unauthorized_handler
@@ -128,8 +136,10 @@ def create_user(
 
 
 def set_password(user: User, password: str) -> None:
+    """A new password; every session signed in with the old one ends."""
     check_password_rules(password)
     user.password_hash = generate_password_hash(password)
+    user.end_sessions()
 
 
 def authenticate(username: str, password: str) -> User | None:

@@ -52,12 +52,27 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Part of every session of this account (get_id); raised when the password is
+    # reset or the role changes, which ends the sessions signed in before.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     unit: Mapped[Unit | None] = relationship()
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return bool(self.active)
+
+    def get_id(self) -> str:
+        """What a session keeps of the account: its id and session version.
+
+        Flask-Login would keep the id alone, and a session would then outlive a
+        password reset: whoever had the old password stayed signed in.
+        """
+        return f"{self.id}:{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """Sign out every session of this account, wherever it is (the caller commits)."""
+        self.session_version = (self.session_version or 0) + 1
 
     def label(self) -> str:
         return self.display_name or self.username

@@ -8,6 +8,7 @@ import json
 import re
 
 import pytest
+from flask import g
 from sqlalchemy import func, select
 
 from survey.access import authenticate
@@ -723,6 +724,64 @@ def test_users_add_deactivate_reactivate_and_reset_password(client, app):
     assert authenticate("handler1", "another long one") is not None
     db.session.rollback()
     assert json.loads(_events("user.password_reset")[0].after) == {"password": "changed"}
+
+
+def _other_client(app):  # type: ignore[no-untyped-def]
+    """A second browser; the test's app context is shared, so no CSRF token of another client."""
+    g.pop("csrf_token", None)
+    return app.test_client()
+
+
+def _switch() -> None:
+    g.pop("csrf_token", None)
+
+
+def test_a_password_reset_signs_the_account_out_everywhere(client, app):
+    """Whoever knew the old password is signed out; the admin who reset it is not."""
+    _signed_in(client, "admin")
+    user = gen_user("evaluator")
+    elsewhere = _other_client(app)
+    login(elsewhere, user)
+    assert elsewhere.get("/evaluate/").status_code == 200
+    _switch()
+    page = "/admin/users"
+    _post(client, f"/admin/users/{user.id}/password", {"password": "a new long one"}, page)
+    assert "The password of" in client.get("/admin/users").text
+    response = elsewhere.get("/evaluate/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    _switch()
+    login(elsewhere, user, "a new long one")  # the new password signs in
+    assert elsewhere.get("/evaluate/").status_code == 200
+
+
+def test_a_role_change_signs_the_account_out(client, app):
+    _signed_in(client, "admin")
+    user = gen_user("evaluator")
+    elsewhere = _other_client(app)
+    login(elsewhere, user)
+    _switch()
+    data = {"display_name": "", "role": "operator", "unit_id": 0}
+    assert _post(client, f"/admin/users/{user.id}", data).status_code == 302
+    response = elsewhere.get("/evaluate/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    # A change of the display name alone keeps the sessions.
+    _switch()
+    login(elsewhere, user)
+    _switch()
+    data = {"display_name": "王五", "role": "operator", "unit_id": 0}
+    assert _post(client, f"/admin/users/{user.id}", data).status_code == 302
+    assert elsewhere.get("/operator/").status_code == 200
+
+
+def test_resetting_ones_own_password_keeps_this_session_only(client, app):
+    admin = _signed_in(client, "admin")
+    elsewhere = _other_client(app)
+    login(elsewhere, admin)
+    _switch()
+    page = "/admin/users"
+    _post(client, f"/admin/users/{admin.id}/password", {"password": "a new long one"}, page)
+    assert "The password of" in client.get("/admin/users").text
+    assert elsewhere.get("/admin/users").status_code == 302
 
 
 @pytest.mark.parametrize(

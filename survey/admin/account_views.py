@@ -6,7 +6,7 @@ import json
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import select
 
 from ..access import role_required
@@ -125,6 +125,9 @@ def user_password(user_id: int):  # type: ignore[no-untyped-def]
         except service.SetupError as error:
             flash(str(error), "error")
         else:
+            if user.id == current_user.id:
+                # One's own reset ends one's other sessions, not the one that made it.
+                login_user(user)
             flash(_("The password of %(name)s was changed.", name=user.username))
     else:
         flash(_("Type the new password."), "error")

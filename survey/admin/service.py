@@ -853,8 +853,9 @@ def set_user_active(user: User, active: bool, *, by: User) -> None:
 def update_user(user: User, *, display_name: str, role: str, unit: Unit | None, by: User) -> bool:
     """Change an account's name, role or unit, audited; False when nothing changed.
 
-    A role change takes effect on the account's next request (the role is read
-    from the database each time). Nobody takes the administrator role from
+    A role change ends the account's sessions: whoever is signed in with it
+    signs in again under the new role (pages opened before, and forms on them,
+    belonged to the old one). Nobody takes the administrator role from
     themselves or from the last active administrator, so the workspace always
     keeps someone who can manage it.
     """
@@ -868,6 +869,8 @@ def update_user(user: User, *, display_name: str, role: str, unit: Unit | None, 
         if user.active and _active_admins() <= 1:
             raise _refuse(gettext("The last active administrator must stay an administrator."))
     before = _user_snapshot(user)
+    if role != user.role:
+        user.end_sessions()
     user.display_name = " ".join((display_name or "").split())[:200]
     user.role = role
     user.unit_id = unit.id if unit is not None and role == "handler" else None
@@ -880,7 +883,11 @@ def update_user(user: User, *, display_name: str, role: str, unit: Unit | None, 
 
 
 def reset_password(user: User, password: str) -> None:
-    """A new password for an account; the trail says it changed, never what it is."""
+    """A new password for an account; the trail says it changed, never what it is.
+
+    The account's sessions end (set_password), so whoever knew the old password
+    is signed out everywhere.
+    """
     try:
         set_password(user, password)
     except AccountError as error:
