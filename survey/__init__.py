@@ -12,6 +12,7 @@ from flask_babel import refresh as refresh_locale
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -28,6 +29,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
     _postgresql_session_settings(app)
+    _trust_proxies(app)
 
     from . import (
         access,  # noqa: F401 - registers the login manager's user loader
@@ -85,6 +87,21 @@ def _postgresql_session_settings(app: Flask) -> None:
     if uri.startswith("postgresql") and "connect_args" not in options:
         options["connect_args"] = {"options": "-c jit=off"}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind SURVEY_PROXY_HOPS proxies, the client's address is the one they forwarded.
+
+    Without this every request seems to come from the load balancer: the rate
+    limits (sign-in, service-point cards) would put all staff and all citizens
+    in one bucket. Only as many X-Forwarded-For entries as there are proxies are
+    trusted; a client can add entries of its own, but not past ours.
+    """
+    hops = int(app.config.get("SURVEY_PROXY_HOPS") or 0)
+    if hops < 0:
+        raise RuntimeError(f"SURVEY_PROXY_HOPS must be 0 or more, got {hops}")
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def _forget_cached_user() -> None:
@@ -154,12 +171,14 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(_error):  # type: ignore[no-untyped-def]
+        message = gettext("Please wait a minute and try again.")
+        if request.endpoint == "auth.login":
+            message = gettext(
+                "Too many failed sign-ins with this username or from this address. "
+                "Please wait a few minutes and try again."
+            )
         return (
-            render_template(
-                "error.html",
-                title=gettext("Too many requests"),
-                message=gettext("Please wait a minute and try again."),
-            ),
+            render_template("error.html", title=gettext("Too many requests"), message=message),
             429,
         )
 

@@ -52,8 +52,17 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "LANGUAGES": LANGUAGES,
         "BABEL_DEFAULT_LOCALE": "zh_Hans",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("SURVEY_TIMEZONE", "Asia/Shanghai"),
-        # Rate limits (Flask-Limiter); Redis when several hosts share the load.
+        # Rate limits (Flask-Limiter). memory:// counts in each worker process on its own;
+        # redis://... gives one count to every worker and host.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # How many proxies (load balancer, TLS terminator) stand in front of the app and
+        # set X-Forwarded-For / -Proto. 0 trusts no such header: a client could forge it.
+        "SURVEY_PROXY_HOPS": _int("SURVEY_PROXY_HOPS", 0),
+        "SURVEY_LOGIN_RATE_LIMIT": os.environ.get("SURVEY_LOGIN_RATE_LIMIT", "10 per minute"),
+        # Failed sign-ins for one username from any address (a guess spread over many).
+        "SURVEY_LOGIN_USERNAME_RATE_LIMIT": os.environ.get(
+            "SURVEY_LOGIN_USERNAME_RATE_LIMIT", "10 per 15 minutes"
+        ),
         "RATELIMIT_HEADERS_ENABLED": True,
         "SURVEY_POINT_RATE_LIMIT": os.environ.get("SURVEY_POINT_RATE_LIMIT", "20 per minute"),
         # A client that submits this many cards from one reusable code within the

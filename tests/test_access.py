@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+import conftest
 import pytest
 from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter, Rule
 
+from survey import create_app
 from survey.access import issue_api_token
 from survey.access_models import ROLES, AuditEvent, User
 from survey.extensions import db
@@ -128,6 +130,68 @@ def test_login_is_rate_limited(client, app):
         codes.append(client.post("/login", data=form).status_code)
     assert codes[:3] == [200, 200, 200]
     assert codes[3:] == [429, 429]
+
+
+@pytest.fixture
+def proxied(database_url):  # type: ignore[no-untyped-def]
+    """An app built with the given settings (CSRF off: the limits are under test)."""
+    made = []
+
+    def build(**settings: object):  # type: ignore[no-untyped-def]
+        app = create_app(conftest.test_config(database_url, WTF_CSRF_ENABLED=False, **settings))
+        context = app.app_context()
+        context.push()
+        made.append(context)
+        return app
+
+    yield build
+    for context in reversed(made):
+        db.session.remove()
+        conftest._delete_all_rows()  # noqa: SLF001
+        db.engine.dispose()
+        context.pop()
+
+
+def _sign_in(client, username: str, password: str, address: str):  # type: ignore[no-untyped-def]
+    form = {"username": username, "password": password}
+    return client.post("/login", data=form, headers={"X-Forwarded-For": address})
+
+
+@pytest.mark.parametrize("hops", [1, 0])
+def test_the_login_limit_counts_the_forwarded_address_behind_a_proxy(proxied, hops):
+    """Behind a load balancer every request comes from it: staff must not share one bucket."""
+    app = proxied(SURVEY_PROXY_HOPS=hops, SURVEY_LOGIN_RATE_LIMIT="2 per minute")
+    first, second = app.test_client(), app.test_client()
+    codes = [
+        _sign_in(first, f"who{i}", "wrong password!", "10.0.0.1").status_code for i in range(3)
+    ]
+    assert codes == [200, 200, 429]
+    other = _sign_in(second, "who9", "wrong password!", "10.0.0.2").status_code
+    # With no proxy trusted the header is the client's own claim, and ignored.
+    assert other == (200 if hops else 429)
+
+
+def test_failed_sign_ins_are_limited_per_username_from_any_address(proxied):
+    app = proxied(
+        SURVEY_PROXY_HOPS=1,
+        SURVEY_LOGIN_RATE_LIMIT="100 per minute",
+        SURVEY_LOGIN_USERNAME_RATE_LIMIT="3 per 15 minutes",
+    )
+    client = app.test_client()
+    user = gen_user("evaluator", username="ZhangWei")
+    bystander = gen_user("evaluator")
+    # A success does not count against the name.
+    assert _sign_in(client, "zhangwei", DEFAULT_PASSWORD, "10.0.0.9").status_code == 302
+    client.post("/logout")
+    guesses = ["ZhangWei", "zhangwei", "ＺｈａｎｇＷｅｉ", "ZHANGWEI"]  # one name, however spelled
+    codes = [
+        _sign_in(client, name, "wrong password!", f"10.0.1.{i}").status_code
+        for i, name in enumerate(guesses)
+    ]
+    assert codes == [200, 200, 200, 429]
+    # Locked for now, even with the right password; other accounts are not.
+    assert _sign_in(client, user.username, DEFAULT_PASSWORD, "10.0.2.1").status_code == 429
+    assert _sign_in(client, bystander.username, DEFAULT_PASSWORD, "10.0.2.1").status_code == 302
 
 
 def test_cli_user_add_creates_and_audits(runner, app):

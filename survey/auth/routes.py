@@ -1,14 +1,20 @@
-"""Login and logout. The login POST is rate limited per address."""
+"""Login and logout.
+
+The login POST is rate limited per address (a guesser at one machine) and its
+failures per username (a guesser spread over many addresses, who could
+otherwise try a password list on one account at the speed of their botnet).
+"""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..access import authenticate, public
+from ..access_models import username_key
 from ..extensions import db, limiter
 from . import bp
 from .forms import LoginForm
@@ -43,8 +49,25 @@ def _login_limit() -> str:
     return str(current_app.config.get("SURVEY_LOGIN_RATE_LIMIT", "10 per minute"))
 
 
+def _username_limit() -> str:
+    return str(current_app.config.get("SURVEY_LOGIN_USERNAME_RATE_LIMIT", "10 per 15 minutes"))
+
+
+def _username_tried() -> str:
+    """The limit's key: the username as sign-in compares it, so no spelling escapes it."""
+    return "login-user:" + username_key(request.form.get("username", ""))[:80]
+
+
+def _sign_in_failed(response: Response) -> bool:
+    """Only a failed attempt counts against the username; a sign-in redirects."""
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(
+    _username_limit, methods=["POST"], key_func=_username_tried, deduct_when=_sign_in_failed
+)
 @public
 def login():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
