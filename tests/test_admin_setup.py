@@ -407,6 +407,7 @@ def test_campaign_create_stores_every_setting_and_audits(client, app, setting):
         (("2", "", "1"), "have no weight while other groups have one"),
         (("abc", "1", "1"), "Not a number"),
         (("inf", "1", "1"), "Not a number"),
+        (("1e308", "1e308", "1"), "Weights must be at most 1,000,000"),
     ],
 )
 def test_invalid_weights_are_refused_and_change_nothing(client, app, setting, weights, message):

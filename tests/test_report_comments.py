@@ -210,3 +210,13 @@ def test_comments_filtered_by_how_their_authors_rated_an_indicator(client, app):
     assert shown(overall + "&verdict=satisfied") == ["评价0", "评价1"]
     assert client.get(url + "&indicator=no.such").status_code == 400
     assert client.get(url + overall + "&verdict=maybe").status_code == 400
+
+
+def test_a_nonsense_page_number_shows_the_first_page(client, app):
+    campaign, a, _b = _world()
+    login(client, gen_user("evaluator"))
+    url = f"/evaluate/campaign/{campaign.id}/unit/{a.id}/comments"
+    for page in ("9" * 40, "²", "-3", "x"):
+        response = client.get(f"{url}?page={page}")
+        assert response.status_code == 200, page
+    assert "服务意见0" in client.get(f"{url}?page=²").text

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask_babel import gettext
+from flask_babel import format_decimal, gettext
 from sqlalchemy import func, select
 
 from ..access import AccountError, create_user, issue_api_token, set_password
@@ -52,6 +52,8 @@ MAX_ATTEMPTS_LIMIT = 30
 # A group's population N and target sample size: far above any real group, and small
 # enough for every database's INTEGER (a bigger number failed as a server error).
 MAX_POPULATION = 10**9
+# Policy weights are relative (shares of their sum), so this is far beyond any real need.
+MAX_WEIGHT = 10**6
 MAX_FOLLOWUP_DAYS = 60
 # What the audit trail keeps of an API token (never its hash).
 TOKEN_FIELDS = ("id", "name", "created_by_id", "created_at", "revoked_at")
@@ -416,6 +418,16 @@ def weight_shares(weights: Mapping[str, float | None]) -> dict[str, float]:
             gettext(
                 "Weights must be zero or positive; %(groups)s has a negative weight.",
                 groups=", ".join(group_label(code) for code in negative),
+            )
+        )
+    huge = [code for code, value in values.items() if value is not None and value > MAX_WEIGHT]
+    if huge:
+        # Weights are relative; past this their sum can overflow to infinity.
+        raise SetupError(
+            gettext(
+                "Weights must be at most %(max)s; %(groups)s has a larger one.",
+                max=format_decimal(MAX_WEIGHT),
+                groups=", ".join(group_label(code) for code in huge),
             )
         )
     total = sum(float(value) for value in values.values() if value is not None)

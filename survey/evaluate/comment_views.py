@@ -12,6 +12,7 @@ from ..extensions import db
 from ..instrument_store import current_instruments
 from ..instruments import localized
 from ..models import Campaign
+from ..navigation import page_number as page_number_of
 from ..results import campaign_groups
 from ..results.comments import (
     PAGE_SIZE,
@@ -60,8 +61,7 @@ def unit_comments_page(campaign_id: int, unit_id: int):  # type: ignore[no-untyp
     verdict = request.args.get("verdict") or None
     if (indicator and indicator not in indicators) or (verdict and verdict not in VERDICTS):
         abort(400)
-    page = request.args.get("page", "1")
-    page_number = int(page) if page.isdigit() and int(page) > 0 else 1
+    page_number = page_number_of(request.args.get("page")) or 1
     comments, total = unit_comments(
         campaign,
         unit.id,
@@ -106,7 +106,7 @@ def comment_for_report(campaign_id: int, unit_id: int, answer_id: int):  # type:
         group=request.args.get("group") or None,
         indicator=request.args.get("indicator") or None,
         verdict=request.args.get("verdict") or None,
-        page=request.args.get("page") or None,
+        page=page_number_of(request.args.get("page")),
     )
     if not SelectForm().validate_on_submit():
         flash(gettext("The form has expired; please try again."), "error")

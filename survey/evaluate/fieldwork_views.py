@@ -9,6 +9,7 @@ from ..access import role_required
 from ..extensions import db
 from ..groups import group_label
 from ..models import Campaign
+from ..navigation import whole_number
 from ..results import fieldwork
 from ..results.response_rates import phone_response_rates
 from ..stats.aapor import ResponseRates
@@ -37,9 +38,10 @@ def fieldwork_view():  # type: ignore[no-untyped-def]
     """The campaign chosen with ?campaign=<id>, else the newest open one."""
     raw = request.args.get("campaign", "").strip()
     if raw:
-        if not raw.isdigit():
+        chosen = whole_number(raw)
+        if chosen is None:
             abort(404)
-        campaign = db.get_or_404(Campaign, int(raw))
+        campaign = db.get_or_404(Campaign, chosen)
     else:
         campaign = fieldwork.default_campaign()
     context: dict[str, object] = {

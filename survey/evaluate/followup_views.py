@@ -30,14 +30,18 @@ from ..followup_models import FollowUpCase
 from ..instrument_store import instrument_of
 from ..instruments import localized
 from ..models import CallbackRequest, Campaign, utcnow
+from ..navigation import whole_number
 from . import bp
 from .followup_forms import FIX_RATING_LABELS, ExcludeForm, RatingForm, RemedyForm
 
 
 def _campaign_choice() -> Campaign | None:
     raw = request.args.get("campaign", "")
-    if raw.isdigit():
-        return db.get_or_404(Campaign, int(raw))
+    if raw:
+        chosen = whole_number(raw)
+        if chosen is None:
+            abort(404)
+        return db.get_or_404(Campaign, chosen)
     return db.session.execute(
         select(Campaign).order_by(Campaign.period_start.desc(), Campaign.id.desc()).limit(1)
     ).scalar_one_or_none()
