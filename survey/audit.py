@@ -89,6 +89,32 @@ def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[
     return {key: after[key] for key in after if before.get(key) != after[key]}
 
 
+def record_change(
+    action: str,
+    entity: str,
+    entity_id: Any,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    **extra: Any,
+) -> bool:
+    """Audit an update with only the fields it changed, before and after; False if none did.
+
+    Saving a form unchanged is not an administrative change, so it leaves no event.
+    """
+    changed = changed_fields(before, after)
+    if not changed:
+        return False
+    record_audit(
+        action,
+        entity,
+        entity_id,
+        before={key: before.get(key) for key in changed},
+        after=changed,
+        **extra,
+    )
+    return True
+
+
 def events_for_campaign(campaign_id: int) -> list[AuditEvent]:
     return list(
         db.session.execute(

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from ..access import AccountError, create_user, issue_api_token, set_password
 from ..access_models import ROLES, ApiToken, AuditEvent, User
-from ..audit import changed_fields, record_audit, snapshot
+from ..audit import record_audit, record_change, snapshot
 from ..channels.links import campaign_close, issue_tickets, ticket_url
 from ..channels.print_sheets import SheetTicket
 from ..extensions import db
@@ -140,15 +140,7 @@ def save_unit(unit: Unit | None, *, code: str, name: str, kind: str | None = Non
     else:
         before = _unit_snapshot(unit)
         unit.code, unit.name, unit.kind = code, name, kind
-        after = _unit_snapshot(unit)
-        if after != before:
-            record_audit(
-                "unit.update",
-                "unit",
-                unit.id,
-                before={k: before[k] for k in changed_fields(before, after)},
-                after=changed_fields(before, after),
-            )
+        record_change("unit.update", "unit", unit.id, before, _unit_snapshot(unit))
     _commit()
     return unit
 
@@ -226,15 +218,9 @@ def save_service_point(
         before = _point_snapshot(point)
         point.unit, point.code, point.name = unit, code, name
         db.session.flush()
-        after = _point_snapshot(point)
-        if after != before:
-            record_audit(
-                "service_point.update",
-                "service_point",
-                point.id,
-                before={k: before[k] for k in changed_fields(before, after)},
-                after=changed_fields(before, after),
-            )
+        record_change(
+            "service_point.update", "service_point", point.id, before, _point_snapshot(point)
+        )
     _commit()
     return point
 
@@ -728,17 +714,9 @@ def save_campaign(campaign: Campaign | None, data: CampaignInput) -> CampaignSav
         record_audit(
             "campaign.create", "campaign", campaign.id, after=after, campaign_id=campaign.id
         )
-    elif before != after:
-        assert before is not None
-        changed = changed_fields(before, after)
-        record_audit(
-            "campaign.update",
-            "campaign",
-            campaign.id,
-            before={key: before.get(key) for key in changed},
-            after=changed,
-            campaign_id=campaign.id,
-        )
+    elif before is not None and record_change(
+        "campaign.update", "campaign", campaign.id, before, after, campaign_id=campaign.id
+    ):
         old, new = _weights_and_populations(before), _weights_and_populations(after)
         if started and old != new:
             weights_after_start = True
@@ -908,8 +886,11 @@ def reset_password(user: User, password: str) -> None:
     _commit()
 
 
-def create_api_token(name: str, *, by: User) -> tuple[ApiToken, str]:
-    """A token for the indicator API; the plain token is returned once, never stored."""
+def create_api_token(name: str, *, by: User | None) -> tuple[ApiToken, str]:
+    """A token for the indicator API; the plain token is returned once, never stored.
+
+    ``by`` is None from the command line, where the audit trail names the shell user.
+    """
     name = " ".join((name or "").split())
     if not name or len(name) > 200:
         raise _refuse(gettext("The token's name must have 1 to 200 characters."))
