@@ -11,30 +11,23 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from ..access import issue_api_token
 from ..access_models import ApiToken
-from ..audit import record_audit, snapshot
+from ..admin import service
 from ..extensions import db
-from ..models import utcnow
 
 api_token_cli = AppGroup("api-token", help="Tokens of the read-only indicator API.")
-
-# What the audit trail keeps of a token (never its hash).
-AUDITED_FIELDS = ("id", "name", "created_by_id", "created_at", "revoked_at")
 
 
 @api_token_cli.command("add")
 @click.argument("name")
 def api_token_add(name: str) -> None:
     """Create a token for NAME (e.g. the evaluation system) and print it once."""
-    name = name.strip()
-    if not name or len(name) > 200:
-        click.echo("not created: the name must have 1 to 200 characters", err=True)
+    try:
+        row, token = service.create_api_token(name, by=None)
+    except service.SetupError as problem:
+        click.echo(f"not created: {problem}", err=True)
         sys.exit(1)
-    row, token = issue_api_token(name)
-    record_audit("api_token.create", "api_token", row.id, after=snapshot(row, AUDITED_FIELDS))
-    db.session.commit()
-    click.echo(f"token {row.id} for {name} (shown once, store it now):")
+    click.echo(f"token {row.id} for {row.name} (shown once, store it now):")
     click.echo(token)
 
 
@@ -49,10 +42,5 @@ def api_token_revoke(token_id: int) -> None:
     if row.revoked_at is not None:
         click.echo(f"token {token_id} was already revoked at {row.revoked_at:%Y-%m-%d %H:%M} UTC")
         return
-    before = snapshot(row, AUDITED_FIELDS)
-    row.revoked_at = utcnow()
-    record_audit(
-        "api_token.revoke", "api_token", row.id, before=before, after=snapshot(row, AUDITED_FIELDS)
-    )
-    db.session.commit()
+    service.revoke_api_token(row)
     click.echo(f"revoked token {token_id} ({row.name})")
