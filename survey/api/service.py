@@ -17,8 +17,16 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Campaign, ServicePoint, Unit, campaign_unit
 from ..respond.service import campaign_state
-from ..results import ResultsError, satisfaction
-from ..results.exports import DF, EXPORT_BY, LEVEL, LONELY, METHOD, WEIGHTING, parse_export_by
+from ..results import ResultsError
+from ..results.exports import (
+    DF,
+    LEVEL,
+    LONELY,
+    METHOD,
+    WEIGHTING,
+    parse_export_by,
+    published_results,
+)
 from ..results.service import _check_options, campaign_groups
 from ..results.summaries import N_, resolve_period
 from ..results.unit_report import campaign_indicators
@@ -167,19 +175,8 @@ def indicator_results(
     k = _check_options(WEIGHTING, METHOD, None)
     indicators = campaign_indicators(campaign)
     rows = (
-        satisfaction(
-            campaign,
-            by=EXPORT_BY[by_text],
-            indicator=indicators,
-            period=period,
-            level=LEVEL,
-            method=METHOD,
-            k=k,
-            weighting=WEIGHTING,
-            df=DF,
-            lonely=LONELY,
-            units=units,
-            group_breakdown=False,
+        published_results(
+            campaign, by=by_text, indicator=indicators, period=period, k=k, units=units
         )
         if indicators
         else []

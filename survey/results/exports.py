@@ -128,6 +128,36 @@ def parse_export_by(value: str | None) -> str:
     return raw
 
 
+def published_results(
+    campaign: Campaign,
+    *,
+    by: str,
+    indicator: str | Sequence[str],
+    period: str | None,
+    k: int,
+    units: Sequence[int] | None = None,
+) -> list[ResultRow]:
+    """The combined figures with the fixed settings files and the API publish.
+
+    One place for them, so an export and the indicator API can never disagree
+    about a figure they both carry.
+    """
+    return satisfaction(
+        campaign,
+        by=EXPORT_BY[by],
+        indicator=indicator,
+        period=period,
+        level=LEVEL,
+        method=METHOD,
+        k=k,
+        weighting=WEIGHTING,
+        df=DF,
+        lonely=LONELY,
+        units=units,
+        group_breakdown=False,
+    )
+
+
 def results_table(
     campaign: Campaign, *, by: str | None = "unit", period: str | None = None
 ) -> ResultsTable:
@@ -139,19 +169,7 @@ def results_table(
     by_text = parse_export_by(by)
     period = (period or "").strip() or None
     k = _check_options(WEIGHTING, METHOD, None)
-    rows = satisfaction(
-        campaign,
-        by=EXPORT_BY[by_text],
-        indicator=INDICATOR,
-        period=period,
-        level=LEVEL,
-        method=METHOD,
-        k=k,
-        weighting=WEIGHTING,
-        df=DF,
-        lonely=LONELY,
-        group_breakdown=False,
-    )
+    rows = published_results(campaign, by=by_text, indicator=INDICATOR, period=period, k=k)
     groups = _group_settings(campaign)
     position = {g.group: i for i, g in enumerate(groups)}
     rows.sort(key=lambda r: (r.unit_code or "", position.get(r.group or "", -1)))
