@@ -33,7 +33,7 @@ from .channels.links import ticket_url as make_ticket_url
 from .extensions import db
 from .followup import open_case_if_bad
 from .instrument_store import current_version
-from .instruments import Instrument, Question
+from .instruments import OVERALL_INDICATOR, Instrument, Question
 from .models import (
     GROUP_CODES,
     Answer,
@@ -105,6 +105,9 @@ PUBLIC_PER_UNIT = 20  # general public, reached by phone
 STAKEHOLDERS_PER_UNIT = 6  # per stakeholder group and unit: 5 answer, 1 is still pending
 STAFF_PER_UNIT = 8  # 7 answer, 1 pending
 UNUSED_TICKETS_PER_POINT = 2
+# Bad reviews of the last few days at the first (busiest) unit, so that the demo
+# handler has open cases whatever the date of the load.
+RECENT_BAD_REVIEWS = 2
 
 ORGANISATIONS = {
     "deputy": ("省人大代表", "省人大常委会", "市人大代表"),
@@ -237,6 +240,7 @@ class _Loader:
             for point in unit.service_points:
                 for _ticket, token in issue_tickets(campaign, point, UNUSED_TICKETS_PER_POINT):
                     self.sample_ticket = self.sample_ticket or token
+        self._recent_bad_reviews(campaign, units[0], groups["service_user"])
         db.session.flush()
         for response, source in self.links:
             if isinstance(source, Invitation):
@@ -401,10 +405,20 @@ class _Loader:
         return self.rng.choice(pool)
 
     def _answers(
-        self, instrument: Instrument, unit: Unit, group: str, moment: dt.datetime
+        self,
+        instrument: Instrument,
+        unit: Unit,
+        group: str,
+        moment: dt.datetime,
+        *,
+        bad_review: bool = False,
     ) -> tuple[dict[str, object], str | None]:
-        """Question id -> value as the respondent form would parse it, and a call-back number."""
-        level = self._level(unit, group, moment)
+        """Question id -> value as the respondent form would parse it, and a call-back number.
+
+        ``bad_review`` answers as a furious respondent who leaves a number: the
+        overall question gets its lowest level, so the card opens a case.
+        """
+        level = 1.0 if bad_review else self._level(unit, group, moment)
         stakeholder = group not in ("service_user", "public")
         dont_know = 0.12 if stakeholder else 0.0
         answers: dict[str, object] = {}
@@ -416,7 +430,7 @@ class _Loader:
                 continue  # an optional question left out
             value: object = None
             if question.type == "phone":
-                if self.rng.random() < 0.45:
+                if bad_review or self.rng.random() < 0.45:
                     self.callback_seq += 1
                     phone = f"+86138{self.callback_seq:08d}"
                 continue
@@ -427,6 +441,8 @@ class _Loader:
                 plain = [o.value for o in question.options if not o.na]
                 if plain:
                     value = self.rng.sample(plain, k=min(len(plain), self.rng.randint(1, 2)))
+            elif question.options and bad_review and question.indicator == OVERALL_INDICATOR:
+                value = min(question.options, key=lambda o: (o.na, o.score or 0.0)).value
             elif question.options:
                 value = self._pick(question, level, dont_know)
             elif question.type == "nps":
@@ -449,9 +465,12 @@ class _Loader:
         *,
         point: ServicePoint | None = None,
         invitation: Invitation | None = None,
+        bad_review: bool = False,
     ) -> Response:
         instrument, version = self.instruments[self.group_instrument[group.code]]
-        answers, phone = self._answers(instrument, unit, group.code, moment)
+        answers, phone = self._answers(
+            instrument, unit, group.code, moment, bad_review=bad_review
+        )
         language = self.rng.choices(["zh_Hans", "zh_Hant", "en"], weights=[95, 3, 2])[0]
         response = Response(
             campaign=campaign,
@@ -494,6 +513,28 @@ class _Loader:
                 ticket.expires_at = ticket.created_at + dt.timedelta(days=30)
                 ticket.used_at = moment
                 self.links.append((response, ticket))
+
+    def _recent_bad_reviews(self, campaign: Campaign, unit: Unit, group: Group) -> None:
+        """Bad reviews from the last few days, still open whatever the date of the load.
+
+        The rest of the demo's cards fall anywhere in the cycle, so on most days
+        none of its bad reviews would be recent enough to be open; these are.
+        """
+        today = (self.now + BEIJING).date()
+        for k in range(RECENT_BAD_REVIEWS):
+            moment = min(
+                self._office_hours(today - dt.timedelta(days=k + 1)),
+                self.now - dt.timedelta(minutes=5),
+            )
+            self._response(
+                campaign,
+                unit,
+                group,
+                "qr",
+                moment,
+                point=unit.service_points[k % len(unit.service_points)],
+                bad_review=True,
+            )
 
     def _public(self, campaign: Campaign, unit: Unit, group: Group) -> None:
         for _ in range(PUBLIC_PER_UNIT):
