@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .reports.fonts import DEFAULT_FONT as DEFAULT_PDF_FONT
 from .workdays import DEFAULT_CALENDAR
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -76,6 +77,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SURVEY_RATING_DAYS": _int("SURVEY_RATING_DAYS", 15),
         # Public holidays and adjusted working days for follow-up deadlines.
         "SURVEY_WORKDAY_CALENDAR": os.environ.get("SURVEY_WORKDAY_CALENDAR", str(DEFAULT_CALENDAR)),
+        # The TrueType font the PDF report embeds (a subset of); ships with the app.
+        "SURVEY_PDF_FONT": os.environ.get("SURVEY_PDF_FONT") or str(DEFAULT_PDF_FONT),
         # SMS through Twilio; without credentials messages are only logged (ConsoleBackend).
         "TWILIO_ACCOUNT_SID": os.environ.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": os.environ.get("TWILIO_AUTH_TOKEN", ""),
