@@ -1,46 +1,50 @@
 """The per-unit report as a PDF, drawn with ReportLab.
 
 Why ReportLab: it is pure Python (no browser or system library on the
-server), and its built-in Adobe CID fonts (STSong-Light for simplified,
-MSung-Light for traditional Chinese) render Chinese without shipping a font
-file; PDF readers supply the glyphs. Unit names are Chinese in every
-language, so the English report uses STSong-Light too.
+server). Every word is set in one TrueType font that the PDF embeds as a
+subset (see :mod:`survey.reports.fonts`), so any viewer, poppler's included,
+draws the Chinese; unit names are Chinese in every language, so the English
+report uses the same font.
 
 Labels go through Babel (call inside a request or ``force_locale``); numbers
-are formatted for the reader's locale.
+are formatted for the reader's locale, times in the campaign's time zone.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
-from flask_babel import format_datetime, format_decimal, format_percent, get_locale
+from flask import current_app
+from flask_babel import format_datetime, format_decimal, format_percent
 from flask_babel import gettext as _
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from ..groups import group_label
 from ..indicators import index_bound, indicator_label
 from ..results.service import ResultRow
 from ..results.unit_report import UnitReport
 from ..stats import Estimate
+from .fonts import SETTING, fit_to_font, report_font
 
-_FONTS = {"zh_Hant": "MSung-Light"}
-_DEFAULT_FONT = "STSong-Light"
+# The zone of a campaign that names none (Campaign.timezone's default).
+DEFAULT_ZONE = "Asia/Shanghai"
 
-
-def _font() -> str:
-    name = _FONTS.get(str(get_locale() or ""), _DEFAULT_FONT)
-    if name not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(name))
-    return name
+Styles = dict[str, ParagraphStyle]
 
 
 def withheld_text(estimate: Estimate) -> str:
@@ -62,6 +66,7 @@ def index_text(estimate: Estimate) -> str:
 
 
 def share_text(estimate: Estimate) -> str:
+    """ "92.5% (88.0%-95.4%)" in the reader's locale, or the reason it is withheld."""
     if estimate.estimate is None:
         return withheld_text(estimate)
     value, low, high = (
@@ -70,10 +75,30 @@ def share_text(estimate: Estimate) -> str:
     return f"{value} ({low}–{high})"
 
 
+def generated_text(report: UnitReport) -> str:
+    """When the report was made, as a clock in the campaign's time zone reads, zone named.
+
+    Why: the figures' months and years are the campaign's local ones, and a
+    reader compares the footer with them; a bare time would leave the zone to
+    a guess (it once said UTC beside a local time).
+    """
+    zone = ZoneInfo(report.campaign.timezone or DEFAULT_ZONE)
+    moment = report.generated_at
+    if moment.tzinfo is None:  # stored as naive UTC, as every time in the database
+        moment = moment.replace(tzinfo=dt.UTC)
+    local = moment.astimezone(zone)
+    return _(
+        "Generated %(when)s (%(zone)s).",
+        when=format_datetime(local, rebase=False),
+        zone=zone.key,
+    )
+
+
 def bar_drawing(labels: Sequence[str], estimates: Sequence[Estimate], font: str) -> Drawing:
     """Horizontal bars on 0-100 with interval whiskers; suppressed rows drawn empty."""
     row, left, width = 16, 70 * mm, 90 * mm
     drawing = Drawing(left + width + 12 * mm, row * len(labels) + 14)
+    drawing.initialFontName = font  # else the drawing starts in Times-Roman, never embedded
     for step in range(0, 101, 25):
         x = left + width * step / 100
         drawing.add(Line(x, 10, x, row * len(labels) + 10, strokeColor=colors.lightgrey))
@@ -81,34 +106,58 @@ def bar_drawing(labels: Sequence[str], estimates: Sequence[Estimate], font: str)
     for i, (label, est) in enumerate(zip(labels, estimates, strict=True)):
         y = 10 + row * (len(labels) - i - 1)
         drawing.add(
-            String(left - 4, y + 4, label[:24], fontName=font, fontSize=8, textAnchor="end")
-        )
-        if est.estimate is None:
-            drawing.add(String(left + 2, y + 4, _("suppressed"), fontName=font, fontSize=7))
-            continue
-        drawing.add(
-            Rect(
-                left,
-                y + 3,
-                width * est.estimate / 100,
-                row - 6,
-                fillColor=colors.HexColor("#5b7db8"),
-                strokeColor=None,
+            String(
+                left - 4,
+                y + 4,
+                fit_to_font(label[:24], font),
+                fontName=font,
+                fontSize=8,
+                textAnchor="end",
             )
         )
-        if est.low is not None and est.high is not None:
-            # cut at the scale, as the pages' charts are: a whisker past 100 leaves the plot
-            low, high = index_bound(est.low), index_bound(est.high)
-            lo, hi = left + width * low / 100, left + width * high / 100
-            mid = y + row / 2
-            drawing.add(Line(lo, mid, hi, mid, strokeWidth=1))
-            drawing.add(Line(lo, mid - 3, lo, mid + 3, strokeWidth=1))
-            drawing.add(Line(hi, mid - 3, hi, mid + 3, strokeWidth=1))
+        if est.estimate is None:
+            suppressed = fit_to_font(_("suppressed"), font)
+            drawing.add(String(left + 2, y + 4, suppressed, fontName=font, fontSize=7))
+            continue
+        _draw_bar(drawing, est.estimate, est, left=left, width=width, y=y, row=row)
     return drawing
 
 
+def _draw_bar(
+    drawing: Drawing,
+    value: float,
+    est: Estimate,
+    *,
+    left: float,
+    width: float,
+    y: float,
+    row: float,
+) -> None:
+    """One figure's bar (``value``, the estimate shown) and, where known, its whisker."""
+    drawing.add(
+        Rect(
+            left,
+            y + 3,
+            width * value / 100,
+            row - 6,
+            fillColor=colors.HexColor("#5b7db8"),
+            strokeColor=None,
+        )
+    )
+    if est.low is not None and est.high is not None:
+        # cut at the scale, as the pages' charts are: a whisker past 100 leaves the plot
+        low, high = index_bound(est.low), index_bound(est.high)
+        lo, hi = left + width * low / 100, left + width * high / 100
+        mid = y + row / 2
+        drawing.add(Line(lo, mid, hi, mid, strokeWidth=1))
+        drawing.add(Line(lo, mid - 3, lo, mid + 3, strokeWidth=1))
+        drawing.add(Line(hi, mid - 3, hi, mid + 3, strokeWidth=1))
+
+
 def _table(rows: list[list[str]], font: str, widths: Sequence[float]) -> Table:
-    table = Table(rows, colWidths=widths, repeatRows=1)
+    """A figures table in the report's font, header repeated on a new page, numbers right."""
+    fitted = [[fit_to_font(cell, font) for cell in row] for row in rows]
+    table = Table(fitted, colWidths=widths, repeatRows=1)
     table.setStyle(
         TableStyle(
             [
@@ -124,22 +173,14 @@ def _table(rows: list[list[str]], font: str, widths: Sequence[float]) -> Table:
     return table
 
 
-def _index_heading() -> str:
-    return _("Index (%(level)s interval)", level="95%")
+def _paragraph(text: str, style: ParagraphStyle) -> Paragraph:
+    """A paragraph whose every character the report's font can draw (see fit_to_font)."""
+    return Paragraph(fit_to_font(text, style.fontName), style)
 
 
-def _indicator_rows(rows: Sequence[ResultRow]) -> list[list[str]]:
-    header = [_("Indicator"), _index_heading(), _("Share satisfied"), "n"]
-    return [header] + [
-        [indicator_label(r.indicator), index_text(r.index), share_text(r.share_satisfied), str(r.n)]
-        for r in rows
-    ]
-
-
-def unit_report_pdf(report: UnitReport, comments: Sequence[tuple[str, str]] = ()) -> bytes:
-    """The report as PDF bytes (A4), in the language of the current locale."""
-    font = _font()
-    styles = {
+def _styles(font: str) -> Styles:
+    """The four text styles of the report, all in the one embedded font."""
+    return {
         "title": ParagraphStyle("title", fontName=font, fontSize=16, leading=21, spaceAfter=6),
         "h2": ParagraphStyle(
             "h2", fontName=font, fontSize=11.5, leading=15, spaceBefore=10, spaceAfter=4
@@ -149,10 +190,28 @@ def unit_report_pdf(report: UnitReport, comments: Sequence[tuple[str, str]] = ()
             "small", fontName=font, fontSize=7.5, leading=10, textColor=colors.HexColor("#5f6368")
         ),
     }
+
+
+def _index_heading() -> str:
+    """The index column's heading, one msgid for the three tables that show it."""
+    return _("Index (%(level)s interval)", level="95%")
+
+
+def _indicator_rows(rows: Sequence[ResultRow]) -> list[list[str]]:
+    """The indicators table: header, then index, share and n per indicator."""
+    header = [_("Indicator"), _index_heading(), _("Share satisfied"), "n"]
+    return [header] + [
+        [indicator_label(r.indicator), index_text(r.index), share_text(r.share_satisfied), str(r.n)]
+        for r in rows
+    ]
+
+
+def _heading(report: UnitReport, styles: Styles) -> list[Flowable]:
+    """Title and the campaign and period the figures belong to."""
     period = report.period.label if report.period else _("whole campaign")
-    story: list = [
-        Paragraph(_("Satisfaction report: %(unit)s", unit=report.unit.name), styles["title"]),
-        Paragraph(
+    return [
+        _paragraph(_("Satisfaction report: %(unit)s", unit=report.unit.name), styles["title"]),
+        _paragraph(
             _(
                 "Campaign %(campaign)s, period %(period)s.",
                 campaign=report.campaign.name,
@@ -161,115 +220,180 @@ def unit_report_pdf(report: UnitReport, comments: Sequence[tuple[str, str]] = ()
             styles["body"],
         ),
     ]
+
+
+def _overall_section(report: UnitReport, styles: Styles) -> list[Flowable]:
+    """The overall index and share with their weighting line, or that nobody answered yet."""
     overall = report.overall
-    if overall is not None:
-        story += [
-            Paragraph(_("Overall"), styles["h2"]),
-            Paragraph(
-                _(
-                    "Satisfaction index %(index)s; share satisfied %(share)s; %(n)s respondents.",
-                    index=index_text(overall.index),
-                    share=share_text(overall.share_satisfied),
-                    n=overall.n,
-                ),
-                styles["body"],
+    if overall is None:
+        return [_paragraph(_("No responses yet."), styles["body"])]
+    return [
+        _paragraph(_("Overall"), styles["h2"]),
+        _paragraph(
+            _(
+                "Satisfaction index %(index)s; share satisfied %(share)s; %(n)s respondents.",
+                index=index_text(overall.index),
+                share=share_text(overall.share_satisfied),
+                n=overall.n,
             ),
-            Paragraph(overall.weighting, styles["small"]),
-        ]
-    else:
-        story.append(Paragraph(_("No responses yet."), styles["body"]))
-    if report.indicators:
-        story += [
-            Paragraph(_("Indicators"), styles["h2"]),
-            bar_drawing(
-                [indicator_label(r.indicator) for r in report.indicators],
-                [r.index for r in report.indicators],
-                font,
-            ),
-            Spacer(1, 4),
-            _table(_indicator_rows(report.indicators), font, (55 * mm, 45 * mm, 50 * mm, 15 * mm)),
-        ]
-    if overall is not None and overall.groups:
-        rows = [[_("Group"), _index_heading(), _("Share satisfied"), "n", _("Weight")]]
-        for g in overall.groups:
-            rows.append(
-                [
-                    group_label(g.group),
-                    index_text(g.index),
-                    share_text(g.share_satisfied),
-                    str(g.n),
-                    format_percent(g.weight, "0.0%"),
-                ]
-            )
-        story += [
-            Paragraph(_("By respondent group"), styles["h2"]),
-            bar_drawing(
-                [group_label(g.group) for g in overall.groups],
-                [g.index for g in overall.groups],
-                font,
-            ),
-            Spacer(1, 4),
-            _table(rows, font, (45 * mm, 42 * mm, 45 * mm, 12 * mm, 20 * mm)),
-        ]
-    if report.trend.years:
-        rows = [[_("Year"), _index_heading(), _("Share satisfied"), "n"]]
-        rows += [
-            [y.year or "", index_text(y.index), share_text(y.share_satisfied), str(y.n)]
-            for y in report.trend.years
-        ]
-        story += [
-            Paragraph(_("Trend by year"), styles["h2"]),
-            bar_drawing(
-                [y.year or "" for y in report.trend.years],
-                [y.index for y in report.trend.years],
-                font,
-            ),
-            Spacer(1, 4),
-            _table(rows, font, (25 * mm, 55 * mm, 55 * mm, 15 * mm)),
-        ]
-        for change in report.trend.changes:
-            line = _(
-                "%(previous)s to %(year)s: index %(verdict)s.",
-                previous=change.previous,
-                year=change.year,
-                verdict=change.index_verdict_text,
-            )
-            delta = change.index_change
-            if delta.estimate is not None and delta.low is not None and delta.high is not None:
-                signed = [
-                    format_decimal(v, "+0.0;-0.0") for v in (delta.estimate, delta.low, delta.high)
-                ]
-                line += f" ({signed[0]}; {signed[1]} – {signed[2]})"
-            story.append(Paragraph(line, styles["body"]))
-    if report.strongest or report.weakest:
-        story.append(Paragraph(_("Strongest and weakest items"), styles["h2"]))
-        for title, rows_ in ((_("Strongest"), report.strongest), (_("Weakest"), report.weakest)):
-            names = "; ".join(
-                f"{indicator_label(r.indicator)} {format_decimal(r.index.estimate, '0.0')}"
-                for r in rows_
-            )
-            story.append(Paragraph(f"{title}: {names or '-'}", styles["body"]))
-    if comments:
-        story.append(Paragraph(_("Selected comments"), styles["h2"]))
-        for text, source in comments:
-            story.append(Paragraph("“" + _escape(text) + "” — " + _escape(source), styles["body"]))
-    story += [
-        Spacer(1, 8),
-        Paragraph(
-            _("Generated %(when)s (UTC).", when=format_datetime(report.generated_at))
-            + " "
-            + _(
+            styles["body"],
+        ),
+        _paragraph(overall.weighting, styles["small"]),
+    ]
+
+
+def _chart_and_table(
+    heading: str,
+    labels: Sequence[str],
+    estimates: Sequence[Estimate],
+    rows: list[list[str]],
+    widths: Sequence[float],
+    styles: Styles,
+) -> list[Flowable]:
+    """A breakdown as the pages show it: heading, bars with whiskers, the table below."""
+    font = styles["body"].fontName
+    return [
+        _paragraph(heading, styles["h2"]),
+        bar_drawing(labels, estimates, font),
+        Spacer(1, 4),
+        _table(rows, font, widths),
+    ]
+
+
+def _indicators_section(report: UnitReport, styles: Styles) -> list[Flowable]:
+    """Every indicator as a bar with its interval, then the same figures as a table."""
+    if not report.indicators:
+        return []
+    return _chart_and_table(
+        _("Indicators"),
+        [indicator_label(r.indicator) for r in report.indicators],
+        [r.index for r in report.indicators],
+        _indicator_rows(report.indicators),
+        (55 * mm, 45 * mm, 50 * mm, 15 * mm),
+        styles,
+    )
+
+
+def _groups_section(report: UnitReport, styles: Styles) -> list[Flowable]:
+    """The overall figures by respondent group, with each group's weight."""
+    overall = report.overall
+    if overall is None or not overall.groups:
+        return []
+    rows = [[_("Group"), _index_heading(), _("Share satisfied"), "n", _("Weight")]]
+    for g in overall.groups:
+        rows.append(
+            [
+                group_label(g.group),
+                index_text(g.index),
+                share_text(g.share_satisfied),
+                str(g.n),
+                format_percent(g.weight, "0.0%"),
+            ]
+        )
+    return _chart_and_table(
+        _("By respondent group"),
+        [group_label(g.group) for g in overall.groups],
+        [g.index for g in overall.groups],
+        rows,
+        (45 * mm, 42 * mm, 45 * mm, 12 * mm, 20 * mm),
+        styles,
+    )
+
+
+def _trend_section(report: UnitReport, styles: Styles) -> list[Flowable]:
+    """The index by year, then each year-on-year change with its verdict and interval."""
+    years = report.trend.years
+    if not years:
+        return []
+    rows = [[_("Year"), _index_heading(), _("Share satisfied"), "n"]]
+    rows += [
+        [y.year or "", index_text(y.index), share_text(y.share_satisfied), str(y.n)] for y in years
+    ]
+    story = _chart_and_table(
+        _("Trend by year"),
+        [y.year or "" for y in years],
+        [y.index for y in years],
+        rows,
+        (25 * mm, 55 * mm, 55 * mm, 15 * mm),
+        styles,
+    )
+    for change in report.trend.changes:
+        line = _(
+            "%(previous)s to %(year)s: index %(verdict)s.",
+            previous=change.previous,
+            year=change.year,
+            verdict=change.index_verdict_text,
+        )
+        delta = change.index_change
+        if delta.estimate is not None and delta.low is not None and delta.high is not None:
+            signed = [
+                format_decimal(v, "+0.0;-0.0") for v in (delta.estimate, delta.low, delta.high)
+            ]
+            line += f" ({signed[0]}; {signed[1]} – {signed[2]})"
+        story.append(_paragraph(line, styles["body"]))
+    return story
+
+
+def _extremes_section(report: UnitReport, styles: Styles) -> list[Flowable]:
+    """The strongest and weakest items by name and index."""
+    if not (report.strongest or report.weakest):
+        return []
+    story: list[Flowable] = [_paragraph(_("Strongest and weakest items"), styles["h2"])]
+    for title, rows in ((_("Strongest"), report.strongest), (_("Weakest"), report.weakest)):
+        names = "; ".join(
+            f"{indicator_label(r.indicator)} {format_decimal(r.index.estimate, '0.0')}"
+            for r in rows
+        )
+        story.append(_paragraph(f"{title}: {names or '-'}", styles["body"]))
+    return story
+
+
+def _comments_section(comments: Sequence[tuple[str, str]], styles: Styles) -> list[Flowable]:
+    """The comments the evaluator chose, each with its group and month, escaped."""
+    if not comments:
+        return []
+    story: list[Flowable] = [_paragraph(_("Selected comments"), styles["h2"])]
+    for text, source in comments:
+        story.append(_paragraph("“" + _escape(text) + "” — " + _escape(source), styles["body"]))
+    return story
+
+
+def _footer(report: UnitReport, styles: Styles) -> list[Flowable]:
+    """When it was made (campaign's zone) and how to read intervals and withheld figures."""
+    notes = " ".join(
+        (
+            generated_text(report),
+            _(
                 "Intervals are %(level)s confidence intervals, an index's cut at the 0–100 "
                 "limits of its scale; groups with too few respondents are suppressed.",
                 level="95%",
-            )
-            + " "
-            + _(
+            ),
+            _(
                 "Where one figure of a breakdown is suppressed, the next smallest is withheld "
                 "too, so that it cannot be worked out from the total."
             ),
-            styles["small"],
-        ),
+        )
+    )
+    return [Spacer(1, 8), _paragraph(notes, styles["small"])]
+
+
+def unit_report_pdf(report: UnitReport, comments: Sequence[tuple[str, str]] = ()) -> bytes:
+    """The report as PDF bytes (A4), in the language of the current locale.
+
+    The font is the app's SURVEY_PDF_FONT (the shipped one by default); the
+    canvas starts in it too, so no unembedded standard font enters the file.
+    """
+    font = report_font(current_app.config.get(SETTING))
+    styles = _styles(font)
+    story = [
+        *_heading(report, styles),
+        *_overall_section(report, styles),
+        *_indicators_section(report, styles),
+        *_groups_section(report, styles),
+        *_trend_section(report, styles),
+        *_extremes_section(report, styles),
+        *_comments_section(comments, styles),
+        *_footer(report, styles),
     ]
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -281,6 +405,7 @@ def unit_report_pdf(report: UnitReport, comments: Sequence[tuple[str, str]] = ()
         bottomMargin=16 * mm,
         title=report.unit.name,
         author=report.campaign.name,
+        initialFontName=font,
     )
     doc.build(story)
     return buffer.getvalue()
