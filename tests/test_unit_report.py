@@ -1,20 +1,50 @@
-"""The per-unit report: the printable page and the PDF show the unit's own figures."""
+"""The per-unit report: the printable page and the PDF show the unit's own figures.
+
+The PDF is also read as a viewer without any font of its own reads it:
+poppler's pdffonts must find every font embedded, and pdftoppm must draw the
+Chinese with the report font's glyphs (not empty boxes).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
+import subprocess
+from pathlib import Path
 
+import numpy as np
 import pytest
+import time_machine
+from flask_babel import force_locale, gettext
 from markupsafe import escape
+from PIL import Image
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
+from survey.config import defaults
 from survey.extensions import db
 from survey.groups import group_label
 from survey.models import Campaign
+from survey.reports.fonts import (
+    DEFAULT_FONT,
+    ReportFontError,
+    fit_to_font,
+    report_font,
+)
+from survey.reports.pdf import _styles
 from survey.results.unit_report import strongest_and_weakest, unit_report
 from survey.stats import Estimate
-from tests.factories import gen_user, login
+from tests.factories import gen_campaign, gen_unit, gen_user, login
+from tests.tools_support import SCREENSHOTS, require_tool
+
+LANGUAGES = ("zh_Hans", "zh_Hant", "en")
+POPPLER_HOW = "install poppler-utils (apt-get install poppler-utils)"
+# The fonts every PDF reader knows by name and so nobody embeds: a report that names one
+# leaves its glyphs to the reader.
+STANDARD_14 = re.compile(r"^(Helvetica|Times|Courier|Symbol|ZapfDingbats)")
 
 
 @pytest.fixture
@@ -105,3 +135,168 @@ def test_strongest_and_weakest_leave_out_overall_and_suppressed():
     strongest, weakest = strongest_and_weakest(rows[:4])
     assert [r.indicator for r in strongest] == ["a"]
     assert [r.indicator for r in weakest] == ["b"]
+
+
+def _report_pdf(client, campaign: Campaign, lang: str, tmp_path: Path) -> Path:
+    """The unit's PDF report as an evaluator downloads it, saved for poppler's tools."""
+    unit = campaign.units[0]
+    response = client.get(f"/evaluate/campaign/{campaign.id}/unit/{unit.id}/report.pdf?lang={lang}")
+    assert response.status_code == 200
+    path = tmp_path / f"report-{lang}.pdf"
+    path.write_bytes(response.data)
+    return path
+
+
+def _poppler(tool: str, *args: str) -> str:
+    """Run one of poppler's tools (the reader of evince and of many phones); its stdout."""
+    return subprocess.run(
+        [require_tool(tool, POPPLER_HOW), *args], capture_output=True, text=True, check=True
+    ).stdout
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_pdf_embeds_every_font_as_a_subset(client, app, demo, lang, tmp_path):
+    login(client, gen_user("evaluator"))
+    pdf = _report_pdf(client, demo, lang, tmp_path)
+    rows = [line.split() for line in _poppler("pdffonts", str(pdf)).splitlines()[2:]]
+    assert rows, "pdffonts found no font"
+    for row in rows:
+        # name type encoding emb sub uni object-id generation (type may be two words)
+        name, emb, sub, uni = row[0], row[-5], row[-4], row[-3]
+        assert (emb, sub, uni) == ("yes", "yes", "yes"), row
+        assert not STANDARD_14.match(name.partition("+")[2] or name), row
+
+
+def _line_box(pdf: Path, text: str) -> tuple[float, float, float, float]:
+    """Where pdftotext finds a line of page 1 reading ``text``: points, from the top left."""
+    xml = _poppler("pdftotext", "-bbox-layout", "-f", "1", "-l", "1", str(pdf), "-")
+    wanted = text.replace(" ", "")
+    for match in re.finditer(
+        r'<line xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</line>',
+        xml,
+        re.S,
+    ):
+        if "".join(re.findall(r">([^<]*)</word>", match.group(5))) == wanted:
+            x0, y0, x1, y1 = (float(v) for v in match.groups()[:4])
+            return x0, y0, x1, y1
+    raise AssertionError(f"no line reads {text!r} on page 1:\n{xml}")
+
+
+DPI = 150
+
+
+def _ink(pdf: Path, box: tuple[float, float, float, float]) -> np.ndarray:
+    """The dark pixels pdftoppm draws in the box on page 1, trimmed to the ink."""
+    pdftoppm = require_tool("pdftoppm", POPPLER_HOW)
+    args = [pdftoppm, "-gray", "-r", str(DPI), "-f", "1", "-l", "1", "-png", str(pdf)]
+    png = subprocess.run(args, capture_output=True, check=True).stdout
+    page = np.asarray(Image.open(io.BytesIO(png)).convert("L"))
+    scale, pad = DPI / 72, 4
+    left, top, right, bottom = (int(v * scale) for v in box)
+    crop = page[top - pad : bottom + pad, left - pad : right + pad] < 128
+    ys, xs = np.nonzero(crop)
+    assert len(ys), f"nothing drawn in {box}"
+    return crop[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two ink masks laid on each other at their top left."""
+    height, width = max(a.shape[0], b.shape[0]), max(a.shape[1], b.shape[1])
+    one, other = np.zeros((height, width), bool), np.zeros((height, width), bool)
+    one[: a.shape[0], : a.shape[1]] = a
+    other[: b.shape[0], : b.shape[1]] = b
+    return float((one & other).sum() / (one | other).sum())
+
+
+def _sample(path: Path, text: str, font: str, size: float, x: float, top: float) -> Path:
+    """``text`` alone in ``font``, its line box's top ``top`` points below the page's top.
+
+    Drawn twice: the first time to learn where pdftotext puts the box of a baseline,
+    so that the second lands on the same pixel grid as the report's line.
+    """
+    baseline = A4[1] - top - size
+    for _ in range(2):
+        page = canvas.Canvas(str(path), pagesize=A4, initialFontName=font)
+        page.setFont(font, size)
+        page.drawString(x, baseline, text)
+        page.save()
+        baseline += _line_box(path, text)[1] - top
+    return path
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_pdf_draws_the_chinese_with_the_report_font(client, app, demo, lang, tmp_path):
+    """The title (Chinese in every language: the unit's name) as poppler draws it.
+
+    It must be the same picture as the same words drawn in the report's font on their
+    own: an empty-box glyph, a blank or a reader's substitute font all differ (one
+    character of twelve changed already brings the overlap down to about 0.9).
+    """
+    login(client, gen_user("evaluator"))
+    pdf = _report_pdf(client, demo, lang, tmp_path)
+    with force_locale(lang):
+        title = gettext("Satisfaction report: %(unit)s", unit=demo.units[0].name)
+    assert re.search(r"[\u4e00-\u9fff]", title)
+    # pdftotext reads the title back: each glyph maps back to its character
+    x0, top, x1, bottom = _line_box(pdf, title)
+    font = report_font(app.config["SURVEY_PDF_FONT"])
+    glyphs = pdfmetrics.getFont(font).face.charToGlyph
+    assert all(ord(ch) in glyphs for ch in title), "the sample would itself be boxes"
+    size = _styles(font)["title"].fontSize
+    sample = _sample(tmp_path / "sample.pdf", title, font, size, x0, top)
+    drawn, expected = _ink(pdf, (x0, top, x1, bottom)), _ink(sample, _line_box(sample, title))
+    assert _overlap(drawn, expected) >= 0.97
+    if SCREENSHOTS is not None and lang == "zh_Hans":  # the README's picture of a PDF page
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        out = str(SCREENSHOTS / "report-pdf")
+        _poppler(
+            "pdftoppm", "-png", "-r", "100", "-f", "1", "-l", "1", "-singlefile", str(pdf), out
+        )
+
+
+def test_pdf_footer_gives_the_time_in_the_campaign_zone(client, app):
+    pypdf = pytest.importorskip("pypdf")
+    campaign = gen_campaign([gen_unit(name="市政务服务中心")])
+    db.session.commit()
+    url = f"/evaluate/campaign/{campaign.id}/unit/{campaign.units[0].id}/report.pdf"
+
+    def footer(lang: str) -> str:
+        data = client.get(f"{url}?lang={lang}").data
+        text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(data)).pages)
+        return " ".join(text.split())
+
+    with time_machine.travel(dt.datetime(2026, 12, 2, 6, 5, tzinfo=dt.UTC), tick=False):
+        login(client, gen_user("evaluator"))
+        # 06:05 UTC is 14:05 in Shanghai (UTC+8), the campaign's default zone
+        assert "Generated Dec 2, 2026, 2:05:00 PM (Asia/Shanghai)." in footer("en")
+        assert "生成于 2026年12月2日 14:05:00（Asia/Shanghai 时间）。" in footer("zh_Hans")
+        assert "UTC" not in footer("en")
+        campaign.timezone = "Asia/Urumqi"  # UTC+6
+        db.session.commit()
+        assert "Generated Dec 2, 2026, 12:05:00 PM (Asia/Urumqi)." in footer("en")
+        assert "生成於 2026年12月2日 中午12:05:00（Asia/Urumqi 時間）。" in footer("zh_Hant")
+
+
+def test_report_font_setting(app, tmp_path, monkeypatch):
+    # shipped with the app, so a fresh machine needs nothing but Python
+    assert DEFAULT_FONT.is_file()
+    monkeypatch.delenv("SURVEY_PDF_FONT", raising=False)
+    assert defaults(str(tmp_path))["SURVEY_PDF_FONT"] == str(DEFAULT_FONT)
+    monkeypatch.setenv("SURVEY_PDF_FONT", str(tmp_path / "other.ttf"))
+    assert defaults(str(tmp_path))["SURVEY_PDF_FONT"] == str(tmp_path / "other.ttf")
+    with pytest.raises(ReportFontError, match=r"SURVEY_PDF_FONT=.*missing\.ttf: no such file"):
+        report_font(tmp_path / "missing.ttf")
+    # CFF outlines (an .otf such as Noto Sans CJK) cannot be embedded by ReportLab
+    otf = tmp_path / "cff.otf"
+    otf.write_bytes(b"OTTO" + bytes(200))
+    with pytest.raises(ReportFontError, match=r"SURVEY_PDF_FONT=.*cff\.otf: .*TrueType"):
+        report_font(otf)
+
+
+def test_characters_the_font_lacks_are_replaced_by_their_plain_form(app):
+    font = report_font()
+    glyphs = pdfmetrics.getFont(font).face.charToGlyph
+    assert 0x202F not in glyphs  # CLDR's narrow no-break space, before "PM" in English times
+    assert fit_to_font("2:05\u202fPM 满意", font) == "2:05 PM 满意"
+    # nothing plainer to draw: left as it is
+    assert fit_to_font("\U00020000", font) == "\U00020000"
