@@ -342,13 +342,13 @@ def test_points_adding_up_to_the_total_through_decimals_are_accepted() -> None:
         (
             'methods = ["document_review"]',
             'methods = ["gossip"]',
-            "mini.toml:work.done: field 'methods': unknown methods 'gossip' (expected one of"
+            "mini.toml:work.done: field 'methods': unknown method 'gossip' (expected one of"
             " ['document_review', 'on_site_check', 'interview', 'symposium'])",
         ),
         (
             'dimension = "service_users"',
             'dimension = "everyone"',
-            "mini.toml:people.users: field 'survey.dimension': unknown survey.dimension"
+            "mini.toml:people.users: field 'survey.dimension': unknown dimension"
             " 'everyone' (expected one of ['service_users', 'stakeholders', 'staff'])",
         ),
         (

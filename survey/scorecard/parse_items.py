@@ -140,7 +140,7 @@ def _data(reader: Reader, data: Any, item: str) -> DataMeasure:
 def _methods(reader: Reader, data: Any, item: str) -> tuple[str, ...]:
     methods = reader.list_of(data, item, "methods")
     for method in methods:
-        reader.choice(method, METHODS, item, "methods")
+        reader.choice(method, METHODS, item, "methods", "method")
     if len(set(methods)) != len(methods):
         raise reader.fail(item, "methods", "a method is listed twice")
     return tuple(methods)

@@ -118,10 +118,19 @@ class Reader:
             raise self.fail(where, field, f"{value!r} must look like '{example}'")
         return value
 
-    def choice(self, value: Any, choices: tuple[str, ...], where: str | None, field: str) -> str:
+    def choice(
+        self,
+        value: Any,
+        choices: tuple[str, ...],
+        where: str | None,
+        field: str,
+        what: str | None = None,
+    ) -> str:
+        """One of ``choices``; the refusal calls the value ``what`` (the field's last word)."""
         if value not in choices:
+            word = what or field.rsplit(".", 1)[-1]
             raise self.fail(
-                where, field, f"unknown {field} {value!r} (expected one of {list(choices)})"
+                where, field, f"unknown {word} {value!r} (expected one of {list(choices)})"
             )
         return str(value)
 
