@@ -7,6 +7,7 @@ from typing import Literal
 
 from .design import check_level, t_quantile
 from .estimate import Estimate
+from .reliability import MIN_DF, REASONS
 
 __all__ = ["difference", "verdict", "Verdict"]
 
@@ -20,6 +21,11 @@ def difference(a: Estimate, b: Estimate, *, level: float | None = None) -> Estim
     (V_a+V_b)^2 / (V_a^2/df_a + V_b^2/df_b), or df_a + df_b when both
     variances are 0. ``level`` defaults to the inputs' common level. If either
     input is suppressed the difference is suppressed too.
+
+    The difference is reliable when both inputs are and its df is at least
+    :data:`~survey.stats.reliability.MIN_DF` (reasons ``"input_unreliable"``,
+    ``"df"``): NCHS has no standard for differences, and a change between
+    two figures that cannot be read on their own cannot be read either.
     """
     if level is None:
         if a.level != b.level:
@@ -32,8 +38,8 @@ def difference(a: Estimate, b: Estimate, *, level: float | None = None) -> Estim
     method = "difference of independent estimates, t interval (Satterthwaite df)"
     if a.is_suppressed or b.is_suppressed:
         which = " and ".join(x for x, e in (("a", a), ("b", b)) if e.is_suppressed)
-        return Estimate(
-            None, None, None, None, None, level, n, method, note=f"suppressed: {which} suppressed"
+        return Estimate.unavailable(
+            n=n, level=level, method=method, note=f"suppressed: {which} suppressed"
         )
     assert a.se is not None and b.se is not None and a.df is not None and b.df is not None
     assert a.estimate is not None and b.estimate is not None
@@ -43,6 +49,15 @@ def difference(a: Estimate, b: Estimate, *, level: float | None = None) -> Estim
     se = math.sqrt(va + vb)
     estimate = a.estimate - b.estimate
     half = t_quantile(level, dof) * se
+    reasons = []
+    if not (a.reliable and b.reliable):
+        reasons.append("input_unreliable")
+    if dof < MIN_DF:
+        reasons.append("df")
+    note = None
+    if reasons:
+        texts = [REASONS[r].format(df=dof, min_df=MIN_DF) for r in reasons]
+        note = "not reliable: " + "; ".join(texts)
     return Estimate(
         estimate=estimate,
         se=se,
@@ -52,6 +67,9 @@ def difference(a: Estimate, b: Estimate, *, level: float | None = None) -> Estim
         level=level,
         n=n,
         method=method,
+        note=note,
+        reliable=not reasons,
+        reasons=tuple(reasons),
     )
 
 

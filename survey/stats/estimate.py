@@ -26,8 +26,21 @@ class Estimate:
 
     ``deff`` is the design effect V / V_srs, where V_srs is the weighted
     population variance estimate divided by n (R's ``svymean(deff="replace")``:
-    simple random sampling with replacement of the same size), and
-    ``n_effective`` = n / deff; both None when the variance is 0.
+    simple random sampling with replacement of the same size); None when the
+    variance is 0. ``n_effective`` is the effective sample size the
+    reliability standard reads: n / deff for a mean, p(1 - p) / V for a
+    proportion (NCHS), at most n, and n itself when the variance is 0.
+    ``n_effective_weights`` is the effective sample size of the weights alone,
+    1 / sum W_h^2 (1 - f_h) / n_h (at most n): what the design effect would be
+    if every group had the same spread, so it cannot be fooled by a tiny group
+    that happens to answer alike.
+
+    ``reliable`` says whether the figure meets the reliability standard of
+    :mod:`survey.stats.reliability`; ``reasons`` are the short codes of the
+    rules it fails (empty when reliable) and ``cautions`` the codes of
+    footnotes that do not make it unreliable; the English text of both is in
+    ``note``. An Estimate built by hand has not been assessed: it is not
+    reliable, for the reason ``"not_assessed"``.
     """
 
     estimate: float | None
@@ -42,6 +55,10 @@ class Estimate:
     deff: float | None = None
     n_effective: float | None = None
     complementary: bool = False
+    reliable: bool = False
+    reasons: tuple[str, ...] = ("not_assessed",)
+    cautions: tuple[str, ...] = ()
+    n_effective_weights: float | None = None
 
     @classmethod
     def suppressed(
@@ -63,6 +80,27 @@ class Estimate:
         out by subtraction (see :mod:`survey.stats.disclosure`); displays say
         so, since "fewer than k" would be untrue of it.
         """
+        note = (
+            "suppressed: withheld beside a smaller suppressed cell"
+            if complementary
+            else f"suppressed: n below {k}"
+        )
+        return cls.unavailable(
+            n=n, level=level, method=method, note=note, complementary=complementary
+        )
+
+    @classmethod
+    def unavailable(
+        cls,
+        *,
+        n: int,
+        level: float,
+        method: str,
+        note: str,
+        reason: str = "suppressed",
+        complementary: bool = False,
+    ) -> Estimate:
+        """A figure that cannot be given: every number None, ``note`` and ``reason`` say why."""
         return cls(
             estimate=None,
             se=None,
@@ -72,12 +110,9 @@ class Estimate:
             level=level,
             n=n,
             method=method,
-            note=(
-                "suppressed: withheld beside a smaller suppressed cell"
-                if complementary
-                else f"suppressed: n below {k}"
-            ),
+            note=note,
             complementary=complementary,
+            reasons=(reason,),
         )
 
     @property

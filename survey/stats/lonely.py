@@ -16,32 +16,40 @@ agree with R for every choice:
 
 A stratum that is a census (n_h = N_h, f_h = 1) contributes zero variance and is
 never lonely, as in R.
+
+A sixth choice is not R's: ``"collapse"`` (the published default) joins each
+lonely stratum to its nearest group for the variance, the collapsed strata of
+survey practice (:mod:`survey.stats.collapse`, where the rule for "nearest"
+and the estimator are set out).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from .collapse import collapse_plan, collapsed_variance, is_census
 from .strata import Stratum
 
-__all__ = ["LonelyPSU", "Contributions", "variance_contributions"]
+__all__ = ["LonelyPSU", "LONELY_CHOICES", "Contributions", "variance_contributions"]
 
-LonelyPSU = Literal["fail", "remove", "certainty", "adjust", "average"]
-LONELY_CHOICES: tuple[str, ...] = ("fail", "remove", "certainty", "adjust", "average")
-
-# R's onestrat: a stratum is a census when every (N - n)/N < 1e-7.
-_CENSUS_TOLERANCE = 1e-7
+LonelyPSU = Literal["collapse", "fail", "remove", "certainty", "adjust", "average"]
+LONELY_CHOICES: tuple[str, ...] = ("collapse", "fail", "remove", "certainty", "adjust", "average")
 
 
 @dataclass(frozen=True, slots=True)
 class Contributions:
     """Per-stratum variance terms and the df each term carries.
 
-    ``terms[h]`` is stratum h's share of Var(estimate); ``dfs[h]`` is the
-    degrees of freedom used for it in the Welch-Satterthwaite formula.
-    ``scale`` multiplies the sum (R's H/H_ok for "average").
+    ``terms[h]`` is variance stratum h's share of Var(estimate); ``dfs[h]`` is
+    the degrees of freedom used for it in the Welch-Satterthwaite formula.
+    ``scale`` multiplies the sum (R's H/H_ok for "average"). ``n_strata`` is
+    the number of strata the design df n - H counts: every group, or the
+    variance strata after collapsing. ``spreads[h]`` is what ``terms[h]``
+    would be if every respondent's score had variance 1 (W_h^2 (1 - f_h)/n_h
+    for a plain stratum): the design's own share of the variance, which the
+    answers cannot hide (see :attr:`Combined.pooled_df`).
     """
 
     terms: dict[str, float]
@@ -49,6 +57,8 @@ class Contributions:
     scale: float
     lonely: tuple[str, ...]
     note: str | None
+    n_strata: int
+    spreads: dict[str, float]
 
     @property
     def variance(self) -> float:
@@ -68,26 +78,32 @@ def variance_contributions(
     grand_mean: float,
     *,
     lonely: LonelyPSU,
+    order: Sequence[str] | None = None,
 ) -> Contributions:
     """Compute W_h^2 (1-f_h) s_h^2/n_h per stratum, handling lonely strata.
 
     ``weights`` must already be normalised (see :func:`stratum_weights`);
-    ``grand_mean`` is the combined estimate, needed only by "adjust".
+    ``grand_mean`` is the combined estimate, needed by "adjust" and
+    "collapse"; ``order`` is read by "collapse" only.
     """
     if lonely not in LONELY_CHOICES:
         raise ValueError(f"lonely must be one of {LONELY_CHOICES}, got {lonely!r}")
+    if lonely == "collapse":
+        return _collapsed(strata, weights, grand_mean, order)
     terms: dict[str, float] = {}
     dfs: dict[str, float] = {}
+    spreads: dict[str, float] = {}
     lonely_names: list[str] = []
     for name, s in strata.items():
         w = weights[name]
         fpc = _finite_population_factor(s)
-        if fpc < _CENSUS_TOLERANCE:
-            terms[name] = 0.0
+        if is_census(s):
+            terms[name] = spreads[name] = 0.0
             dfs[name] = max(s.n - 1, 1)
             continue
         if s.n > 1:
             terms[name] = w * w * fpc * s.variance / s.n
+            spreads[name] = w * w * fpc / s.n
             dfs[name] = s.n - 1
             continue
         lonely_names.append(name)
@@ -100,10 +116,11 @@ def variance_contributions(
         if lonely == "adjust":
             deviation = s.mean - grand_mean
             terms[name] = w * w * fpc * deviation * deviation
+            spreads[name] = w * w * fpc
             dfs[name] = 1.0
         else:
             # remove/certainty: zero; average: replaced through `scale` below.
-            terms[name] = 0.0
+            terms[name] = spreads[name] = 0.0
             dfs[name] = 1.0
     scale = 1.0
     note = None
@@ -118,7 +135,7 @@ def variance_contributions(
                 )
             scale = len(strata) / ok
             for name in lonely_names:
-                del terms[name], dfs[name]
+                del terms[name], dfs[name], spreads[name]
         how = {
             "remove": "contributes no variance (removed)",
             "certainty": "contributes no variance (treated as certain)",
@@ -127,4 +144,57 @@ def variance_contributions(
         }[lonely]
         plural = "strata" if len(lonely_names) > 1 else "stratum"
         note = f"lonely {plural} {listed} with one respondent: {how}"
-    return Contributions(terms, dfs, scale, tuple(lonely_names), note)
+    return Contributions(terms, dfs, scale, tuple(lonely_names), note, len(strata), spreads)
+
+
+def _collapsed(
+    strata: Mapping[str, Stratum],
+    weights: Mapping[str, float],
+    grand_mean: float,
+    order: Sequence[str] | None,
+) -> Contributions:
+    """Variance strata of :func:`collapse_plan`; a lonely group left alone falls back to adjust."""
+    plan = collapse_plan(strata, order)
+    terms: dict[str, float] = {}
+    dfs: dict[str, float] = {}
+    spreads: dict[str, float] = {}
+    notes: list[str] = []
+    lonely_names: list[str] = []
+    for members in plan:
+        head = members[0]
+        s = strata[head]
+        if len(members) > 1:
+            terms[head], spreads[head] = collapsed_variance(members, strata, weights, grand_mean)
+            dfs[head] = sum(strata[h].n for h in members) - 1
+            lonely = [h for h in members if strata[h].n == 1]
+            lonely_names.extend(lonely)
+            others = [h for h in members if h not in lonely] or [lonely[0]]
+            joined = [h for h in lonely if h not in others]
+            notes.append(
+                f"{_listed(joined)} with one respondent: variance estimated together with "
+                f"{_listed(others, plain=True)} (collapsed strata)"
+            )
+        elif is_census(s) or s.n > 1:
+            spreads[head] = weights[head] ** 2 * _finite_population_factor(s) / s.n
+            terms[head] = spreads[head] * s.variance
+            dfs[head] = max(s.n - 1, 1)
+        else:
+            deviation = s.mean - grand_mean
+            spreads[head] = weights[head] ** 2 * _finite_population_factor(s)
+            terms[head] = spreads[head] * deviation**2
+            dfs[head] = 1.0
+            lonely_names.append(head)
+            notes.append(
+                f"{_listed([head])} with one respondent and no other sampled group to collapse "
+                "with: variance from its deviation from the overall mean (adjust)"
+            )
+    return Contributions(
+        terms, dfs, 1.0, tuple(lonely_names), "; ".join(notes) or None, len(plan), spreads
+    )
+
+
+def _listed(names: Sequence[str], *, plain: bool = False) -> str:
+    listed = ", ".join(map(repr, names))
+    if plain:
+        return f"group {listed}" if len(names) == 1 else f"groups {listed}"
+    return f"lonely stratum {listed}" if len(names) == 1 else f"lonely strata {listed}"

@@ -47,7 +47,9 @@ def kish_n_effective(weights: Sequence[float] | NDArray[np.float64]) -> float:
     return float(w.sum()) ** 2 / ss
 
 
-def _base(base_weights: Sequence[float] | NDArray[np.float64] | None, n: int) -> NDArray:
+def _base(
+    base_weights: Sequence[float] | NDArray[np.float64] | None, n: int
+) -> NDArray[np.float64]:
     if base_weights is None:
         return np.ones(n)
     w = np.asarray(base_weights, dtype=float)

@@ -22,7 +22,7 @@ def _as_count(value: object, name: str) -> int:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     try:
-        return operator.index(value)  # type: ignore[call-overload]
+        return operator.index(value)  # type: ignore[arg-type]
     except TypeError:
         raise TypeError(f"{name} must be an integer count, got {value!r}") from None
 

@@ -114,10 +114,18 @@ def test_empty_and_wrong_types() -> None:
         ({"level": 0}, "level must be strictly between 0 and 1"),
         ({"df": "kenward"}, "df must be one of"),
         ({"lonely": "ignore"}, "lonely must be one of"),
+        ({"interval": "normal"}, "interval must be one of"),
+        ({"variance": "robust"}, "variance must be one of"),
+        ({"scale": (100, 0)}, r"scale must be finite with low < high"),
+        ({"scale": "0-100"}, r"scale must be a pair"),
+        ({"scale": None}, r"interval='logit' needs the score's scale"),
+        ({"scale": (0, 3)}, r"strata\['a'\] has mean 4.0, outside scale"),
+        ({"order": ["a"]}, "order has no place for strata 'b'"),
+        ({"order": "ab"}, "order must be a sequence of group names"),
     ],
 )
 def test_bad_options(kwargs, message) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises((ValueError, TypeError), match=message):
         stratified_mean({"a": A, "b": B}, **kwargs)
 
 
@@ -132,40 +140,63 @@ def test_zero_weight_stratum_is_left_out() -> None:
 
 def test_lonely_census_stratum_is_not_lonely() -> None:
     single = Stratum(1, 10.0, 0.0, population=1)
-    est = stratified_mean({"a": A, "s": single}, {"a": 1, "s": 1}, lonely="fail")
-    assert est.note is None
+    for lonely in ("fail", "collapse"):
+        est = stratified_mean({"a": A, "s": single}, {"a": 1, "s": 1}, lonely=lonely)
+        assert "one respondent" not in (est.note or "")
 
 
 def test_lonely_average_needs_a_stratum_with_variance() -> None:
     singles = {"a": Stratum(1, 1.0, 0.0), "b": Stratum(1, 2.0, 0.0)}
+    r = {"variance": "design", "interval": "t"}
     with pytest.raises(ValueError, match="every stratum is lonely"):
-        stratified_mean(singles, {"a": 1, "b": 1}, lonely="average")
-    est = stratified_mean(singles, {"a": 1, "b": 1}, lonely="adjust")
+        stratified_mean(singles, {"a": 1, "b": 1}, lonely="average", **r)
+    est = stratified_mean(singles, {"a": 1, "b": 1}, lonely="adjust", **r)
     assert est.df == 1 and "design df n-H=0" in (est.note or "")
     assert est.se == pytest.approx(math.sqrt(0.125))  # sqrt(2 * (0.5 * 0.5)^2)
-    assert stratified_mean(singles, {"a": 1, "b": 1}, df="design").df == 1
+    # Collapsed (two lonely strata paired, Wolter's one-unit-per-stratum case): with
+    # Y_h = W_h y_h = 0.5, 1.0 and their mean 0.75, v = L/(L-1) sum (Y_h - mean)^2
+    # = 2 * (0.25^2 + 0.25^2) = 0.25; one collapsed stratum of 2, so df = 2 - 1.
+    pair = stratified_mean(singles, {"a": 1, "b": 1}, lonely="collapse", **r)
+    assert pair.se == pytest.approx(0.5, rel=1e-12) and pair.df == 1
+    assert "collapsed strata" in (pair.note or "")
 
 
 # --- proportions ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("method", ["korn-graubard", "logit", "wilson"])
-def test_proportion_of_one_is_one_sided_clopper_pearson(method) -> None:
+def test_proportion_of_one_is_exact_clopper_pearson_as_nchs(method) -> None:
+    """At p = 1 the exact two-sided Clopper-Pearson bound x = n: ((1-level)/2)^(1/n)."""
     strata = {"a": Stratum.from_counts(12, 12), "b": Stratum.from_counts(8, 8)}
     est = stratified_proportion(strata, {"a": 1, "b": 1}, method=method)
     assert est.estimate == 1.0 and est.high == 1.0 and est.se == 0.0
-    assert est.low == pytest.approx(0.05 ** (1 / 20))
-    assert "one-sided Clopper-Pearson" in (est.note or "")
+    assert est.low == pytest.approx(0.025 ** (1 / 20))
+    # scipy's beta quantile gives the same Clopper-Pearson bound independently.
+    assert est.low == pytest.approx(sps.beta.ppf(0.025, 20, 1), rel=1e-12)
+    assert "exact two-sided Clopper-Pearson" in (est.note or "")
+    assert "boundary" in est.cautions and est.n_effective == 20
     zero = stratified_proportion({"a": Stratum.from_counts(10, 0)}, {"a": 1}, method=method)
-    assert zero.low == 0.0 and zero.high == pytest.approx(1 - 0.05 ** (1 / 10))
+    assert zero.low == 0.0 and zero.high == pytest.approx(1 - 0.025 ** (1 / 10))
 
 
 def test_proportion_with_constant_strata_uses_actual_n() -> None:
     strata = {"yes": Stratum.from_counts(10, 10), "no": Stratum.from_counts(10, 0)}
-    est = stratified_proportion(strata, {"yes": 1, "no": 1}, method="wilson")
+    est = stratified_proportion(strata, {"yes": 1, "no": 1}, method="wilson", variance="design")
     assert est.estimate == pytest.approx(0.5)
     assert 0 < est.low < 0.5 < est.high < 1
     assert "effective n taken as n=20" in (est.note or "")
+
+
+def test_kish_floor_gives_constant_groups_the_variance_their_weights_imply() -> None:
+    """Two groups of 10, one all yes and one all no: their own variances are 0.
+
+    By hand: p = 0.5; the weighted variance of the 20 answers (R's svyvar) is
+    0.25 * 20/19; sum W_h^2/n_h = 2 * 0.25/10 = 0.05; so V = 0.25 * 20/19 * 0.05.
+    """
+    strata = {"yes": Stratum.from_counts(10, 10), "no": Stratum.from_counts(10, 0)}
+    est = stratified_proportion(strata, {"yes": 1, "no": 1})
+    assert est.se == pytest.approx(math.sqrt(0.25 * 20 / 19 * 0.05), rel=1e-12)
+    assert "from the weights (Kish)" in (est.note or "")
 
 
 def test_proportion_rejects_non_binary_means() -> None:
@@ -233,6 +264,11 @@ def test_suppression() -> None:
 def test_mean_reports_design_effect_and_notes_zero_variance() -> None:
     est = stratified_mean({"a": A, "b": B})
     assert est.deff is not None and est.n_effective == pytest.approx(est.n / est.deff)
-    flat = stratified_mean({"a": Stratum(3, 2.0, 0.0), "b": Stratum(2, 5.0, 0.0)}, {"a": 1, "b": 1})
+    flat = stratified_mean(
+        {"a": Stratum(3, 2.0, 0.0), "b": Stratum(2, 5.0, 0.0)},
+        {"a": 1, "b": 1},
+        variance="design",
+        interval="t",
+    )
     assert flat.se == 0 and flat.df == 3 and "zero variance" in (flat.note or "")
     assert flat.low == flat.high == flat.estimate

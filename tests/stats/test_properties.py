@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from survey.stats import Stratum, stratified_mean, stratified_proportion
@@ -31,14 +31,16 @@ def strata_st(draw: st.DrawFn, min_size: int = 1, max_size: int = 5) -> dict[str
 
 weights_st = st.floats(min_value=0.01, max_value=100)
 SETTINGS = settings(max_examples=60, deadline=None)
+# Values of any sign and size: R's t interval on the design variance, no scale.
+GENERIC = {"interval": "t", "scale": None, "variance": "design"}
 
 
 @SETTINGS
 @given(strata=strata_st(), scale=st.floats(min_value=1e-3, max_value=1e3), data=st.data())
 def test_scaling_all_weights_changes_nothing(strata, scale, data) -> None:
     weights = {h: data.draw(weights_st) for h in strata}
-    a = stratified_mean(strata, weights)
-    b = stratified_mean(strata, {h: w * scale for h, w in weights.items()})
+    a = stratified_mean(strata, weights, **GENERIC)
+    b = stratified_mean(strata, {h: w * scale for h, w in weights.items()}, **GENERIC)
     for field in ("estimate", "se", "df", "low", "high"):
         assert getattr(b, field) == pytest.approx(getattr(a, field), rel=1e-9, abs=1e-9)
 
@@ -49,7 +51,7 @@ def test_one_stratum_is_the_simple_mean(values, extra) -> None:
     n = len(values)
     population = None if extra is None else n + extra
     s = Stratum.from_values(values, population=population)
-    est = stratified_mean({"only": s}, {"only": 1.0}, df="design")
+    est = stratified_mean({"only": s}, {"only": 1.0}, df="design", **GENERIC)
     mean = math.fsum(values) / n
     sd = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
     f = 0.0 if population is None else n / population
@@ -66,8 +68,8 @@ def test_census_stratum_contributes_no_variance(strata, data) -> None:
     s = strata[h]
     census = dict(strata, **{h: Stratum(s.n, s.mean, s.variance, population=s.n)})
     constant = dict(strata, **{h: Stratum(s.n, s.mean, 0.0)})
-    a = stratified_mean(census, weights)
-    b = stratified_mean(constant, weights)
+    a = stratified_mean(census, weights, **GENERIC)
+    b = stratified_mean(constant, weights, **GENERIC)
     assert a.se == pytest.approx(b.se, rel=1e-9, abs=1e-12)
     assert a.estimate == b.estimate
 
@@ -76,12 +78,13 @@ def test_census_stratum_contributes_no_variance(strata, data) -> None:
 @given(
     strata=strata_st(),
     levels=st.lists(st.floats(0.5, 0.999), min_size=2, max_size=2, unique=True),
-    df=st.sampled_from(["satterthwaite", "design"]),
+    df=st.sampled_from(["satterthwaite", "design", "pooled"]),
 )
 def test_interval_contains_estimate_and_narrows_with_level(strata, levels, df) -> None:
     lo_level, hi_level = sorted(levels)
-    narrow = stratified_mean(strata, {h: 1.0 for h in strata}, level=lo_level, df=df)
-    wide = stratified_mean(strata, {h: 1.0 for h in strata}, level=hi_level, df=df)
+    equal = {h: 1.0 for h in strata}
+    narrow = stratified_mean(strata, equal, level=lo_level, df=df, **GENERIC)
+    wide = stratified_mean(strata, equal, level=hi_level, df=df, **GENERIC)
     for est in (narrow, wide):
         assert est.low <= est.estimate <= est.high
     assert narrow.high - narrow.low <= wide.high - wide.low + 1e-12
@@ -104,15 +107,20 @@ def count_strata_st(draw: st.DrawFn) -> dict[str, Stratum]:
     strata=count_strata_st(),
     method=st.sampled_from(["korn-graubard", "logit", "wilson"]),
     level=st.floats(0.5, 0.999),
-    df=st.sampled_from(["satterthwaite", "design"]),
-    lonely=st.sampled_from(["remove", "certainty", "adjust", "average"]),
+    df=st.sampled_from(["satterthwaite", "design", "pooled"]),
+    lonely=st.sampled_from(["collapse", "remove", "certainty", "adjust", "average"]),
+    variance=st.sampled_from(["kish-floor", "design"]),
     data=st.data(),
 )
-def test_proportion_interval_within_unit_interval(strata, method, level, df, lonely, data):
+def test_proportion_interval_within_unit_interval(
+    strata, method, level, df, lonely, variance, data
+):
     if lonely == "average" and all(s.n == 1 for s in strata.values()):
         lonely = "adjust"
     weights = {h: data.draw(weights_st) for h in strata}
-    est = stratified_proportion(strata, weights, method=method, level=level, df=df, lonely=lonely)
+    est = stratified_proportion(
+        strata, weights, method=method, level=level, df=df, lonely=lonely, variance=variance
+    )
     assert 0.0 <= est.low <= est.estimate <= est.high <= 1.0
     assert math.isfinite(est.low) and math.isfinite(est.high)
     assert est.low < est.high
@@ -133,3 +141,85 @@ def test_from_sums_agrees_with_from_values(n, total, offset) -> None:
     scale = max(1.0, abs(offset)) ** 2 * 1e-14
     assert b.variance == pytest.approx(a.variance, rel=1e-6, abs=scale)
     assert b.variance >= 0
+
+
+# --- the published index (defaults: logit interval on 0-100, Kish floor, collapse) ---------
+
+SCORES = st.sampled_from([0.0, 25.0, 50.0, 75.0, 100.0])
+
+
+@st.composite
+def score_strata_st(draw: st.DrawFn) -> dict[str, Stratum]:
+    out = {}
+    for i in range(draw(st.integers(1, 6))):
+        values = draw(st.lists(SCORES, min_size=1, max_size=30))
+        extra = draw(st.one_of(st.none(), st.integers(0, 200)))
+        population = None if extra is None else len(values) + extra
+        out[f"g{i}"] = Stratum.from_values(values, population=population)
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    strata=score_strata_st(),
+    interval=st.sampled_from(["logit", "beta"]),
+    df=st.sampled_from(["satterthwaite", "design", "pooled"]),
+    data=st.data(),
+)
+def test_index_interval_stays_on_the_scale(strata, interval, df, data) -> None:
+    weights = {h: data.draw(weights_st) for h in strata}
+    est = stratified_mean(strata, weights, interval=interval, df=df)
+    assert 0.0 <= est.low <= est.estimate <= est.high <= 100.0
+    assert math.isfinite(est.low) and math.isfinite(est.high)
+    assert est.reliable == (not est.reasons)
+
+
+@SETTINGS
+@given(strata=score_strata_st(), scale=st.floats(min_value=1e-3, max_value=1e3), data=st.data())
+def test_published_index_ignores_the_scale_of_the_weights(strata, scale, data) -> None:
+    weights = {h: data.draw(weights_st) for h in strata}
+    a = stratified_mean(strata, weights)
+    b = stratified_mean(strata, {h: w * scale for h, w in weights.items()})
+    for field in ("estimate", "se", "df", "low", "high", "n_effective_weights"):
+        assert getattr(b, field) == pytest.approx(getattr(a, field), rel=1e-9, abs=1e-9)
+    assert (a.reliable, a.reasons) == (b.reliable, b.reasons)
+
+
+def test_equal_means_have_no_variance_whatever_the_weights() -> None:
+    """Rounding in W_h must not turn "every answer is 25" into a tiny variance (found by
+    hypothesis: the fallback interval for a zero variance then applied to one weighting
+    and not to the same weights scaled)."""
+    strata = {"a": Stratum(1, 25.0, 0.0), "b": Stratum(3, 25.0, 0.0), "c": Stratum(1, 25.0, 0.0)}
+    for weights in ({"a": 0.1, "b": 0.7, "c": 0.2}, {"a": 1 / 3, "b": 1 / 7, "c": 0.3}):
+        est = stratified_mean(strata, weights)
+        assert est.estimate == 25.0 and est.se == 0.0
+        assert est == stratified_mean(strata, {h: 652.18 * w for h, w in weights.items()})
+
+
+@SETTINGS
+@given(
+    values=st.lists(st.lists(SCORES, min_size=1, max_size=12), min_size=2, max_size=4),
+    per_unit=st.floats(min_value=0.1, max_value=10),
+)
+def test_collapsing_groups_of_equal_unit_weight_is_one_stratum(values, per_unit) -> None:
+    """Groups whose respondents all weigh the same, collapsed, are one stratum of all of them.
+
+    Only the first group is lonely (one respondent); with W_h proportional to
+    n_h every respondent weighs the same, so the collapsed stratum's variance
+    is the one-stratum formula W_g^2 s_g^2 / n_g on the pooled values: an
+    independent path through the R-checked code.
+    """
+    values = [values[0][:1], *values[1:]]
+    assume(all(len(v) >= 2 for v in values[1:]))
+    strata = {f"g{i}": Stratum.from_values(v) for i, v in enumerate(values)}
+    weights = {f"g{i}": per_unit * len(v) for i, v in enumerate(values)}
+    smallest = min(range(1, len(values)), key=lambda i: (len(values[i]), i))
+    joined = values[0] + values[smallest]
+    merged = {f"g{i}": strata[f"g{i}"] for i in range(1, len(values)) if i != smallest}
+    merged["joined"] = Stratum.from_values(joined)
+    merged_weights = {h: per_unit * merged[h].n for h in merged}
+    collapsed = stratified_mean(strata, weights, lonely="collapse", **GENERIC)
+    direct = stratified_mean(merged, merged_weights, **GENERIC)
+    assert collapsed.estimate == pytest.approx(direct.estimate, rel=1e-12, abs=1e-9)
+    assert collapsed.se == pytest.approx(direct.se, rel=1e-9, abs=1e-9)
+    assert collapsed.df == direct.df

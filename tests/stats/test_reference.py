@@ -18,6 +18,10 @@ from survey.stats import Stratum, stratified_mean, stratified_proportion
 REFERENCE = Path(__file__).resolve().parent.parent / "reference"
 POPULATION = {"E": 4421.0, "H": 755.0, "M": 1018.0}
 TOL = {"rel": 1e-9, "abs": 1e-12}
+# R's svymean + confint(df=degf) and svyciprop: the design variance, a t interval on
+# the raw scale (api00 is not a 0-100 score).
+R_MEAN: dict[str, Any] = {"interval": "t", "scale": None, "variance": "design"}
+R_PROP: dict[str, Any] = {"variance": "design"}
 
 
 def _load_rows() -> list[dict[str, Any]]:
@@ -67,7 +71,7 @@ ERRORS = [c for c in CASES if "error" in c]
 def test_mean_matches_r(case: dict[str, Any]) -> None:
     strata, weights = _strata(case)
     est = stratified_mean(
-        strata, weights, level=case["level"], df="design", lonely=case["lonely"]
+        strata, weights, level=case["level"], df="design", lonely=case["lonely"], **R_MEAN
     )
     assert est.estimate == pytest.approx(case["estimate"], **TOL)
     assert est.se == pytest.approx(case["se"], **TOL)
@@ -76,7 +80,9 @@ def test_mean_matches_r(case: dict[str, Any]) -> None:
     assert est.high == pytest.approx(case["high"], **TOL)
     assert est.n == len(case["rows"])
     if "satterthwaite" in case:
-        sat = stratified_mean(strata, weights, level=case["level"], df="satterthwaite")
+        sat = stratified_mean(
+            strata, weights, level=case["level"], df="satterthwaite", lonely="adjust", **R_MEAN
+        )
         assert sat.df == pytest.approx(case["satterthwaite"]["df"], **TOL)
         assert sat.low == pytest.approx(case["satterthwaite"]["low"], **TOL)
         assert sat.high == pytest.approx(case["satterthwaite"]["high"], **TOL)
@@ -87,7 +93,13 @@ def test_proportion_matches_svyciprop(case: dict[str, Any]) -> None:
     strata, weights = _strata(case)
     method = {"beta": "korn-graubard", "logit": "logit"}[case["kind"]]
     est = stratified_proportion(
-        strata, weights, method=method, level=case["level"], df="design", lonely=case["lonely"]
+        strata,
+        weights,
+        method=method,
+        level=case["level"],
+        df="design",
+        lonely=case["lonely"],
+        **R_PROP,
     )
     assert est.estimate == pytest.approx(case["estimate"], **TOL)
     assert est.se == pytest.approx(case["se"], **TOL)
@@ -99,7 +111,9 @@ def test_proportion_matches_svyciprop(case: dict[str, Any]) -> None:
 def test_korn_graubard_with_satterthwaite_df_matches_r_formula() -> None:
     (case,) = [c for c in CASES if c["kind"] == "beta-satterthwaite"]
     strata, weights = _strata(case)
-    est = stratified_proportion(strata, weights, method="korn-graubard", df="satterthwaite")
+    est = stratified_proportion(
+        strata, weights, method="korn-graubard", df="satterthwaite", lonely="adjust", **R_PROP
+    )
     assert est.df == pytest.approx(case["df"], **TOL)
     assert est.low == pytest.approx(case["low"], **TOL)
     assert est.high == pytest.approx(case["high"], **TOL)
@@ -109,13 +123,13 @@ def test_korn_graubard_with_satterthwaite_df_matches_r_formula() -> None:
 def test_lonely_fail_raises_like_r(case: dict[str, Any]) -> None:
     strata, weights = _strata(case)
     with pytest.raises(ValueError, match="stratum 'H' has only one respondent"):
-        stratified_mean(strata, weights, lonely="fail")
+        stratified_mean(strata, weights, lonely="fail", **R_MEAN)
 
 
 def test_lonely_note_names_stratum_and_handling() -> None:
     case = next(c for c in MEANS if c["lonely"] == "adjust" and c["name"].startswith("lonely"))
     strata, weights = _strata(case)
-    est = stratified_mean(strata, weights)
+    est = stratified_mean(strata, weights, lonely="adjust", **R_MEAN)
     assert est.note is not None
     assert "'H'" in est.note and "adjust" in est.note
 
@@ -137,7 +151,7 @@ def test_published_apistrat_numbers() -> None:
         h: Stratum.from_values([r["api00"] for r in rs], population=POPULATION[h])
         for h, rs in groups.items()
     }
-    m = stratified_mean(strata, weights, df="design")
+    m = stratified_mean(strata, weights, df="design", **R_MEAN)
     assert m.estimate == pytest.approx(pub["mean"]["estimate"], rel=1e-7)
     assert m.se == pytest.approx(pub["mean"]["se"], rel=1e-7)
     assert m.low == pytest.approx(pub["mean"]["low"], rel=1e-7)
@@ -149,8 +163,8 @@ def test_published_apistrat_numbers() -> None:
         h: Stratum.from_values([r["api00_gt_700"] for r in rs], population=POPULATION[h])
         for h, rs in groups.items()
     }
-    beta = stratified_proportion(props, weights, method="korn-graubard", df="design")
-    logit = stratified_proportion(props, weights, method="logit", df="design")
+    beta = stratified_proportion(props, weights, method="korn-graubard", df="design", **R_PROP)
+    logit = stratified_proportion(props, weights, method="logit", df="design", **R_PROP)
     assert round(beta.estimate, 6) == 0.404340
     assert (round(beta.low, 5), round(beta.high, 5)) == (0.33021, 0.48184)
     assert (round(logit.low, 5), round(logit.high, 5)) == (0.33309, 0.47987)

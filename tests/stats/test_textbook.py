@@ -16,7 +16,7 @@ def test_lohr_example_3_2_agstrat() -> None:
         h: Stratum(s["n"], s["mean"], s["variance"], population=s["N"])
         for h, s in data["strata"].items()
     }
-    est = stratified_mean(strata, df="design")
+    est = stratified_mean(strata, df="design", interval="t", scale=None, variance="design")
     population = sum(s["N"] for s in data["strata"].values())
     published = data["published"]
     assert round(est.estimate) == published["mean"]
