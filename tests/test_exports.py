@@ -36,6 +36,14 @@ C_SU = W_SU**2 * (1 - 5 / 1000) * 812.5 / 5  # 90.94921875
 C_PUB = W_PUB**2 * (1 - 5 / 40) * 1375 / 5  # 15.0390625
 A_VAR = C_SU + C_PUB
 A_DF = A_VAR**2 / (C_SU**2 / 4 + C_PUB**2 / 4)  # Satterthwaite, below the design df 8
+# survey.stats publishes the larger of A_VAR and Kish's floor: R's svyvar of the ten
+# scores about 62.5 (respondent weights W_h/n_h = 0.15 and 0.05; squared deviations
+# 3281.25 and 5781.25 per group; times n/(n-1) = 10/9) = 868.06, times
+# sum W_h^2 (1 - f_h)/n_h = 0.122875: 106.66, just above A_VAR = 105.99.
+A_KISH = (0.15 * 3281.25 + 0.05 * 5781.25) * 10 / 9 * (
+    W_SU**2 * (1 - 5 / 1000) / 5 + W_PUB**2 * (1 - 5 / 40) / 5
+)
+A_SE = math.sqrt(max(A_VAR, A_KISH))
 # Share satisfied: 4 of 5 in both groups; s_h^2 = p(1-p) n/(n-1) = 0.2.
 A_SHARE = 0.8
 A_SHARE_VAR = W_SU**2 * (1 - 5 / 1000) * 0.2 / 5 + W_PUB**2 * (1 - 5 / 40) * 0.2 / 5
@@ -43,6 +51,14 @@ A_SHARE_VAR = W_SU**2 * (1 - 5 / 1000) * 0.2 / 5 + W_PUB**2 * (1 - 5 / 40) * 0.2
 
 def t(df: float) -> float:
     return float(sps.t.ppf(0.975, df))
+
+
+def logit_interval(index: float, se: float, df: float) -> tuple[float, float]:
+    """The index's published interval: logit(u) +/- t se_u / (u (1 - u)), u = index/100."""
+    u, se_u = index / 100, se / 100
+    centre, half = math.log(u / (1 - u)), t(df) * se_u / (u * (1 - u))
+    low, high = (100 / (1 + math.exp(-(centre + k * half))) for k in (-1, 1))
+    return low, high
 
 
 @pytest.fixture
@@ -102,11 +118,11 @@ def test_csv_by_unit_matches_hand_computation(evaluator_client, campaign):
     assert (a["unit_name"], a["n"]) == ("单位甲", "10")
     assert (a["weighting"], a["period"]) == ("policy", "all")
     assert float(a["index_estimate"]) == pytest.approx(62.5, abs=1e-12)
-    assert float(a["index_se"]) == pytest.approx(math.sqrt(A_VAR), rel=1e-12)
+    assert float(a["index_se"]) == pytest.approx(A_SE, rel=1e-12)
     assert float(a["index_df"]) == pytest.approx(A_DF, rel=1e-12)
-    half = t(A_DF) * math.sqrt(A_VAR)
-    assert float(a["index_low"]) == pytest.approx(62.5 - half, rel=1e-9)
-    assert float(a["index_high"]) == pytest.approx(62.5 + half, rel=1e-9)
+    low, high = logit_interval(62.5, A_SE, A_DF)
+    assert float(a["index_low"]) == pytest.approx(low, rel=1e-9)
+    assert float(a["index_high"]) == pytest.approx(high, rel=1e-9)
     assert float(a["share_satisfied"]) == pytest.approx(A_SHARE, abs=1e-12)
     assert float(a["share_se"]) == pytest.approx(math.sqrt(A_SHARE_VAR), rel=1e-12)
     assert 0 < float(a["share_low"]) < A_SHARE < float(a["share_high"]) <= 1
@@ -141,8 +157,8 @@ def test_csv_by_unit_and_group_and_period(evaluator_client, campaign):
     pub = got[("A", "public")]
     assert float(pub["index_estimate"]) == pytest.approx(55)
     assert float(pub["index_se"]) == pytest.approx(math.sqrt(0.875 * 1375 / 5), rel=1e-12)
-    half = t(4) * math.sqrt(0.875 * 1375 / 5)
-    assert float(pub["index_low"]) == pytest.approx(55 - half, rel=1e-9)
+    low, _ = logit_interval(55, math.sqrt(0.875 * 1375 / 5), 4)
+    assert float(pub["index_low"]) == pytest.approx(low, rel=1e-9)
     assert got[("B", "service_user")]["suppressed"] == "true"
     assert got[("B", "service_user")]["index_estimate"] == ""
 
@@ -168,7 +184,7 @@ def test_xlsx_reads_back_with_numbers_formats_and_settings(evaluator_client, cam
     assert isinstance(a["Satisfaction index"].value, float)
     assert a["Satisfaction index"].value == pytest.approx(62.5)
     assert a["Satisfaction index"].number_format == "0.0"
-    assert a["Index SE"].value == pytest.approx(math.sqrt(A_VAR), rel=1e-12)
+    assert a["Index SE"].value == pytest.approx(A_SE, rel=1e-12)
     assert a["Index df"].value == pytest.approx(A_DF, rel=1e-12)
     assert a["Share satisfied"].value == pytest.approx(0.8)
     assert a["Share satisfied"].number_format == "0.0%"

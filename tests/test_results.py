@@ -145,6 +145,26 @@ def t(df: float) -> float:
     return float(sps.t.ppf(0.975, df))
 
 
+def published_variance(design: float, est: float, groups: list[tuple[float, float, list]]) -> float:
+    """survey.stats publishes the larger of the design variance and Kish's floor.
+
+    The floor is R's svyvar of all scores about the estimate (respondent weights
+    W_h/n_h, times n/(n-1)) times sum W_h^2 (1 - f_h)/n_h; ``groups`` holds
+    (W_h, N_h, scores) per group.
+    """
+    n = sum(len(v) for _, _, v in groups)
+    svyvar = sum(w / len(v) * (y - est) ** 2 for w, _, v in groups for y in v) * n / (n - 1)
+    return max(design, svyvar * sum(w * w * (1 - len(v) / pop) / len(v) for w, pop, v in groups))
+
+
+def logit_interval(index: float, se: float, df: float) -> tuple[float, float]:
+    """The index's published interval: logit(u) +/- t se_u / (u (1 - u)), u = index/100."""
+    u, se_u = index / 100, se / 100
+    centre, half = math.log(u / (1 - u)), t(df) * se_u / (u * (1 - u))
+    low, high = (100 / (1 + math.exp(-(centre + k * half))) for k in (-1, 1))
+    return low, high
+
+
 # ---------------------------------------------------------------------------
 
 
@@ -288,15 +308,19 @@ def test_unit_index_with_policy_weights_by_hand(world):
     c_su = w_su**2 * (1 - 6 / 1000) * v_su / 6
     c_pub = w_pub**2 * (1 - 5 / 40) * v_pub / 5
     c_ret = w_ret**2 * (1 - 1 / 10) * (m_ret - est) ** 2
-    se = math.sqrt(c_su + c_pub + c_ret)
-    # Satterthwaite df, the lonely term carrying 1 df, capped at n - H = 12 - 3
+    # The lonely retiree carries a third of the weight: Kish's floor is far above.
+    groups = [(w_su, 1000, su), (w_pub, 40, pub), (w_ret, 10, ret)]
+    se = math.sqrt(published_variance(c_su + c_pub + c_ret, est, groups))
+    assert se > 1.4 * math.sqrt(c_su + c_pub + c_ret)
+    # Satterthwaite df of the design terms, the lonely one carrying 1 df, capped at 12 - 3
     satt = (c_su + c_pub + c_ret) ** 2 / (c_su**2 / 5 + c_pub**2 / 4 + c_ret**2 / 1)
     dof = min(satt, 12 - 3)
     assert row_a.index.estimate == pytest.approx(est, rel=1e-12)
     assert row_a.index.se == pytest.approx(se, rel=1e-12)
     assert row_a.index.df == pytest.approx(dof, rel=1e-12)
-    assert row_a.index.low == pytest.approx(est - t(dof) * se, rel=1e-10)
-    assert row_a.index.high == pytest.approx(est + t(dof) * se, rel=1e-10)
+    low, high = logit_interval(est, se, dof)
+    assert row_a.index.low == pytest.approx(low, rel=1e-10)
+    assert row_a.index.high == pytest.approx(high, rel=1e-10)
     assert row_a.n == 12 and not row_a.suppressed
     assert "lonely" in row_a.index.note and "retiree" in row_a.index.note
     assert dict(row_a.weights) == pytest.approx({"service_user": 0.5, "public": 1 / 6,
@@ -310,6 +334,10 @@ def test_unit_index_with_policy_weights_by_hand(world):
     s2_pub = p_pub * (1 - p_pub) * 5 / 4
     share_var = (w_su**2 * (1 - 6 / 1000) * s2_su / 6 + w_pub**2 * (1 - 5 / 40) * s2_pub / 5
                  + w_ret**2 * (1 - 1 / 10) * (p_ret - share) ** 2)
+    yes = [[1.0] * 5 + [0.0], [1.0] * 4 + [0.0], [1.0]]
+    share_var = published_variance(
+        share_var, share, [(w, pop, v) for (w, pop, _), v in zip(groups, yes, strict=True)]
+    )
     assert row_a.share_satisfied.estimate == pytest.approx(share, rel=1e-12)
     assert row_a.share_satisfied.se == pytest.approx(math.sqrt(share_var), rel=1e-12)
     assert row_a.share_satisfied.low < share < row_a.share_satisfied.high <= 1
@@ -411,18 +439,23 @@ def test_year_on_year_by_hand(world):
     c = [0.25 * (1 - 3 / 1000) * var(su25) / 3, (1 / 36) * (1 - 2 / 40) * var(pub25) / 2,
          (1 / 9) * (1 - 1 / 10) * (75.0 - e25) ** 2]
     v25 = sum(c)
+    # Published: the larger of each year's design variance and Kish's floor.
+    p24 = published_variance(v24, e24, [(0.75, 1000, su24), (0.25, 40, pub24)])
+    p25 = published_variance(
+        v25, e25, [(0.5, 1000, su25), (1 / 6, 40, pub25), (1 / 3, 10, [75.0])]
+    )
     assert y24.index.estimate == pytest.approx(e24) and y25.index.estimate == pytest.approx(e25)
-    assert y24.index.se == pytest.approx(math.sqrt(v24))
-    assert y25.index.se == pytest.approx(math.sqrt(v25))
+    assert y24.index.se == pytest.approx(math.sqrt(p24))
+    assert y25.index.se == pytest.approx(math.sqrt(p25))
     change = yoy.changes[0]
     assert (change.previous, change.year) == ("2024", "2025")
     diff = e25 - e24  # -20.83
-    se = math.sqrt(v24 + v25)
+    se = math.sqrt(p24 + p25)
     # Welch-Satterthwaite df from each year's own df
     df24 = min((v24 ** 2) / ((0.75**2 * (1 - 3 / 1000) * var(su24) / 3) ** 2 / 2
                              + (0.25**2 * (1 - 3 / 40) * var(pub24) / 3) ** 2 / 2), 6 - 2)
     df25 = min(v25**2 / (c[0] ** 2 / 2 + c[1] ** 2 / 1 + c[2] ** 2 / 1), 6 - 3)
-    dof = (v24 + v25) ** 2 / (v24**2 / df24 + v25**2 / df25)
+    dof = (p24 + p25) ** 2 / (p24**2 / df24 + p25**2 / df25)
     assert change.index_change.estimate == pytest.approx(diff)
     assert change.index_change.se == pytest.approx(se)
     low, high = diff - t(dof) * se, diff + t(dof) * se
