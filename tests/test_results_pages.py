@@ -45,8 +45,19 @@ def _interval_by_hand() -> tuple[float, float, float]:
     v1, v2 = 0.25 * 437.5 / 5, 0.25 * 812.5 / 5
     variance = v1 + v2  # 62.5
     df = variance**2 / (v1**2 / 4 + v2**2 / 4)  # Satterthwaite
-    half = sps.t.ppf(0.975, df) * math.sqrt(variance)
-    return 70.0, 70.0 - half, 70.0 + half
+    # survey.stats publishes the larger of that and Kish's floor: R's svyvar of the ten
+    # scores about 70 (weights 1/10, squared deviations 2250 + 3750) is 600 * 10/9,
+    # times sum W_h^2 / n_h = 0.1: 66.67.
+    published = max(variance, 0.1 * 6000 * 10 / 9 * 0.1)
+    return (70.0, *_logit_interval(70.0, math.sqrt(published), df))
+
+
+def _logit_interval(index: float, se: float, df: float) -> tuple[float, float]:
+    """The index's published interval: logit(u) +/- t se_u / (u (1 - u)), u = index/100."""
+    u, se_u = index / 100, se / 100
+    centre, half = math.log(u / (1 - u)), sps.t.ppf(0.975, df) * se_u / (u * (1 - u))
+    low, high = (100 / (1 + math.exp(-(centre + k * half))) for k in (-1, 1))
+    return low, high
 
 
 def test_campaign_page_shows_the_hand_computed_index(client, world):
@@ -380,27 +391,29 @@ def test_comments_of_an_excluded_bad_review_are_left_out(client, world):
     assert "恶意刷差评" not in page
 
 
-def test_an_index_interval_is_cut_at_100_on_pages_and_kept_in_the_csv(client, app):
+def test_an_index_interval_stays_within_the_scale_on_pages_and_in_the_csv(client, app):
     # Five service users: 100, 100, 100, 100, 75. Mean 95, s = sqrt(500/4) = 11.18,
-    # se = 5, t(0.975, 4) = 2.7764: the t-interval is 81.12 to 108.88.
+    # se = 5, t(0.975, 4) = 2.7764: the t-interval would be 81.12 to 108.88. The
+    # published interval is the logit one: logit(0.95) +/- 2.7764 * 0.05 / (0.95 * 0.05),
+    # back-transformed: 50.5 to 99.7, inside the scale on every face.
     a = gen_unit("A")
     campaign = gen_campaign([a], groups={"service_user": {}})
     for score in (100, 100, 100, 100, 75):
         gen_response(campaign, unit=a, group="service_user", answers={"overall": LEVELS[score]})
     db.session.commit()
     login(client, gen_user("evaluator"))
-    high = 95 + sps.t.ppf(0.975, 4) * 5
-    assert high > 100
+    t_high = 95 + sps.t.ppf(0.975, 4) * 5
+    low, high = _logit_interval(95, 5, 4)
+    assert t_high > 100 and high < 100
     for url in (
         f"/evaluate/campaign/{campaign.id}",
         f"/evaluate/campaign/{campaign.id}/unit/{a.id}",
     ):
         page = client.get(url + "?lang=en").text
-        assert "95.0 (81.1–100.0)" in page, url
-        assert f"{high:.1f}" not in page
-        assert "cut at the 0–100 limits" in page
+        assert f"95.0 ({low:.1f}–{high:.1f})" in page, url
+        assert f"{t_high:.1f}" not in page
     csv = client.get(f"/evaluate/campaign/{campaign.id}/export.csv").data.decode("utf-8-sig")
-    assert f"{high:.4f}"[:6] in csv  # the export keeps the interval as computed, with se and df
+    assert f"{high:.4f}"[:6] in csv and f"{t_high:.4f}"[:6] not in csv
 
 
 def test_the_weighting_names_the_groups_in_the_readers_language(client, world):
