@@ -25,7 +25,7 @@ run: $(STAMP) translations
 
 test: $(STAMP) translations
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 bench: $(STAMP) translations
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done

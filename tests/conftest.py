@@ -1,9 +1,14 @@
-"""Test fixtures in the Flask tutorial's shape: ``app``, ``client``, ``runner``.
+"""Test fixtures in the Flask tutorial's shape: ``app``, ``client``, ``runner``, and the rest.
 
 The database is made once per test session by running the real migrations (so
 they are tested too), on SQLite by default or on PostgreSQL when
-TEST_DATABASE_URL is set; there each session gets a database of its own, so
-parallel runs never meet. Rows are deleted after each test.
+TEST_DATABASE_URL is set; each session (each pytest-xdist worker) gets a
+database of its own, so parallel runs never meet. Rows are deleted after each
+test.
+
+Every fixture more than one test module uses lives here (``rapp``,
+``fake_twilio``, ``scratch_url``, ``live_server``); helper functions live in
+plain modules (factories, respondent, fake_twilio, tools_support).
 """
 
 from __future__ import annotations
@@ -12,18 +17,44 @@ import os
 import secrets
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from fake_twilio import FakeTwilio
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from werkzeug.serving import make_server
 
 from survey import create_app
 from survey.extensions import db
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "survey" / "translations"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile the Babel catalogs that have no .mo yet, so `pytest` works without `make`.
+
+    Each xdist worker may get here at once: a catalog is compiled to a file of
+    the worker's own and moved into place, so no worker reads a half-written one.
+    """
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as source:
+            catalog = read_po(source)
+        partial = mo.with_name(f".messages-{os.getpid()}.mo")
+        with partial.open("wb") as target:
+            write_mo(target, catalog)
+        partial.replace(mo)
 
 
 def _pg_url(url: str) -> str:
@@ -109,3 +140,69 @@ def runner(app: Flask) -> FlaskCliRunner:
 @pytest.fixture
 def is_postgres(database_url: str) -> bool:
     return database_url.startswith("postgresql")
+
+
+@pytest.fixture
+def rapp(app: Flask) -> Iterator[Flask]:
+    """The app with CSRF off (tests that need it turn it back on) and a roomy rate limit."""
+    app.config["WTF_CSRF_ENABLED"] = False
+    app.config["SURVEY_POINT_RATE_LIMIT"] = "1000 per minute"
+    yield app
+
+
+@pytest.fixture
+def fake_twilio() -> Iterator[FakeTwilio]:
+    """A stand-in for Twilio's REST API on a port of its own (tests/fake_twilio.py)."""
+    fake = FakeTwilio().start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+@pytest.fixture
+def scratch_url(tmp_path: Path) -> Iterator[str]:
+    """An empty database of the test's own, for migrations run up and down with data."""
+    if not PG_URL:
+        yield "sqlite:///" + str(tmp_path / "migration.sqlite")
+        return
+    base = sa.make_url(_pg_url(PG_URL))
+    name = f"survey_migration_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """The app served over HTTP for a real browser; ``url`` is its base address."""
+
+    url: str
+    port: int
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[LiveServer]:
+    """The test's app on 127.0.0.1, on a port the operating system picked (port 0).
+
+    The socket is bound before the port is read, so no other process can take
+    the port in between. SURVEY_BASE_URL is the server's address, so links,
+    QR codes and SMS bodies made in the test lead to it.
+    """
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["SURVEY_BASE_URL"] = url
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(url=url, port=server.server_port)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

@@ -21,14 +21,12 @@ import json
 import re
 import secrets
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-import pytest
 from twilio.request_validator import RequestValidator
 
 _MESSAGES = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC[0-9a-f]{32})/Messages\.json$")
@@ -215,15 +213,6 @@ def twilio_config(fake: FakeTwilio | None) -> dict[str, Any]:
         "TWILIO_API_BASE": fake.url if fake is not None else "",
         "SURVEY_SMS_PER_SECOND": 0,
     }
-
-
-@pytest.fixture
-def fake_twilio() -> Iterator[FakeTwilio]:
-    fake = FakeTwilio().start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
 
 
 def signed_post(client: Any, path: str, data: dict[str, str], *, token: str = AUTH_TOKEN,

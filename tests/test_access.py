@@ -6,6 +6,7 @@ import json
 
 import conftest
 import pytest
+from factories import DEFAULT_PASSWORD, csrf_token, gen_user, login
 from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter, Rule
 
@@ -13,7 +14,6 @@ from survey import create_app
 from survey.access import issue_api_token
 from survey.access_models import ROLES, AuditEvent, User
 from survey.extensions import db
-from tests.factories import DEFAULT_PASSWORD, csrf_token, gen_user, login
 
 # Command messages follow the shell's language.
 ENGLISH = {"LC_ALL": None, "LC_MESSAGES": None, "LANG": "en_US.UTF-8"}

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
+from factories import DEFAULT_PASSWORD, gen_campaign, gen_unit, gen_user
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
-from werkzeug.serving import make_server
+from tools_support import SCREENSHOTS, headless_chromium
 
 from survey.access_models import AuditEvent
 from survey.extensions import db
 from survey.models import Campaign
-from tests.factories import DEFAULT_PASSWORD, gen_campaign, gen_unit, gen_user
-from tests.tools_support import SCREENSHOTS, free_port, headless_chromium
 
 
 def _shares(driver) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -29,7 +26,7 @@ def _weight(driver, group: str):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.browser
-def test_weight_shares_update_as_the_evaluator_types(app, tmp_path):
+def test_weight_shares_update_as_the_evaluator_types(app, live_server, tmp_path):
     units = [gen_unit("A", "市政务服务中心"), gen_unit("B", "市公安局")]
     campaign = gen_campaign(
         units,
@@ -44,10 +41,7 @@ def test_weight_shares_update_as_the_evaluator_types(app, tmp_path):
     db.session.commit()
     campaign_id = campaign.id
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = live_server.url
     driver = headless_chromium(tmp_path / "profile", size="1280,900", lang="en")
     try:
         driver.get(f"{base}/login?lang=en")
@@ -90,7 +84,6 @@ def test_weight_shares_update_as_the_evaluator_types(app, tmp_path):
         WebDriverWait(driver, 15).until(lambda d: "saved." in d.page_source)
     finally:
         driver.quit()
-        server.shutdown()
 
     db.session.remove()
     campaign = db.session.get(Campaign, campaign_id)

@@ -8,6 +8,17 @@ import json
 import re
 
 import pytest
+from factories import (
+    csrf_token,
+    gen_campaign,
+    gen_group,
+    gen_response,
+    gen_service_point,
+    gen_ticket,
+    gen_unit,
+    gen_user,
+    login,
+)
 from flask import g
 from sqlalchemy import func, select
 
@@ -24,17 +35,6 @@ from survey.models import (
     Ticket,
     Unit,
     utcnow,
-)
-from tests.factories import (
-    csrf_token,
-    gen_campaign,
-    gen_group,
-    gen_response,
-    gen_service_point,
-    gen_ticket,
-    gen_unit,
-    gen_user,
-    login,
 )
 
 

@@ -12,13 +12,13 @@ import json
 import math
 
 import pytest
+from factories import gen_campaign, gen_response, gen_service_point, gen_unit
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import select
 
 from survey.access import issue_api_token
 from survey.access_models import ApiToken, AuditEvent
 from survey.extensions import db
-from tests.factories import gen_campaign, gen_response, gen_service_point, gen_unit
 
 IND = "satisfaction.overall"
 A_SU = ["very_satisfied", "satisfied", "satisfied", "basically_satisfied", "dissatisfied"]

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from factories import gen_campaign, gen_service_point, gen_unit
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
-from tools_support import SCREENSHOTS, decode_qr, free_port, headless_chromium
-from werkzeug.serving import make_server
+from tools_support import SCREENSHOTS, decode_qr, headless_chromium
 
 from survey.channels.print_sheets import write_point_files
 from survey.extensions import db
@@ -19,9 +16,8 @@ from survey.models import Answer, Response
 
 
 @pytest.mark.browser
-def test_scan_answer_and_thank_you_without_javascript(app, tmp_path):
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+def test_scan_answer_and_thank_you_without_javascript(app, live_server, tmp_path):
+    base = live_server.url
     app.config["SURVEY_BASE_URL"] = base
     unit = gen_unit(code="zwfw", name="省政务服务中心")
     gen_campaign([unit])
@@ -31,9 +27,6 @@ def test_scan_answer_and_thank_you_without_javascript(app, tmp_path):
     url = decode_qr(tmp_path / "qr" / "zwfw-a1.png")
     assert url == f"{base}/p/zwfw-a1"
     driver = headless_chromium(tmp_path / "profile", javascript=False)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
         driver.get(url)
         assert "总体是否满意" in driver.page_source
@@ -61,7 +54,6 @@ def test_scan_answer_and_thank_you_without_javascript(app, tmp_path):
         driver.save_screenshot(str(shots / "thank-you.png"))
     finally:
         driver.quit()
-        server.shutdown()
     db.session.remove()
     responses = db.session.execute(db.select(Response)).scalars().all()
     assert len(responses) == 1

@@ -267,9 +267,10 @@ def test_demo_is_reproducible(app: Flask) -> None:
 def test_demo_accounts_sign_in_and_are_made_only_once(
     demo_output: str, runner: FlaskCliRunner, client: FlaskClient
 ) -> None:
+    from factories import login
+
     from survey.access_models import User
     from survey.demo import DEMO_PASSWORD
-    from tests.factories import login
 
     assert f"password {DEMO_PASSWORD}" in demo_output
     users = {u.username: u for u in db.session.execute(select(User)).scalars()}
@@ -296,7 +297,7 @@ def test_demo_has_a_call_queue_the_operator_can_work(demo_output: str) -> None:
 
 
 def test_demo_reports_have_selected_comments(demo_output: str, client: FlaskClient) -> None:
-    from tests.factories import gen_user, login
+    from factories import gen_user, login
 
     campaign = db.session.execute(
         select(Campaign).where(Campaign.code == DEMO_CAMPAIGN)
@@ -313,10 +314,11 @@ def test_the_demo_handler_has_open_bad_reviews_with_a_number_to_call(
 ) -> None:
     import re
 
+    from factories import login
+
     from survey.access_models import User
     from survey.demo import DEMO_PASSWORD
     from survey.followup_models import FollowUpCase
-    from tests.factories import login
 
     handler = db.session.execute(select(User).where(User.username == "handler")).scalar_one()
     open_cases = (

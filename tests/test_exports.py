@@ -14,13 +14,13 @@ import io
 import math
 
 import pytest
+from factories import gen_campaign, gen_response, gen_unit, gen_user, login
 from openpyxl import load_workbook
 from scipy import stats as sps
 
 from survey.extensions import db
 from survey.instrument_store import current_version
 from survey.results import satisfaction
-from tests.factories import gen_campaign, gen_response, gen_unit, gen_user, login
 
 A_SU = ["very_satisfied", "satisfied", "satisfied", "basically_satisfied", "dissatisfied"]
 A_PUB = ["very_satisfied", "satisfied", "basically_satisfied", "basically_satisfied",

@@ -17,11 +17,7 @@ import datetime as dt
 import re
 
 import pytest
-
-from survey.extensions import db
-from survey.models import utcnow
-from survey.results import fieldwork
-from tests.factories import (
+from factories import (
     gen_campaign,
     gen_invitation,
     gen_response,
@@ -30,6 +26,10 @@ from tests.factories import (
     gen_user,
     login,
 )
+
+from survey.extensions import db
+from survey.models import utcnow
+from survey.results import fieldwork
 
 
 @pytest.fixture
@@ -167,8 +167,9 @@ def test_operator_and_handler_are_refused(client, main, role):
 
 
 def test_phone_response_rates_are_shown_without_operators(client, main):
+    from factories import gen_contact
+
     from survey.channels.phone import claim_next, enqueue_phone_cases, record_attempt
-    from tests.factories import gen_contact
 
     main.call_from, main.call_until = "00:00", "24:00"
     for i in range(4):

@@ -14,20 +14,20 @@ import re
 
 import pytest
 from factories import gen_followup_case, gen_invitation, gen_user, login
-from fake_twilio import ACCOUNT_SID, fake_twilio, signed_post, twilio_config  # noqa: F401
+from fake_twilio import ACCOUNT_SID, signed_post, twilio_config
 from flask import current_app, g
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from test_respond import (
+from respondent import (
     CARD,
     form_data,
     instrument,
     open_card,
     point_campaign,
-    rapp,  # noqa: F401 - fixture
+    race,
     scrape,
     valid_answers,
 )
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from survey.channels import sms
 from survey.channels.sms import redact_expired, send_due
@@ -45,7 +45,7 @@ CANT_CHOOSE = "Choose satisfied, basically satisfied or dissatisfied."
 
 
 @pytest.fixture
-def twilio(rapp, fake_twilio):  # noqa: F811 - fixtures imported above
+def twilio(rapp, fake_twilio):
     rapp.config.update(twilio_config(fake_twilio))
     return fake_twilio
 
@@ -88,7 +88,7 @@ def _remedied(app, **case_kw) -> tuple[FollowUpCase, OutboundMessage]:  # type: 
 # --- queuing ------------------------------------------------------------------------------------
 
 
-def test_a_bad_review_from_the_card_gets_one_rating_sms_with_a_working_link(rapp):  # noqa: F811
+def test_a_bad_review_from_the_card_gets_one_rating_sms_with_a_working_link(rapp):
     """End to end: the card with a call-back number, the handler's remedy, the link."""
     _campaign, point = point_campaign()
     inst = instrument(CARD)
@@ -135,7 +135,7 @@ def test_a_bad_review_from_the_card_gets_one_rating_sms_with_a_working_link(rapp
     assert "已退还多收的费用" in phone.get(_link_path(message)).text
 
 
-def test_the_sms_is_in_the_language_of_the_review(rapp):  # noqa: F811
+def test_the_sms_is_in_the_language_of_the_review(rapp):
     case, message = _remedied(rapp, language="en", unit_name="City Service Centre")
     assert message.language == "en"
     assert message.body == (
@@ -145,7 +145,7 @@ def test_the_sms_is_in_the_language_of_the_review(rapp):  # noqa: F811
     assert sms.segments(message.body) == 1
 
 
-def test_a_long_unit_name_is_left_out_of_the_sms(rapp):  # noqa: F811
+def test_a_long_unit_name_is_left_out_of_the_sms(rapp):
     _case_row, message = _remedied(rapp, language="en", unit_name="Bureau " * 20)
     assert message.body == (
         f"Your review has been acted on. Please rate what was done: {message.link} "
@@ -153,7 +153,7 @@ def test_a_long_unit_name_is_left_out_of_the_sms(rapp):  # noqa: F811
     )
 
 
-def test_no_call_back_number_no_sms(rapp):  # noqa: F811
+def test_no_call_back_number_no_sms(rapp):
     case = gen_followup_case(phone=None)
     _remedy(_handler(rapp, case), case)
     assert _case(case.id).status == "remedied"
@@ -161,13 +161,13 @@ def test_no_call_back_number_no_sms(rapp):  # noqa: F811
     assert _case(case.id).rating_token_hash is None
 
 
-def test_an_unusable_number_gets_no_sms(rapp):  # noqa: F811
+def test_an_unusable_number_gets_no_sms(rapp):
     case = gen_followup_case(phone="12345")
     _remedy(_handler(rapp, case), case)
     assert _messages() == [] and _case(case.id).rating_token_hash is None
 
 
-def test_an_opted_out_number_gets_no_sms(rapp):  # noqa: F811
+def test_an_opted_out_number_gets_no_sms(rapp):
     sms.opt_out(E164)
     case = gen_followup_case(phone=PHONE)
     _remedy(_handler(rapp, case), case)
@@ -175,7 +175,7 @@ def test_an_opted_out_number_gets_no_sms(rapp):  # noqa: F811
     assert _messages() == [] and _case(case.id).rating_token_hash is None
 
 
-def test_one_rating_message_per_case_is_a_constraint(rapp):  # noqa: F811
+def test_one_rating_message_per_case_is_a_constraint(rapp):
     case, message = _remedied(rapp)
     db.session.add(
         OutboundMessage(
@@ -192,7 +192,7 @@ def test_one_rating_message_per_case_is_a_constraint(rapp):  # noqa: F811
 
 
 @pytest.mark.parametrize("owners", ["none", "both"])
-def test_a_message_belongs_to_exactly_one_invitation_or_case(rapp, owners):  # noqa: F811
+def test_a_message_belongs_to_exactly_one_invitation_or_case(rapp, owners):
     case = gen_followup_case()
     invitation, _token = gen_invitation()
     db.session.commit()
@@ -345,7 +345,7 @@ def test_a_case_nobody_rated_closes_when_the_window_is_over(twilio, runner):
 # --- the page -----------------------------------------------------------------------------------
 
 
-def test_rating_on_the_link_closes_the_case_once(rapp):  # noqa: F811
+def test_rating_on_the_link_closes_the_case_once(rapp):
     case, message = _remedied(rapp)
     phone = rapp.test_client()
     path = _link_path(message) + "?lang=en"
@@ -379,7 +379,7 @@ def test_rating_on_the_link_closes_the_case_once(rapp):  # noqa: F811
 
 
 @pytest.mark.parametrize("sent", [{"rating": "excellent"}, {"rating": ""}, {}])
-def test_an_invalid_choice_is_refused_with_a_clear_message(rapp, sent):  # noqa: F811
+def test_an_invalid_choice_is_refused_with_a_clear_message(rapp, sent):
     case, message = _remedied(rapp)
     reply = rapp.test_client().post(_link_path(message) + "?lang=en", data=sent)
     assert reply.status_code == 422
@@ -401,7 +401,7 @@ def test_an_unknown_token_is_a_404_in_the_respondent_style(rapp, client, token):
     assert _case(_messages()[0].followup_case_id).status == "remedied"
 
 
-def test_csrf_is_enforced(rapp):  # noqa: F811
+def test_csrf_is_enforced(rapp):
     case, message = _remedied(rapp)
     rapp.config["WTF_CSRF_ENABLED"] = True
     g.pop("csrf_token", None)  # the test's app context is shared: no token of another client
@@ -421,7 +421,7 @@ def test_csrf_is_enforced(rapp):  # noqa: F811
     assert _case(case.id).fix_rating == "satisfied"
 
 
-def test_a_rating_heard_by_phone_is_what_the_link_says(rapp):  # noqa: F811
+def test_a_rating_heard_by_phone_is_what_the_link_says(rapp):
     case, message = _remedied(rapp)
     handler = _handler(rapp, case)
     handler.post(f"/evaluate/follow-up/{case.id}/rating", data={"rating": "dissatisfied"})
@@ -436,7 +436,7 @@ def test_a_rating_heard_by_phone_is_what_the_link_says(rapp):  # noqa: F811
     assert (case.fix_rating, case.rating_channel) == ("dissatisfied", "phone")
 
 
-def test_an_excluded_case_takes_no_rating(rapp):  # noqa: F811
+def test_an_excluded_case_takes_no_rating(rapp):
     case, message = _remedied(rapp)
     case.status, case.excluded_reason = "excluded", "经核实为误操作"
     db.session.commit()
@@ -446,7 +446,7 @@ def test_an_excluded_case_takes_no_rating(rapp):  # noqa: F811
     assert _case(case.id).fix_rating is None
 
 
-def test_the_link_expires_after_the_rating_window(rapp):  # noqa: F811
+def test_the_link_expires_after_the_rating_window(rapp):
     case, message = _remedied(rapp)
     days = rapp.config["SURVEY_RATING_DAYS"]
     case.remedied_at = case.remedied_at - dt.timedelta(days=days, minutes=1)
@@ -465,7 +465,7 @@ def test_the_link_expires_after_the_rating_window(rapp):  # noqa: F811
     assert client.get(_link_path(message) + "?lang=en").status_code == 200
 
 
-def test_the_language_switcher_and_the_cookie_win_over_the_review_language(rapp):  # noqa: F811
+def test_the_language_switcher_and_the_cookie_win_over_the_review_language(rapp):
     _case_row, message = _remedied(rapp, language="zh_Hant")
     phone = rapp.test_client()
     assert '<html lang="zh-Hant">' in phone.get(_link_path(message)).text
@@ -475,7 +475,7 @@ def test_the_language_switcher_and_the_cookie_win_over_the_review_language(rapp)
     assert '<html lang="en">' in phone.get(_link_path(message)).text  # remembered
 
 
-def test_the_handler_cannot_rate_after_the_respondent(rapp):  # noqa: F811
+def test_the_handler_cannot_rate_after_the_respondent(rapp):
     case, message = _remedied(rapp)
     rapp.test_client().post(_link_path(message), data={"rating": "satisfied"})
     handler = _handler(rapp, case)
@@ -491,13 +491,12 @@ def test_the_handler_cannot_rate_after_the_respondent(rapp):  # noqa: F811
     assert count == 1
 
 
-def test_two_ratings_at_the_same_moment_one_wins(rapp):  # noqa: F811
+def test_two_ratings_at_the_same_moment_one_wins(rapp):
     """A double tap or two devices: one rating is stored, the other is told, nothing overwritten."""
-    from test_respond_concurrency import _race
 
     case, message = _remedied(rapp)
     path = _link_path(message) + "?lang=en"
-    results = _race(rapp, [(path, {"rating": "satisfied"}), (path, {"rating": "dissatisfied"})])
+    results = race(rapp, [(path, {"rating": "satisfied"}), (path, {"rating": "dissatisfied"})])
     assert sorted(status for status, _body in results) == [200, 409]
     winner = next(body for status, body in results if status == 200)
     loser = next(body for status, body in results if status == 409)
@@ -509,7 +508,7 @@ def test_two_ratings_at_the_same_moment_one_wins(rapp):  # noqa: F811
 FIX_LABELS = {"satisfied": "Satisfied", "dissatisfied": "Dissatisfied"}
 
 
-def test_an_unreachable_redis_loses_nothing(rapp, caplog):  # noqa: F811
+def test_an_unreachable_redis_loses_nothing(rapp, caplog):
     rapp.config["SURVEY_RQ_REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
     case = gen_followup_case()
     _remedy(_handler(rapp, case), case)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from factories import gen_followup_case, gen_user
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
-from tools_support import SCREENSHOTS, free_port, headless_chromium
-from werkzeug.serving import make_server
+from tools_support import SCREENSHOTS, headless_chromium
 
 from survey.extensions import db
 from survey.followup import record_remedy
@@ -18,9 +15,8 @@ from survey.followup_models import FollowUpCase
 
 
 @pytest.mark.browser
-def test_the_respondent_rates_the_fix_with_javascript_off(app, tmp_path):
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+def test_the_respondent_rates_the_fix_with_javascript_off(app, live_server, tmp_path):
+    base = live_server.url
     app.config["SURVEY_BASE_URL"] = base
     case = gen_followup_case(unit_name="省政务服务中心")
     handler = gen_user("handler", unit_id=case.unit_id)
@@ -29,8 +25,6 @@ def test_the_respondent_rates_the_fix_with_javascript_off(app, tmp_path):
     assert message is not None and message.link and message.link.startswith(base)
     link, case_id = message.link, case.id
 
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     driver = headless_chromium(tmp_path / "profile", javascript=False)
     try:
         driver.get(link)
@@ -53,7 +47,6 @@ def test_the_respondent_rates_the_fix_with_javascript_off(app, tmp_path):
         assert "input" not in driver.find_element(By.TAG_NAME, "main").get_attribute("innerHTML")
     finally:
         driver.quit()
-        server.shutdown()
     db.session.remove()
     rated = db.session.get(FollowUpCase, case_id)
     assert (rated.status, rated.fix_rating, rated.rating_channel) == (

@@ -7,28 +7,7 @@ import json
 import re
 
 import pytest
-from sqlalchemy import select
-from test_respond import (
-    CARD,
-    _post_page,
-    form_data,
-    instrument,
-    open_card,
-    point_campaign,
-    rapp,  # noqa: F401 - fixture
-    responses,
-    scrape,
-    unsatisfied_value,
-    valid_answers,
-)
-
-from survey.access_models import AuditEvent
-from survey.extensions import db
-from survey.followup import FollowUpError, deadline, exclude, followup_indicator, open_case_if_bad
-from survey.followup_models import FollowUpCase
-from survey.models import Response
-from survey.workdays import WorkdayCalendar
-from tests.factories import (
+from factories import (
     DEFAULT_INSTRUMENTS,
     STAKEHOLDER_INSTRUMENT,
     gen_campaign,
@@ -38,6 +17,26 @@ from tests.factories import (
     gen_user,
     login,
 )
+from respondent import (
+    CARD,
+    form_data,
+    instrument,
+    open_card,
+    point_campaign,
+    post_page,
+    responses,
+    scrape,
+    unsatisfied_value,
+    valid_answers,
+)
+from sqlalchemy import select
+
+from survey.access_models import AuditEvent
+from survey.extensions import db
+from survey.followup import FollowUpError, deadline, exclude, followup_indicator, open_case_if_bad
+from survey.followup_models import FollowUpCase
+from survey.models import Response
+from survey.workdays import WorkdayCalendar
 
 PHONE = "138 0013 8000"
 
@@ -79,7 +78,7 @@ def _answer_invitation(client, campaign, group: str, instrument_id: str) -> Resp
     html = client.get(url).text
     for _ in inst.pages:
         last = scrape(html, "page") == inst.pages[-1].id
-        posted, _page, _answers = _post_page(
+        posted, _page, _answers = post_page(
             client, url, html, inst, action="submit" if last else "next", overall=worst
         )
         if last:

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from factories import gen_campaign, gen_contact, gen_group, gen_invitation, gen_unit
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
@@ -17,7 +18,6 @@ from survey.access_models import AuditEvent
 from survey.extensions import db
 from survey.models import Campaign, Contact, Invitation
 from survey.tokens import hash_token
-from tests.factories import gen_campaign, gen_contact, gen_group, gen_invitation, gen_unit
 
 # Command messages follow the shell's language; these tests read them in English.
 ENGLISH = {"LC_ALL": None, "LC_MESSAGES": None, "LANG": "en_US.UTF-8"}

@@ -6,14 +6,8 @@ TEST_DATABASE_URL is set), so the session's migrated database is not touched.
 
 from __future__ import annotations
 
-import os
-import secrets
-from collections.abc import Iterator
-
 import conftest
-import pytest
 import sqlalchemy as sa
-from conftest import PG_URL, _pg_url
 from factories import gen_campaign, gen_contact, gen_followup_case, gen_group, gen_user
 from flask_migrate import downgrade, upgrade
 
@@ -26,24 +20,6 @@ from survey.sms_models import OutboundMessage
 
 REVISION = "947b539f8161"
 PREVIOUS = "3b86293578d6"
-
-
-@pytest.fixture
-def scratch_url(tmp_path) -> Iterator[str]:
-    if not PG_URL:
-        yield "sqlite:///" + str(tmp_path / "migration.sqlite")
-        return
-    base = sa.make_url(_pg_url(PG_URL))
-    name = f"survey_migration_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _columns(table: str) -> dict[str, dict]:

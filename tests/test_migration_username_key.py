@@ -10,7 +10,6 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from flask_migrate import downgrade, upgrade
-from test_migration_rating import scratch_url  # noqa: F401 - the fixture
 from werkzeug.security import generate_password_hash
 
 from survey import create_app

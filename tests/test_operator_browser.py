@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
+from factories import DEFAULT_PASSWORD, gen_campaign, gen_contact, gen_invitation, gen_user
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
-from werkzeug.serving import make_server
+from tools_support import SCREENSHOTS, headless_chromium
 
 from survey.channels.phone import enqueue_phone_cases
 from survey.extensions import db
 from survey.models import Response
 from survey.phone_models import CallAttempt
-from tests.factories import DEFAULT_PASSWORD, gen_campaign, gen_contact, gen_invitation, gen_user
-from tests.tools_support import SCREENSHOTS, free_port, headless_chromium
 
 
 def _keys(driver, *keys) -> None:  # type: ignore[no-untyped-def]
@@ -29,7 +26,7 @@ def _wait_for(driver, text: str) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.browser
-def test_an_interview_from_the_keyboard_alone(app, tmp_path):
+def test_an_interview_from_the_keyboard_alone(app, live_server, tmp_path):
     campaign = gen_campaign(groups={"service_user": {"instrument_id": "phone-post-service"}})
     campaign.call_from, campaign.call_until = "00:00", "23:59"
     contact = gen_contact("陈七", "+8613912345678")
@@ -42,10 +39,7 @@ def test_an_interview_from_the_keyboard_alone(app, tmp_path):
     db.session.commit()
     invitation_id, operator_id = invitation.id, operator.id
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = live_server.url
     driver = headless_chromium(tmp_path / "profile", size="1280,900", lang="en")
     try:
         driver.get(f"{base}/login?lang=en")
@@ -73,7 +67,6 @@ def test_an_interview_from_the_keyboard_alone(app, tmp_path):
         assert "Recorded" in driver.page_source
     finally:
         driver.quit()
-        server.shutdown()
 
     db.session.remove()
     response = db.session.execute(select(Response)).scalar_one()
@@ -93,7 +86,7 @@ def test_an_interview_from_the_keyboard_alone(app, tmp_path):
 
 
 @pytest.mark.browser
-def test_a_0_to_10_score_from_its_digit(app, tmp_path):
+def test_a_0_to_10_score_from_its_digit(app, live_server, tmp_path):
     """On an nps question the digit typed is the score stored; 10 is reached with the arrows."""
     campaign = gen_campaign(groups={"staff": {"instrument_id": "staff-survey"}})
     campaign.call_from, campaign.call_until = "00:00", "23:59"
@@ -105,10 +98,7 @@ def test_a_0_to_10_score_from_its_digit(app, tmp_path):
     db.session.commit()
     invitation_id = invitation.id
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = live_server.url
     driver = headless_chromium(tmp_path / "profile", size="1280,900", lang="en")
     stored = []
     try:
@@ -130,5 +120,4 @@ def test_a_0_to_10_score_from_its_digit(app, tmp_path):
             stored.append({a.question_id: a.value for a in draft.answers}["recommend"])
     finally:
         driver.quit()
-        server.shutdown()
     assert stored == ["8", "0", "10"]

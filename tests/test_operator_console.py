@@ -7,6 +7,7 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
+from factories import csrf_token, gen_campaign, gen_contact, gen_invitation, gen_user, login
 from flask import g
 from sqlalchemy import func, select
 
@@ -14,7 +15,6 @@ from survey.channels.phone import DISPOSITIONS, claim_next, enqueue_phone_cases
 from survey.extensions import db
 from survey.models import Answer, Response, ResponseScore, utcnow
 from survey.phone_models import CallAttempt, CallCase
-from tests.factories import csrf_token, gen_campaign, gen_contact, gen_invitation, gen_user, login
 
 PHONE = "+8613812345678"
 MASKED = "+86 138****5678"

@@ -6,6 +6,7 @@ import datetime as dt
 import threading
 
 import pytest
+from factories import gen_campaign, gen_contact, gen_invitation, gen_user
 from sqlalchemy import select
 
 from survey.access_models import AuditEvent
@@ -24,7 +25,6 @@ from survey.channels.phone import (
 from survey.extensions import db
 from survey.models import Campaign
 from survey.phone_models import CallAttempt, CallCase
-from tests.factories import gen_campaign, gen_contact, gen_invitation, gen_user
 
 # 10:00 in Shanghai (UTC+8) on a weekday: inside the default calling hours 09:00-20:00.
 MORNING = dt.datetime(2026, 11, 24, 2, 0)

@@ -9,157 +9,37 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 
 import pytest
 from factories import gen_campaign, gen_invitation, gen_service_point, gen_ticket, gen_unit
-from flask import Flask
-from sqlalchemy import event, func, select
+from respondent import (
+    CARD,
+    STAKEHOLDER,
+    counts,
+    first_option,
+    form_data,
+    input_tag,
+    instrument,
+    open_card,
+    point_campaign,
+    post_card,
+    post_page,
+    responses,
+    satisfied_value,
+    scrape,
+    valid_answers,
+)
+from sqlalchemy import event, select
 
 from survey.extensions import db
-from survey.instrument_store import current_instruments, current_version
-from survey.instruments import Instrument, Question, localized
+from survey.instrument_store import current_version
+from survey.instruments import localized
 from survey.models import (
-    Answer,
     CallbackRequest,
-    Campaign,
-    Invitation,
-    Response,
-    ResponseScore,
-    ServicePoint,
-    Ticket,
     utcnow,
 )
 from survey.respond.forms import field_name
 from survey.scoring import indicator_scores
-
-CARD = "post-service-card"
-STAKEHOLDER = "stakeholder-evaluation"
-
-
-# --- shared helpers ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def rapp(app: Flask) -> Iterator[Flask]:
-    """The app with CSRF off (tests that need it turn it back on) and a roomy rate limit."""
-    app.config["WTF_CSRF_ENABLED"] = False
-    app.config["SURVEY_POINT_RATE_LIMIT"] = "1000 per minute"
-    yield app
-
-
-def instrument(instrument_id: str) -> Instrument:
-    return current_instruments()[instrument_id]
-
-
-def first_option(question: Question, *, na: bool = False) -> str:
-    return next(o.value for o in question.options if o.na == na)
-
-
-def satisfied_value(question: Question) -> str:
-    """The option with the highest score (very satisfied on the default scale)."""
-    scored = [o for o in question.options if o.score is not None and not o.na]
-    return max(scored, key=lambda o: o.score).value
-
-
-def unsatisfied_value(question: Question) -> str:
-    scored = [o for o in question.options if o.score is not None and not o.na]
-    return min(scored, key=lambda o: o.score).value
-
-
-def sample_value(question: Question) -> str | list[str] | float | None:
-    """A valid answer of the question's type."""
-    if question.type in ("likert5", "choice", "nps"):
-        return satisfied_value(question) if question.is_scored else first_option(question)
-    if question.type == "multi":
-        return [question.options[0].value]
-    if question.type == "number":
-        return float(question.min if question.min is not None else 1)
-    if question.type == "text":
-        return "窗口工作人员很耐心。"
-    return None  # phone: only on a condition, filled in by the tests that want it
-
-
-def valid_answers(
-    inst: Instrument, questions: list[Question] | None = None, **given: object
-) -> dict[str, object]:
-    """Answers to every shown question of ``questions`` (all by default), ``given`` first."""
-    answers: dict[str, object] = {}
-    for question in questions if questions is not None else inst.questions:
-        if question.show_if is not None and not question.show_if.is_met(answers):
-            continue
-        value = given[question.id] if question.id in given else sample_value(question)
-        if value is not None:
-            answers[question.id] = value
-    return answers
-
-
-def form_data(answers: dict[str, object], key: str, **extra: str) -> dict[str, object]:
-    data: dict[str, object] = {"submission_key": key, **extra}
-    for qid, value in answers.items():
-        if isinstance(value, float):
-            value = str(int(value)) if value.is_integer() else repr(value)
-        data[field_name(qid)] = value
-    return data
-
-
-def input_tag(html: str, name: str, value: str | None = None) -> str:
-    """The first <input> named ``name`` (with this value, if given)."""
-    pattern = r'<input[^>]*name="' + re.escape(name) + r'"[^>]*>'
-    for tag in re.findall(pattern, html):
-        if value is None or f'value="{value}"' in tag:
-            return tag
-    raise AssertionError(f"no input named {name} with value {value}")
-
-
-def scrape(html: str, name: str) -> str:
-    """The value of a hidden input, as a browser would send it back."""
-    tag = input_tag(html, name)
-    value = re.search(r'value="([^"]*)"', tag)
-    assert value is not None
-    return value.group(1)
-
-
-def open_card(client, url: str, **kw) -> str:
-    page = client.get(url, **kw)
-    assert page.status_code == 200, page.get_data(as_text=True)
-    return scrape(page.get_data(as_text=True), "submission_key")
-
-
-def counts() -> dict[str, int]:
-    """Row counts of everything a respondent can change."""
-    return {
-        "response": db.session.execute(select(func.count(Response.id))).scalar_one(),
-        "answer": db.session.execute(select(func.count(Answer.id))).scalar_one(),
-        "score": db.session.execute(select(func.count()).select_from(ResponseScore)).scalar_one(),
-        "callback": db.session.execute(select(func.count(CallbackRequest.id))).scalar_one(),
-        "used_tickets": db.session.execute(
-            select(func.count(Ticket.id)).where(Ticket.used_at.is_not(None))
-        ).scalar_one(),
-        "started_invitations": db.session.execute(
-            select(func.count(Invitation.id)).where(Invitation.status != "pending")
-        ).scalar_one(),
-    }
-
-
-def point_campaign(**kw) -> tuple[Campaign, ServicePoint]:
-    unit = gen_unit()
-    point = gen_service_point(unit)
-    campaign = gen_campaign([unit], **kw)
-    db.session.commit()
-    return campaign, point
-
-
-def responses() -> list[Response]:
-    db.session.expire_all()
-    return list(db.session.execute(select(Response).order_by(Response.id)).scalars())
-
-
-def post_card(client, url: str, **given: object):
-    key = open_card(client, url)
-    answers = valid_answers(instrument(CARD), **given)
-    return client.post(url, data=form_data(answers, key)), answers, key
-
 
 # --- the QR card -------------------------------------------------------------------------------
 
@@ -551,14 +431,6 @@ def test_point_opens_the_card_of_the_campaign_open_now(rapp, client):
 # --- invitations -------------------------------------------------------------------------------
 
 
-def _post_page(client, url: str, html: str, inst: Instrument, action: str = "next", **given):
-    page_id = scrape(html, "page")
-    page = next(p for p in inst.pages if p.id == page_id)
-    answers = valid_answers(inst, list(page.questions), **given)
-    data = form_data(answers, scrape(html, "submission_key"), page=page_id, action=action)
-    return client.post(url, data=data), page, answers
-
-
 def test_invitation_saves_each_page_and_resumes_in_a_new_client(rapp, client):
     campaign = gen_campaign()
     invitation, token = gen_invitation(campaign, group="deputy", channel="sms")
@@ -573,7 +445,7 @@ def test_invitation_saves_each_page_and_resumes_in_a_new_client(rapp, client):
     first_question = inst.pages[0].questions[0]
     chosen = first_option(first_question) if first_question.options else None
     given = {first_question.id: chosen} if chosen else {}
-    saved, page1, answers1 = _post_page(client, url, html, inst, **given)
+    saved, page1, answers1 = post_page(client, url, html, inst, **given)
     assert saved.status_code == 303
     [draft] = responses()
     assert draft.submitted_at is None
@@ -592,7 +464,7 @@ def test_invitation_saves_each_page_and_resumes_in_a_new_client(rapp, client):
     assert f'<progress value="2" max="{len(inst.pages)}">' in html2
 
     # Back returns to page 1 with the earlier answers filled in.
-    back, _page, _a = _post_page(other, url, html2, inst, action="back")
+    back, _page, _a = post_page(other, url, html2, inst, action="back")
     assert back.status_code == 303
     assert f"page={inst.pages[0].id}" in back.headers["Location"]
     html1 = other.get(back.headers["Location"]).get_data(as_text=True)
@@ -608,7 +480,7 @@ def test_invitation_saves_each_page_and_resumes_in_a_new_client(rapp, client):
     for _ in range(len(inst.pages) + 2):
         page_id = scrape(html, "page")
         is_last = page_id == inst.pages[-1].id
-        posted, _page, answers = _post_page(
+        posted, _page, answers = post_page(
             other, url, html, inst, action="submit" if is_last else "next"
         )
         all_answers.update(answers)

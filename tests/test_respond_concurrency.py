@@ -7,11 +7,9 @@ Runs on SQLite (WAL, busy timeout) and on PostgreSQL when TEST_DATABASE_URL is s
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from factories import gen_campaign, gen_invitation, gen_ticket
-from test_respond import (
+from respondent import (
     CARD,
     STAKEHOLDER,
     counts,
@@ -19,42 +17,12 @@ from test_respond import (
     instrument,
     open_card,
     point_campaign,
-    rapp,  # noqa: F401 - fixture
+    race,
     scrape,
     valid_answers,
 )
 
 from survey.extensions import db
-
-
-def _race(app, posts: list[tuple[str, dict]]) -> list[tuple[int, str]]:
-    """POST each (url, data) from its own thread, all released at once; (status, body) each."""
-    barrier = threading.Barrier(len(posts))
-    results: list[tuple[int, str] | BaseException | None] = [None] * len(posts)
-
-    def run(index: int, url: str, data: dict) -> None:
-        try:
-            with app.app_context():
-                client = app.test_client()
-                barrier.wait(timeout=10)
-                page = client.post(url, data=data)
-                results[index] = (page.status_code, page.get_data(as_text=True))
-                db.session.remove()
-        except BaseException as error:  # reported in the main thread
-            results[index] = error
-
-    threads = [
-        threading.Thread(target=run, args=(i, url, data)) for i, (url, data) in enumerate(posts)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-        assert result is not None, "a thread did not finish"
-    return results  # type: ignore[return-value]
 
 
 @pytest.mark.parametrize("same_key", [False, True], ids=["two-devices", "double-tap"])
@@ -66,7 +34,7 @@ def test_same_ticket_at_the_same_moment(rapp, client, same_key):  # noqa: F811
     answers = valid_answers(instrument(CARD))
     first_key = open_card(client, url)
     second_key = first_key if same_key else open_card(rapp.test_client(), url)
-    results = _race(
+    results = race(
         rapp, [(url, form_data(answers, first_key)), (url, form_data(answers, second_key))]
     )
     statuses = sorted(status for status, _body in results)
@@ -87,7 +55,7 @@ def test_same_point_card_posted_twice_at_once(rapp, client):  # noqa: F811
     url = f"/p/{point.code}"
     key = open_card(client, url)
     data = form_data(valid_answers(instrument(CARD)), key)
-    results = _race(rapp, [(url, data), (url, data)])
+    results = race(rapp, [(url, data), (url, data)])
     assert [status for status, _ in results] == [200, 200]
     db.session.expire_all()
     assert counts()["response"] == 1
@@ -107,7 +75,7 @@ def test_invitation_first_page_saved_twice_at_once(rapp, client):  # noqa: F811
         page=page.id,
         action="next",
     )
-    results = _race(rapp, [(url, data), (url, data)])
+    results = race(rapp, [(url, data), (url, data)])
     assert [status for status, _ in results] == [303, 303]
     db.session.expire_all()
     assert counts()["response"] == 1

@@ -13,14 +13,13 @@ import math
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_respond import (
+from respondent import (
     CARD,
     counts,
     form_data,
     instrument,
     open_card,
     point_campaign,
-    rapp,  # noqa: F401 - fixture
     responses,
 )
 from werkzeug.datastructures import MultiDict

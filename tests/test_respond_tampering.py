@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from factories import gen_campaign, gen_invitation, gen_ticket
-from test_respond import (
+from respondent import (
     CARD,
     STAKEHOLDER,
     counts,
@@ -12,7 +12,6 @@ from test_respond import (
     instrument,
     open_card,
     point_campaign,
-    rapp,  # noqa: F401 - fixture
     scrape,
     valid_answers,
 )

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from factories import gen_campaign, gen_contact, gen_invitation, gen_user
 
 from survey.channels.phone import claim_next, enqueue_phone_cases, record_attempt
 from survey.extensions import db
 from survey.results.response_rates import disposition_counts, phone_response_rates
-from tests.factories import gen_campaign, gen_contact, gen_invitation, gen_user
 
 MORNING = dt.datetime(2026, 11, 24, 2, 0)
 

@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 
 import pytest
+from factories import gen_campaign, gen_response, gen_service_point, gen_unit
 from scipy import stats as sps
 from sqlalchemy import event
 
@@ -28,7 +29,6 @@ from survey.results import (
     stratum_summaries,
     year_on_year,
 )
-from tests.factories import gen_campaign, gen_response, gen_service_point, gen_unit
 
 IND = "satisfaction.overall"
 CARD = "post-service-card"

@@ -2,33 +2,27 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
+from factories import DEFAULT_PASSWORD, gen_user
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
-from werkzeug.serving import make_server
+from tools_support import SCREENSHOTS, headless_chromium
 
 from survey.demo import load_demo
 from survey.extensions import db
 from survey.models import Campaign
-from tests.factories import DEFAULT_PASSWORD, gen_user
-from tests.tools_support import SCREENSHOTS, free_port, headless_chromium
 
 
 @pytest.mark.browser
-def test_campaign_and_unit_pages_draw_their_charts(app, tmp_path):
+def test_campaign_and_unit_pages_draw_their_charts(app, live_server, tmp_path):
     load_demo()
     evaluator = gen_user("evaluator", display_name="Evaluator Wang")
     db.session.commit()
     campaign = db.session.execute(select(Campaign)).scalars().first()
     unit = campaign.units[0]
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = live_server.url
     driver = headless_chromium(tmp_path / "profile", size="1280,1000", lang="en")
     try:
         driver.get(f"{base}/login?lang=en")
@@ -53,4 +47,3 @@ def test_campaign_and_unit_pages_draw_their_charts(app, tmp_path):
             driver.save_screenshot(str(SCREENSHOTS / "results-unit.png"))
     finally:
         driver.quit()
-        server.shutdown()

@@ -8,11 +8,11 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from factories import gen_campaign, gen_response, gen_unit, gen_user, login
 from scipy import stats as sps
 
 from survey.extensions import db
 from survey.models import Answer, CallbackRequest, Contact
-from tests.factories import gen_campaign, gen_response, gen_unit, gen_user, login
 
 LEVELS = {
     100: "very_satisfied",

@@ -13,7 +13,7 @@ import threading
 
 import pytest
 from factories import gen_campaign, gen_contact, gen_group, gen_invitation, gen_unit
-from fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, fake_twilio, twilio_config  # noqa: F401
+from fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, twilio_config
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -35,7 +35,7 @@ from survey.tokens import hash_token
 
 
 @pytest.fixture
-def twilio(app, fake_twilio):  # noqa: F811 - the fixture imported above
+def twilio(app, fake_twilio):
     app.config.update(twilio_config(fake_twilio))
     return fake_twilio
 

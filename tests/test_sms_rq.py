@@ -14,7 +14,7 @@ from factories import (
     gen_user,
     login,
 )
-from fake_twilio import fake_twilio, twilio_config  # noqa: F401
+from fake_twilio import twilio_config
 from sqlalchemy import select
 
 from survey.channels.sms import create_sms_invitations
@@ -26,7 +26,7 @@ REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 @pytest.fixture
-def rq_app(app, fake_twilio):  # noqa: F811
+def rq_app(app, fake_twilio):
     redis = pytest.importorskip("redis")
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
@@ -60,7 +60,7 @@ def test_without_redis_nothing_is_enqueued(app):
     assert notify_outbox() is False
 
 
-def test_a_worker_sends_each_message_once_even_when_told_twice(rq_app, fake_twilio):  # noqa: F811
+def test_a_worker_sends_each_message_once_even_when_told_twice(rq_app, fake_twilio):
     _invite(5)
     assert notify_outbox() and notify_outbox()
     _work()
@@ -72,7 +72,7 @@ def test_a_worker_sends_each_message_once_even_when_told_twice(rq_app, fake_twil
     assert states == {"sent"}
 
 
-def test_a_retry_is_scheduled_at_its_time(rq_app, fake_twilio):  # noqa: F811
+def test_a_retry_is_scheduled_at_its_time(rq_app, fake_twilio):
     _invite(1)
     fake_twilio.fail_next(1, status=500)
     result = send_due_job()
@@ -87,14 +87,14 @@ def test_the_worker_command_needs_redis(runner):
     assert "SURVEY_RQ_REDIS_URL" in result.output
 
 
-def test_the_worker_command_works_the_outbox(rq_app, fake_twilio):  # noqa: F811
+def test_the_worker_command_works_the_outbox(rq_app, fake_twilio):
     _invite(2)
     result = rq_app.test_cli_runner().invoke(args=["survey", "rq-worker", "--burst"])
     assert result.exit_code == 0, result.output
     assert len([r for r in fake_twilio.requests if r.method == "POST"]) == 2
 
 
-def test_a_rating_request_wakes_the_worker_which_sends_it(rq_app, fake_twilio):  # noqa: F811
+def test_a_rating_request_wakes_the_worker_which_sends_it(rq_app, fake_twilio):
     rq_app.config["WTF_CSRF_ENABLED"] = False
     case = gen_followup_case(phone="138 0013 8000")
     client = rq_app.test_client()

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import time_machine
+from factories import gen_campaign, gen_unit, gen_user, login
 from flask_babel import force_locale, gettext
 from markupsafe import escape
 from PIL import Image
@@ -23,6 +24,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
 from sqlalchemy import select
+from tools_support import SCREENSHOTS, require_tool
 
 from survey.config import defaults
 from survey.extensions import db
@@ -37,8 +39,6 @@ from survey.reports.fonts import (
 from survey.reports.pdf import _styles
 from survey.results.unit_report import strongest_and_weakest, unit_report
 from survey.stats import Estimate
-from tests.factories import gen_campaign, gen_unit, gen_user, login
-from tests.tools_support import SCREENSHOTS, require_tool
 
 LANGUAGES = ("zh_Hans", "zh_Hant", "en")
 POPPLER_HOW = "install poppler-utils (apt-get install poppler-utils)"

@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from factories import gen_campaign, gen_user, login
 
 from survey.extensions import db
 from survey.followup import calendar_gaps
 from survey.workdays import DEFAULT_CALENDAR, CalendarError, WorkdayCalendar, load_calendar
-from tests.factories import gen_campaign, gen_user, login
 
 D = dt.date
 

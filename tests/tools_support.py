@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 
@@ -21,13 +20,6 @@ SCREENSHOTS = (
     if os.environ.get("SURVEY_UPDATE_SCREENSHOTS") == "1"
     else None
 )
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nobody listens on, for a test's own server."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def require_tool(name: str, how: str) -> str:
