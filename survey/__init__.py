@@ -33,12 +33,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from . import (
         access,  # noqa: F401 - registers the login manager's user loader
-        access_models,  # noqa: F401 - staff accounts, API tokens, audit trail
-        followup_models,  # noqa: F401 - bad-review follow-up cases
         models,  # noqa: F401 - the tables must be known to SQLAlchemy and Alembic
-        phone_models,  # noqa: F401 - call queue and attempts
-        report_models,  # noqa: F401 - comments selected for unit reports
-        sms_models,  # noqa: F401 - the SMS outbox and opt-out tables
     )
 
     db.init_app(app)

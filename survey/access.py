@@ -17,9 +17,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .access_models import ROLES, ApiToken, User, username_key
 from .extensions import db, login_manager
-from .models import utcnow
+from .models import ROLES, ApiToken, User, username_key, utcnow
 from .tokens import hash_token, new_token
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -615,7 +615,7 @@ def _busiest_followup_unit(campaign: Campaign) -> int:
     The demo handler follows up that unit, so signing in as them shows cases to
     work on, a number to call and a remedy that sends the rating SMS.
     """
-    from .followup_models import FollowUpCase
+    from .models import FollowUpCase
 
     has_number = func.count(CallbackRequest.id)
     found = db.session.execute(
@@ -636,7 +636,7 @@ def load_demo_users() -> list[str]:
     against a real installation cannot add a known password to it.
     """
     from .access import create_user
-    from .access_models import User
+    from .models import User
 
     if db.session.execute(select(User.id).limit(1)).first() is not None:
         return []
@@ -714,7 +714,7 @@ def load_demo_followups(now: dt.datetime | None = None) -> int:
     Most are remedied within the deadline, some a little late, so the
     on-time share is a real figure; the recent ones stay open.
     """
-    from .followup_models import FollowUpCase
+    from .models import FollowUpCase
 
     now = now or utcnow()
     rng = random.Random(SEED + 2)
@@ -755,7 +755,7 @@ DEMO_CALLBACK_PHONE = "+8613900139000"
 
 def _one_case_to_call_back(campaign: Campaign) -> None:
     """Make sure an open bad review has a call-back number, so the handler's path can be tried."""
-    from .followup_models import FollowUpCase
+    from .models import FollowUpCase
 
     open_cases = select(FollowUpCase.response_id).where(
         FollowUpCase.campaign_id == campaign.id, FollowUpCase.status == "open"
@@ -783,7 +783,7 @@ def _one_case_to_call_back(campaign: Campaign) -> None:
 
 def load_demo_report_comments(per_unit: int = 3) -> int:
     """Select a few comments of each demo unit for its report, so the report shows some (once)."""
-    from .report_models import ReportComment
+    from .models import ReportComment
     from .results.comments import unit_comments
 
     if db.session.execute(select(ReportComment.id).limit(1)).first() is not None:

@@ -30,10 +30,17 @@ from sqlalchemy import case, func, select, update
 from .audit import record_audit, snapshot
 from .channels.sms import queue_rating_sms
 from .extensions import db
-from .followup_models import FIX_RATINGS, RATING_CHANNELS, FollowUpCase
 from .instruments import OVERALL_INDICATOR, Instrument
-from .models import Campaign, Response, Unit, utcnow
-from .sms_models import OutboundMessage
+from .models import (
+    FIX_RATINGS,
+    RATING_CHANNELS,
+    Campaign,
+    FollowUpCase,
+    OutboundMessage,
+    Response,
+    Unit,
+    utcnow,
+)
 from .tokens import hash_token, looks_like_token
 from .workdays import WorkdayCalendar, load_calendar
 

@@ -12,8 +12,8 @@ from werkzeug.routing import IntegerConverter, Rule
 
 from survey import create_app
 from survey.access import issue_api_token
-from survey.access_models import ROLES, AuditEvent, User
 from survey.extensions import db
+from survey.models import ROLES, AuditEvent, User
 
 # Command messages follow the shell's language.
 ENGLISH = {"LC_ALL": None, "LC_MESSAGES": None, "LANG": "en_US.UTF-8"}

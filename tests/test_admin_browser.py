@@ -9,9 +9,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 from tools_support import SCREENSHOTS, headless_chromium
 
-from survey.access_models import AuditEvent
 from survey.extensions import db
-from survey.models import Campaign
+from survey.models import AuditEvent, Campaign
 
 
 def _shares(driver) -> dict[str, str]:  # type: ignore[no-untyped-def]

@@ -23,9 +23,10 @@ from flask import g
 from sqlalchemy import func, select
 
 from survey.access import authenticate
-from survey.access_models import ApiToken, AuditEvent, User
 from survey.extensions import db
 from survey.models import (
+    ApiToken,
+    AuditEvent,
     Campaign,
     CampaignGroup,
     Contact,
@@ -34,6 +35,7 @@ from survey.models import (
     ServicePoint,
     Ticket,
     Unit,
+    User,
     utcnow,
 )
 

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from sqlalchemy import select
 
 from survey.access import issue_api_token
-from survey.access_models import ApiToken, AuditEvent
 from survey.extensions import db
+from survey.models import ApiToken, AuditEvent
 
 IND = "satisfaction.overall"
 A_SU = ["very_satisfied", "satisfied", "satisfied", "basically_satisfied", "dissatisfied"]

@@ -23,13 +23,13 @@ from survey.models import (
     Campaign,
     Group,
     Invitation,
+    ReportComment,
     Response,
     ResponseScore,
     Ticket,
     Unit,
+    campaign_state,
 )
-from survey.report_models import ReportComment
-from survey.respond.service import campaign_state
 from survey.scoring import indicator_scores
 
 ENGLISH = {"LC_ALL": None, "LC_MESSAGES": None, "LANG": "en_US.UTF-8"}
@@ -269,8 +269,8 @@ def test_demo_accounts_sign_in_and_are_made_only_once(
 ) -> None:
     from factories import login
 
-    from survey.access_models import User
     from survey.demo import DEMO_PASSWORD
+    from survey.models import User
 
     assert f"password {DEMO_PASSWORD}" in demo_output
     users = {u.username: u for u in db.session.execute(select(User)).scalars()}
@@ -283,9 +283,9 @@ def test_demo_accounts_sign_in_and_are_made_only_once(
 
 
 def test_demo_has_a_call_queue_the_operator_can_work(demo_output: str) -> None:
-    from survey.access_models import User
     from survey.channels.phone import claim_next, queue_counts
     from survey.demo import DEMO_CALLS_PER_UNIT
+    from survey.models import User
 
     campaign = db.session.execute(select(Campaign)).scalars().first()
     counts = queue_counts(campaign)
@@ -316,9 +316,8 @@ def test_the_demo_handler_has_open_bad_reviews_with_a_number_to_call(
 
     from factories import login
 
-    from survey.access_models import User
     from survey.demo import DEMO_PASSWORD
-    from survey.followup_models import FollowUpCase
+    from survey.models import FollowUpCase, User
 
     handler = db.session.execute(select(User).where(User.username == "handler")).scalar_one()
     open_cases = (
@@ -355,8 +354,7 @@ def test_the_demo_handler_has_open_bad_reviews_with_a_number_to_call(
 def test_the_demo_has_open_bad_reviews_on_any_date(
     runner: FlaskCliRunner, today: dt.datetime
 ) -> None:
-    from survey.access_models import User
-    from survey.followup_models import FollowUpCase
+    from survey.models import FollowUpCase, User
 
     with time_machine.travel(today, tick=False):
         result = runner.invoke(args=["survey", "demo"], env=ENGLISH)

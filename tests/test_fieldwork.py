@@ -194,7 +194,7 @@ def test_phone_response_rates_are_shown_without_operators(client, main):
 def test_an_excluded_bad_review_is_not_counted(main):
     # The results leave out a bad review excluded as malicious or mistaken; the monitor,
     # which says it counts the same responses, must too.
-    from survey.followup_models import FollowUpCase
+    from survey.models import FollowUpCase
 
     unit = main.units[1]  # B: one counted card
     bad = gen_response(main, unit=unit, group="service_user", channel="qr",

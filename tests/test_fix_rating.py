@@ -33,9 +33,7 @@ from survey.channels import sms
 from survey.channels.sms import redact_expired, send_due
 from survey.channels.twilio_backend import TwilioBackend, backend_from_config
 from survey.extensions import db
-from survey.followup_models import FollowUpCase
-from survey.models import utcnow
-from survey.sms_models import OutboundMessage
+from survey.models import FollowUpCase, OutboundMessage, utcnow
 from survey.tokens import hash_token, new_token
 
 PHONE = "138 0013 8000"

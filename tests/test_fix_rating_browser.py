@@ -11,7 +11,7 @@ from tools_support import SCREENSHOTS, headless_chromium
 
 from survey.extensions import db
 from survey.followup import record_remedy
-from survey.followup_models import FollowUpCase
+from survey.models import FollowUpCase
 
 
 @pytest.mark.browser

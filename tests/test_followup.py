@@ -31,11 +31,9 @@ from respondent import (
 )
 from sqlalchemy import select
 
-from survey.access_models import AuditEvent
 from survey.extensions import db
 from survey.followup import FollowUpError, deadline, exclude, followup_indicator, open_case_if_bad
-from survey.followup_models import FollowUpCase
-from survey.models import Response
+from survey.models import AuditEvent, FollowUpCase, Response
 from survey.workdays import WorkdayCalendar
 
 PHONE = "138 0013 8000"

@@ -14,9 +14,8 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 
-from survey.access_models import AuditEvent
 from survey.extensions import db
-from survey.models import Campaign, Contact, Invitation
+from survey.models import AuditEvent, Campaign, Contact, Invitation
 from survey.tokens import hash_token
 
 # Command messages follow the shell's language; these tests read them in English.
@@ -323,7 +322,7 @@ def test_unreadable_file_imports_nothing(
 
 
 def test_phone_invitations_go_into_the_call_queue(runner, campaign, tmp_path):
-    from survey.phone_models import CallCase
+    from survey.models import CallCase
 
     result = _invite(runner, _write(tmp_path, GOOD), "--channel", "phone")
     assert result.exit_code == 0, result.output

@@ -171,7 +171,7 @@ def test_unknown_point_says_goodbye(client, point):
 
 
 def test_a_bad_review_by_phone_opens_a_follow_up_case(client, point):
-    from survey.followup_models import FollowUpCase
+    from survey.models import FollowUpCase
 
     call(client, ["5", "2", "2"])  # very dissatisfied overall
     [response] = _responses()

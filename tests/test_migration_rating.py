@@ -15,8 +15,7 @@ from survey import create_app
 from survey.channels.sms import create_sms_invitations
 from survey.extensions import db
 from survey.followup import rate_by_link, record_remedy
-from survey.followup_models import FollowUpCase
-from survey.sms_models import OutboundMessage
+from survey.models import FollowUpCase, OutboundMessage
 
 REVISION = "947b539f8161"
 PREVIOUS = "3b86293578d6"

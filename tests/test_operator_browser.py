@@ -12,8 +12,7 @@ from tools_support import SCREENSHOTS, headless_chromium
 
 from survey.channels.phone import enqueue_phone_cases
 from survey.extensions import db
-from survey.models import Response
-from survey.phone_models import CallAttempt
+from survey.models import Attempt, Response
 
 
 def _keys(driver, *keys) -> None:  # type: ignore[no-untyped-def]
@@ -81,7 +80,7 @@ def test_an_interview_from_the_keyboard_alone(app, live_server, tmp_path):
         "one_visit": "yes",
         "comment": "态度很好",
     }
-    attempt = db.session.execute(select(CallAttempt)).scalar_one()
+    attempt = db.session.execute(select(Attempt)).scalar_one()
     assert (attempt.disposition, attempt.operator_id) == ("complete", operator_id)
 
 

@@ -13,8 +13,7 @@ from sqlalchemy import func, select
 
 from survey.channels.phone import DISPOSITIONS, claim_next, enqueue_phone_cases
 from survey.extensions import db
-from survey.models import Answer, Response, ResponseScore, utcnow
-from survey.phone_models import CallAttempt, CallCase
+from survey.models import Answer, Attempt, CallCase, Response, ResponseScore, utcnow
 
 PHONE = "+8613812345678"
 MASKED = "+86 138****5678"
@@ -102,7 +101,7 @@ def test_only_the_claiming_operator_or_an_admin_opens_a_case(app, client):
         data={"csrf_token": token, "disposition": "no_answer"},
     )
     assert refused.status_code == 403
-    assert db.session.execute(select(func.count(CallAttempt.id))).scalar_one() == 0
+    assert db.session.execute(select(func.count(Attempt.id))).scalar_one() == 0
 
     evaluator = app.test_client()
     g.pop("csrf_token", None)
@@ -320,7 +319,7 @@ def test_a_full_interview_is_one_phone_response_with_its_operator(app, client):
         "satisfaction.attitude": 75.0,
         "satisfaction.one_visit": 50.0,
     }
-    attempts = db.session.execute(select(CallAttempt)).scalars().all()
+    attempts = db.session.execute(select(Attempt)).scalars().all()
     assert [(a.disposition, a.operator_id) for a in attempts] == [("complete", operator.id)]
     assert attempts[0].aapor_code == DISPOSITIONS["complete"].aapor
     case = _fresh(case_id)
@@ -336,7 +335,7 @@ def test_complete_with_a_required_answer_missing_is_refused(app, client):
     assert refused.status_code == 422
     assert "not complete" in refused.text
     assert db.session.execute(select(Response.submitted_at)).scalar_one() is None
-    assert db.session.execute(select(func.count(CallAttempt.id))).scalar_one() == 0
+    assert db.session.execute(select(func.count(Attempt.id))).scalar_one() == 0
     assert _fresh(case_id).status == "claimed"
 
 
@@ -356,7 +355,7 @@ def test_a_partial_interview_stores_the_answers_given(app, client):
         "overall": "dissatisfied",
     }
     assert [s.score for s in response.scores] == [25.0]
-    attempt = db.session.execute(select(CallAttempt)).scalar_one()
+    attempt = db.session.execute(select(Attempt)).scalar_one()
     assert (attempt.disposition, attempt.notes) == ("partial", "挂断了")
 
 
@@ -368,7 +367,7 @@ def test_a_partial_without_any_answer_is_refused(app, client):
     assert refused.status_code == 422
     assert "No answer has been entered yet" in refused.text
     assert db.session.execute(select(func.count(Response.id))).scalar_one() == 0
-    assert db.session.execute(select(func.count(CallAttempt.id))).scalar_one() == 0
+    assert db.session.execute(select(func.count(Attempt.id))).scalar_one() == 0
 
 
 # --- outcomes that schedule the case -----------------------------------------------------------
@@ -382,7 +381,7 @@ def test_a_disposition_schedules_the_case_by_its_rule(app, client, code):
     before = utcnow()
     response = _dispose(client, case_id, code, notes="第一次")
     assert response.status_code == 303, response.text
-    attempt = db.session.execute(select(CallAttempt)).scalar_one()
+    attempt = db.session.execute(select(Attempt)).scalar_one()
     assert (attempt.disposition, attempt.operator_id, attempt.notes) == (
         code,
         operator.id,
@@ -413,7 +412,7 @@ def test_a_call_back_is_scheduled_at_the_local_time_typed(app, client):
     response = _dispose(client, case_id, "callback", callback_at=local.strftime("%Y-%m-%dT%H:%M"))
     assert response.status_code == 303, response.text
     expected = local.replace(tzinfo=zone).astimezone(dt.UTC).replace(tzinfo=None)
-    attempt = db.session.execute(select(CallAttempt)).scalar_one()
+    attempt = db.session.execute(select(Attempt)).scalar_one()
     assert attempt.callback_at == expected
     case = _fresh(case_id)
     assert case.next_try_at == expected and case.is_callback
@@ -450,7 +449,7 @@ def test_a_call_back_time_in_the_past_is_refused_and_nothing_changes(app, client
     assert "下午再打" in refused.text  # what was typed is kept
     missing = _dispose(client, case_id, "callback")
     assert missing.status_code == 422 and "needs the date and time" in missing.text
-    assert db.session.execute(select(func.count(CallAttempt.id))).scalar_one() == 0
+    assert db.session.execute(select(func.count(Attempt.id))).scalar_one() == 0
     case = _fresh(case_id)
     assert case.status == "claimed" and case.claimed_by_id == operator.id
     assert case.attempts == 0
@@ -466,7 +465,7 @@ def test_attempt_history_shows_local_time_operator_and_outcome(app, client):
     db.session.commit()
     assert _claim(client, campaign) == case_id
     page = client.get(f"/operator/case/{case_id}").text
-    attempt = db.session.execute(select(CallAttempt)).scalar_one()
+    attempt = db.session.execute(select(Attempt)).scalar_one()
     local = attempt.started_at.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(campaign.timezone))
     assert local.strftime("%-I:%M") in page or local.strftime("%H:%M") in page
     assert operator.label() in page

@@ -9,7 +9,6 @@ import pytest
 from factories import gen_campaign, gen_contact, gen_invitation, gen_user
 from sqlalchemy import select
 
-from survey.access_models import AuditEvent
 from survey.channels.phone import (
     DISPOSITIONS,
     PhoneError,
@@ -23,8 +22,7 @@ from survey.channels.phone import (
     set_rule,
 )
 from survey.extensions import db
-from survey.models import Campaign
-from survey.phone_models import CallAttempt, CallCase
+from survey.models import Attempt, AuditEvent, CallCase, Campaign
 
 # 10:00 in Shanghai (UTC+8) on a weekday: inside the default calling hours 09:00-20:00.
 MORNING = dt.datetime(2026, 11, 24, 2, 0)
@@ -246,7 +244,7 @@ def test_callback_needs_a_future_time_and_nothing_changes_otherwise(campaign):
         record_attempt(claimed, operator, "no_such_thing", now=MORNING)
     db.session.commit()
     assert claimed.attempts == 0 and claimed.status == "claimed"
-    assert db.session.execute(select(CallAttempt)).first() is None
+    assert db.session.execute(select(Attempt)).first() is None
 
 
 def test_only_the_claimant_records_and_releases(campaign):
@@ -306,7 +304,7 @@ def test_queue_counts(campaign):
 
 
 def _claimer(app, campaign_id, operator_id, results, index, barrier):
-    from survey.access_models import User
+    from survey.models import User
 
     with app.app_context():
         try:

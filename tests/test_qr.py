@@ -10,9 +10,8 @@ from urllib.parse import urlsplit
 from factories import gen_campaign, gen_service_point, gen_unit
 from tools_support import decode_qr
 
-from survey.access_models import AuditEvent
 from survey.extensions import db
-from survey.models import Response, Ticket
+from survey.models import AuditEvent, Response, Ticket
 from survey.tokens import hash_token
 
 

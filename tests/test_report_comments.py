@@ -11,11 +11,8 @@ import pypdf
 from factories import csrf_token, gen_campaign, gen_response, gen_unit, gen_user, login
 from sqlalchemy import func, select
 
-from survey.access_models import AuditEvent
 from survey.extensions import db
-from survey.followup_models import FollowUpCase
-from survey.models import Answer
-from survey.report_models import ReportComment
+from survey.models import Answer, AuditEvent, FollowUpCase, ReportComment
 
 WHEN = dt.datetime(2026, 3, 10, 4, 0)
 

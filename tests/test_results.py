@@ -193,8 +193,7 @@ def test_flagged_responses_count_only_when_asked(world):
 
 
 def test_a_bad_review_excluded_in_the_follow_up_no_longer_counts(world):
-    from survey.followup_models import FollowUpCase
-    from survey.models import Response
+    from survey.models import FollowUpCase, Response
 
     # B's service users: 75, 75, 100. Exclude one 75 (as if shown to be mistaken).
     response = db.session.execute(

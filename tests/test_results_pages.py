@@ -369,7 +369,7 @@ def test_404s(client, world):
 
 
 def test_comments_of_an_excluded_bad_review_are_left_out(client, world):
-    from survey.followup_models import FollowUpCase
+    from survey.models import FollowUpCase
 
     campaign, a, _b = world
     response = gen_response(campaign, unit=a, group="public", answers={"overall": "dissatisfied"})

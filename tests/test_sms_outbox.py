@@ -29,8 +29,7 @@ from survey.channels.sms import (
 )
 from survey.channels.twilio_backend import ConsoleBackend, TwilioBackend, backend_from_config
 from survey.extensions import db
-from survey.models import Invitation, utcnow
-from survey.sms_models import OutboundMessage, SmsOptOut
+from survey.models import Invitation, OutboundMessage, SmsOptOut, utcnow
 from survey.tokens import hash_token
 
 

@@ -10,8 +10,7 @@ from sqlalchemy import select
 from survey.channels.sms import create_sms_invitations, opt_out, queue_reminders, send_due
 from survey.channels.twilio_backend import ConsoleBackend
 from survey.extensions import db
-from survey.models import utcnow
-from survey.sms_models import OutboundMessage
+from survey.models import OutboundMessage, utcnow
 
 
 def _invited(app, count: int = 1):

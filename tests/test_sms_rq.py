@@ -20,7 +20,7 @@ from sqlalchemy import select
 from survey.channels.sms import create_sms_invitations
 from survey.channels.sms_rq import notify_outbox, send_due_job, sms_queue
 from survey.extensions import db
-from survey.sms_models import OutboundMessage
+from survey.models import OutboundMessage
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 

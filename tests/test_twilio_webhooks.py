@@ -11,7 +11,7 @@ from twilio.request_validator import RequestValidator
 from survey.channels import sms
 from survey.channels.sms import create_sms_invitations
 from survey.extensions import db
-from survey.sms_models import OutboundMessage, SmsOptOut
+from survey.models import OutboundMessage, SmsOptOut
 
 
 @pytest.fixture

@@ -10,9 +10,8 @@ from flask_login import current_user, login_user
 from sqlalchemy import select
 
 from ..access import role_required
-from ..access_models import ApiToken, AuditEvent, User
 from ..extensions import db
-from ..models import Campaign, Unit
+from ..models import ApiToken, AuditEvent, Campaign, Unit, User
 from ..navigation import page_number, whole_number
 from . import bp, service
 from .forms import (

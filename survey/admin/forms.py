@@ -28,8 +28,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..access_models import ROLES
 from ..contacts import CHANNELS as CONTACT_CHANNELS
+from ..models import ROLES
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 # A select's "none" choice (coerce=int cannot take an empty string).

@@ -11,13 +11,12 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..access import role_required
-from ..access_models import ApiToken, User
 from ..channels.links import point_url
 from ..channels.print_sheets import poster_html, ticket_sheet_html
 from ..channels.qr import qr_png, qr_svg
 from ..extensions import db
 from ..groups import group_label
-from ..models import Campaign, Group, ServicePoint, Unit
+from ..models import ApiToken, Campaign, Group, ServicePoint, Unit, User
 from ..navigation import whole_number
 from . import bp, service
 from .forms import (

@@ -20,9 +20,8 @@ from flask_babel import format_decimal, gettext
 from sqlalchemy import func, select
 
 from ..access import AccountError, create_user, issue_api_token, set_password
-from ..access_models import ROLES, ApiToken, AuditEvent, User
 from ..audit import record_audit, record_change, snapshot
-from ..channels.links import campaign_close, issue_tickets, ticket_url
+from ..channels.links import issue_tickets, ticket_url
 from ..channels.print_sheets import SheetTicket
 from ..extensions import db
 from ..groups import group_label
@@ -31,6 +30,9 @@ from ..invitations import ImportRejected, ImportResult, import_invitations
 from ..models import (
     CHANNELS,
     GROUP_CODES,
+    ROLES,
+    ApiToken,
+    AuditEvent,
     Campaign,
     CampaignGroup,
     Group,
@@ -39,6 +41,7 @@ from ..models import (
     ServicePoint,
     Ticket,
     Unit,
+    User,
     utcnow,
 )
 
@@ -255,8 +258,7 @@ def issue_ticket_sheet(
         raise _refuse(
             gettext("Campaign %(campaign)s does not use receipt tickets.", campaign=campaign.code)
         )
-    close = campaign_close(campaign)
-    if close is not None and close <= utcnow():
+    if campaign.closes() <= utcnow():
         raise _refuse(gettext("Campaign %(campaign)s is closed.", campaign=campaign.code))
     issued = issue_tickets(campaign, point, count)
     record_ticket_issue(campaign, point, [ticket for ticket, _token in issued])
@@ -456,7 +458,7 @@ def fieldwork_started(campaign: Campaign, now: dt.datetime | None = None) -> boo
     now = now or utcnow()
     if campaign.id is None:
         return False
-    if campaign.opens_at is None or campaign.opens_at <= now:
+    if campaign.opens() <= now:
         return True
     return (
         db.session.execute(

@@ -11,9 +11,9 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from ..access_models import ApiToken
 from ..admin import service
 from ..extensions import db
+from ..models import ApiToken
 
 api_token_cli = AppGroup("api-token", help="Tokens of the read-only indicator API.")
 

@@ -15,8 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Campaign, ServicePoint, Unit, campaign_unit
-from ..respond.service import campaign_state
+from ..models import Campaign, ServicePoint, Unit, campaign_state, campaign_unit
 from ..results import ResultsError
 from ..results.exports import (
     DF,

@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..access import authenticate, public
-from ..access_models import username_key
 from ..extensions import db, limiter
+from ..models import username_key
 from . import bp
 from .forms import LoginForm
 

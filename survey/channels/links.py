@@ -65,7 +65,7 @@ def create_invitation(
         channel=channel,
         token_hash=hash_token(token),
         language=language,
-        expires_at=expires_at or campaign_close(campaign),
+        expires_at=expires_at or campaign.closes(),
     )
     db.session.add(invitation)
     return invitation, token
@@ -79,9 +79,7 @@ def issue_tickets(
         raise ValueError(f"count must be at least 1, got {count}")
     days = days if days is not None else int(current_app.config["SURVEY_TICKET_DAYS"])
     expires = utcnow() + dt.timedelta(days=days)
-    close = campaign_close(campaign)
-    if close is not None:
-        expires = min(expires, close)
+    expires = min(expires, campaign.closes())
     issued = []
     for _ in range(count):
         token = new_token()
@@ -92,9 +90,3 @@ def issue_tickets(
         issued.append((ticket, token))
     return issued
 
-
-def campaign_close(campaign: Campaign) -> dt.datetime | None:
-    """When the campaign stops taking answers: its close time, else the end of its period."""
-    if campaign.closes_at is not None:
-        return campaign.closes_at
-    return dt.datetime.combine(campaign.period_end + dt.timedelta(days=1), dt.time())

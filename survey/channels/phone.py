@@ -1,6 +1,6 @@
 """The phone survey's call queue: who to call next, and what each attempt's outcome means.
 
-A case is an invitation of channel "phone" (survey.phone_models.CallCase).
+A case is an invitation of channel "phone" (survey.models.CallCase).
 Operators claim cases one at a time; the claim is atomic, so two operators
 clicking "next call" at the same moment never get the same person
 (PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite: a conditional UPDATE whose
@@ -29,12 +29,10 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select, update
 
-from ..access_models import User
 from ..audit import record_audit
 from ..claims import claim_one
 from ..extensions import db
-from ..models import Campaign, Invitation, utcnow
-from ..phone_models import CallAttempt, CallCase, DispositionRule
+from ..models import Attempt, CallCase, Campaign, DispositionRule, Invitation, User, utcnow
 
 # A claim not renewed for this long is abandoned (browser closed, operator gone) and may be
 # taken. The holder renews it with every view of the case and every answer saved
@@ -319,7 +317,7 @@ def record_attempt(
     notes: str | None = None,
     callback_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
-) -> CallAttempt:
+) -> Attempt:
     """Record one attempt's outcome and schedule the case; the caller commits.
 
     Not committing here lets a finished interview's Response and its
@@ -344,7 +342,7 @@ def record_attempt(
     notes = (notes or "").strip() or None
     if notes and len(notes) > 2000:
         raise PhoneError("notes are limited to 2000 characters")
-    attempt = CallAttempt(
+    attempt = Attempt(
         case_id=case_row.id,
         operator_id=operator.id,
         started_at=case_row.claimed_at or now,

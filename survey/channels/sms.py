@@ -62,11 +62,20 @@ from sqlalchemy.exc import IntegrityError
 
 from ..claims import claim_one
 from ..extensions import db
-from ..followup_models import FollowUpCase
 from ..i18n import normalise
-from ..models import CallbackRequest, Campaign, Contact, Group, Invitation, Unit, utcnow
+from ..models import (
+    CallbackRequest,
+    Campaign,
+    Contact,
+    FollowUpCase,
+    Group,
+    Invitation,
+    OutboundMessage,
+    SmsOptOut,
+    Unit,
+    utcnow,
+)
 from ..phones import PhoneError, parse_phone
-from ..sms_models import OutboundMessage, SmsOptOut
 from ..tokens import hash_token, new_token
 from .links import base_url, create_invitation, invitation_url, rating_url
 from .twilio_backend import SendRefused, SendUncertain, SmsBackend

@@ -21,7 +21,7 @@ from rq import Queue
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..sms_models import OutboundMessage
+from ..models import OutboundMessage
 
 
 class NotConfigured(RuntimeError):

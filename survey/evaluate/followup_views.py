@@ -26,10 +26,9 @@ from ..followup import (
     record_rating,
     record_remedy,
 )
-from ..followup_models import FollowUpCase
 from ..instrument_store import instrument_of
 from ..instruments import localized
-from ..models import CallbackRequest, Campaign, utcnow
+from ..models import CallbackRequest, Campaign, FollowUpCase, utcnow
 from ..navigation import whole_number
 from . import bp
 from .followup_forms import FIX_RATING_LABELS, ExcludeForm, RatingForm, RemedyForm

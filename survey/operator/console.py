@@ -13,11 +13,9 @@ from babel.dates import format_datetime as babel_format_datetime
 from flask_babel import get_locale, gettext
 from sqlalchemy import func, select
 
-from ..access_models import User
 from ..channels.phone import within_calling_hours
 from ..extensions import db
-from ..models import Campaign, utcnow
-from ..phone_models import CallCase
+from ..models import CallCase, Campaign, User, utcnow
 
 DEFAULT_ZONE = "Asia/Shanghai"
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"

@@ -16,12 +16,10 @@ from collections.abc import Mapping
 
 from flask_babel import gettext
 
-from ..access_models import User
 from ..extensions import db
 from ..i18n import normalise
 from ..instruments import Page, Question
-from ..models import Invitation, Response, utcnow
-from ..phone_models import CallCase
+from ..models import CallCase, Invitation, Response, User, utcnow
 from ..respond import service
 from ..respond.forms import AnswerValue
 from ..respond.service import Target

@@ -43,8 +43,7 @@ from ..channels.phone import (
 from ..extensions import db
 from ..groups import group_label
 from ..instruments import localized
-from ..models import Campaign, Response, utcnow
-from ..phone_models import CallCase
+from ..models import CallCase, Campaign, Response, utcnow
 from ..phones import mask_phone
 from ..respond import service
 from ..respond.forms import AnswerForm, build_form, check_page, field_name, unexpected_fields
@@ -311,7 +310,7 @@ def _label(code: str) -> str:
 
 
 def _operator_label(user_id: int | None) -> str:
-    from ..access_models import User
+    from ..models import User
 
     if user_id is None:
         return ""

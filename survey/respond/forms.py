@@ -34,8 +34,8 @@ from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput, TelInput
 
 from ..followup import FIX_RATING_LABELS
-from ..followup_models import FIX_RATINGS
 from ..instruments import Instrument, Question, localized
+from ..models import FIX_RATINGS
 
 FIELD_PREFIX = "q_"
 CHOICE_TYPES = frozenset({"likert5", "choice", "nps"})

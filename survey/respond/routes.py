@@ -32,10 +32,9 @@ from flask_babel import force_locale, get_locale, gettext
 
 from ..extensions import limiter
 from ..followup import FIX_RATING_LABELS, case_by_rating_token, rate_by_link, rating_link_open
-from ..followup_models import FollowUpCase
 from ..i18n import LANG_COOKIE, normalise, requested_language
 from ..instruments import Instrument, Page, Question, localized
-from ..models import Response
+from ..models import FollowUpCase, Response
 from . import bp, service
 from .forms import (
     AnswerForm,

@@ -27,7 +27,6 @@ from itsdangerous import BadSignature, TimestampSigner
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..channels.links import campaign_close
 from ..extensions import db
 from ..followup import open_case_if_bad
 from ..instrument_store import current_version, instrument_of
@@ -44,6 +43,7 @@ from ..models import (
     ServicePoint,
     Ticket,
     Unit,
+    campaign_state,
     campaign_unit,
     utcnow,
 )
@@ -116,22 +116,6 @@ class Target:
 
 
 # --- time and campaigns ------------------------------------------------------------------------
-
-
-def campaign_state(campaign: Campaign, now: dt.datetime | None = None) -> str | None:
-    """None when the campaign takes answers now, else "not_open" or "closed".
-
-    Without an explicit opening time the period's first day opens it; without a
-    closing time the day after the period's end closes it (as links.campaign_close).
-    """
-    now = now or utcnow()
-    opens = campaign.opens_at or dt.datetime.combine(campaign.period_start, dt.time())
-    if now < opens:
-        return "not_open"
-    close = campaign_close(campaign)
-    if close is not None and now >= close:
-        return "closed"
-    return None
 
 
 def _instrument_for(

@@ -29,8 +29,15 @@ from sqlalchemy import delete, func, select
 from ..audit import record_audit
 from ..extensions import db
 from ..instrument_store import current_instruments
-from ..models import Answer, Campaign, Group, InstrumentVersion, Response, ResponseScore
-from ..report_models import ReportComment
+from ..models import (
+    Answer,
+    Campaign,
+    Group,
+    InstrumentVersion,
+    ReportComment,
+    Response,
+    ResponseScore,
+)
 from .summaries import not_excluded
 
 PAGE_SIZE = 50

@@ -152,7 +152,7 @@ def campaigns_newest_first() -> list[Campaign]:
 
 def default_campaign(now: dt.datetime | None = None) -> Campaign | None:
     """The newest campaign that takes answers now; the newest of all when none is open."""
-    from ..respond.service import campaign_state
+    from ..models import campaign_state
 
     now = now or utcnow()
     campaigns = campaigns_newest_first()

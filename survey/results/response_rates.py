@@ -18,8 +18,7 @@ from sqlalchemy import case, func, select
 
 from ..channels.phone import DISPOSITIONS
 from ..extensions import db
-from ..models import Campaign, Group, Invitation
-from ..phone_models import CallAttempt, CallCase
+from ..models import Attempt, CallCase, Campaign, Group, Invitation
 from ..stats.aapor import (
     PRECEDENCE,
     DispositionCounts,
@@ -38,7 +37,7 @@ def _precedence_rank() -> Any:
     """SQL: an attempt's category as its position in PRECEDENCE (lower is more informative)."""
     return case(
         {code: PRECEDENCE.index(d.category) for code, d in DISPOSITIONS.items()},
-        value=CallAttempt.disposition,
+        value=Attempt.disposition,
         else_=PRECEDENCE.index(UNKNOWN_DISPOSITION),
     )
 
@@ -48,17 +47,17 @@ def _deciding_attempts(campaign: Campaign) -> Any:
     rank = _precedence_rank()
     ranked = (
         select(
-            CallAttempt.case_id,
-            CallAttempt.operator_id,
+            Attempt.case_id,
+            Attempt.operator_id,
             rank.label("rank"),
             func.row_number()
             .over(
-                partition_by=CallAttempt.case_id,
-                order_by=(rank, CallAttempt.ended_at.desc(), CallAttempt.id.desc()),
+                partition_by=Attempt.case_id,
+                order_by=(rank, Attempt.ended_at.desc(), Attempt.id.desc()),
             )
             .label("pick"),
         )
-        .join(CallCase, CallCase.id == CallAttempt.case_id)
+        .join(CallCase, CallCase.id == Attempt.case_id)
         .where(CallCase.campaign_id == campaign.id)
         .subquery()
     )

@@ -30,11 +30,11 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from ..extensions import db
-from ..followup_models import FollowUpCase
 from ..models import (
     CHANNELS,
     Campaign,
     CampaignGroup,
+    FollowUpCase,
     Group,
     Response,
     ResponseScore,

@@ -14,8 +14,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
-from .models import Campaign, Response, Unit, utcnow
+from ..extensions import db
+from .base import utcnow
+from .campaigns import Campaign
+from .responses import Response
+from .units import Unit
 
 # What the respondent thought of the fix.
 FIX_RATINGS: tuple[str, ...] = ("satisfied", "basically_satisfied", "dissatisfied")

@@ -13,8 +13,9 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
-from .models import Unit, utcnow
+from ..extensions import db
+from .base import utcnow
+from .units import Unit
 
 # admin: users, units, campaigns, contacts. evaluator: set-up and results.
 # operator: the phone console. handler: a unit's follow-up of bad reviews.

@@ -30,9 +30,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
-from .followup_models import FollowUpCase
-from .models import Invitation, utcnow
+from ..extensions import db
+from .base import utcnow
+from .followup import FollowUpCase
+from .invitations import Invitation
 
 __all__ = ["MESSAGE_STATES", "OutboundMessage", "SmsOptOut"]
 

@@ -12,8 +12,8 @@ import datetime as dt
 from sqlalchemy import DateTime, ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .extensions import db
-from .models import utcnow
+from ..extensions import db
+from .base import utcnow
 
 
 class ReportComment(db.Model):

@@ -13,8 +13,10 @@ import datetime as dt
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
-from .models import Campaign, Invitation, utcnow
+from ..extensions import db
+from .base import utcnow
+from .campaigns import Campaign
+from .invitations import Invitation
 
 
 class CallCase(db.Model):
@@ -42,12 +44,12 @@ class CallCase(db.Model):
 
     campaign: Mapped[Campaign] = relationship()
     invitation: Mapped[Invitation] = relationship()
-    attempt_list: Mapped[list[CallAttempt]] = relationship(
-        back_populates="case", order_by="CallAttempt.started_at"
+    attempt_list: Mapped[list[Attempt]] = relationship(
+        back_populates="case", order_by="Attempt.started_at"
     )
 
 
-class CallAttempt(db.Model):
+class Attempt(db.Model):
     """One dial and its outcome, with the AAPOR code it counts under."""
 
     __tablename__ = "call_attempt"

@@ -1,0 +1,74 @@
+"""The data model, in SQLAlchemy 2.0 typed style: one module per domain.
+
+- base: the clock (utcnow), the respondent groups and the channels;
+- units: Unit, ServicePoint, Group;
+- instruments: InstrumentVersion;
+- campaigns: Campaign, CampaignGroup, and whether a campaign is open (campaign_state);
+- invitations: Contact, Invitation, Ticket;
+- responses: Response, Answer, ResponseScore, CallbackRequest;
+- phone: CallCase, Attempt, DispositionRule (the phone survey's queue);
+- sms: OutboundMessage, SmsOptOut (the SMS outbox);
+- followup: FollowUpCase (bad reviews and their remedy);
+- access: User, ApiToken, AuditEvent;
+- reports: ReportComment.
+
+Models import nothing of the services above them. Everything is re-exported
+here, so ``from survey.models import Campaign`` is the one way to name a model.
+"""
+
+from __future__ import annotations
+
+from .access import ROLES, ApiToken, AuditEvent, User, username_key
+from .base import CHANNELS, GROUP_CODES, utcnow
+from .campaigns import (
+    Campaign,
+    CampaignGroup,
+    CampaignState,
+    campaign_state,
+    campaign_unit,
+)
+from .followup import FIX_RATINGS, RATING_CHANNELS, FollowUpCase
+from .instruments import InstrumentVersion
+from .invitations import Contact, Invitation, Ticket
+from .phone import Attempt, CallCase, DispositionRule
+from .reports import ReportComment
+from .responses import Answer, CallbackRequest, Response, ResponseScore
+from .sms import MESSAGE_STATES, OutboundMessage, SmsOptOut
+from .units import Group, ServicePoint, Unit
+
+__all__ = [
+    "CHANNELS",
+    "FIX_RATINGS",
+    "GROUP_CODES",
+    "MESSAGE_STATES",
+    "RATING_CHANNELS",
+    "ROLES",
+    "Answer",
+    "ApiToken",
+    "Attempt",
+    "AuditEvent",
+    "CallCase",
+    "CallbackRequest",
+    "Campaign",
+    "CampaignGroup",
+    "CampaignState",
+    "Contact",
+    "DispositionRule",
+    "FollowUpCase",
+    "Group",
+    "InstrumentVersion",
+    "Invitation",
+    "OutboundMessage",
+    "ReportComment",
+    "Response",
+    "ResponseScore",
+    "ServicePoint",
+    "SmsOptOut",
+    "Ticket",
+    "Unit",
+    "User",
+    "campaign_state",
+    "campaign_unit",
+    "username_key",
+    "utcnow",
+]

@@ -1,0 +1,138 @@
+"""Campaigns: one evaluation round with its units, period, groups and their settings.
+
+Whether a campaign takes answers is decided here, once (:func:`campaign_state`):
+the respondent pages, the phone queue, ticket sheets, the API and the
+fieldwork monitor all ask this one rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Literal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import utcnow
+
+if TYPE_CHECKING:
+    from .units import Group, Unit
+
+# Why a campaign takes no answers now.
+CampaignState = Literal["not_open", "closed"]
+
+
+class Campaign(db.Model):
+    """One evaluation round: units, period, groups with instruments, weights and targets."""
+
+    __tablename__ = "campaign"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    opens_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    closes_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    # Space-separated subset of CHANNELS.
+    channels: Mapped[str] = mapped_column(String(200), default="qr ticket kiosk link sms phone")
+    # When true, a group that reached its target thanks further respondents and stops.
+    cap_at_target: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The group whose card a reusable service-point code opens.
+    point_group_id: Mapped[int | None] = mapped_column(ForeignKey("respondent_group.id"))
+    # Phone survey: calling hours in the campaign's time zone ("HH:MM") and attempts per case.
+    call_from: Mapped[str] = mapped_column(String(5), default="09:00", server_default="09:00")
+    call_until: Mapped[str] = mapped_column(String(5), default="20:00", server_default="20:00")
+    max_attempts: Mapped[int] = mapped_column(Integer, default=6, server_default="6")
+    # Bad-review follow-up: working days the unit has to remedy a case.
+    followup_days: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (CheckConstraint("period_end >= period_start", name="period_order"),)
+
+    units: Mapped[list[Unit]] = relationship(secondary="campaign_unit", order_by="Unit.code")
+    groups: Mapped[list[CampaignGroup]] = relationship(
+        back_populates="campaign", cascade="all, delete-orphan"
+    )
+    point_group: Mapped[Group | None] = relationship()
+
+    def channel_list(self) -> list[str]:
+        return self.channels.split()
+
+    def opens(self) -> dt.datetime:
+        """When it starts taking answers: its opening time, else its period's first day."""
+        return self.opens_at or dt.datetime.combine(self.period_start, dt.time())
+
+    def closes(self) -> dt.datetime:
+        """When it stops taking answers: its closing time, else the day after its period."""
+        if self.closes_at is not None:
+            return self.closes_at
+        return dt.datetime.combine(self.period_end + dt.timedelta(days=1), dt.time())
+
+    def state(self, now: dt.datetime | None = None) -> CampaignState | None:
+        """None while it takes answers; else "not_open" (not yet) or "closed" (no more)."""
+        return campaign_state(self, now)
+
+    def is_open(self, now: dt.datetime | None = None) -> bool:
+        return campaign_state(self, now) is None
+
+    def group_settings(self, group_id: int) -> CampaignGroup | None:
+        return next((g for g in self.groups if g.group_id == group_id), None)
+
+
+def campaign_state(campaign: Campaign, now: dt.datetime | None = None) -> CampaignState | None:
+    """None when the campaign takes answers at ``now``, else "not_open" or "closed".
+
+    The one rule every channel, page and count asks: open from its opening
+    time (else the first day of its period) until its closing time (else the
+    day after its period ends).
+    """
+    now = now or utcnow()
+    if now < campaign.opens():
+        return "not_open"
+    if now >= campaign.closes():
+        return "closed"
+    return None
+
+
+campaign_unit = db.Table(
+    "campaign_unit",
+    db.Column("campaign_id", ForeignKey("campaign.id"), primary_key=True),
+    db.Column("unit_id", ForeignKey("unit.id"), primary_key=True),
+)
+
+
+class CampaignGroup(db.Model):
+    """A group's settings in a campaign: instrument, policy weight, population, target."""
+
+    __tablename__ = "campaign_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("respondent_group.id"))
+    instrument_id: Mapped[str] = mapped_column(String(80))
+    weight: Mapped[float | None] = mapped_column(Float)
+    population: Mapped[int | None] = mapped_column(Integer)
+    target: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "group_id"),
+        CheckConstraint("weight IS NULL OR weight >= 0", name="weight_not_negative"),
+        CheckConstraint("population IS NULL OR population > 0", name="population_positive"),
+        CheckConstraint("target IS NULL OR target > 0", name="target_positive"),
+    )
+
+    campaign: Mapped[Campaign] = relationship(back_populates="groups")
+    group: Mapped[Group] = relationship()

@@ -1,0 +1,70 @@
+"""Who is asked: contacts, their personal invitations, and the one-time tickets of receipts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import utcnow
+
+if TYPE_CHECKING:
+    from .campaigns import Campaign
+    from .units import Group, ServicePoint, Unit
+
+
+class Contact(db.Model):
+    """Who someone is. Kept apart from what they answered."""
+
+    __tablename__ = "contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Invitation(db.Model):
+    """One person, one group, one channel, one token (stored only as a hash)."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("respondent_group.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # pending -> started -> completed; or expired / withdrawn.
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    language: Mapped[str | None] = mapped_column(String(16))
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    campaign: Mapped[Campaign] = relationship()
+    group: Mapped[Group] = relationship()
+    unit: Mapped[Unit] = relationship()
+    contact: Mapped[Contact | None] = relationship()
+
+
+class Ticket(db.Model):
+    """One service transaction's one-time QR token, printed on a receipt."""
+
+    __tablename__ = "ticket"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    service_point_id: Mapped[int] = mapped_column(ForeignKey("service_point.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    campaign: Mapped[Campaign] = relationship()
+    service_point: Mapped[ServicePoint] = relationship()

@@ -1,0 +1,46 @@
+"""Units (the institutions evaluated), their service points, and the respondent groups."""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+
+class Unit(db.Model):
+    """An institution being evaluated."""
+
+    __tablename__ = "unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str | None] = mapped_column(String(80))
+
+    service_points: Mapped[list[ServicePoint]] = relationship(
+        back_populates="unit", order_by="ServicePoint.code"
+    )
+
+
+class ServicePoint(db.Model):
+    """A counter or hall of a unit where a reusable QR code hangs."""
+
+    __tablename__ = "service_point"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+    unit: Mapped[Unit] = relationship(back_populates="service_points")
+
+
+class Group(db.Model):
+    """A respondent group; in the statistics, a stratum."""
+
+    __tablename__ = "respondent_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
