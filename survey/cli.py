@@ -50,7 +50,7 @@ def instruments_check(directory: str | None) -> None:
 @instruments_cli.command("load")
 def instruments_load() -> None:
     """Store the current version of every instrument file, so responses can refer to it."""
-    from .instrument_store import register_versions
+    from .instruments.store import register_versions
 
     added = register_versions()
     db.session.commit()
@@ -334,7 +334,7 @@ def tickets(point_code: str, count: int, out_dir: str) -> None:
     from .admin.service import record_ticket_issue
     from .channels.links import issue_tickets
     from .channels.print_sheets import MAX_TICKETS, write_ticket_files
-    from .respond.service import Unavailable, resolve_point
+    from .responses.targets import Unavailable, resolve_point
 
     if not 1 <= count <= MAX_TICKETS:
         click.echo(f"--count must be between 1 and {MAX_TICKETS}, got {count}", err=True)

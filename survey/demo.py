@@ -32,8 +32,8 @@ from .channels.links import invitation_url as make_invitation_url
 from .channels.links import ticket_url as make_ticket_url
 from .extensions import db
 from .followup import open_case_if_bad
-from .instrument_store import current_version
 from .instruments import OVERALL_INDICATOR, Instrument, Question
+from .instruments.store import current_version
 from .models import (
     GROUP_CODES,
     Answer,
@@ -50,8 +50,8 @@ from .models import (
     Unit,
     utcnow,
 )
-from .respond.forms import answer_columns
-from .scoring import store_scores
+from .responses.answers import answer_columns
+from .responses.scoring import store_scores
 
 DEMO_CAMPAIGN = "demo"
 SEED = 20240101

@@ -7,7 +7,7 @@ import itertools
 
 from survey.channels.links import create_invitation, issue_tickets
 from survey.extensions import db
-from survey.instrument_store import current_version
+from survey.instruments.store import current_version
 from survey.models import (
     GROUP_CODES,
     Answer,
@@ -22,7 +22,7 @@ from survey.models import (
     Unit,
     utcnow,
 )
-from survey.scoring import store_scores
+from survey.responses.scoring import store_scores
 
 _seq = itertools.count(1)
 
@@ -152,7 +152,7 @@ def gen_followup_case(
 ):  # type: ignore[no-untyped-def]
     """A bad review's open follow-up case; ``phone`` is the call-back number left, if any."""
     from survey.followup import open_case_if_bad
-    from survey.instrument_store import current_instruments
+    from survey.instruments.store import current_instruments
     from survey.models import CallbackRequest
 
     campaign = campaign or gen_campaign([gen_unit(name=unit_name)])

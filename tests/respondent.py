@@ -14,8 +14,8 @@ from factories import gen_campaign, gen_service_point, gen_unit
 from sqlalchemy import func, select
 
 from survey.extensions import db
-from survey.instrument_store import current_instruments
 from survey.instruments import Instrument, Question
+from survey.instruments.store import current_instruments
 from survey.models import (
     Answer,
     CallbackRequest,
@@ -26,7 +26,7 @@ from survey.models import (
     ServicePoint,
     Ticket,
 )
-from survey.respond.forms import field_name
+from survey.web.answer_form import field_name
 
 CARD = "post-service-card"
 STAKEHOLDER = "stakeholder-evaluation"

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from survey.demo import DEMO_CAMPAIGN, load_demo
 from survey.extensions import db
-from survey.instrument_store import instrument_of
+from survey.instruments.store import instrument_of
 from survey.models import (
     GROUP_CODES,
     Answer,
@@ -30,7 +30,7 @@ from survey.models import (
     Unit,
     campaign_state,
 )
-from survey.scoring import indicator_scores
+from survey.responses.scoring import indicator_scores
 
 ENGLISH = {"LC_ALL": None, "LC_MESSAGES": None, "LANG": "en_US.UTF-8"}
 

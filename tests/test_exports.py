@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from scipy import stats as sps
 
 from survey.extensions import db
-from survey.instrument_store import current_version
+from survey.instruments.store import current_version
 from survey.results import satisfaction
 
 A_SU = ["very_satisfied", "satisfied", "satisfied", "basically_satisfied", "dissatisfied"]

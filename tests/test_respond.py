@@ -32,14 +32,14 @@ from respondent import (
 from sqlalchemy import event, select
 
 from survey.extensions import db
-from survey.instrument_store import current_version
 from survey.instruments import localized
+from survey.instruments.store import current_version
 from survey.models import (
     CallbackRequest,
     utcnow,
 )
-from survey.respond.forms import field_name
-from survey.scoring import indicator_scores
+from survey.responses.scoring import indicator_scores
+from survey.web.answer_form import field_name
 
 # --- the QR card -------------------------------------------------------------------------------
 

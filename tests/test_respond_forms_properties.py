@@ -24,16 +24,10 @@ from respondent import (
 )
 from werkzeug.datastructures import MultiDict
 
-from survey.instrument_store import current_instruments
 from survey.instruments import Instrument, Question
-from survey.respond.forms import (
-    answer_columns,
-    build_form,
-    check_page,
-    field_name,
-    number_text,
-    value_of_answer,
-)
+from survey.instruments.store import current_instruments
+from survey.responses.answers import answer_columns, number_text, value_of_answer
+from survey.web.answer_form import build_form, check_page, field_name
 
 MAX_TEXT = 2000
 PRINTABLE = st.characters(

@@ -17,7 +17,7 @@ from respondent import (
 )
 
 from survey.extensions import db
-from survey.respond.forms import field_name
+from survey.web.answer_form import field_name
 
 STAFF = "staff-survey"
 

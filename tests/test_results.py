@@ -21,7 +21,7 @@ from scipy import stats as sps
 from sqlalchemy import event
 
 from survey.extensions import db
-from survey.instrument_store import current_instruments
+from survey.instruments.store import current_instruments
 from survey.models import Campaign, Unit
 from survey.results import (
     ResultsError,

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from ..access import role_required
 from ..extensions import db
 from ..groups import channel_label, group_label
-from ..instrument_store import current_instruments
 from ..instruments import localized
+from ..instruments.store import current_instruments
 from ..invitations import LINK_COLUMNS, ImportRejected, ImportResult, link_rows
 from ..models import CHANNELS, Campaign, Group, Unit
 from ..uploads import accepts_upload

@@ -25,7 +25,7 @@ from ..channels.links import issue_tickets, ticket_url
 from ..channels.print_sheets import SheetTicket
 from ..extensions import db
 from ..groups import group_label
-from ..instrument_store import current_instruments
+from ..instruments.store import current_instruments
 from ..invitations import ImportRejected, ImportResult, import_invitations
 from ..models import (
     CHANNELS,

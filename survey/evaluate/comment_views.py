@@ -9,8 +9,8 @@ from flask_wtf import FlaskForm
 
 from ..access import role_required
 from ..extensions import db
-from ..instrument_store import current_instruments
 from ..instruments import localized
+from ..instruments.store import current_instruments
 from ..models import Campaign
 from ..navigation import page_number as page_number_of
 from ..results import campaign_groups

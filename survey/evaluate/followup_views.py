@@ -26,8 +26,8 @@ from ..followup import (
     record_rating,
     record_remedy,
 )
-from ..instrument_store import instrument_of
 from ..instruments import localized
+from ..instruments.store import instrument_of
 from ..models import CallbackRequest, Campaign, FollowUpCase, utcnow
 from ..navigation import whole_number
 from . import bp

@@ -16,7 +16,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.widgets import DateTimeLocalInput
 
 from ..models import Campaign, utcnow
-from ..respond.forms import clean_text
+from ..responses.answers import clean_text
 from .console import LOCAL_INPUT_FORMAT, from_local
 
 MAX_NOTES = 2000

@@ -1,5 +1,5 @@
 """Operator console views: thin; the queue and dispositions live in survey.channels.phone,
-the script in .script, the interview in .interview, the answer forms in survey.respond.forms.
+the script and the interview in survey.responses, the answer forms in survey.web.answer_form.
 
 - ``GET /operator/``: campaigns with phone cases, queue counts, response rates, "Next call";
 - ``POST /operator/next/<campaign>``: claim the next due case and open it;
@@ -30,6 +30,7 @@ from flask_babel import format_decimal, format_percent, gettext
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import responses as service
 from ..access import role_required
 from ..channels.phone import (
     DISPOSITIONS,
@@ -45,10 +46,28 @@ from ..groups import group_label
 from ..instruments import localized
 from ..models import CallCase, Campaign, Response, utcnow
 from ..phones import mask_phone
-from ..respond import service
-from ..respond.forms import AnswerForm, build_form, check_page, field_name, unexpected_fields
-from ..respond.service import Target, Unavailable
+from ..responses.interview import (
+    INTERVIEW_DISPOSITIONS,
+    InterviewError,
+    check_finish,
+    interview_target,
+    save_answer,
+    script_language,
+    started_at,
+    submission_key,
+)
+from ..responses.script import (
+    END,
+    answer_text,
+    asked,
+    question_after,
+    question_before,
+    resume_at,
+    script_step,
+)
+from ..responses.targets import Target, Unavailable
 from ..results.response_rates import phone_response_rates
+from ..web.answer_form import AnswerForm, build_form, check_page, field_name, unexpected_fields
 from . import bp
 from .console import (
     can_work_on,
@@ -59,17 +78,6 @@ from .console import (
     zone_label,
 )
 from .forms import ClaimForm, DispositionError, DispositionForm, clean_notes, parse_callback
-from .interview import (
-    INTERVIEW_DISPOSITIONS,
-    InterviewError,
-    check_finish,
-    interview_target,
-    save_answer,
-    script_language,
-    started_at,
-    submission_key,
-)
-from .script import END, answer_text, asked, question_after, question_before, resume_at, script_step
 
 # Disposition buttons: (code, accesskey). Keys are letters that no browser menu needs with Alt.
 SHORTCUTS: dict[str, str] = {
@@ -190,7 +198,7 @@ def case(case_id: int):  # type: ignore[no-untyped-def]
 def _target(call: CallCase) -> tuple[Target | None, str | None]:
     """The interview's questionnaire, or why it cannot be taken (the call can still be logged)."""
     try:
-        return interview_target(call), None
+        target = interview_target(call)
     except Unavailable as error:
         messages = {
             "answered": gettext("This person's questionnaire has already been answered."),
@@ -202,6 +210,8 @@ def _target(call: CallCase) -> tuple[Target | None, str | None]:
         return None, messages.get(
             error.kind, gettext("The questionnaire cannot be shown for this case.")
         )
+    db.session.commit()  # an instrument version seen for the first time, kept for good
+    return target, None
 
 
 def _step_question(target: Target, wanted: str | None) -> Any:
@@ -354,6 +364,7 @@ def answer(case_id: int):  # type: ignore[no-untyped-def]
     if not result.valid:
         return _case_page(call, target, None, qid, answer_form=form, status=422)
     save_answer(target, question, result.answers, operator=current_user)
+    db.session.commit()
     if action == "back":
         previous = question_before(target.instrument, target.answers, qid)
         return redirect(url_for("operator.case", case_id=call.id, q=(previous or question).id), 303)
@@ -422,7 +433,7 @@ def _finish(call: CallCase, form: DispositionForm, code: str, notes: str | None)
         return _refuse(call, form, str(error), target=target)
     operator = current_user._get_current_object()
     try:
-        service.submit_invitation(
+        _response, new = service.submit_invitation(
             target,
             _all_questions(target),
             dict(target.answers),
@@ -430,8 +441,10 @@ def _finish(call: CallCase, form: DispositionForm, code: str, notes: str | None)
             started_at=started_at(target),
             language=script_language(target),
             operator_id=operator.id,
-            also=lambda _response: record_attempt(call, operator, code, notes=notes),
         )
+        if new:  # the interview and its attempt: both stored or neither
+            record_attempt(call, operator, code, notes=notes)
+        db.session.commit()
     except PhoneError as error:
         db.session.rollback()
         return _refuse(call, form, str(error))

@@ -1,4 +1,4 @@
-"""Respondent routes (thin: the work is done in survey.respond.service and .forms).
+"""Respondent routes (thin: the work is done in survey.responses).
 
 - ``/p/<code>``: a service point's reusable QR code (channel "qr"), rate-limited;
 - ``/k/<code>``: the same card on a tablet at the window (channel "kiosk");
@@ -8,7 +8,7 @@
 
 Status codes: a questionnaire page 200; a page sent back with errors to correct
 422 (what was entered is kept); a tampered form 400 (nothing stored); the pages
-that are not a questionnaire as listed in survey.respond.service.
+that are not a questionnaire as listed in survey.responses.targets.
 """
 
 from __future__ import annotations
@@ -30,23 +30,17 @@ from flask import (
 )
 from flask_babel import force_locale, get_locale, gettext
 
-from ..extensions import limiter
+from .. import responses as service
+from ..extensions import db, limiter
 from ..followup import FIX_RATING_LABELS, case_by_rating_token, rate_by_link, rating_link_open
 from ..i18n import LANG_COOKIE, normalise, requested_language
 from ..instruments import Instrument, Page, Question, localized
 from ..models import FollowUpCase, Response
-from . import bp, service
-from .forms import (
-    AnswerForm,
-    AnswerValue,
-    FixRatingForm,
-    build_form,
-    check_page,
-    field_name,
-    number_text,
-    unexpected_fields,
-)
-from .service import Tampered, Target, Unavailable
+from ..responses.answers import AnswerValue, number_text
+from ..responses.targets import Tampered, Target, Unavailable
+from ..web.answer_form import AnswerForm, build_form, check_page, field_name, unexpected_fields
+from . import bp
+from .forms import FixRatingForm
 
 
 @bp.get("/")
@@ -122,6 +116,7 @@ def _card(resolve: Callable[[], Target], *, kiosk_code: str | None = None) -> An
         target = resolve()
     except Unavailable as error:
         return _unavailable(error, kiosk_code=kiosk_code)
+    db.session.commit()  # an instrument version seen for the first time, kept for good
     if service.is_full(target):
         return _unavailable(Unavailable("full", target.campaign), kiosk_code=kiosk_code)
     questions = target.instrument.questions
@@ -149,6 +144,7 @@ def _card(resolve: Callable[[], Target], *, kiosk_code: str | None = None) -> An
         )
     except Unavailable as error:
         return _unavailable(error, kiosk_code=kiosk_code)
+    db.session.commit()
     return _thanks(response, kiosk_code=kiosk_code)
 
 
@@ -165,6 +161,7 @@ def _invitation(token: str) -> Any:
         target = service.resolve_invitation(token)
     except Unavailable as error:
         return _unavailable(error)
+    db.session.commit()  # an instrument version seen for the first time, kept for good
     preferred = normalise(target.invitation.language) if target.invitation else None
     if preferred and requested_language() is None:
         # The language the letter or SMS was written in, until the person picks another.
@@ -232,6 +229,7 @@ def _invitation_pages(target: Target, token: str) -> Any:
         )
     except Unavailable as error:
         return _unavailable(error)
+    db.session.commit()
     return _thanks(response)
 
 
@@ -245,6 +243,7 @@ def _save(
 ) -> None:
     reached_id = next(p.id for p in target.instrument.pages if order[p.id] == reached)
     service.save_page(target, page, answers, language=lang, reached=reached_id)
+    db.session.commit()
 
 
 # --- the rating of a fix: /f/<token> ----------------------------------------------------------

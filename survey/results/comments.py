@@ -28,7 +28,7 @@ from sqlalchemy import delete, func, select
 
 from ..audit import record_audit
 from ..extensions import db
-from ..instrument_store import current_instruments
+from ..instruments.store import current_instruments
 from ..models import (
     Answer,
     Campaign,

@@ -38,7 +38,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..groups import group_label
-from ..instrument_store import current_instruments
+from ..instruments.store import current_instruments
 from ..models import Campaign, CampaignGroup, Group, Unit, campaign_unit
 from ..stats import (
     Estimate,

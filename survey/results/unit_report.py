@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ..instrument_store import current_instruments
+from ..instruments.store import current_instruments
 from ..models import Campaign, Unit
 from .service import ResultRow, YearOnYear, campaign_groups, satisfaction, year_on_year
 from .summaries import N_, Period, ResultsError, resolve_period

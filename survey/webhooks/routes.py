@@ -1,4 +1,4 @@
-"""Thin views over survey.channels.sms and survey.channels.ivr; each checks Twilio's signature.
+"""Thin views over survey.channels.sms and the IVR call (.ivr); each checks Twilio's signature.
 
 An unsigned or wrongly signed request gets 403 and changes nothing. The
 signature covers the full public URL Twilio called (SURVEY_BASE_URL plus the
@@ -13,9 +13,10 @@ from flask import Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from ..channels import ivr, sms
+from ..channels import sms
 from ..channels.links import base_url
-from . import bp
+from ..extensions import db
+from . import bp, ivr
 
 
 def signed_by_twilio() -> bool:
@@ -68,8 +69,11 @@ def voice(code: str) -> Response:
     call_sid = request.form.get("CallSid", "")
     token = request.args.get("s")
     if token is None:
-        return _twiml(ivr.start_call(code, call_sid))
-    try:
-        return _twiml(ivr.continue_call(code, token, call_sid, request.form.get("Digits")))
-    except ivr.ForgedState:
-        abort(403)
+        twiml = ivr.start_call(code, call_sid)
+    else:
+        try:
+            twiml = ivr.continue_call(code, token, call_sid, request.form.get("Digits"))
+        except ivr.ForgedState:
+            abort(403)
+    db.session.commit()
+    return _twiml(twiml)

@@ -26,19 +26,15 @@ from urllib.parse import quote
 from flask import current_app
 from flask_babel import force_locale, gettext
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from twilio.twiml.voice_response import VoiceResponse
 
+from ..channels.links import base_url
 from ..extensions import db
-from ..followup import open_case_if_bad
-from ..instrument_store import instrument_of
 from ..instruments import Instrument, Question, localized
-from ..models import Answer, Campaign, InstrumentVersion, Response, ServicePoint, utcnow
-from ..respond.forms import answer_columns
-from ..respond.service import Unavailable, resolve_point
-from ..scoring import store_scores
-from .links import base_url
+from ..instruments.store import instrument_of
+from ..models import InstrumentVersion, utcnow
+from ..responses.submit import store_ivr_response
+from ..responses.targets import Unavailable, resolve_point
 
 LANGUAGE = "zh_Hans"
 SAY_LANGUAGE = "cmn-CN"
@@ -242,53 +238,17 @@ def continue_call(code: str, token: str, call_sid: str, digits: str | None) -> s
 
 def finish_call(state: CallState, instrument: Instrument, questions: list[Question]) -> str:
     """Store the call's answers once (keyed by CallSid) and say goodbye."""
-    store_ivr_response(state, instrument)
+    store_ivr_response(
+        state.call_sid,
+        campaign_id=state.campaign_id,
+        point_id=state.point_id,
+        version_id=state.version_id,
+        started_at=dt.datetime.fromtimestamp(state.started, dt.UTC).replace(tzinfo=None),
+        answers=state.answers,
+        instrument=instrument,
+        language=LANGUAGE,
+    )
     with force_locale(LANGUAGE):
         return _goodbye(gettext("Thank you for your rating. Goodbye."))
 
 
-def store_ivr_response(state: CallState, instrument: Instrument) -> Response | None:
-    """The call's Response, stored in one transaction; the existing one on a repeat.
-
-    None when nothing was answered (nothing to store).
-    """
-    key = "ivr:" + state.call_sid
-    existing = db.session.execute(
-        select(Response).where(Response.submission_key == key)
-    ).scalar_one_or_none()
-    if existing is not None:
-        return existing
-    if not state.answers:
-        return None
-    campaign = db.session.get(Campaign, state.campaign_id)
-    point = db.session.get(ServicePoint, state.point_id)
-    if campaign is None or point is None or campaign.point_group_id is None:
-        return None
-    now = utcnow()
-    started = dt.datetime.fromtimestamp(state.started, dt.UTC).replace(tzinfo=None)
-    response = Response(
-        campaign_id=campaign.id,
-        unit_id=point.unit_id,
-        service_point_id=point.id,
-        group_id=campaign.point_group_id,
-        channel="ivr",
-        instrument_version_id=state.version_id,
-        submission_key=key,
-        language=LANGUAGE,
-        started_at=min(started, now),
-        submitted_at=now,
-    )
-    for question_id, value in state.answers:
-        question = instrument.question(question_id)
-        response.answers.append(Answer(question_id=question_id, **answer_columns(question, value)))
-    store_scores(response, instrument)
-    db.session.add(response)
-    open_case_if_bad(response, instrument)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()  # the same final webhook, twice at once: the other one stored it
-        return db.session.execute(
-            select(Response).where(Response.submission_key == key)
-        ).scalar_one_or_none()
-    return response

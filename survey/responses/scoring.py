@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .instruments import Instrument
-from .models import Response, ResponseScore
+from ..instruments import Instrument
+from ..models import Response, ResponseScore
 
 
 def indicator_scores(

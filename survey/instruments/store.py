@@ -11,9 +11,11 @@ from functools import lru_cache
 from flask import current_app
 from sqlalchemy import select
 
-from .extensions import db
-from .instruments import Instrument, load_directory, parse_instrument
-from .models import InstrumentVersion
+from ..extensions import db
+from ..models import InstrumentVersion
+from .files import load_directory
+from .model import Instrument
+from .parse import parse_instrument
 
 
 def current_instruments() -> dict[str, Instrument]:

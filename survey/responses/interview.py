@@ -16,14 +16,13 @@ from collections.abc import Mapping
 
 from flask_babel import gettext
 
-from ..extensions import db
 from ..i18n import normalise
 from ..instruments import Page, Question
 from ..models import CallCase, Invitation, Response, User, utcnow
-from ..respond import service
-from ..respond.forms import AnswerValue
-from ..respond.service import Target
+from .answers import AnswerValue
 from .script import first_missing
+from .submit import save_page
+from .targets import Target, target_of_invitation
 
 # The dispositions that end a call with an interview (AAPOR 1.1 and 1.2).
 INTERVIEW_DISPOSITIONS = ("complete", "partial")
@@ -36,10 +35,10 @@ class InterviewError(ValueError):
 def interview_target(case: CallCase) -> Target:
     """The questionnaire of the case's invitation, with the answers entered so far.
 
-    Raises :class:`survey.respond.service.Unavailable` when it can no longer
+    Raises :class:`survey.responses.Unavailable` when it can no longer
     be answered (campaign closed, invitation withdrawn or already answered).
     """
-    return service.target_of_invitation(case.invitation)
+    return target_of_invitation(case.invitation)
 
 
 def interview_language(invitation: Invitation, languages: tuple[str, ...]) -> str:
@@ -72,19 +71,18 @@ def save_answer(
     *,
     operator: User,
 ) -> Response:
-    """Keep the answer to one question in the draft (committed), as the web pages keep a page.
+    """Keep the answer to one question in the draft, as the web pages keep a page (flushed).
 
     ``answers`` is what the posted screen gave (empty when the question was
     left unanswered, which clears an earlier answer).
     """
     page = target.instrument.page(question.page_id)
     one = Page(id=page.id, title=None, questions=(question,))
-    response = service.save_page(
+    response = save_page(
         target, one, answers, language=script_language(target), reached=page.id
     )
     if response.operator_id is None:
         response.operator_id = operator.id
-        db.session.commit()
     target.answers = {
         qid: value for qid, value in target.answers.items() if qid != question.id
     } | dict(answers)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..instruments import Instrument, Question, answer_key, localized
-from ..respond.forms import AnswerValue, number_text, visible_ids
+from .answers import AnswerValue, number_text, visible_ids
 
 # The pseudo question id of the screen after the last question: "finish the interview".
 END = "end"

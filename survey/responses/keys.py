@@ -1,0 +1,71 @@
+"""Submission keys, client hashes and bursts: how a retry is recognised and abuse is seen."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+
+from flask import current_app
+from itsdangerous import BadSignature, TimestampSigner
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import (
+    Response,
+    ServicePoint,
+    utcnow,
+)
+from .targets import Tampered, Target
+
+
+def _signer(target: Target) -> TimestampSigner:
+    return TimestampSigner(current_app.config["SECRET_KEY"], salt="submission-key:" + target.scope)
+
+
+def new_submission_key(target: Target) -> str:
+    """A random key for a card being shown, signed with the time and the card it belongs to.
+
+    Response.submission_key is unique, so a retried POST finds the row the
+    first one stored; the signature lets the server trust the start time and
+    recognise a form posted to another card's address.
+    """
+    return _signer(target).sign(secrets.token_urlsafe(16)).decode("ascii")
+
+
+def check_submission_key(target: Target, key: str) -> dt.datetime:
+    """When the card was shown (UTC, naive); raises Tampered for a key not made for this card."""
+    if not key or len(key) > 64:
+        raise Tampered("key")
+    try:
+        _value, signed_at = _signer(target).unsign(key, return_timestamp=True)
+    except BadSignature:
+        raise Tampered("key") from None
+    started = signed_at.astimezone(dt.UTC).replace(tzinfo=None)
+    return min(started, utcnow())
+
+
+def response_by_key(key: str) -> Response | None:
+    return db.session.execute(
+        select(Response).where(Response.submission_key == key)
+    ).scalar_one_or_none()
+
+
+def client_hash(remote_addr: str | None) -> str:
+    """A keyed hash of the client address: enough to see a burst, useless to find the person."""
+    key = str(current_app.config["SECRET_KEY"]).encode("utf-8")
+    return hmac.new(key, (remote_addr or "").encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def is_burst(point: ServicePoint, chash: str, now: dt.datetime) -> bool:
+    """This client already sent SURVEY_BURST_COUNT cards for this point within the window."""
+    window = dt.timedelta(seconds=int(current_app.config["SURVEY_BURST_WINDOW_SECONDS"]))
+    count = db.session.execute(
+        select(func.count(Response.id)).where(
+            Response.service_point_id == point.id,
+            Response.client_hash == chash,
+            Response.submitted_at >= now - window,
+        )
+    ).scalar_one()
+    return count >= int(current_app.config["SURVEY_BURST_COUNT"])

@@ -1,0 +1,328 @@
+"""Storing answers: a one-page card, a page of an invitation, a whole invitation, an IVR call.
+
+Each is one transaction of the caller (services flush, the view commits); a
+repeated POST lands on the unique constraints and gets the row that won.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..followup import open_case_if_bad
+from ..instruments import Instrument, Page
+from ..models import (
+    Answer,
+    CallbackRequest,
+    Campaign,
+    Response,
+    ServicePoint,
+    Ticket,
+    utcnow,
+)
+from .answers import AnswerValue, answer_columns, visible_ids
+from .keys import client_hash, is_burst, response_by_key
+from .scoring import store_scores
+from .targets import Target, Unavailable, _response_of
+
+
+def _set_answers(
+    response: Response,
+    instrument: Instrument,
+    answers: Mapping[str, AnswerValue],
+    question_ids: set[str],
+) -> None:
+    """Upsert the answers of ``question_ids``; those left empty or hidden are removed.
+
+    A phone number never becomes an Answer: it goes to CallbackRequest, the
+    contact side that evaluators never read.
+    """
+    existing = {answer.question_id: answer for answer in response.answers}
+    for qid in sorted(question_ids):
+        question = instrument.question(qid)
+        value = answers.get(qid)
+        if question.type == "phone":
+            _set_callback(response, value if isinstance(value, str) else None)
+            continue
+        row = existing.get(qid)
+        if value is None:
+            if row is not None:
+                response.answers.remove(row)
+            continue
+        columns = answer_columns(question, value)
+        if row is None:
+            response.answers.append(Answer(question_id=qid, **columns))
+        else:
+            row.value, row.number, row.score = columns["value"], columns["number"], columns["score"]
+
+
+def _set_callback(response: Response, phone: str | None) -> None:
+    callback = None
+    if response.id is not None:
+        callback = db.session.execute(
+            select(CallbackRequest).where(CallbackRequest.response_id == response.id)
+        ).scalar_one_or_none()
+    if phone is None:
+        if callback is not None:
+            db.session.delete(callback)
+        return
+    if callback is None:
+        if response.id is None:
+            db.session.flush()
+        db.session.add(CallbackRequest(response_id=response.id, phone=phone))
+    else:
+        callback.phone = phone
+
+
+def submit_card(
+    target: Target,
+    answers: Mapping[str, AnswerValue],
+    *,
+    key: str,
+    started_at: dt.datetime,
+    language: str,
+    remote_addr: str | None = None,
+) -> tuple[Response, bool]:
+    """Store a one-page card (QR, kiosk, ticket); returns (response, new). The view commits.
+
+    A POST repeated with the same key, or a ticket answered at the same moment
+    from two devices, lands on the unique constraints when flushed; the loser's
+    transaction is rolled back and it gets the row that won (``new`` False).
+    """
+    now = utcnow()
+    response = Response(
+        campaign_id=target.campaign.id,
+        unit_id=target.unit.id,
+        service_point_id=target.point.id if target.point is not None else None,
+        group_id=target.group.id,
+        channel=target.channel,
+        instrument_version_id=target.version.id,
+        ticket_id=target.ticket.id if target.ticket is not None else None,
+        submission_key=key,
+        language=language,
+        started_at=min(started_at, now),
+        submitted_at=now,
+    )
+    if target.channel == "qr" and target.point is not None:
+        chash = client_hash(remote_addr)
+        response.client_hash = chash
+        response.flagged = is_burst(target.point, chash, now)
+    try:
+        if target.ticket is not None:
+            claimed = db.session.execute(
+                update(Ticket)
+                .where(Ticket.id == target.ticket.id, Ticket.used_at.is_(None))
+                .values(used_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if claimed != 1:
+                db.session.rollback()
+                return _winner(key=key, ticket_id=target.ticket.id)
+        db.session.add(response)
+        _set_answers(response, target.instrument, answers, _all_ids(target.instrument))
+        store_scores(response, target.instrument)
+        open_case_if_bad(response, target.instrument)
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return _winner(key=key, ticket_id=target.ticket.id if target.ticket else None)
+    return response, True
+
+
+def _winner(
+    *, key: str, ticket_id: int | None = None, invitation_id: int | None = None
+) -> tuple[Response, bool]:
+    """The response that beat ours to a unique constraint.
+
+    Raises Unavailable("answered") when that response is someone else's (another key).
+    """
+    row = response_by_key(key)
+    if row is None and ticket_id is not None:
+        row = _response_of(ticket_id=ticket_id)
+        if row is not None and row.submission_key != key:
+            raise Unavailable("answered", row.campaign)
+    if row is None and invitation_id is not None:
+        row = _response_of(invitation_id=invitation_id)
+        if row is not None and row.submission_key != key:
+            raise Unavailable("answered", row.campaign)
+    if row is None:
+        raise Unavailable("answered")
+    return row, False
+
+
+def _all_ids(instrument: Instrument) -> set[str]:
+    return {question.id for question in instrument.questions}
+
+
+def save_page(
+    target: Target,
+    page: Page,
+    page_answers: Mapping[str, AnswerValue],
+    *,
+    language: str,
+    reached: str,
+) -> Response:
+    """Keep one page of an invitation's questionnaire, so the person can leave and resume.
+
+    The draft Response (submitted_at None) is made on the first page saved; the
+    invitation becomes "started". ``reached`` is the furthest page got to.
+    Flushed; the view (or the phone console) commits.
+    """
+    response = _draft(target, language)
+    _set_answers(response, target.instrument, page_answers, {q.id for q in page.questions})
+    response.current_page = reached
+    response.language = language
+    if target.invitation is not None and target.invitation.status == "pending":
+        target.invitation.status = "started"
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Two tabs saved the first page at once: the other made the draft; save onto it.
+        db.session.rollback()
+        response = _draft(target, language)
+        _set_answers(response, target.instrument, page_answers, {q.id for q in page.questions})
+        response.current_page = reached
+        db.session.flush()
+    target.draft = response
+    return response
+
+
+def _draft(target: Target, language: str, *, lock: bool = False) -> Response:
+    """The invitation's response, made on first use; ``lock`` holds it (PostgreSQL) to submit."""
+    assert target.invitation is not None
+    response = _response_of(invitation_id=target.invitation.id, lock=lock)
+    if response is None:
+        response = Response(
+            campaign_id=target.campaign.id,
+            unit_id=target.unit.id,
+            group_id=target.group.id,
+            channel=target.channel,
+            instrument_version_id=target.version.id,
+            invitation_id=target.invitation.id,
+            language=language,
+            started_at=utcnow(),
+        )
+        db.session.add(response)
+    return response
+
+
+def submit_invitation(
+    target: Target,
+    page: Page,
+    page_answers: Mapping[str, AnswerValue],
+    *,
+    key: str,
+    started_at: dt.datetime,
+    language: str,
+    operator_id: int | None = None,
+) -> tuple[Response, bool]:
+    """Submit an invitation's questionnaire: last page, hidden answers dropped, scores, completed.
+
+    Answers to questions that a later change of mind hid are removed, so that
+    nothing a respondent was not asked counts in the results. The phone console
+    passes ``operator_id`` (kept for audit) and records its call attempt in the
+    same transaction before it commits, so both are stored or neither. Flushed;
+    the caller commits. ``new`` is False when an earlier submit had stored it.
+    """
+    assert target.invitation is not None
+    try:
+        response = _draft(target, language, lock=True)
+        if response.submitted_at is not None:
+            db.session.rollback()
+            return _winner(key=key, invitation_id=target.invitation.id)
+        if response.id is None:
+            response.started_at = min(started_at, utcnow())
+        _set_answers(response, target.instrument, page_answers, {q.id for q in page.questions})
+        answers = {qid: value for qid, value in target.answers.items()}
+        page_ids = {q.id for q in page.questions}
+        answers = {qid: v for qid, v in answers.items() if qid not in page_ids}
+        answers.update(page_answers)
+        shown = visible_ids(target.instrument, answers)
+        hidden = _all_ids(target.instrument) - shown
+        _set_answers(response, target.instrument, {}, hidden)
+        response.submitted_at = utcnow()
+        response.submission_key = key
+        response.current_page = page.id
+        response.language = language
+        target.invitation.status = "completed"
+        if operator_id is not None:
+            response.operator_id = operator_id
+        store_scores(response, target.instrument)
+        open_case_if_bad(response, target.instrument)
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return _winner(key=key, invitation_id=target.invitation.id)
+    return response, True
+
+
+def missing_required(target: Target, answers: Mapping[str, AnswerValue]) -> Page | None:
+    """The first page with a required, shown question left unanswered.
+
+    It happens when someone goes Back and changes an answer that a later
+    question's condition rests on.
+    """
+    shown = visible_ids(target.instrument, answers)
+    for page in target.instrument.pages:
+        for question in page.questions:
+            if question.id in shown and question.required and question.id not in answers:
+                return page
+    return None
+
+
+def store_ivr_response(
+    call_sid: str,
+    *,
+    campaign_id: int,
+    point_id: int,
+    version_id: int,
+    started_at: dt.datetime,
+    answers: Sequence[tuple[str, str]],
+    instrument: Instrument,
+    language: str,
+) -> Response | None:
+    """An IVR call's Response (flushed; the webhook commits); the existing one on a repeat.
+
+    The submission key is "ivr:" + CallSid, so a repeated final webhook finds
+    the stored response instead of adding one. None when nothing was answered
+    (nothing to store) or the campaign or point is gone.
+    """
+    key = "ivr:" + call_sid
+    existing = response_by_key(key)
+    if existing is not None:
+        return existing
+    if not answers:
+        return None
+    campaign = db.session.get(Campaign, campaign_id)
+    point = db.session.get(ServicePoint, point_id)
+    if campaign is None or point is None or campaign.point_group_id is None:
+        return None
+    now = utcnow()
+    response = Response(
+        campaign_id=campaign.id,
+        unit_id=point.unit_id,
+        service_point_id=point.id,
+        group_id=campaign.point_group_id,
+        channel="ivr",
+        instrument_version_id=version_id,
+        submission_key=key,
+        language=language,
+        started_at=min(started_at, now),
+        submitted_at=now,
+    )
+    for question_id, value in answers:
+        question = instrument.question(question_id)
+        response.answers.append(Answer(question_id=question_id, **answer_columns(question, value)))
+    store_scores(response, instrument)
+    db.session.add(response)
+    open_case_if_bad(response, instrument)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()  # the same final webhook, twice at once: the other one stored it
+        return response_by_key(key)
+    return response

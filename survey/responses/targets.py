@@ -1,0 +1,318 @@
+"""The respondent's path: from a code or token to a stored, scored response.
+
+Views stay thin; everything that decides something lives here as plain
+functions, so that the rules (which campaign a code opens, when a card is
+refused, how a retry is recognised) can be read and tested in one place.
+
+Status codes of the pages that are not a questionnaire:
+
+- 404 unknown code or token (and a malformed token, without a database query);
+- 410 expired token, withdrawn invitation, campaign not open (yet or any more);
+- 409 ticket or invitation already answered ("thank you, already answered");
+- 200 group full (the cap at target: the respondent is thanked, not refused);
+- 400 a form that was tampered with (unknown fields, a form of another card).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..instruments import Instrument, Page
+from ..instruments.store import current_version, instrument_of
+from ..models import (
+    CallbackRequest,
+    Campaign,
+    CampaignGroup,
+    Group,
+    InstrumentVersion,
+    Invitation,
+    Response,
+    ServicePoint,
+    Ticket,
+    Unit,
+    campaign_state,
+    campaign_unit,
+    utcnow,
+)
+from ..tokens import hash_token, looks_like_token
+from .answers import AnswerValue, value_of_answer, visible_ids
+
+# Why a questionnaire cannot be shown, and the HTTP status that says so.
+STATUS = {
+    "unknown": 404,
+    "expired": 410,
+    "withdrawn": 410,
+    "not_open": 410,
+    "closed": 410,
+    "answered": 409,
+    "full": 200,
+    "unavailable": 503,
+}
+
+
+class Unavailable(Exception):
+    """No questionnaire here: ``kind`` is a key of STATUS, ``campaign`` when one is known."""
+
+    def __init__(self, kind: str, campaign: Campaign | None = None) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.status = STATUS[kind]
+        self.campaign = campaign
+
+
+class Tampered(Exception):
+    """A POST no page of ours could have sent; refused whole, nothing stored."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Target:
+    """Everything one card needs: who answers what, for whom, through which channel."""
+
+    campaign: Campaign
+    unit: Unit
+    group: Group
+    settings: CampaignGroup
+    channel: str
+    instrument: Instrument
+    version: InstrumentVersion
+    point: ServicePoint | None = None
+    ticket: Ticket | None = None
+    invitation: Invitation | None = None
+    draft: Response | None = None
+    answers: dict[str, AnswerValue] = field(default_factory=dict)
+
+    @property
+    def scope(self) -> str:
+        """What a submission key is bound to: a form of one card never counts for another."""
+        if self.invitation is not None:
+            return f"i:{self.campaign.id}:{self.invitation.id}"
+        if self.ticket is not None:
+            return f"t:{self.campaign.id}:{self.ticket.id}"
+        point_id = self.point.id if self.point is not None else 0
+        return f"{self.channel}:{self.campaign.id}:{point_id}"
+
+    def pages(self) -> list[Page]:
+        """The pages with at least one question shown, given the answers so far."""
+        shown = visible_ids(self.instrument, self.answers)
+        return [p for p in self.instrument.pages if any(q.id in shown for q in p.questions)]
+
+
+def _instrument_for(
+    campaign: Campaign, settings: CampaignGroup
+) -> tuple[Instrument, InstrumentVersion]:
+    """The instrument on disk now, with its version row.
+
+    current_version() stores (flushes) a version seen for the first time; the
+    face commits right after resolving a target, so a page view never holds a
+    write transaction open (SQLite allows one writer) nor loses the row.
+    """
+    try:
+        return current_version(settings.instrument_id)
+    except LookupError:
+        current_app.logger.error(
+            "campaign %s group %s: instrument %r not found",
+            campaign.code,
+            settings.group_id,
+            settings.instrument_id,
+        )
+        raise Unavailable("unavailable", campaign) from None
+
+
+def _settings(campaign: Campaign, group_id: int | None) -> CampaignGroup:
+    settings = campaign.group_settings(group_id) if group_id is not None else None
+    if settings is None:
+        # A campaign that does not survey this group: nothing to answer here.
+        raise Unavailable("unknown", campaign)
+    return settings
+
+
+def resolve_point(code: str, channel: str) -> Target:
+    """The card a service point's reusable code opens now (channel "qr" or "kiosk").
+
+    Of the campaigns that include the point's unit, survey a point group and use
+    this channel, the open one that opened last wins; when none is open, the
+    page says whether the survey is over or not begun.
+    """
+    if len(code) > 40:
+        raise Unavailable("unknown")
+    point = db.session.execute(
+        select(ServicePoint).where(ServicePoint.code == code)
+    ).scalar_one_or_none()
+    if point is None:
+        raise Unavailable("unknown")
+    campaigns = (
+        db.session.execute(
+            select(Campaign)
+            .join(campaign_unit, campaign_unit.c.campaign_id == Campaign.id)
+            .where(campaign_unit.c.unit_id == point.unit_id, Campaign.point_group_id.is_not(None))
+            .order_by(Campaign.opens_at.desc(), Campaign.period_start.desc(), Campaign.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+    campaigns = [c for c in campaigns if channel in c.channel_list()]
+    if not campaigns:
+        raise Unavailable("closed")
+    now = utcnow()
+    open_ones = [c for c in campaigns if campaign_state(c, now) is None]
+    if not open_ones:
+        states = {campaign_state(c, now) for c in campaigns}
+        raise Unavailable("not_open" if states == {"not_open"} else "closed", campaigns[0])
+    campaign = open_ones[0]
+    settings = _settings(campaign, campaign.point_group_id)
+    instrument, version = _instrument_for(campaign, settings)
+    return Target(
+        campaign=campaign,
+        unit=point.unit,
+        group=settings.group,
+        settings=settings,
+        channel=channel,
+        instrument=instrument,
+        version=version,
+        point=point,
+    )
+
+
+def resolve_ticket(token: str) -> Target:
+    """The card behind a receipt's one-time token; refused once it has been answered."""
+    if not looks_like_token(token):
+        raise Unavailable("unknown")
+    ticket = db.session.execute(
+        select(Ticket).where(Ticket.token_hash == hash_token(token))
+    ).scalar_one_or_none()
+    if ticket is None:
+        raise Unavailable("unknown")
+    campaign = ticket.campaign
+    if ticket.used_at is not None or _response_of(ticket_id=ticket.id) is not None:
+        raise Unavailable("answered", campaign)
+    if ticket.expires_at is not None and utcnow() >= ticket.expires_at:
+        raise Unavailable("expired", campaign)
+    state = campaign_state(campaign)
+    if state is not None:
+        raise Unavailable(state, campaign)
+    point = ticket.service_point
+    if point.unit not in campaign.units:
+        raise Unavailable("unknown", campaign)
+    settings = _settings(campaign, campaign.point_group_id)
+    instrument, version = _instrument_for(campaign, settings)
+    return Target(
+        campaign=campaign,
+        unit=point.unit,
+        group=settings.group,
+        settings=settings,
+        channel="ticket",
+        instrument=instrument,
+        version=version,
+        point=point,
+        ticket=ticket,
+    )
+
+
+def resolve_invitation(token: str) -> Target:
+    """One person's questionnaire, with the answers saved so far when they come back."""
+    if not looks_like_token(token):
+        raise Unavailable("unknown")
+    invitation = db.session.execute(
+        select(Invitation).where(Invitation.token_hash == hash_token(token))
+    ).scalar_one_or_none()
+    if invitation is None:
+        raise Unavailable("unknown")
+    return target_of_invitation(invitation)
+
+
+def target_of_invitation(invitation: Invitation) -> Target:
+    """The questionnaire of an invitation already found (by its token, or by the phone console).
+
+    The same checks as for a personal link: answered, withdrawn, expired,
+    campaign not open, unit or group no longer surveyed.
+    """
+    campaign = invitation.campaign
+    draft = _response_of(invitation_id=invitation.id)
+    if invitation.status == "completed" or (draft is not None and draft.submitted_at is not None):
+        raise Unavailable("answered", campaign)
+    if invitation.status == "withdrawn":
+        raise Unavailable("withdrawn", campaign)
+    if invitation.status == "expired" or (
+        invitation.expires_at is not None and utcnow() >= invitation.expires_at
+    ):
+        raise Unavailable("expired", campaign)
+    state = campaign_state(campaign)
+    if state is not None:
+        raise Unavailable(state, campaign)
+    if invitation.unit not in campaign.units:
+        raise Unavailable("unknown", campaign)
+    settings = _settings(campaign, invitation.group_id)
+    if draft is not None:
+        # Someone who began keeps the questionnaire they began, even if the file changed since.
+        version = draft.instrument_version
+        instrument = instrument_of(version)
+    else:
+        instrument, version = _instrument_for(campaign, settings)
+    target = Target(
+        campaign=campaign,
+        unit=invitation.unit,
+        group=invitation.group,
+        settings=settings,
+        channel=invitation.channel,
+        instrument=instrument,
+        version=version,
+        invitation=invitation,
+        draft=draft,
+    )
+    if draft is not None:
+        target.answers = stored_answers(draft, instrument)
+    return target
+
+
+def _response_of(
+    *, ticket_id: int | None = None, invitation_id: int | None = None, lock: bool = False
+) -> Response | None:
+    query = select(Response)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    if ticket_id is not None:
+        query = query.where(Response.ticket_id == ticket_id)
+    else:
+        query = query.where(Response.invitation_id == invitation_id)
+    return db.session.execute(query).scalar_one_or_none()
+
+
+def stored_answers(response: Response, instrument: Instrument) -> dict[str, AnswerValue]:
+    """A response's answers as parsed values (plus a call-back number left on a page)."""
+    answers: dict[str, AnswerValue] = {}
+    for answer in response.answers:
+        try:
+            question = instrument.question(answer.question_id)
+        except (KeyError, LookupError):
+            continue
+        answers[answer.question_id] = value_of_answer(question, answer.value, answer.number)
+    phone_question = next((q for q in instrument.questions if q.type == "phone"), None)
+    if phone_question is not None and response.id is not None:
+        callback = db.session.execute(
+            select(CallbackRequest).where(CallbackRequest.response_id == response.id)
+        ).scalar_one_or_none()
+        if callback is not None:
+            answers[phone_question.id] = callback.phone
+    return answers
+
+
+def is_full(target: Target) -> bool:
+    """The campaign caps at target and this group already has that many submitted responses."""
+    if not target.campaign.cap_at_target or not target.settings.target:
+        return False
+    count = db.session.execute(
+        select(func.count(Response.id)).where(
+            Response.campaign_id == target.campaign.id,
+            Response.group_id == target.settings.group_id,
+            Response.submitted_at.is_not(None),
+        )
+    ).scalar_one()
+    return count >= target.settings.target
