@@ -122,9 +122,9 @@ def _invite(
 ) -> None:
     from flask_babel import gettext
 
-    from .admin.service import record_contact_import
     from .invitations import ImportRejected, import_invitations, write_links_csv
     from .phones import mask_phone
+    from .setup import record_contact_import
 
     if out_path is not None and out_path.exists():
         # Overwriting an earlier list would lose its links for good: tokens are not stored.
@@ -233,7 +233,7 @@ def rq_worker(burst: bool) -> None:
     """Work the SMS outbox as an RQ worker on Redis (SURVEY_RQ_REDIS_URL)."""
     from rq import SimpleWorker
 
-    from .channels.sms_rq import NotConfigured, notify_outbox, sms_queue
+    from .channels.sms.rq import NotConfigured, notify_outbox, sms_queue
 
     try:
         queue = sms_queue()
@@ -249,7 +249,7 @@ def rq_worker(burst: bool) -> None:
 def sms_remind(campaign_code: str) -> None:
     """Queue the reminders that are due for unanswered SMS invitations."""
     from .channels.sms import queue_reminders
-    from .channels.sms_rq import notify_outbox
+    from .channels.sms.rq import notify_outbox
 
     queued = queue_reminders(_campaign_by_code(campaign_code))
     click.echo(f"queued {len(queued)} reminders")
@@ -274,7 +274,7 @@ def sms_invite(campaign_code: str, group_code: str) -> None:
     ).scalar_one_or_none()
     if group is None:
         raise click.BadParameter(f"no group with code {group_code!r}", param_hint="--group")
-    from .channels.sms_rq import notify_outbox
+    from .channels.sms.rq import notify_outbox
 
     queued = reissue_sms_invitations(campaign, group)
     db.session.commit()
@@ -331,10 +331,10 @@ def qr(point_code: str, out_dir: str) -> None:
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
 def tickets(point_code: str, count: int, out_dir: str) -> None:
     """N one-time receipt codes for a service point, a printable sheet and a CSV."""
-    from .admin.service import record_ticket_issue
     from .channels.links import issue_tickets
     from .channels.print_sheets import MAX_TICKETS, write_ticket_files
     from .responses.targets import Unavailable, resolve_point
+    from .setup import record_ticket_issue
 
     if not 1 <= count <= MAX_TICKETS:
         click.echo(f"--count must be between 1 and {MAX_TICKETS}, got {count}", err=True)

@@ -1001,7 +1001,7 @@ def test_a_role_change_that_would_lock_the_workspace_is_refused(client, app, tar
 def test_the_last_active_admin_stays_an_admin(app):
     from flask_babel import force_locale
 
-    from survey.admin import service
+    from survey import setup as service
 
     only = gen_user("admin", username="only-admin")
     second = gen_user("admin", username="second-admin")

@@ -27,6 +27,7 @@ from survey.channels.sms import (
     segments,
     send_due,
 )
+from survey.channels.sms import worker as sms_worker
 from survey.channels.twilio_backend import ConsoleBackend, TwilioBackend, backend_from_config
 from survey.extensions import db
 from survey.models import Invitation, OutboundMessage, SmsOptOut, utcnow
@@ -178,7 +179,7 @@ def test_crash_between_twilio_and_commit_neither_duplicates_nor_loses(app, twili
     def crash(*_args, **_kwargs):
         raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(sms, "_record_sent", crash)
+    monkeypatch.setattr(sms_worker, "_record_sent", crash)
     with pytest.raises(RuntimeError):
         send_due(_backend(), limit=10, now=start)
     db.session.rollback()

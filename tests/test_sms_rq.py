@@ -18,7 +18,7 @@ from fake_twilio import twilio_config
 from sqlalchemy import select
 
 from survey.channels.sms import create_sms_invitations
-from survey.channels.sms_rq import notify_outbox, send_due_job, sms_queue
+from survey.channels.sms.rq import notify_outbox, send_due_job, sms_queue
 from survey.extensions import db
 from survey.models import OutboundMessage
 

@@ -28,7 +28,7 @@ from tools_support import SCREENSHOTS, require_tool
 
 from survey.config import defaults
 from survey.extensions import db
-from survey.groups import group_label
+from survey.labels import group_label
 from survey.models import Campaign
 from survey.reports.fonts import (
     DEFAULT_FONT,
@@ -106,7 +106,7 @@ def test_report_refuses_a_unit_outside_the_campaign(client, app, demo):
 
 
 def _row(indicator: str, value: float | None):  # type: ignore[no-untyped-def]
-    from survey.results.service import ResultRow
+    from survey.results.estimates import ResultRow
 
     if value is None:
         est = Estimate.suppressed(n=2)

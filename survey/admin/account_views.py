@@ -9,11 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import select
 
+from .. import setup as service
 from ..access import role_required
 from ..extensions import db
 from ..models import ApiToken, AuditEvent, Campaign, Unit, User
 from ..navigation import page_number, whole_number
-from . import bp, service
+from . import bp
 from .forms import (
     NONE,
     ROLE_LABELS,
@@ -47,6 +48,7 @@ def users():  # type: ignore[no-untyped-def]
         except service.SetupError as error:
             flash(str(error), "error")
         else:
+            db.session.commit()
             flash(_("Account %(name)s created.", name=user.username))
             return redirect(url_for("admin.users"))
     elif request.method == "POST":
@@ -83,6 +85,7 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
         except service.SetupError as error:
             flash(str(error), "error")
         else:
+            db.session.commit()
             if changed:
                 flash(_("Account %(name)s saved.", name=user.username))
             return redirect(url_for("admin.users"))
@@ -103,6 +106,7 @@ def user_active(user_id: int):  # type: ignore[no-untyped-def]
         except service.SetupError as error:
             flash(str(error), "error")
         else:
+            db.session.commit()
             flash(
                 _("Account %(name)s reactivated.", name=user.username)
                 if wanted
@@ -124,6 +128,7 @@ def user_password(user_id: int):  # type: ignore[no-untyped-def]
         except service.SetupError as error:
             flash(str(error), "error")
         else:
+            db.session.commit()
             if user.id == current_user.id:
                 # One's own reset ends one's other sessions, not the one that made it.
                 login_user(user)
@@ -145,6 +150,7 @@ def tokens():  # type: ignore[no-untyped-def]
         except service.SetupError as error:
             flash(str(error), "error")
         else:
+            db.session.commit()
             form = TokenForm(formdata=None)
             flash(_("Token %(id)s for %(name)s created.", id=row.id, name=row.name))
     elif request.method == "POST":
@@ -170,6 +176,7 @@ def token_revoke(token_id: int):  # type: ignore[no-untyped-def]
         except service.SetupError as error:
             flash(str(error), "error")
         else:
+            db.session.commit()
             flash(_("Token %(id)s revoked.", id=row.id))
     else:
         flash(_("The form has expired; please try again."), "error")

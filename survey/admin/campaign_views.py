@@ -12,15 +12,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from .. import setup as service
 from ..access import role_required
 from ..extensions import db
-from ..groups import channel_label, group_label
 from ..instruments import localized
 from ..instruments.store import current_instruments
 from ..invitations import LINK_COLUMNS, ImportRejected, ImportResult, link_rows
+from ..labels import channel_label, group_label
 from ..models import CHANNELS, Campaign, Group, Unit
 from ..uploads import accepts_upload
-from . import bp, service
+from . import bp
 from .forms import NONE, CampaignForm, ContactImportForm, options
 from .routes import SETUP_ROLES, no_store, unit_pairs
 
@@ -155,6 +156,7 @@ def campaign_form(campaign_id: int | None = None):  # type: ignore[no-untyped-de
         except service.SetupError as error:
             flash(str(error), "error")
         else:
+            db.session.commit()
             flash(_("Campaign %(code)s saved.", code=saved.campaign.code))
             if saved.weights_changed_after_start:
                 flash(
@@ -228,6 +230,7 @@ def contacts():  # type: ignore[no-untyped-def]
             errors = [str(error) for error in rejected.errors]
             encoding = rejected.encoding
         else:
+            db.session.commit()
             if form.deliver.data == "csv":
                 response = no_store(_links_csv(result), "text/csv")
                 response.headers["Content-Disposition"] = (  # type: ignore[attr-defined]

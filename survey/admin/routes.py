@@ -10,15 +10,16 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from .. import setup as service
 from ..access import role_required
 from ..channels.links import point_url
 from ..channels.print_sheets import poster_html, ticket_sheet_html
 from ..channels.qr import qr_png, qr_svg
 from ..extensions import db
-from ..groups import group_label
+from ..labels import group_label
 from ..models import ApiToken, Campaign, Group, ServicePoint, Unit, User
 from ..navigation import whole_number
-from . import bp, service
+from . import bp
 from .forms import (
     AddGroupForm,
     MoveGroupForm,
@@ -81,6 +82,7 @@ def unit_form(unit_id: int | None = None):  # type: ignore[no-untyped-def]
         except service.SetupError as error:
             flash(str(error), "error")
         else:
+            db.session.commit()
             flash(_("Unit %(code)s saved.", code=saved.code))
             return redirect(url_for("admin.units"))
     return render_template("admin/unit_form.html", form=form, unit=unit)
@@ -115,6 +117,7 @@ def point_form(point_id: int | None = None):  # type: ignore[no-untyped-def]
         except service.SetupError as error:
             flash(str(error), "error")
         else:
+            db.session.commit()
             flash(_("Service point %(code)s saved.", code=saved.code))
             return redirect(url_for("admin.units"))
     return render_template("admin/point_form.html", form=form, point=point)
@@ -162,6 +165,7 @@ def point_tickets(point_id: int):  # type: ignore[no-untyped-def]
         except service.SetupError as error:
             flash(str(error), "error")
         else:
+            db.session.commit()
             return no_store(ticket_sheet_html(point, sheet))
     return render_template(
         "admin/tickets_form.html", form=form, point=point, max_tickets=service.MAX_SHEET_TICKETS
@@ -182,6 +186,7 @@ def groups():  # type: ignore[no-untyped-def]
         except service.SetupError as error:
             flash(str(error), "error")
         else:
+            db.session.commit()
             flash(_("Group %(group)s added.", group=group_label(group.code)))
             return redirect(url_for("admin.groups"))
     elif request.method == "POST":
@@ -201,6 +206,8 @@ def group_move(group_id: int):  # type: ignore[no-untyped-def]
             service.move_group(group, form.direction.data or "")
         except service.SetupError as error:
             flash(str(error), "error")
+        else:
+            db.session.commit()
     else:
         flash(_("The form has expired; please try again."), "error")
     return redirect(url_for("admin.groups"))

@@ -11,7 +11,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from ..admin import service
+from .. import setup as service
 from ..extensions import db
 from ..models import ApiToken
 
@@ -27,6 +27,7 @@ def api_token_add(name: str) -> None:
     except service.SetupError as problem:
         click.echo(f"not created: {problem}", err=True)
         sys.exit(1)
+    db.session.commit()
     click.echo(f"token {row.id} for {row.name} (shown once, store it now):")
     click.echo(token)
 
@@ -43,4 +44,5 @@ def api_token_revoke(token_id: int) -> None:
         click.echo(f"token {token_id} was already revoked at {row.revoked_at:%Y-%m-%d %H:%M} UTC")
         return
     service.revoke_api_token(row)
+    db.session.commit()
     click.echo(f"revoked token {token_id} ({row.name})")

@@ -12,7 +12,8 @@ from flask import jsonify, request
 from ..access import api_token_required, public
 from ..extensions import db
 from ..results import ResultsError
-from . import bp, service
+from ..results import publication as service
+from . import bp
 from .openapi import openapi_document
 
 

@@ -7,7 +7,7 @@ from flask_babel import gettext
 
 from ..access import role_required
 from ..extensions import db
-from ..groups import group_label
+from ..labels import group_label
 from ..models import Campaign
 from ..navigation import whole_number
 from ..results import fieldwork

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from ..access import role_required
 from ..channels.sms import rating_message
-from ..channels.sms_rq import notify_outbox
+from ..channels.sms.rq import notify_outbox
 from ..extensions import db
 from ..followup import (
     FollowUpError,

@@ -7,11 +7,11 @@ from sqlalchemy import select
 
 from ..access import role_required
 from ..extensions import db
-from ..groups import group_label
+from ..labels import group_label
 from ..models import Campaign, Unit
 from ..reports.pdf import unit_report_pdf
 from ..results.comments import Comment, selected_comments
-from ..results.summaries import ResultsError
+from ..results.messages import ResultsError
 from ..results.unit_report import UnitReport, unit_report
 from . import bp
 from .results_views import group_chart, indicator_chart, yearly_chart

@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 
 from ..access import role_required
 from ..extensions import db
-from ..groups import channel_label, group_label
-from ..indicators import indicator_label
+from ..labels import channel_label, group_label, indicator_label
 from ..models import Campaign, Response, Unit
 from ..results import ResultRow, ResultsError, campaign_groups, satisfaction, year_on_year
-from ..results.service import GroupRow, YearOnYear
+from ..results.estimates import GroupRow
+from ..results.service import YearOnYear
 from ..results.unit_report import OVERALL, campaign_indicators
 from . import bp
 from .charts import Bar, Point, bar_chart, line_chart

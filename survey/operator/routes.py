@@ -42,8 +42,8 @@ from ..channels.phone import (
     renew_claim,
 )
 from ..extensions import db
-from ..groups import group_label
 from ..instruments import localized
+from ..labels import group_label
 from ..models import CallCase, Campaign, Response, utcnow
 from ..phones import mask_phone
 from ..responses.interview import (

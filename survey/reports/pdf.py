@@ -34,9 +34,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from ..groups import group_label
-from ..indicators import index_bound, indicator_label
-from ..results.service import ResultRow
+from ..labels import group_label, index_bound, indicator_label
+from ..results.estimates import ResultRow
 from ..results.unit_report import UnitReport
 from ..stats import Estimate
 from .fonts import SETTING, fit_to_font, report_font

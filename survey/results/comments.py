@@ -88,7 +88,7 @@ def _counted(campaign: Campaign, unit_id: int) -> list:  # type: ignore[type-arg
 
 def text_questions(campaign: Campaign) -> dict[str, str]:
     """Question id -> instrument id of every text question the campaign's instruments ask."""
-    from .service import campaign_groups
+    from .settings import campaign_groups
 
     instruments = current_instruments()
     found: dict[str, str] = {}

@@ -24,6 +24,7 @@ figure empty.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -37,16 +38,12 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import Campaign, CampaignGroup, Group, InstrumentVersion, Response, utcnow
 from ..spreadsheets import csv_text, xlsx_text_cells
-from .service import ResultRow, _check_options, satisfaction
-from .summaries import (
-    N_,
-    Period,
-    ResultsError,
-    not_excluded,
-    resolve_period,
-    text,
-    utc_offset_minutes,
-)
+from .estimates import ResultRow
+from .messages import N_, ResultsError, text
+from .options import PUBLISHED
+from .periods import Period, resolve_period, utc_offset_minutes
+from .service import satisfaction
+from .summaries import not_excluded
 
 __all__ = [
     "EXPORT_BY",
@@ -61,13 +58,6 @@ __all__ = [
 # What an export may be broken down by: units, or units and groups.
 EXPORT_BY: dict[str, tuple[str, ...]] = {"unit": ("unit",), "unit,group": ("unit", "group")}
 
-# The settings every export uses (the results service's defaults, stated here so the
-# file can name them).
-LEVEL = 0.95
-METHOD = "korn-graubard"
-DF = "satterthwaite"
-LONELY = "adjust"
-WEIGHTING = "policy"
 INDICATOR = "satisfaction.overall"
 
 
@@ -147,14 +137,8 @@ def published_results(
         by=EXPORT_BY[by],
         indicator=indicator,
         period=period,
-        level=LEVEL,
-        method=METHOD,
-        k=k,
-        weighting=WEIGHTING,
-        df=DF,
-        lonely=LONELY,
+        options=dataclasses.replace(PUBLISHED, k=k),
         units=units,
-        group_breakdown=False,
     )
 
 
@@ -168,7 +152,8 @@ def results_table(
     """
     by_text = parse_export_by(by)
     period = (period or "").strip() or None
-    k = _check_options(WEIGHTING, METHOD, None)
+    published = PUBLISHED.checked()
+    k = published.small_cell_k
     rows = published_results(campaign, by=by_text, indicator=INDICATOR, period=period, k=k)
     groups = _group_settings(campaign)
     position = {g.group: i for i, g in enumerate(groups)}
@@ -181,12 +166,12 @@ def results_table(
         campaign_name=campaign.name,
         indicator=INDICATOR,
         by=by_text,
-        weighting=WEIGHTING,
+        weighting=published.weighting,
         k=k,
-        method=METHOD,
-        level=LEVEL,
-        df=DF,
-        lonely=LONELY,
+        method=published.method,
+        level=published.level,
+        df=published.df,
+        lonely=published.lonely,
         period=window.label or "all",
         period_start=window.start,
         period_end=window.end - dt.timedelta(days=1),

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from ..stats import Estimate, complementary_suppression
 
 if TYPE_CHECKING:  # service imports this module
-    from .service import GroupRow, ResultRow
+    from .estimates import GroupRow, ResultRow
 
 # The CellKey attribute that identifies a cell along each key of ``by``.
 _ATTRIBUTE = {"unit": "unit_id", "service_point": "service_point_id"}
@@ -57,9 +57,7 @@ def total_keys(by: Sequence[str]) -> list[Callable[[ResultRow], tuple[Any, ...]]
 
     found: list[Callable[[ResultRow], tuple[Any, ...]]] = [parent]
     for coarser in _PERIOD_TOTALS.get(last, ()):
-        found.append(
-            lambda row, coarser=coarser: (*parent(row), coarser(getattr(row, last) or ""))
-        )
+        found.append(lambda row, coarser=coarser: (*parent(row), coarser(getattr(row, last) or "")))
     return found
 
 

@@ -14,8 +14,11 @@ from dataclasses import dataclass
 
 from ..instruments.store import current_instruments
 from ..models import Campaign, Unit
-from .service import ResultRow, YearOnYear, campaign_groups, satisfaction, year_on_year
-from .summaries import N_, Period, ResultsError, resolve_period
+from .estimates import ResultRow
+from .messages import N_, ResultsError
+from .periods import Period, resolve_period
+from .service import YearOnYear, satisfaction, year_on_year
+from .settings import campaign_groups
 
 OVERALL = "satisfaction.overall"
 # How many strongest and weakest items the report names.

@@ -1,4 +1,4 @@
-"""What the indicator API returns, as plain JSON-ready dicts (no Flask here but the config).
+"""What the indicator API publishes, as plain JSON-ready dicts (no Flask here but the config).
 
 The institution-evaluation system reads these figures unattended, so every
 number comes with its uncertainty and a suppressed figure is null with a
@@ -18,17 +18,14 @@ from ..extensions import db
 from ..models import Campaign, ServicePoint, Unit, campaign_state, campaign_unit
 from ..results import ResultsError
 from ..results.exports import (
-    DF,
-    LEVEL,
-    LONELY,
-    METHOD,
-    WEIGHTING,
     parse_export_by,
     published_results,
 )
-from ..results.service import _check_options, campaign_groups
-from ..results.summaries import N_, resolve_period
 from ..results.unit_report import campaign_indicators
+from .messages import N_
+from .options import PUBLISHED
+from .periods import resolve_period
+from .settings import campaign_groups
 
 
 def _iso(value: dt.date | dt.datetime | None) -> str | None:
@@ -171,7 +168,8 @@ def indicator_results(
     unit = (unit or "").strip() or None
     units = [_unit_id(campaign, unit)] if unit else None
     window = resolve_period(campaign, period)
-    k = _check_options(WEIGHTING, METHOD, None)
+    published = PUBLISHED.checked()
+    k = published.small_cell_k
     indicators = campaign_indicators(campaign)
     rows = (
         published_results(
@@ -187,13 +185,13 @@ def indicator_results(
         "period_end": _iso(window.end - dt.timedelta(days=1) if window else campaign.period_end),
         "by": by_text,
         "settings": {
-            "weighting": WEIGHTING,
+            "weighting": published.weighting,
             "k": k,
-            "level": LEVEL,
+            "level": published.level,
             "interval_method_index": "t",
-            "interval_method_share": METHOD,
-            "df_method": DF,
-            "lonely_stratum": LONELY,
+            "interval_method_share": published.method,
+            "df_method": published.df,
+            "lonely_stratum": published.lonely,
         },
         "results": [
             {

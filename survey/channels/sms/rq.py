@@ -20,8 +20,8 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import OutboundMessage
+from ...extensions import db
+from ...models import OutboundMessage
 
 
 class NotConfigured(RuntimeError):
@@ -45,8 +45,8 @@ def notify_outbox() -> bool:
 
 def send_due_job(limit: int = 100) -> dict[str, int]:
     """One pass over the due messages, then the next pass scheduled at the next retry time."""
-    from .sms import send_due
-    from .twilio_backend import backend_from_config
+    from ..twilio_backend import backend_from_config
+    from .worker import send_due
 
     report = send_due(backend_from_config(current_app.config), limit=limit)
     next_at = db.session.execute(

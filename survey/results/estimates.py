@@ -1,0 +1,292 @@
+"""Result rows from per-stratum sums: the stratified estimates of every cell (no SQL here).
+
+No statistic is computed here: every figure comes from ``stratified_mean`` and
+``stratified_proportion`` in survey.stats; this module decides which strata and
+which weights go in, and which figures may be shown.
+
+- Small cells: a group with fewer than k respondents in a cell has its own
+  figures suppressed; a cell with fewer than k respondents in all is
+  suppressed whole. A suppressed group still counts in its cell's estimate
+  (only its own figures are withheld), so the next smallest group of the cell
+  is withheld too, and likewise the next smallest cell of a breakdown beside
+  its total (complementary suppression, :mod:`.suppression`): no small figure
+  can be had by subtraction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Unpack
+
+from ..stats import (
+    Estimate,
+    Stratum,
+    complementary_suppression,
+    stratified_mean,
+    stratified_proportion,
+    stratum_weights,
+)
+from .messages import N_, ResultsError
+from .options import EstimationOptions, EstimationSettings
+from .settings import GroupSetting, describe_cell, policy_weights, weighting_text
+from .summaries import CellKey, StratumSummary
+from .suppression import protect_siblings, withheld_group
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRow:
+    """One group (stratum) within a cell: its own simple estimates, or suppressed.
+
+    ``weight`` is the W_h this group had in the cell's combined estimate (after
+    renormalisation over the groups present); ``policy_weight`` the evaluator's
+    raw weight, ``population`` N_h.
+    """
+
+    group: str
+    n: int
+    population: int | None
+    policy_weight: float | None
+    weight: float
+    index: Estimate
+    share_satisfied: Estimate
+    suppressed: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResultRow(CellKey):
+    """One cell of a results table: the combined index and share satisfied.
+
+    ``index`` is the 0-100 satisfaction index (stratified mean over groups);
+    ``share_satisfied`` the stratified share of satisfied respondents (0-1).
+    ``weighting`` says in words which weights were used; ``weights`` gives
+    them as (group, W_h) pairs.
+    """
+
+    index: Estimate
+    share_satisfied: Estimate
+    n: int
+    groups: tuple[GroupRow, ...]
+    suppressed: bool
+    weighting: str
+    weights: tuple[tuple[str, float], ...]
+
+    @property
+    def cell(self) -> CellKey:
+        return CellKey(
+            indicator=self.indicator,
+            unit_id=self.unit_id,
+            unit_code=self.unit_code,
+            unit_name=self.unit_name,
+            service_point_id=self.service_point_id,
+            service_point_code=self.service_point_code,
+            service_point_name=self.service_point_name,
+            group=self.group,
+            channel=self.channel,
+            year=self.year,
+            quarter=self.quarter,
+            month=self.month,
+        )
+
+
+def estimates_from_summaries(
+    summaries: Iterable[StratumSummary],
+    settings: Mapping[str, GroupSetting],
+    *,
+    options: EstimationOptions | None = None,
+    by: Sequence[str] = (),
+    **overrides: Unpack[EstimationSettings],
+) -> list[ResultRow]:
+    """Result rows from summaries already fetched (no database access).
+
+    Split from :func:`survey.results.satisfaction` so that summaries can be
+    fetched once and estimated under several settings (policy vs population
+    weights, another level), and so the cost of the statistics can be measured
+    on its own. ``by``, the breakdown the summaries were fetched by, decides
+    which cells share a total for complementary suppression (:mod:`.suppression`).
+    """
+    o = EstimationOptions.of(options, **overrides).checked()
+    policy: dict[str, float] | None = None
+    equal = False
+    if o.weighting == "policy":
+        policy, equal = policy_weights(settings, o.weights)
+    cells: dict[CellKey, list[StratumSummary]] = {}
+    for summary in summaries:
+        cells.setdefault(summary.cell, []).append(summary)
+    rows = [
+        _cell_row(cell, parts, settings, _Weights(policy, equal), o)
+        for cell, parts in cells.items()
+    ]
+    return protect_siblings(rows, by, o.small_cell_k) if by else rows
+
+
+@dataclass(frozen=True, slots=True)
+class _Weights:
+    """The campaign's raw policy weights (None: population weighting) and whether equal."""
+
+    policy: Mapping[str, float] | None
+    equal: bool
+
+
+def _check_cell(
+    cell: CellKey,
+    parts: list[StratumSummary],
+    settings: Mapping[str, GroupSetting],
+    weights: _Weights,
+) -> dict[str, float] | None:
+    """Refuse a cell whose settings cannot give an estimate; its policy weights (or None)."""
+    where = describe_cell(cell)
+    for p in parts:
+        population = settings[p.group].population
+        if population is not None and population < p.n:
+            raise ResultsError(
+                N_(
+                    "Group %(group)s has %(n)s respondents in %(cell)s but its population "
+                    "is only %(population)s; correct the campaign's population."
+                ),
+                group=p.group,
+                n=p.n,
+                cell=where,
+                population=population,
+            )
+    if weights.policy is None:
+        missing = [p.group for p in parts if settings[p.group].population is None]
+        if missing:
+            raise ResultsError(
+                N_(
+                    "Population weighting needs the population of every group present; "
+                    "%(groups)s has none (in %(cell)s)."
+                ),
+                groups=", ".join(missing),
+                cell=where,
+            )
+        return None
+    cell_weights = {p.group: weights.policy[p.group] for p in parts}
+    if not any(w > 0 for w in cell_weights.values()):
+        raise ResultsError(
+            N_(
+                "Every group present in %(cell)s (%(groups)s) has policy weight 0, "
+                "so there is nothing to combine."
+            ),
+            cell=where,
+            groups=", ".join(cell_weights),
+        )
+    return cell_weights
+
+
+def _cell_row(
+    cell: CellKey,
+    parts: list[StratumSummary],
+    settings: Mapping[str, GroupSetting],
+    weights: _Weights,
+    o: EstimationOptions,
+) -> ResultRow:
+    """One cell's combined figures, its groups' own, and how it was weighted."""
+    parts = sorted(parts, key=lambda p: settings[p.group].position)
+    n = sum(p.n for p in parts)
+    cell_weights = _check_cell(cell, parts, settings, weights)
+    means = {
+        p.group: Stratum.from_sums(p.n, p.total, p.sum_of_squares, settings[p.group].population)
+        for p in parts
+    }
+    used = stratum_weights(means, cell_weights)
+    k = o.small_cell_k
+    suppressed = n < k
+    if suppressed:
+        index = Estimate.suppressed(n=n, k=k, level=o.level, method="stratified mean")
+        share = Estimate.suppressed(n=n, k=k, level=o.level, method="stratified proportion")
+    else:
+        counts = {
+            p.group: Stratum.from_counts(p.n, p.satisfied, settings[p.group].population)
+            for p in parts
+        }
+        index = stratified_mean(means, cell_weights, level=o.level, df=o.df, lonely=o.lonely)
+        share = stratified_proportion(
+            counts, cell_weights, method=o.method, level=o.level, df=o.df, lonely=o.lonely
+        )
+    groups = (
+        _group_rows(parts, means, settings, weights.policy, used, suppressed, o)
+        if o.group_breakdown
+        else ()
+    )
+    return ResultRow(
+        **{name: getattr(cell, name) for name in CellKey.__dataclass_fields__},
+        index=index,
+        share_satisfied=share,
+        n=n,
+        groups=groups,
+        suppressed=suppressed,
+        weighting=weighting_text(o.weighting, used, settings, weights.policy, weights.equal),
+        weights=tuple(used.items()),
+    )
+
+
+def _group_rows(
+    parts: list[StratumSummary],
+    means: Mapping[str, Stratum],
+    settings: Mapping[str, GroupSetting],
+    policy: Mapping[str, float] | None,
+    used: Mapping[str, float],
+    cell_suppressed: bool,
+    o: EstimationOptions,
+) -> tuple[GroupRow, ...]:
+    """The groups' own figures within a cell.
+
+    A group below k beside the others and the cell's figure (and the weights)
+    would be given away by subtraction: the next smallest is withheld too.
+    """
+    k = o.small_cell_k
+    hidden = (
+        set() if cell_suppressed else complementary_suppression({p.group: p.n for p in parts}, k)
+    )
+    rows = []
+    for p in parts:
+        setting = settings[p.group]
+        if p.group not in hidden or p.n < k:
+            rows.append(
+                _group_row(p, means[p.group], setting, policy, used[p.group], cell_suppressed, o)
+            )
+        else:
+            own = _group_row(p, means[p.group], setting, policy, used[p.group], False, o)
+            rows.append(withheld_group(own, k))
+    return tuple(rows)
+
+
+def _group_row(
+    part: StratumSummary,
+    stratum: Stratum,
+    setting: GroupSetting,
+    policy: Mapping[str, float] | None,
+    weight: float,
+    cell_suppressed: bool,
+    o: EstimationOptions,
+) -> GroupRow:
+    """A group's own figures: a one-stratum estimate, or suppressed below k."""
+    k = o.small_cell_k
+    suppressed = cell_suppressed or part.n < k
+    if suppressed:
+        index = Estimate.suppressed(n=part.n, k=k, level=o.level, method="mean")
+        share = Estimate.suppressed(n=part.n, k=k, level=o.level, method="proportion")
+    else:
+        only = {part.group: 1.0}
+        index = stratified_mean(
+            {part.group: stratum}, only, level=o.level, df=o.df, lonely=o.lonely
+        )
+        share = stratified_proportion(
+            {part.group: Stratum.from_counts(part.n, part.satisfied, setting.population)},
+            only,
+            method=o.method,
+            level=o.level,
+            df=o.df,
+            lonely=o.lonely,
+        )
+    return GroupRow(
+        group=part.group,
+        n=part.n,
+        population=setting.population,
+        policy_weight=None if policy is None else policy.get(part.group),
+        weight=weight,
+        index=index,
+        share_satisfied=share,
+        suppressed=suppressed,
+    )

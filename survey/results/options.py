@@ -1,0 +1,101 @@
+"""The estimation settings, as one frozen object instead of nine keyword arguments.
+
+Every results entry point (satisfaction, year_on_year, estimates_from_summaries,
+the exports and the API) takes the same settings; they travel together as an
+:class:`EstimationOptions`, validated once by :meth:`EstimationOptions.checked`.
+The keyword arguments the entry points still accept (``k=3, weighting="population"``)
+are read into this object through :class:`EstimationSettings`, so the list of
+settings and their types is written here once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal, TypedDict, get_args
+
+from flask import current_app
+
+from ..stats import LonelyPSU, ProportionMethod
+from ..stats.design import DfMethod
+from .messages import N_, ResultsError
+
+Weighting = Literal["policy", "population"]
+WEIGHTINGS: tuple[str, ...] = get_args(Weighting)
+METHODS: tuple[str, ...] = get_args(ProportionMethod)
+
+
+class EstimationSettings(TypedDict, total=False):
+    """The settings as keyword arguments (``satisfaction(..., k=3)``); see EstimationOptions."""
+
+    level: float
+    method: ProportionMethod
+    k: int | None
+    weighting: Weighting
+    weights: Mapping[str, float] | None
+    df: DfMethod
+    lonely: LonelyPSU
+    group_breakdown: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EstimationOptions:
+    """How the figures of a results table are estimated and which may be shown.
+
+    ``level``: confidence level of every interval; ``method``: interval of the
+    share satisfied (survey.stats); ``k``: the small-cell threshold (None: the
+    app's SURVEY_SMALL_CELL_K); ``weighting``: "policy" (the campaign's group
+    weights, or ``weights`` as a what-if) or "population" (N_h/N); ``df`` and
+    ``lonely``: degrees of freedom and one-respondent strata, as in
+    survey.stats; ``group_breakdown=False`` skips the per-group rows (exports
+    that show only combined figures).
+    """
+
+    level: float = 0.95
+    method: ProportionMethod = "korn-graubard"
+    k: int | None = None
+    weighting: Weighting = "policy"
+    weights: Mapping[str, float] | None = None
+    df: DfMethod = "satterthwaite"
+    lonely: LonelyPSU = "adjust"
+    group_breakdown: bool = True
+
+    @classmethod
+    def of(cls, options: EstimationOptions | None = None, **settings: object) -> EstimationOptions:
+        """``options`` (or the defaults) with any keyword ``settings`` replacing its fields."""
+        base = options if options is not None else cls()
+        return dataclasses.replace(base, **settings) if settings else base  # type: ignore[arg-type]
+
+    def checked(self) -> EstimationOptions:
+        """These options validated, with ``k`` filled in from the configuration when None.
+
+        Raises ResultsError naming the setting and the choices, in the reader's language.
+        """
+        if self.weighting not in WEIGHTINGS:
+            raise ResultsError(
+                N_("Weighting must be one of %(choices)s, not %(value)s."),
+                choices=", ".join(WEIGHTINGS),
+                value=repr(self.weighting),
+            )
+        if self.method not in METHODS:
+            raise ResultsError(
+                N_("The interval method must be one of %(choices)s, not %(value)s."),
+                choices=", ".join(METHODS),
+                value=repr(self.method),
+            )
+        k = self.k
+        if k is None:
+            k = int(current_app.config.get("SURVEY_SMALL_CELL_K", 5))
+        if k < 0:
+            raise ResultsError(N_("The small-cell threshold k must be 0 or more, not %(k)s."), k=k)
+        return self if k == self.k else dataclasses.replace(self, k=k)
+
+    @property
+    def small_cell_k(self) -> int:
+        """k of checked options (0 before :meth:`checked` filled it in)."""
+        return self.k or 0
+
+
+# What files and the indicator API publish: one object, so they never disagree.
+PUBLISHED = EstimationOptions(group_breakdown=False)

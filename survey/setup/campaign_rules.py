@@ -1,0 +1,256 @@
+"""Every rule of the campaign form, checked before anything is stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask_babel import format_decimal, gettext
+from sqlalchemy import select
+
+from ..extensions import db
+from ..instruments.store import current_instruments
+from ..labels import group_label
+from ..models import (
+    CHANNELS,
+    Campaign,
+    Unit,
+)
+from .common import HHMM_PATTERN, SetupError, check_code, check_name
+from .groups import groups_in_order
+
+MAX_ATTEMPTS_LIMIT = 30
+
+
+# A group's population N and target sample size: far above any real group, and small
+# enough for every database's INTEGER (a bigger number failed as a server error).
+MAX_POPULATION = 10**9
+
+
+# Policy weights are relative (shares of their sum), so this is far beyond any real need.
+MAX_WEIGHT = 10**6
+
+
+MAX_FOLLOWUP_DAYS = 60
+
+
+@dataclass
+class GroupSettingsInput:
+    """One group's row of the campaign form, as typed (numbers already parsed)."""
+
+    code: str
+    included: bool = False
+    instrument_id: str = ""
+    weight: float | None = None
+    population: int | None = None
+    target: int | None = None
+
+
+@dataclass
+class CampaignInput:
+    """The campaign form's values; times are wall-clock times in ``timezone``."""
+
+    code: str
+    name: str
+    period_start: dt.date | None
+    period_end: dt.date | None
+    opens_at: dt.datetime | None = None
+    closes_at: dt.datetime | None = None
+    timezone: str = "Asia/Shanghai"
+    unit_ids: list[int] = field(default_factory=list)
+    point_group: str | None = None
+    channels: list[str] = field(default_factory=list)
+    cap_at_target: bool = False
+    call_from: str = "09:00"
+    call_until: str = "20:00"
+    max_attempts: int | None = 6
+    followup_days: int | None = 5
+    groups: list[GroupSettingsInput] = field(default_factory=list)
+
+
+def zone_of(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo((name or "").strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SetupError(
+            gettext(
+                "Unknown time zone %(zone)s; use a name such as Asia/Shanghai.", zone=repr(name)
+            )
+        ) from None
+
+
+def local_to_utc(moment: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
+    """A wall-clock time in the campaign's zone, as stored (naive UTC)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=zone).astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def utc_to_local(moment: dt.datetime | None, zone_name: str) -> dt.datetime | None:
+    """A stored time (naive UTC) as a naive wall-clock time in the zone, for the form."""
+    if moment is None:
+        return None
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return moment.replace(tzinfo=dt.UTC).astimezone(zone).replace(tzinfo=None)
+
+
+def weight_shares(weights: Mapping[str, float | None]) -> dict[str, float]:
+    """The policy weights as shares of 1, as the results will use them; raises SetupError.
+
+    All empty means equal weights (as the results read it); otherwise every group
+    needs a weight, none negative, and not all zero.
+    """
+    if not weights:
+        return {}
+    values = dict(weights)
+    if all(value is None for value in values.values()):
+        return {code: 1 / len(values) for code in values}
+    missing = [code for code, value in values.items() if value is None]
+    if missing:
+        raise SetupError(
+            gettext(
+                "Weights: %(groups)s have no weight while other groups have one. Give every "
+                "group a weight (0 leaves a group out) or leave them all empty for equal weights.",
+                groups=", ".join(group_label(code) for code in missing),
+            )
+        )
+    negative = [code for code, value in values.items() if value is not None and not value >= 0]
+    if negative:
+        raise SetupError(
+            gettext(
+                "Weights must be zero or positive; %(groups)s has a negative weight.",
+                groups=", ".join(group_label(code) for code in negative),
+            )
+        )
+    huge = [code for code, value in values.items() if value is not None and value > MAX_WEIGHT]
+    if huge:
+        # Weights are relative; past this their sum can overflow to infinity.
+        raise SetupError(
+            gettext(
+                "Weights must be at most %(max)s; %(groups)s has a larger one.",
+                max=format_decimal(MAX_WEIGHT),
+                groups=", ".join(group_label(code) for code in huge),
+            )
+        )
+    total = sum(float(value) for value in values.values() if value is not None)
+    if not total > 0:
+        raise SetupError(gettext("Weights: at least one group needs a weight above zero."))
+    return {code: float(value or 0) / total for code, value in values.items()}
+
+
+def _check_campaign_input(data: CampaignInput, campaign: Campaign | None) -> dict[str, Any]:
+    """Every rule of the campaign form; returns the cleaned values or raises SetupError."""
+    code = check_code(data.code, gettext("campaign"))
+    other = db.session.execute(select(Campaign).where(Campaign.code == code)).scalar_one_or_none()
+    if other is not None and other is not campaign:
+        raise SetupError(gettext("The campaign code %(code)s is already used.", code=code))
+    name = check_name(data.name)
+    if data.period_start is None or data.period_end is None:
+        raise SetupError(gettext("The period needs a start and an end date."))
+    if data.period_end < data.period_start:
+        raise SetupError(gettext("The period ends before it starts."))
+    zone = zone_of(data.timezone)
+    opens_at = local_to_utc(data.opens_at, zone)
+    closes_at = local_to_utc(data.closes_at, zone)
+    if opens_at is not None and closes_at is not None and closes_at <= opens_at:
+        raise SetupError(gettext("The campaign closes before it opens."))
+    units = [db.session.get(Unit, unit_id) for unit_id in dict.fromkeys(data.unit_ids)]
+    if not units or any(unit is None for unit in units):
+        raise SetupError(gettext("Choose at least one unit to evaluate."))
+    channels = [c for c in CHANNELS if c in set(data.channels)]
+    unknown_channels = sorted(set(data.channels) - set(CHANNELS))
+    if unknown_channels or not channels:
+        raise SetupError(gettext("Choose at least one channel."))
+    for value in (data.call_from, data.call_until):
+        if not HHMM_PATTERN.match((value or "").strip()):
+            raise SetupError(
+                gettext(
+                    "Calling hours are times such as 09:00; %(value)s is not.", value=repr(value)
+                )
+            )
+    if data.max_attempts is None or not 1 <= data.max_attempts <= MAX_ATTEMPTS_LIMIT:
+        raise SetupError(
+            gettext("Attempts per phone case must be between 1 and %(n)d.", n=MAX_ATTEMPTS_LIMIT)
+        )
+    if data.followup_days is None or not 1 <= data.followup_days <= MAX_FOLLOWUP_DAYS:
+        raise SetupError(
+            gettext("Follow-up days must be between 1 and %(n)d.", n=MAX_FOLLOWUP_DAYS)
+        )
+
+    included = [g for g in data.groups if g.included]
+    if not included:
+        raise SetupError(gettext("Choose at least one respondent group."))
+    groups = {g.code: g for g in groups_in_order()}
+    instruments = current_instruments()
+    for row in included:
+        label = group_label(row.code)
+        if row.code not in groups:
+            raise SetupError(gettext("Unknown group %(code)s.", code=repr(row.code)))
+        if row.instrument_id not in instruments:
+            raise SetupError(gettext("Choose the questionnaire of %(group)s.", group=label))
+        if row.population is not None and row.population <= 0:
+            raise SetupError(
+                gettext("The population of %(group)s must be a positive number.", group=label)
+            )
+        if row.population is not None and row.population > MAX_POPULATION:
+            raise SetupError(
+                gettext(
+                    "The population of %(group)s must be at most %(max)d.",
+                    group=label,
+                    max=MAX_POPULATION,
+                )
+            )
+        if row.target is not None and row.target <= 0:
+            raise SetupError(
+                gettext("The target sample size of %(group)s must be positive.", group=label)
+            )
+        if row.target is not None and row.target > MAX_POPULATION:
+            raise SetupError(
+                gettext(
+                    "The target sample size of %(group)s must be at most %(max)d.",
+                    group=label,
+                    max=MAX_POPULATION,
+                )
+            )
+        # A sample cannot hold more people than there are: such a target could never be
+        # reached, and the fieldwork's progress against it would mislead.
+        if row.target is not None and row.population is not None and row.target > row.population:
+            raise SetupError(
+                gettext(
+                    "The target sample size of %(group)s (%(target)d) is larger than its "
+                    "population N (%(population)d).",
+                    group=label,
+                    target=row.target,
+                    population=row.population,
+                )
+            )
+    weight_shares({row.code: row.weight for row in included})
+    point_group = None
+    if data.point_group:
+        if data.point_group not in {row.code for row in included}:
+            raise SetupError(
+                gettext(
+                    "The group answering at service points (%(group)s) must be one of the "
+                    "campaign's groups.",
+                    group=group_label(data.point_group),
+                )
+            )
+        point_group = groups[data.point_group]
+    return {
+        "code": code,
+        "name": name,
+        "opens_at": opens_at,
+        "closes_at": closes_at,
+        "timezone": zone.key,
+        "units": units,
+        "channels": " ".join(channels),
+        "point_group": point_group,
+        "included": included,
+        "groups": groups,
+    }

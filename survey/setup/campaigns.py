@@ -1,0 +1,202 @@
+"""Campaigns: create and edit one with its groups' settings, audited with its campaign_id."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext
+from sqlalchemy import select
+
+from ..audit import record_audit, record_change, snapshot
+from ..extensions import db
+from ..labels import group_label
+from ..models import (
+    Campaign,
+    CampaignGroup,
+    Invitation,
+    Response,
+    utcnow,
+)
+from .campaign_rules import CampaignInput, _check_campaign_input
+from .common import SetupError, _flush, _refuse
+
+
+@dataclass(frozen=True)
+class CampaignSaved:
+    campaign: Campaign
+    # True when weights or populations changed after fieldwork had started.
+    weights_changed_after_start: bool
+
+
+def campaigns_newest_first() -> list[Campaign]:
+    return list(
+        db.session.execute(
+            select(Campaign).order_by(Campaign.period_start.desc(), Campaign.id.desc())
+        ).scalars()
+    )
+
+
+def fieldwork_started(campaign: Campaign, now: dt.datetime | None = None) -> bool:
+    """The campaign has opened or has an answer: settings changes now alter live results."""
+    now = now or utcnow()
+    if campaign.id is None:
+        return False
+    if campaign.opens() <= now:
+        return True
+    return (
+        db.session.execute(
+            select(Response.id).where(Response.campaign_id == campaign.id).limit(1)
+        ).first()
+        is not None
+    )
+
+
+def campaign_settings(campaign: Campaign) -> dict[str, Any]:
+    """Every setting of a campaign as plain data (the audit's before and after)."""
+    data = snapshot(
+        campaign,
+        (
+            "code",
+            "name",
+            "period_start",
+            "period_end",
+            "opens_at",
+            "closes_at",
+            "timezone",
+            "channels",
+            "cap_at_target",
+            "call_from",
+            "call_until",
+            "max_attempts",
+            "followup_days",
+        ),
+    )
+    data["point_group"] = campaign.point_group.code if campaign.point_group else None
+    data["units"] = sorted(unit.code for unit in campaign.units)
+    data["groups"] = {
+        settings.group.code: {
+            "instrument_id": settings.instrument_id,
+            "weight": settings.weight,
+            "population": settings.population,
+            "target": settings.target,
+        }
+        for settings in sorted(campaign.groups, key=lambda s: s.group.code)
+    }
+    return data
+
+
+def _weights_and_populations(settings: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        code: {"weight": values["weight"], "population": values["population"]}
+        for code, values in settings.get("groups", {}).items()
+    }
+
+
+def _removal_problems(campaign: Campaign, clean: dict[str, Any]) -> str | None:
+    """Units or groups with answers or invitations cannot leave the campaign."""
+    keep_groups = {row.code for row in clean["included"]}
+    keep_units = {unit.id for unit in clean["units"]}
+    for settings in campaign.groups:
+        if settings.group.code in keep_groups:
+            continue
+        for model in (Response, Invitation):
+            if db.session.execute(
+                select(model.id)
+                .where(model.campaign_id == campaign.id, model.group_id == settings.group_id)
+                .limit(1)
+            ).first():
+                return gettext(
+                    "%(group)s cannot leave the campaign: it has invitations or answers.",
+                    group=group_label(settings.group.code),
+                )
+    for unit in campaign.units:
+        if unit.id in keep_units:
+            continue
+        for model in (Response, Invitation):
+            if db.session.execute(
+                select(model.id)
+                .where(model.campaign_id == campaign.id, model.unit_id == unit.id)
+                .limit(1)
+            ).first():
+                return gettext(
+                    "%(unit)s cannot leave the campaign: it has invitations or answers.",
+                    unit=unit.name,
+                )
+    return None
+
+
+def save_campaign(campaign: Campaign | None, data: CampaignInput) -> CampaignSaved:
+    """Create or edit a campaign with its groups' settings, audited with its campaign_id.
+
+    A change of weights or populations once fieldwork has started gets an event
+    of its own (``campaign.weights_after_start``) with every group's before and
+    after, so the results can say which settings they rest on.
+    """
+    try:
+        clean = _check_campaign_input(data, campaign)
+        if campaign is not None:
+            problem = _removal_problems(campaign, clean)
+            if problem:
+                raise SetupError(problem)
+    except SetupError as error:
+        raise _refuse(str(error)) from None
+
+    creating = campaign is None
+    started = False if campaign is None else fieldwork_started(campaign)
+    before = None if campaign is None else campaign_settings(campaign)
+    if campaign is None:
+        campaign = Campaign()
+        db.session.add(campaign)
+    campaign.code, campaign.name = clean["code"], clean["name"]
+    campaign.period_start, campaign.period_end = data.period_start, data.period_end
+    campaign.opens_at, campaign.closes_at = clean["opens_at"], clean["closes_at"]
+    campaign.timezone = clean["timezone"]
+    campaign.units = clean["units"]
+    campaign.channels = clean["channels"]
+    campaign.cap_at_target = bool(data.cap_at_target)
+    campaign.point_group = clean["point_group"]
+    campaign.call_from, campaign.call_until = data.call_from.strip(), data.call_until.strip()
+    campaign.max_attempts, campaign.followup_days = data.max_attempts, data.followup_days  # type: ignore[assignment]
+    existing = {settings.group.code: settings for settings in campaign.groups}
+    wanted = {row.code: row for row in clean["included"]}
+    for code, settings in existing.items():
+        if code not in wanted:
+            campaign.groups.remove(settings)
+    for code, row in wanted.items():
+        settings = existing.get(code)
+        if settings is None:
+            settings = CampaignGroup(group=clean["groups"][code])
+            campaign.groups.append(settings)
+        settings.instrument_id = row.instrument_id
+        settings.weight, settings.population, settings.target = (
+            row.weight,
+            row.population,
+            row.target,
+        )
+    _flush()
+    after = campaign_settings(campaign)
+    weights_after_start = False
+    if creating:
+        record_audit(
+            "campaign.create", "campaign", campaign.id, after=after, campaign_id=campaign.id
+        )
+    elif before is not None and record_change(
+        "campaign.update", "campaign", campaign.id, before, after, campaign_id=campaign.id
+    ):
+        old, new = _weights_and_populations(before), _weights_and_populations(after)
+        if started and old != new:
+            weights_after_start = True
+            record_audit(
+                "campaign.weights_after_start",
+                "campaign",
+                campaign.id,
+                before=old,
+                after=new,
+                reason=gettext("Weights or populations changed after fieldwork had started."),
+                campaign_id=campaign.id,
+            )
+    _flush()
+    return CampaignSaved(campaign, weights_after_start)
