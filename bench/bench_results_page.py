@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import bench_results as data  # noqa: E402
 
 from survey import create_app  # noqa: E402
-from survey.access import create_user  # noqa: E402
+from survey.access.accounts import create_user  # noqa: E402
 from survey.extensions import db  # noqa: E402
 from survey.models import Campaign  # noqa: E402
 

@@ -6,10 +6,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
-from flask_babel import gettext
+from flask import Flask
 from flask_babel import refresh as refresh_locale
-from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -17,8 +15,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import config as config_module
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .i18n import remember_language, select_locale
-from .navigation import IdConverter, navigation_context
-from .uploads import apply_upload_limit, too_large_message
+from .web.errors import register_error_pages
+from .web.navigation import IdConverter, navigation_context
+from .web.uploads import apply_upload_limit
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -55,13 +54,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.context_processor(_language_context)
     app.context_processor(navigation_context)
 
-    from .templating import register_templating
+    from .web.templating import register_templating
 
     register_templating(app)
     # Before any route is added: the converter is chosen when a rule is bound.
     app.url_map.converters["int"] = IdConverter
     _register_blueprints(app)
-    _register_error_pages(app)
+    register_error_pages(app)
 
     from .cli import register_cli
 
@@ -129,72 +128,6 @@ def _register_blueprints(app: Flask) -> None:
     # The JSON API authenticates by token, not by a session form: no CSRF there.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
-
-
-def _register_error_pages(app: Flask) -> None:
-    @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
-        message = gettext(
-            "This form has expired or was not sent from this site. "
-            "Please go back, reload the page and try again. Nothing was saved."
-        )
-        return render_template("error.html", title=gettext("Form expired"), message=message), 400
-
-    @app.errorhandler(403)
-    def forbidden(_error):  # type: ignore[no-untyped-def]
-        return (
-            render_template(
-                "error.html",
-                title=gettext("Not allowed"),
-                message=gettext("Your account's role does not give access to this page."),
-            ),
-            403,
-        )
-
-    @app.errorhandler(404)
-    def not_found(_error):  # type: ignore[no-untyped-def]
-        if request.path.startswith("/api/"):
-            return jsonify(error="not found"), 404
-        return (
-            render_template(
-                "error.html",
-                title=gettext("Page not found"),
-                message=gettext("This address does not lead to a questionnaire."),
-            ),
-            404,
-        )
-
-    @app.errorhandler(429)
-    def too_many(_error):  # type: ignore[no-untyped-def]
-        message = gettext("Please wait a minute and try again.")
-        if request.endpoint == "auth.login":
-            message = gettext(
-                "Too many failed sign-ins with this username or from this address. "
-                "Please wait a few minutes and try again."
-            )
-        return (
-            render_template("error.html", title=gettext("Too many requests"), message=message),
-            429,
-        )
-
-    @app.errorhandler(413)
-    def too_large(_error):  # type: ignore[no-untyped-def]
-        file_message = too_large_message()
-        if file_message is not None:
-            return (
-                render_template(
-                    "error.html", title=gettext("File too large"), message=file_message
-                ),
-                413,
-            )
-        return (
-            render_template(
-                "error.html",
-                title=gettext("Too much text"),
-                message=gettext("What you sent is too long. Please shorten it. Nothing was saved."),
-            ),
-            413,
-        )
 
 
 @event.listens_for(Engine, "connect")

@@ -10,10 +10,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .reports.fonts import DEFAULT_FONT as DEFAULT_PDF_FONT
-from .workdays import DEFAULT_CALENDAR
-
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Public holidays and adjusted working days of the Chinese calendar (survey.followup.workdays).
+DEFAULT_CALENDAR = Path(__file__).resolve().parent / "data" / "workdays_cn.toml"
+# The TrueType font the PDF report embeds (survey.reports.fonts.DEFAULT_FONT, the same file).
+DEFAULT_PDF_FONT = Path(__file__).resolve().parent / "static" / "fonts" / "wqy-microhei.ttc"
 
 LANGUAGES = ("zh_Hans", "zh_Hant", "en")
 

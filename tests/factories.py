@@ -151,7 +151,7 @@ def gen_followup_case(
     unit_name: str | None = None,
 ):  # type: ignore[no-untyped-def]
     """A bad review's open follow-up case; ``phone`` is the call-back number left, if any."""
-    from survey.followup import open_case_if_bad
+    from survey.followup.cases import open_case_if_bad
     from survey.instruments.store import current_instruments
     from survey.models import CallbackRequest
 
@@ -171,7 +171,7 @@ DEFAULT_PASSWORD = "correct horse battery"
 
 def gen_user(role: str = "evaluator", username: str | None = None, **fields: object):  # type: ignore[no-untyped-def]
     """A staff account with DEFAULT_PASSWORD; a handler gets a unit unless one is given."""
-    from survey.access import create_user
+    from survey.access.accounts import create_user
 
     n = next(_seq)
     if role == "handler" and fields.get("unit_id") is None:

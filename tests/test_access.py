@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter, Rule
 
 from survey import create_app
-from survey.access import issue_api_token
+from survey.access.accounts import issue_api_token
 from survey.extensions import db
 from survey.models import ROLES, AuditEvent, User
 

@@ -22,7 +22,7 @@ from factories import (
 from flask import g
 from sqlalchemy import func, select
 
-from survey.access import authenticate
+from survey.access.accounts import authenticate
 from survey.extensions import db
 from survey.models import (
     ApiToken,
@@ -848,7 +848,7 @@ def test_audit_trail_filters_newest_first_pages_and_diffs(client, app):
     unit = gen_unit("A", "单位甲")
     campaign = gen_campaign([unit])
     db.session.commit()
-    from survey.audit import record_audit
+    from survey.access.audit import record_audit
 
     for i in range(55):
         record_audit(

@@ -16,7 +16,7 @@ from factories import gen_campaign, gen_response, gen_service_point, gen_unit
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import select
 
-from survey.access import issue_api_token
+from survey.access.accounts import issue_api_token
 from survey.extensions import db
 from survey.models import ApiToken, AuditEvent
 

@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from survey.contacts import (
+from survey.contacts.files import (
     ContactFileError,
     RowError,
     decode_contacts,

@@ -13,7 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 
-from survey.demo import DEMO_CAMPAIGN, load_demo
+from survey.demo.data import DEMO_CAMPAIGN
+from survey.demo.loader import load_demo
 from survey.extensions import db
 from survey.instruments.store import instrument_of
 from survey.models import (
@@ -269,7 +270,7 @@ def test_demo_accounts_sign_in_and_are_made_only_once(
 ) -> None:
     from factories import login
 
-    from survey.demo import DEMO_PASSWORD
+    from survey.demo.extras import DEMO_PASSWORD
     from survey.models import User
 
     assert f"password {DEMO_PASSWORD}" in demo_output
@@ -284,7 +285,7 @@ def test_demo_accounts_sign_in_and_are_made_only_once(
 
 def test_demo_has_a_call_queue_the_operator_can_work(demo_output: str) -> None:
     from survey.channels.phone import claim_next, queue_counts
-    from survey.demo import DEMO_CALLS_PER_UNIT
+    from survey.demo.extras import DEMO_CALLS_PER_UNIT
     from survey.models import User
 
     campaign = db.session.execute(select(Campaign)).scalars().first()
@@ -316,7 +317,7 @@ def test_the_demo_handler_has_open_bad_reviews_with_a_number_to_call(
 
     from factories import login
 
-    from survey.demo import DEMO_PASSWORD
+    from survey.demo.extras import DEMO_PASSWORD
     from survey.models import FollowUpCase, User
 
     handler = db.session.execute(select(User).where(User.username == "handler")).scalar_one()

@@ -298,7 +298,7 @@ def test_a_sent_rating_link_is_redacted_after_the_case_closed_and_retention(twil
 
 def test_a_case_nobody_rated_closes_when_the_window_is_over(twilio, runner):
     """The periodic sms-redact closes it (no rating, still on time), then its link goes."""
-    from survey.followup import followup_indicator
+    from survey.followup.cases import followup_indicator
 
     case, message = _remedied(current_app)
     send_due(_backend(), limit=10)

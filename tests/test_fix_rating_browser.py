@@ -10,7 +10,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tools_support import SCREENSHOTS, headless_chromium
 
 from survey.extensions import db
-from survey.followup import record_remedy
+from survey.followup.cases import record_remedy
 from survey.models import FollowUpCase
 
 

@@ -32,9 +32,15 @@ from respondent import (
 from sqlalchemy import select
 
 from survey.extensions import db
-from survey.followup import FollowUpError, deadline, exclude, followup_indicator, open_case_if_bad
+from survey.followup.cases import (
+    FollowUpError,
+    deadline,
+    exclude,
+    followup_indicator,
+    open_case_if_bad,
+)
+from survey.followup.workdays import WorkdayCalendar
 from survey.models import AuditEvent, FollowUpCase, Response
-from survey.workdays import WorkdayCalendar
 
 PHONE = "138 0013 8000"
 

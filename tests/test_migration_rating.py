@@ -14,7 +14,7 @@ from flask_migrate import downgrade, upgrade
 from survey import create_app
 from survey.channels.sms import create_sms_invitations
 from survey.extensions import db
-from survey.followup import rate_by_link, record_remedy
+from survey.followup.cases import rate_by_link, record_remedy
 from survey.models import FollowUpCase, OutboundMessage
 
 REVISION = "947b539f8161"

@@ -13,7 +13,7 @@ from flask_migrate import downgrade, upgrade
 from werkzeug.security import generate_password_hash
 
 from survey import create_app
-from survey.access import authenticate
+from survey.access.accounts import authenticate
 from survey.extensions import db
 
 REVISION = "9828c17f7489"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from survey.phones import PhoneError, mask_phone, normalise_phone, parse_phone
+from survey.contacts.phones import PhoneError, mask_phone, normalise_phone, parse_phone
 
 GOOD = [
     ("13800138000", "+8613800138000", "mobile"),

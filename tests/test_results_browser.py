@@ -10,7 +10,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 from tools_support import SCREENSHOTS, headless_chromium
 
-from survey.demo import load_demo
+from survey.demo.loader import load_demo
 from survey.extensions import db
 from survey.models import Campaign
 

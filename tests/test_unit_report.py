@@ -49,7 +49,7 @@ STANDARD_14 = re.compile(r"^(Helvetica|Times|Courier|Symbol|ZapfDingbats)")
 
 @pytest.fixture
 def demo(app):
-    from survey.demo import load_demo
+    from survey.demo.loader import load_demo
 
     load_demo()
     db.session.commit()

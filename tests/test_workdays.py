@@ -15,8 +15,8 @@ import pytest
 from factories import gen_campaign, gen_user, login
 
 from survey.extensions import db
-from survey.followup import calendar_gaps
-from survey.workdays import DEFAULT_CALENDAR, CalendarError, WorkdayCalendar, load_calendar
+from survey.followup.cases import calendar_gaps
+from survey.followup.workdays import DEFAULT_CALENDAR, CalendarError, WorkdayCalendar, load_calendar
 
 D = dt.date
 

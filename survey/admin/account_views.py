@@ -10,10 +10,10 @@ from flask_login import current_user, login_user
 from sqlalchemy import select
 
 from .. import setup as service
-from ..access import role_required
 from ..extensions import db
 from ..models import ApiToken, AuditEvent, Campaign, Unit, User
-from ..navigation import page_number, whole_number
+from ..web.guards import role_required
+from ..web.navigation import page_number, whole_number
 from . import bp
 from .forms import (
     NONE,

@@ -13,14 +13,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import setup as service
-from ..access import role_required
 from ..extensions import db
 from ..instruments import localized
 from ..instruments.store import current_instruments
-from ..invitations import LINK_COLUMNS, ImportRejected, ImportResult, link_rows
 from ..labels import channel_label, group_label
 from ..models import CHANNELS, Campaign, Group, Unit
-from ..uploads import accepts_upload
+from ..setup.invitations import LINK_COLUMNS, ImportRejected, ImportResult, link_rows
+from ..web.guards import role_required
+from ..web.uploads import accepts_upload
 from . import bp
 from .forms import NONE, CampaignForm, ContactImportForm, options
 from .routes import SETUP_ROLES, no_store, unit_pairs

@@ -28,7 +28,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..contacts import CHANNELS as CONTACT_CHANNELS
+from ..contacts.files import CHANNELS as CONTACT_CHANNELS
 from ..models import ROLES
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"

@@ -11,14 +11,14 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import setup as service
-from ..access import role_required
 from ..channels.links import point_url
 from ..channels.print_sheets import poster_html, ticket_sheet_html
 from ..channels.qr import qr_png, qr_svg
 from ..extensions import db
 from ..labels import group_label
 from ..models import ApiToken, Campaign, Group, ServicePoint, Unit, User
-from ..navigation import whole_number
+from ..web.guards import role_required
+from ..web.navigation import whole_number
 from . import bp
 from .forms import (
     AddGroupForm,

@@ -233,126 +233,148 @@ def openapi_document() -> dict[str, Any]:
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "paths": {
-            "/openapi.json": {
-                "get": {
-                    "operationId": "openapi",
-                    "summary": "This document.",
-                    "security": [],
-                    "responses": {"200": _json({"type": "object"}, "The OpenAPI document.")},
-                }
-            },
-            "/campaigns": {
-                "get": {
-                    "operationId": "listCampaigns",
-                    "summary": "Every campaign, newest period first.",
-                    "responses": {
-                        "200": _json(
-                            {
-                                "type": "object",
-                                "required": ["campaigns"],
-                                "properties": {
-                                    "campaigns": {
-                                        "type": "array",
-                                        "items": _ref("CampaignSummary"),
-                                    }
-                                },
-                            },
-                            "The campaigns.",
-                        ),
-                        **_ERRORS,
-                    },
-                }
-            },
-            "/campaigns/{code}": {
-                "get": {
-                    "operationId": "getCampaign",
-                    "summary": "A campaign: period, channels, indicators, groups and weights.",
-                    "parameters": [_CODE],
-                    "responses": {
-                        "200": _json(_ref("Campaign"), "The campaign."),
-                        **_ERRORS,
-                        **_NOT_FOUND,
-                    },
-                }
-            },
-            "/campaigns/{code}/units": {
-                "get": {
-                    "operationId": "listUnits",
-                    "summary": "The units evaluated in a campaign, with their service points.",
-                    "parameters": [_CODE],
-                    "responses": {
-                        "200": _json(
-                            {
-                                "type": "object",
-                                "required": ["campaign", "units"],
-                                "properties": {
-                                    "campaign": {"type": "string"},
-                                    "units": {"type": "array", "items": _ref("Unit")},
-                                },
-                            },
-                            "The units.",
-                        ),
-                        **_ERRORS,
-                        **_NOT_FOUND,
-                    },
-                }
-            },
-            "/campaigns/{code}/indicators": {
-                "get": {
-                    "operationId": "getIndicators",
-                    "summary": "Satisfaction index and share satisfied per unit (and group) "
-                    "and indicator.",
-                    "parameters": [
-                        _CODE,
-                        {
-                            "name": "period",
-                            "in": "query",
-                            "required": False,
-                            "description": "A year (2025), quarter (2025-Q2) or month (2025-06) "
-                            "inside the campaign; all of the campaign when left out.",
-                            "schema": {"type": "string"},
-                        },
-                        {
-                            "name": "unit",
-                            "in": "query",
-                            "required": False,
-                            "description": "Only this unit (its code).",
-                            "schema": {"type": "string"},
-                        },
-                        {
-                            "name": "by",
-                            "in": "query",
-                            "required": False,
-                            "description": "Break down by unit (default) or by unit and group.",
-                            "schema": {"type": "string", "enum": list(EXPORT_BY)},
-                        },
-                    ],
-                    "responses": {
-                        "200": _json(_ref("Indicators"), "The indicators."),
-                        "400": _json(
-                            _ref("Error"),
-                            "A period, unit or break-down that cannot "
-                            "be answered; the message says why.",
-                        ),
-                        **_ERRORS,
-                        **_NOT_FOUND,
-                    },
-                }
-            },
+        "paths": {**_campaign_paths(), **_one_campaign_paths(), **_indicator_paths()},
+        "components": _components(),
+    }
+
+
+def _campaign_paths() -> dict[str, Any]:
+    """The document itself and the list of campaigns."""
+    return {
+        "/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "summary": "This document.",
+                "security": [],
+                "responses": {"200": _json({"type": "object"}, "The OpenAPI document.")},
+            }
         },
-        "components": {
-            "securitySchemes": {
-                "bearerAuth": {
-                    "type": "http",
-                    "scheme": "bearer",
-                    "description": "An API token from `flask survey api-token add NAME`.",
-                }
-            },
-            "responses": {
-                "Unauthorized": _json(_ref("Error"), "No valid API token."),
-                "NotFound": _json(_ref("Error"), "No campaign with this code."),
-            },
-            "schemas": copy.deepcopy(SCHEMAS),
+        "/campaigns": {
+            "get": {
+                "operationId": "listCampaigns",
+                "summary": "Every campaign, newest period first.",
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["campaigns"],
+                            "properties": {
+                                "campaigns": {
+                                    "type": "array",
+                                    "items": _ref("CampaignSummary"),
+                                }
+                            },
+                        },
+                        "The campaigns.",
+                    ),
+                    **_ERRORS,
+                },
+            }
         },
+    }
+
+
+def _one_campaign_paths() -> dict[str, Any]:
+    """One campaign and its units."""
+    return {
+        "/campaigns/{code}": {
+            "get": {
+                "operationId": "getCampaign",
+                "summary": "A campaign: period, channels, indicators, groups and weights.",
+                "parameters": [_CODE],
+                "responses": {
+                    "200": _json(_ref("Campaign"), "The campaign."),
+                    **_ERRORS,
+                    **_NOT_FOUND,
+                },
+            }
+        },
+        "/campaigns/{code}/units": {
+            "get": {
+                "operationId": "listUnits",
+                "summary": "The units evaluated in a campaign, with their service points.",
+                "parameters": [_CODE],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["campaign", "units"],
+                            "properties": {
+                                "campaign": {"type": "string"},
+                                "units": {"type": "array", "items": _ref("Unit")},
+                            },
+                        },
+                        "The units.",
+                    ),
+                    **_ERRORS,
+                    **_NOT_FOUND,
+                },
+            }
+        },
+    }
+
+
+def _indicator_paths() -> dict[str, Any]:
+    """The indicators of a campaign: the figures the evaluation system reads."""
+    return {
+        "/campaigns/{code}/indicators": {
+            "get": {
+                "operationId": "getIndicators",
+                "summary": "Satisfaction index and share satisfied per unit (and group) "
+                "and indicator.",
+                "parameters": [
+                    _CODE,
+                    {
+                        "name": "period",
+                        "in": "query",
+                        "required": False,
+                        "description": "A year (2025), quarter (2025-Q2) or month (2025-06) "
+                        "inside the campaign; all of the campaign when left out.",
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "unit",
+                        "in": "query",
+                        "required": False,
+                        "description": "Only this unit (its code).",
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "by",
+                        "in": "query",
+                        "required": False,
+                        "description": "Break down by unit (default) or by unit and group.",
+                        "schema": {"type": "string", "enum": list(EXPORT_BY)},
+                    },
+                ],
+                "responses": {
+                    "200": _json(_ref("Indicators"), "The indicators."),
+                    "400": _json(
+                        _ref("Error"),
+                        "A period, unit or break-down that cannot "
+                        "be answered; the message says why.",
+                    ),
+                    **_ERRORS,
+                    **_NOT_FOUND,
+                },
+            }
+        },
+    }
+
+
+def _components() -> dict[str, Any]:
+    """Security scheme, shared responses and the schemas (copied: callers may change them)."""
+    return {
+        "securitySchemes": {
+            "bearerAuth": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "An API token from `flask survey api-token add NAME`.",
+            }
+        },
+        "responses": {
+            "Unauthorized": _json(_ref("Error"), "No valid API token."),
+            "NotFound": _json(_ref("Error"), "No campaign with this code."),
+        },
+        "schemas": copy.deepcopy(SCHEMAS),
     }

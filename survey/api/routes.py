@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from ..access import api_token_required, public
 from ..extensions import db
 from ..results import ResultsError
 from ..results import publication as service
+from ..web.guards import api_token_required, public
 from . import bp
 from .openapi import openapi_document
 

@@ -13,9 +13,10 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ..access import authenticate, public
+from ..access.accounts import authenticate
 from ..extensions import db, limiter
 from ..models import username_key
+from ..web.guards import public
 from . import bp
 from .forms import LoginForm
 

@@ -29,10 +29,10 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select, update
 
-from ..audit import record_audit
-from ..claims import claim_one
+from ..access.audit import record_audit
 from ..extensions import db
 from ..models import Attempt, CallCase, Campaign, DispositionRule, Invitation, User, utcnow
+from .claims import claim_one
 
 # A claim not renewed for this long is abandoned (browser closed, operator gone) and may be
 # taken. The holder renews it with every view of the case and every answer saved

@@ -7,12 +7,10 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from ..access import role_required
 from ..extensions import db
 from ..instruments import localized
 from ..instruments.store import current_instruments
 from ..models import Campaign
-from ..navigation import page_number as page_number_of
 from ..results import campaign_groups
 from ..results.comments import (
     PAGE_SIZE,
@@ -24,6 +22,8 @@ from ..results.comments import (
     unit_comments,
 )
 from ..results.unit_report import campaign_indicators
+from ..web.guards import role_required
+from ..web.navigation import page_number as page_number_of
 from . import bp
 from .results_views import unit_in
 

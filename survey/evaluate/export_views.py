@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Response, render_template, request
 from flask_babel import gettext
 
-from ..access import role_required
 from ..extensions import db
 from ..models import Campaign
 from ..results import ResultsError
 from ..results.exports import export_filename, results_csv, results_table, results_xlsx
+from ..web.guards import role_required
 from . import bp
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -5,14 +5,14 @@ from __future__ import annotations
 from flask import abort, make_response, render_template, request
 from flask_babel import gettext
 
-from ..access import role_required
 from ..extensions import db
 from ..labels import group_label
 from ..models import Campaign
-from ..navigation import whole_number
 from ..results import fieldwork
 from ..results.response_rates import phone_response_rates
 from ..stats.aapor import ResponseRates
+from ..web.guards import role_required
+from ..web.navigation import whole_number
 from . import bp
 
 

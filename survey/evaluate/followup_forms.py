@@ -8,7 +8,7 @@ from wtforms import Field, Form, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from ..followup import FIX_RATING_LABELS, REASON_TOO_SHORT, reason_is_enough
+from ..followup.cases import FIX_RATING_LABELS, REASON_TOO_SHORT, reason_is_enough
 
 __all__ = ["FIX_RATING_LABELS", "ExcludeForm", "RatingForm", "RemedyForm"]
 

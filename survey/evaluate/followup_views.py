@@ -14,11 +14,10 @@ from flask_login import current_user
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from ..access import role_required
 from ..channels.sms import rating_message
 from ..channels.sms.rq import notify_outbox
 from ..extensions import db
-from ..followup import (
+from ..followup.cases import (
     FollowUpError,
     calendar_gaps,
     exclude,
@@ -29,7 +28,8 @@ from ..followup import (
 from ..instruments import localized
 from ..instruments.store import instrument_of
 from ..models import CallbackRequest, Campaign, FollowUpCase, utcnow
-from ..navigation import whole_number
+from ..web.guards import role_required
+from ..web.navigation import whole_number
 from . import bp
 from .followup_forms import FIX_RATING_LABELS, ExcludeForm, RatingForm, RemedyForm
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Response, abort, render_template, request
 from sqlalchemy import select
 
-from ..access import role_required
 from ..extensions import db
 from ..labels import group_label
 from ..models import Campaign, Unit
@@ -13,6 +12,7 @@ from ..reports.pdf import unit_report_pdf
 from ..results.comments import Comment, selected_comments
 from ..results.messages import ResultsError
 from ..results.unit_report import UnitReport, unit_report
+from ..web.guards import role_required
 from . import bp
 from .results_views import group_chart, indicator_chart, yearly_chart
 

@@ -12,7 +12,6 @@ from flask import abort, render_template, request
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from ..access import role_required
 from ..extensions import db
 from ..labels import channel_label, group_label, indicator_label
 from ..models import Campaign, Response, Unit
@@ -20,6 +19,7 @@ from ..results import ResultRow, ResultsError, campaign_groups, satisfaction, ye
 from ..results.estimates import GroupRow
 from ..results.service import YearOnYear
 from ..results.unit_report import OVERALL, campaign_indicators
+from ..web.guards import role_required
 from . import bp
 from .charts import Bar, Point, bar_chart, line_chart
 
@@ -141,7 +141,7 @@ def campaign_results(campaign_id: int):  # type: ignore[no-untyped-def]
     except ResultsError as problem:
         error = problem.message()
     rows = _sorted(rows, sort, order)
-    from ..audit import events_for_campaign
+    from ..access.audit import events_for_campaign
 
     changes = [
         e

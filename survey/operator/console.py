@@ -13,9 +13,12 @@ from babel.dates import format_datetime as babel_format_datetime
 from flask_babel import get_locale, gettext
 from sqlalchemy import func, select
 
-from ..channels.phone import within_calling_hours
+from ..channels.phone import DISPOSITIONS, within_calling_hours
 from ..extensions import db
+from ..instruments import localized
 from ..models import CallCase, Campaign, User, utcnow
+from ..responses.script import answer_text, asked
+from ..responses.targets import Target
 
 DEFAULT_ZONE = "Asia/Shanghai"
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
@@ -115,3 +118,91 @@ def can_work_on(case: CallCase, user: User) -> bool:
     if user.role == "admin":
         return True
     return user.role == "operator" and case.claimed_by_id == user.id and case.status == "claimed"
+
+
+# Disposition buttons: (code, accesskey). Keys are letters that no browser menu needs with Alt.
+SHORTCUTS: dict[str, str] = {
+    "complete": "c",
+    "partial": "p",
+    "no_answer": "n",
+    "busy": "b",
+    "answering_machine": "m",
+    "callback": "k",
+    "refusal_soft": "r",
+    "refusal_hard": "h",
+    "break_off": "o",
+    "wrong_number": "w",
+    "not_in_service": "s",
+    "ineligible": "i",
+    "language_barrier": "l",
+}
+
+
+# Function keys added by the console's script (JavaScript), for the most frequent outcomes.
+FUNCTION_KEYS: dict[str, str] = {
+    "no_answer": "F2",
+    "busy": "F3",
+    "answering_machine": "F4",
+    "callback": "F6",
+    "refusal_soft": "F7",
+    "refusal_hard": "F8",
+    "partial": "F9",
+}
+
+
+def attempt_history(call: CallCase) -> list[dict[str, str]]:
+    """The case's attempts so far, on the campaign's clock."""
+    campaign = call.campaign
+    return [
+        {
+            "when": format_local(attempt.started_at, campaign),
+            "operator": operator_label(attempt.operator_id),
+            "disposition": label(attempt.disposition),
+            "aapor": attempt.aapor_code,
+            "notes": attempt.notes or "",
+            "callback": format_local(attempt.callback_at, campaign),
+        }
+        for attempt in call.attempt_list
+    ]
+
+
+def script_summary(target: Target, lang: str) -> list[dict[str, str]]:
+    """The end screen: every question asked, with the answer given."""
+    fallback = target.instrument.default_language
+    return [
+        {
+            "question": localized(q.text, lang, fallback),
+            "answer": answer_text(q, target.answers.get(q.id), lang, fallback),
+            "id": q.id,
+        }
+        for q in asked(target.instrument, target.answers)
+    ]
+
+
+def disposition_buttons(*, at_end: bool) -> list[dict[str, str]]:
+    """The outcome buttons; "complete" only on the end screen."""
+    return [
+        {
+            "code": code,
+            "label": label(code),
+            "aapor": disposition.aapor,
+            "key": SHORTCUTS.get(code, ""),
+            "fkey": FUNCTION_KEYS.get(code, ""),
+        }
+        for code, disposition in DISPOSITIONS.items()
+        if code != "complete" or at_end
+    ]
+
+
+def label(code: str) -> str:
+    disposition = DISPOSITIONS.get(code)
+    return str(disposition.label) if disposition is not None else code
+
+
+def operator_label(user_id: int | None) -> str:
+    from ..models import User
+
+    if user_id is None:
+        return ""
+    user = db.session.get(User, user_id)
+    return user.label() if user is not None else ""

@@ -31,7 +31,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import responses as service
-from ..access import role_required
 from ..channels.phone import (
     DISPOSITIONS,
     PhoneError,
@@ -41,11 +40,11 @@ from ..channels.phone import (
     record_attempt,
     renew_claim,
 )
+from ..contacts.phones import mask_phone
 from ..extensions import db
 from ..instruments import localized
 from ..labels import group_label
 from ..models import CallCase, Campaign, Response, utcnow
-from ..phones import mask_phone
 from ..responses.interview import (
     INTERVIEW_DISPOSITIONS,
     InterviewError,
@@ -58,7 +57,6 @@ from ..responses.interview import (
 )
 from ..responses.script import (
     END,
-    answer_text,
     asked,
     question_after,
     question_before,
@@ -68,43 +66,20 @@ from ..responses.script import (
 from ..responses.targets import Target, Unavailable
 from ..results.response_rates import phone_response_rates
 from ..web.answer_form import AnswerForm, build_form, check_page, field_name, unexpected_fields
+from ..web.guards import role_required
 from . import bp
 from .console import (
+    attempt_history,
     can_work_on,
-    format_local,
+    disposition_buttons,
     held_cases,
+    label,
     nothing_due_message,
     phone_campaigns,
+    script_summary,
     zone_label,
 )
 from .forms import ClaimForm, DispositionError, DispositionForm, clean_notes, parse_callback
-
-# Disposition buttons: (code, accesskey). Keys are letters that no browser menu needs with Alt.
-SHORTCUTS: dict[str, str] = {
-    "complete": "c",
-    "partial": "p",
-    "no_answer": "n",
-    "busy": "b",
-    "answering_machine": "m",
-    "callback": "k",
-    "refusal_soft": "r",
-    "refusal_hard": "h",
-    "break_off": "o",
-    "wrong_number": "w",
-    "not_in_service": "s",
-    "ineligible": "i",
-    "language_barrier": "l",
-}
-# Function keys added by the console's script (JavaScript), for the most frequent outcomes.
-FUNCTION_KEYS: dict[str, str] = {
-    "no_answer": "F2",
-    "busy": "F3",
-    "answering_machine": "F4",
-    "callback": "F6",
-    "refusal_soft": "F7",
-    "refusal_hard": "F8",
-    "partial": "F9",
-}
 
 
 @bp.route("/")
@@ -236,17 +211,7 @@ def _case_page(
 ) -> Any:
     campaign = call.campaign
     contact = call.invitation.contact
-    history = [
-        {
-            "when": format_local(attempt.started_at, campaign),
-            "operator": _operator_label(attempt.operator_id),
-            "disposition": _label(attempt.disposition),
-            "aapor": attempt.aapor_code,
-            "notes": attempt.notes or "",
-            "callback": format_local(attempt.callback_at, campaign),
-        }
-        for attempt in call.attempt_list
-    ]
+    history = attempt_history(call)
     step = None
     summary = []
     lang = None
@@ -259,26 +224,8 @@ def _case_page(
             if answer_form is None:
                 answer_form = _answer_form(target, question, lang, initial=target.answers)
         else:
-            fallback = target.instrument.default_language
-            summary = [
-                {
-                    "question": localized(q.text, lang, fallback),
-                    "answer": answer_text(q, target.answers.get(q.id), lang, fallback),
-                    "id": q.id,
-                }
-                for q in asked(target.instrument, target.answers)
-            ]
-    dispositions = [
-        {
-            "code": code,
-            "label": _label(code),
-            "aapor": disposition.aapor,
-            "key": SHORTCUTS.get(code, ""),
-            "fkey": FUNCTION_KEYS.get(code, ""),
-        }
-        for code, disposition in DISPOSITIONS.items()
-        if code != "complete" or question is None
-    ]
+            summary = script_summary(target, lang)
+    buttons = disposition_buttons(at_end=question is None)
     body = render_template(
         "operator/case.html",
         call=call,
@@ -304,7 +251,7 @@ def _case_page(
             else ""
         ),
         at_start=target is not None and not target.answers,
-        dispositions=dispositions,
+        dispositions=buttons,
         disposition_form=disposition_form or DispositionForm(formdata=None),
         finish_form=ClaimForm(formdata=None),
         end=END,
@@ -314,18 +261,14 @@ def _case_page(
     return result
 
 
-def _label(code: str) -> str:
-    disposition = DISPOSITIONS.get(code)
-    return str(disposition.label) if disposition is not None else code
 
 
-def _operator_label(user_id: int | None) -> str:
-    from ..models import User
 
-    if user_id is None:
-        return ""
-    user = db.session.get(User, user_id)
-    return user.label() if user is not None else ""
+
+
+
+
+
 
 
 def _answer_form(target: Target, question: Any, lang: str, **kw: Any) -> AnswerForm:
@@ -418,7 +361,7 @@ def disposition(case_id: int):  # type: ignore[no-untyped-def]
     except PhoneError as error:
         db.session.rollback()
         return _refuse(call, form, str(error))
-    flash(gettext("Recorded: %(outcome)s.", outcome=_label(code)), "info")
+    flash(gettext("Recorded: %(outcome)s.", outcome=label(code)), "info")
     return redirect(url_for("operator.index"), 303)
 
 
@@ -450,7 +393,7 @@ def _finish(call: CallCase, form: DispositionForm, code: str, notes: str | None)
         return _refuse(call, form, str(error))
     except Unavailable:
         db.session.rollback()
-    flash(gettext("Recorded: %(outcome)s. The answers are stored.", outcome=_label(code)), "info")
+    flash(gettext("Recorded: %(outcome)s. The answers are stored.", outcome=label(code)), "info")
     return redirect(url_for("operator.index"), 303)
 
 

@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
-from ..followup import FIX_RATING_LABELS
+from ..followup.cases import FIX_RATING_LABELS
 from ..models import FIX_RATINGS
 
 

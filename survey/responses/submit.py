@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..followup import open_case_if_bad
+from ..followup.cases import open_case_if_bad
 from ..instruments import Instrument, Page
 from ..models import (
     Answer,

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import delete, func, select
 
-from ..audit import record_audit
+from ..access.audit import record_audit
 from ..extensions import db
 from ..instruments.store import current_instruments
 from ..models import (

@@ -374,8 +374,18 @@ def results_xlsx(table: ResultsTable) -> bytes:
     sheet.freeze_panes = "A2"
     _widths(sheet, [14] * len(cols))
 
+    _settings_sheet(book, table.settings, bold)
+
+    for each in book.worksheets:
+        xlsx_text_cells(each)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _settings_sheet(book: Any, s: ExportSettings, bold: Any) -> None:
+    """Sheet "settings": every setting, the groups' weights and the instrument versions."""
     settings = book.create_sheet("settings")
-    s = table.settings
     for label, value in settings_items(s):
         settings.append([label, value])
         settings.cell(row=settings.max_row, column=1).font = bold
@@ -400,12 +410,6 @@ def results_xlsx(table: ResultsTable) -> bytes:
     for instrument_id, version, n in s.instrument_versions:
         settings.append([instrument_id, version, n])
     _widths(settings, [34, 24, 16, 16, 12])
-
-    for each in book.worksheets:
-        xlsx_text_cells(each)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def _widths(sheet: Any, widths: Sequence[int]) -> None:

@@ -7,8 +7,8 @@ from typing import Any
 from flask_babel import gettext
 from sqlalchemy import func, select
 
-from ..access import AccountError, create_user, set_password
-from ..audit import record_audit, snapshot
+from ..access.accounts import AccountError, create_user, set_password
+from ..access.audit import record_audit, snapshot
 from ..extensions import db
 from ..models import (
     ROLES,

@@ -17,6 +17,7 @@ from ..labels import group_label
 from ..models import (
     CHANNELS,
     Campaign,
+    Group,
     Unit,
 )
 from .common import HHMM_PATTERN, SetupError, check_code, check_name
@@ -146,90 +147,15 @@ def weight_shares(weights: Mapping[str, float | None]) -> dict[str, float]:
 
 def _check_campaign_input(data: CampaignInput, campaign: Campaign | None) -> dict[str, Any]:
     """Every rule of the campaign form; returns the cleaned values or raises SetupError."""
-    code = check_code(data.code, gettext("campaign"))
-    other = db.session.execute(select(Campaign).where(Campaign.code == code)).scalar_one_or_none()
-    if other is not None and other is not campaign:
-        raise SetupError(gettext("The campaign code %(code)s is already used.", code=code))
-    name = check_name(data.name)
-    if data.period_start is None or data.period_end is None:
-        raise SetupError(gettext("The period needs a start and an end date."))
-    if data.period_end < data.period_start:
-        raise SetupError(gettext("The period ends before it starts."))
-    zone = zone_of(data.timezone)
-    opens_at = local_to_utc(data.opens_at, zone)
-    closes_at = local_to_utc(data.closes_at, zone)
-    if opens_at is not None and closes_at is not None and closes_at <= opens_at:
-        raise SetupError(gettext("The campaign closes before it opens."))
-    units = [db.session.get(Unit, unit_id) for unit_id in dict.fromkeys(data.unit_ids)]
-    if not units or any(unit is None for unit in units):
-        raise SetupError(gettext("Choose at least one unit to evaluate."))
-    channels = [c for c in CHANNELS if c in set(data.channels)]
-    unknown_channels = sorted(set(data.channels) - set(CHANNELS))
-    if unknown_channels or not channels:
-        raise SetupError(gettext("Choose at least one channel."))
-    for value in (data.call_from, data.call_until):
-        if not HHMM_PATTERN.match((value or "").strip()):
-            raise SetupError(
-                gettext(
-                    "Calling hours are times such as 09:00; %(value)s is not.", value=repr(value)
-                )
-            )
-    if data.max_attempts is None or not 1 <= data.max_attempts <= MAX_ATTEMPTS_LIMIT:
-        raise SetupError(
-            gettext("Attempts per phone case must be between 1 and %(n)d.", n=MAX_ATTEMPTS_LIMIT)
-        )
-    if data.followup_days is None or not 1 <= data.followup_days <= MAX_FOLLOWUP_DAYS:
-        raise SetupError(
-            gettext("Follow-up days must be between 1 and %(n)d.", n=MAX_FOLLOWUP_DAYS)
-        )
-
+    code, name, zone, opens_at, closes_at = _check_identity_and_period(data, campaign)
+    units, channels = _check_fieldwork(data)
     included = [g for g in data.groups if g.included]
     if not included:
         raise SetupError(gettext("Choose at least one respondent group."))
     groups = {g.code: g for g in groups_in_order()}
     instruments = current_instruments()
     for row in included:
-        label = group_label(row.code)
-        if row.code not in groups:
-            raise SetupError(gettext("Unknown group %(code)s.", code=repr(row.code)))
-        if row.instrument_id not in instruments:
-            raise SetupError(gettext("Choose the questionnaire of %(group)s.", group=label))
-        if row.population is not None and row.population <= 0:
-            raise SetupError(
-                gettext("The population of %(group)s must be a positive number.", group=label)
-            )
-        if row.population is not None and row.population > MAX_POPULATION:
-            raise SetupError(
-                gettext(
-                    "The population of %(group)s must be at most %(max)d.",
-                    group=label,
-                    max=MAX_POPULATION,
-                )
-            )
-        if row.target is not None and row.target <= 0:
-            raise SetupError(
-                gettext("The target sample size of %(group)s must be positive.", group=label)
-            )
-        if row.target is not None and row.target > MAX_POPULATION:
-            raise SetupError(
-                gettext(
-                    "The target sample size of %(group)s must be at most %(max)d.",
-                    group=label,
-                    max=MAX_POPULATION,
-                )
-            )
-        # A sample cannot hold more people than there are: such a target could never be
-        # reached, and the fieldwork's progress against it would mislead.
-        if row.target is not None and row.population is not None and row.target > row.population:
-            raise SetupError(
-                gettext(
-                    "The target sample size of %(group)s (%(target)d) is larger than its "
-                    "population N (%(population)d).",
-                    group=label,
-                    target=row.target,
-                    population=row.population,
-                )
-            )
+        _check_group_row(row, groups, instruments)
     weight_shares({row.code: row.weight for row in included})
     point_group = None
     if data.point_group:
@@ -254,3 +180,99 @@ def _check_campaign_input(data: CampaignInput, campaign: Campaign | None) -> dic
         "included": included,
         "groups": groups,
     }
+
+
+def _check_identity_and_period(
+    data: CampaignInput, campaign: Campaign | None
+) -> tuple[str, str, ZoneInfo, dt.datetime | None, dt.datetime | None]:
+    """Code (unused by another campaign), name, period, time zone, opening and closing."""
+    code = check_code(data.code, gettext("campaign"))
+    other = db.session.execute(select(Campaign).where(Campaign.code == code)).scalar_one_or_none()
+    if other is not None and other is not campaign:
+        raise SetupError(gettext("The campaign code %(code)s is already used.", code=code))
+    name = check_name(data.name)
+    if data.period_start is None or data.period_end is None:
+        raise SetupError(gettext("The period needs a start and an end date."))
+    if data.period_end < data.period_start:
+        raise SetupError(gettext("The period ends before it starts."))
+    zone = zone_of(data.timezone)
+    opens_at = local_to_utc(data.opens_at, zone)
+    closes_at = local_to_utc(data.closes_at, zone)
+    if opens_at is not None and closes_at is not None and closes_at <= opens_at:
+        raise SetupError(gettext("The campaign closes before it opens."))
+    return code, name, zone, opens_at, closes_at
+
+
+def _check_fieldwork(data: CampaignInput) -> tuple[list[Unit], list[str]]:
+    """Units, channels, calling hours, attempts per phone case, follow-up days."""
+    units = [db.session.get(Unit, unit_id) for unit_id in dict.fromkeys(data.unit_ids)]
+    if not units or any(unit is None for unit in units):
+        raise SetupError(gettext("Choose at least one unit to evaluate."))
+    channels = [c for c in CHANNELS if c in set(data.channels)]
+    unknown_channels = sorted(set(data.channels) - set(CHANNELS))
+    if unknown_channels or not channels:
+        raise SetupError(gettext("Choose at least one channel."))
+    for value in (data.call_from, data.call_until):
+        if not HHMM_PATTERN.match((value or "").strip()):
+            raise SetupError(
+                gettext(
+                    "Calling hours are times such as 09:00; %(value)s is not.", value=repr(value)
+                )
+            )
+    if data.max_attempts is None or not 1 <= data.max_attempts <= MAX_ATTEMPTS_LIMIT:
+        raise SetupError(
+            gettext("Attempts per phone case must be between 1 and %(n)d.", n=MAX_ATTEMPTS_LIMIT)
+        )
+    if data.followup_days is None or not 1 <= data.followup_days <= MAX_FOLLOWUP_DAYS:
+        raise SetupError(
+            gettext("Follow-up days must be between 1 and %(n)d.", n=MAX_FOLLOWUP_DAYS)
+        )
+
+    return units, channels
+
+
+def _check_group_row(
+    row: GroupSettingsInput, groups: Mapping[str, Group], instruments: Mapping[str, Any]
+) -> None:
+    """One included group's row: a known group, its questionnaire, population and target."""
+    label = group_label(row.code)
+    if row.code not in groups:
+        raise SetupError(gettext("Unknown group %(code)s.", code=repr(row.code)))
+    if row.instrument_id not in instruments:
+        raise SetupError(gettext("Choose the questionnaire of %(group)s.", group=label))
+    if row.population is not None and row.population <= 0:
+        raise SetupError(
+            gettext("The population of %(group)s must be a positive number.", group=label)
+        )
+    if row.population is not None and row.population > MAX_POPULATION:
+        raise SetupError(
+            gettext(
+                "The population of %(group)s must be at most %(max)d.",
+                group=label,
+                max=MAX_POPULATION,
+            )
+        )
+    if row.target is not None and row.target <= 0:
+        raise SetupError(
+            gettext("The target sample size of %(group)s must be positive.", group=label)
+        )
+    if row.target is not None and row.target > MAX_POPULATION:
+        raise SetupError(
+            gettext(
+                "The target sample size of %(group)s must be at most %(max)d.",
+                group=label,
+                max=MAX_POPULATION,
+            )
+        )
+    # A sample cannot hold more people than there are: such a target could never be
+    # reached, and the fieldwork's progress against it would mislead.
+    if row.target is not None and row.population is not None and row.target > row.population:
+        raise SetupError(
+            gettext(
+                "The target sample size of %(group)s (%(target)d) is larger than its "
+                "population N (%(population)d).",
+                group=label,
+                target=row.target,
+                population=row.population,
+            )
+        )

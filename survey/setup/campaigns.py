@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import gettext
 from sqlalchemy import select
 
-from ..audit import record_audit, record_change, snapshot
+from ..access.audit import record_audit, record_change, snapshot
 from ..extensions import db
 from ..labels import group_label
 from ..models import (
@@ -150,32 +150,7 @@ def save_campaign(campaign: Campaign | None, data: CampaignInput) -> CampaignSav
     if campaign is None:
         campaign = Campaign()
         db.session.add(campaign)
-    campaign.code, campaign.name = clean["code"], clean["name"]
-    campaign.period_start, campaign.period_end = data.period_start, data.period_end
-    campaign.opens_at, campaign.closes_at = clean["opens_at"], clean["closes_at"]
-    campaign.timezone = clean["timezone"]
-    campaign.units = clean["units"]
-    campaign.channels = clean["channels"]
-    campaign.cap_at_target = bool(data.cap_at_target)
-    campaign.point_group = clean["point_group"]
-    campaign.call_from, campaign.call_until = data.call_from.strip(), data.call_until.strip()
-    campaign.max_attempts, campaign.followup_days = data.max_attempts, data.followup_days  # type: ignore[assignment]
-    existing = {settings.group.code: settings for settings in campaign.groups}
-    wanted = {row.code: row for row in clean["included"]}
-    for code, settings in existing.items():
-        if code not in wanted:
-            campaign.groups.remove(settings)
-    for code, row in wanted.items():
-        settings = existing.get(code)
-        if settings is None:
-            settings = CampaignGroup(group=clean["groups"][code])
-            campaign.groups.append(settings)
-        settings.instrument_id = row.instrument_id
-        settings.weight, settings.population, settings.target = (
-            row.weight,
-            row.population,
-            row.target,
-        )
+    _apply(campaign, data, clean)
     _flush()
     after = campaign_settings(campaign)
     weights_after_start = False
@@ -200,3 +175,34 @@ def save_campaign(campaign: Campaign | None, data: CampaignInput) -> CampaignSav
             )
     _flush()
     return CampaignSaved(campaign, weights_after_start)
+
+
+def _apply(campaign: Campaign, data: CampaignInput, clean: dict[str, Any]) -> None:
+    """Put the checked values of the form on the campaign and its groups' settings."""
+    campaign.code, campaign.name = clean["code"], clean["name"]
+    campaign.period_start, campaign.period_end = data.period_start, data.period_end
+    campaign.opens_at, campaign.closes_at = clean["opens_at"], clean["closes_at"]
+    campaign.timezone = clean["timezone"]
+    campaign.units = clean["units"]
+    campaign.channels = clean["channels"]
+    campaign.cap_at_target = bool(data.cap_at_target)
+    campaign.point_group = clean["point_group"]
+    campaign.call_from, campaign.call_until = data.call_from.strip(), data.call_until.strip()
+    assert data.max_attempts is not None and data.followup_days is not None  # checked
+    campaign.max_attempts, campaign.followup_days = data.max_attempts, data.followup_days
+    existing = {settings.group.code: settings for settings in campaign.groups}
+    wanted = {row.code: row for row in clean["included"]}
+    for code, settings in existing.items():
+        if code not in wanted:
+            campaign.groups.remove(settings)
+    for code, row in wanted.items():
+        settings = existing.get(code)
+        if settings is None:
+            settings = CampaignGroup(group=clean["groups"][code])
+            campaign.groups.append(settings)
+        settings.instrument_id = row.instrument_id
+        settings.weight, settings.population, settings.target = (
+            row.weight,
+            row.population,
+            row.target,
+        )

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from ..audit import record_audit
+from ..access.audit import record_audit
 from ..extensions import db
-from ..invitations import ImportRejected, ImportResult, import_invitations
 from ..models import (
     Campaign,
     Group,
     Unit,
 )
 from .common import _flush
+from .invitations import ImportRejected, ImportResult, import_invitations
 
 
 def import_contacts(

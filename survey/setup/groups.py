@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext
 from sqlalchemy import func, select
 
-from ..audit import record_audit, snapshot
+from ..access.audit import record_audit, snapshot
 from ..extensions import db
 from ..labels import group_label
 from ..models import (

@@ -8,7 +8,7 @@ from typing import Any
 from flask_babel import gettext
 from sqlalchemy import select
 
-from ..audit import record_audit, record_change, snapshot
+from ..access.audit import record_audit, record_change, snapshot
 from ..channels.links import issue_tickets, ticket_url
 from ..channels.print_sheets import SheetTicket
 from ..extensions import db
@@ -111,23 +111,7 @@ def save_service_point(
             "service_point.create", "service_point", point.id, after=_point_snapshot(point)
         )
     else:
-        if code != point.code and _point_in_use(point):
-            raise _refuse(
-                gettext(
-                    "The code of %(name)s cannot change: its QR codes are printed and in use. "
-                    "Add a new service point instead.",
-                    name=point.name,
-                )
-            )
-        if unit.id != point.unit_id and _point_in_use(point):
-            raise _refuse(
-                gettext(
-                    "%(name)s cannot move to another unit: its QR codes are printed and in use "
-                    "for %(unit)s. Add a new service point instead.",
-                    name=point.name,
-                    unit=point.unit.name,
-                )
-            )
+        _refuse_printed_change(point, unit, code)
         before = _point_snapshot(point)
         point.unit, point.code, point.name = unit, code, name
         db.session.flush()
@@ -136,6 +120,27 @@ def save_service_point(
         )
     _flush()
     return point
+
+
+def _refuse_printed_change(point: ServicePoint, unit: Unit, code: str) -> None:
+    """A point whose codes are printed and in use keeps its code and its unit."""
+    if code != point.code and _point_in_use(point):
+        raise _refuse(
+            gettext(
+                "The code of %(name)s cannot change: its QR codes are printed and in use. "
+                "Add a new service point instead.",
+                name=point.name,
+            )
+        )
+    if unit.id != point.unit_id and _point_in_use(point):
+        raise _refuse(
+            gettext(
+                "%(name)s cannot move to another unit: its QR codes are printed and in use "
+                "for %(unit)s. Add a new service point instead.",
+                name=point.name,
+                unit=point.unit.name,
+            )
+        )
 
 
 def issue_ticket_sheet(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import gettext
 
-from ..access import issue_api_token
-from ..audit import record_audit, snapshot
+from ..access.accounts import issue_api_token
+from ..access.audit import record_audit, snapshot
 from ..models import (
     ApiToken,
     User,

@@ -11,13 +11,13 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from ...contacts.phones import PhoneError, parse_phone
 from ...extensions import db
 from ...models import (
     OutboundMessage,
     SmsOptOut,
     utcnow,
 )
-from ...phones import PhoneError, parse_phone
 
 # Words that stop every message to a number: China's 退订/TD and the English carriers' set.
 STOP_WORDS = frozenset(

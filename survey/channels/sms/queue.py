@@ -205,8 +205,9 @@ def queue_reminders(campaign: Campaign, now: dt.datetime | None = None) -> list[
     delivered: no reminder behind a message still queued or one that failed)
     at least SURVEY_REMINDER_INTERVAL_DAYS ago, and the number has not opted
     out. The reminder carries the link of the invitation message. Each row is
-    committed on its own, so a reminder queued meanwhile by another process
-    (the unique constraint) costs nothing else.
+    committed on its own (one of the few services that commit, on purpose), so
+    a reminder queued meanwhile by another process (the unique constraint)
+    costs nothing else.
     """
     now = now or utcnow()
     maximum = int(current_app.config["SURVEY_REMINDER_MAX"])
@@ -226,41 +227,9 @@ def queue_reminders(campaign: Campaign, now: dt.datetime | None = None) -> list[
     )
     queued: list[OutboundMessage] = []
     for invitation in invitations:
-        if invitation.expires_at is not None and invitation.expires_at <= now:
+        message = _next_reminder(invitation, now, maximum, interval)
+        if message is None:
             continue
-        messages = (
-            db.session.execute(
-                select(OutboundMessage)
-                .where(OutboundMessage.invitation_id == invitation.id)
-                .order_by(OutboundMessage.created_at, OutboundMessage.id)
-            )
-            .scalars()
-            .all()
-        )
-        first = next((m for m in messages if m.kind == "invitation"), None)
-        if first is None or not first.link:
-            continue
-        reminders = [m for m in messages if m.kind.startswith("reminder-")]
-        if len(reminders) >= maximum:
-            continue
-        last = messages[-1]
-        if last.state not in ("sent", "delivered"):
-            continue
-        if now - (last.sent_at or last.created_at) < interval:
-            continue
-        phone = sms_number(invitation.contact.phone if invitation.contact else None)
-        phone = phone or first.to_phone
-        if is_opted_out(phone):
-            continue
-        message = _queued(
-            f"reminder-{len(reminders) + 1}",
-            phone,
-            reminder_body(first.link, first.language),
-            first.link,
-            first.language,
-            now,
-            invitation_id=invitation.id,
-        )
         try:
             db.session.commit()
         except IntegrityError:
@@ -268,3 +237,44 @@ def queue_reminders(campaign: Campaign, now: dt.datetime | None = None) -> list[
             continue
         queued.append(message)
     return queued
+
+
+def _next_reminder(
+    invitation: Invitation, now: dt.datetime, maximum: int, interval: dt.timedelta
+) -> OutboundMessage | None:
+    """The invitation's next reminder, added to the session, when one is due; else None."""
+    if invitation.expires_at is not None and invitation.expires_at <= now:
+        return None
+    messages = (
+        db.session.execute(
+            select(OutboundMessage)
+            .where(OutboundMessage.invitation_id == invitation.id)
+            .order_by(OutboundMessage.created_at, OutboundMessage.id)
+        )
+        .scalars()
+        .all()
+    )
+    first = next((m for m in messages if m.kind == "invitation"), None)
+    if first is None or not first.link:
+        return None
+    reminders = [m for m in messages if m.kind.startswith("reminder-")]
+    if len(reminders) >= maximum:
+        return None
+    last = messages[-1]
+    if last.state not in ("sent", "delivered"):
+        return None
+    if now - (last.sent_at or last.created_at) < interval:
+        return None
+    phone = sms_number(invitation.contact.phone if invitation.contact else None)
+    phone = phone or first.to_phone
+    if is_opted_out(phone):
+        return None
+    return _queued(
+        f"reminder-{len(reminders) + 1}",
+        phone,
+        reminder_body(first.link, first.language),
+        first.link,
+        first.language,
+        now,
+        invitation_id=invitation.id,
+    )

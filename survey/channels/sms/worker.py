@@ -18,7 +18,6 @@ from dataclasses import dataclass, field, replace
 from flask import current_app
 from sqlalchemy import and_, func, select, update
 
-from ...claims import claim_one
 from ...extensions import db
 from ...models import (
     FollowUpCase,
@@ -26,6 +25,7 @@ from ...models import (
     OutboundMessage,
     utcnow,
 )
+from ..claims import claim_one
 from ..links import base_url
 from ..twilio_backend import SendRefused, SendUncertain, SmsBackend
 from .numbers import is_opted_out

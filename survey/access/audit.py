@@ -17,8 +17,8 @@ from flask import has_request_context
 from flask_login import current_user
 from sqlalchemy import inspect, select
 
-from .extensions import db
-from .models import AuditEvent, User
+from ..extensions import db
+from ..models import AuditEvent, User
 
 
 def _plain(value: Any) -> Any:

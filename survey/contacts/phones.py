@@ -60,6 +60,10 @@ def parse_phone(raw: str) -> Phone:
     Accepted: ``13800138000``, ``138 0013 8000``, ``+86 138-0013-8000``,
     ``0086 13800138000``, ``8613800138000``, ``010-12345678``,
     ``0755 1234 5678``, ``+86 (0)10 1234 5678``, ``+86 755 12345678``.
+
+    Long because every way of writing a number is one branch of one sequence
+    (clean, country code, trunk prefix, mobile or landline); split up, the
+    order in which they are tried would no longer be read in one place.
     """
     text = unicodedata.normalize("NFKC", raw or "").strip()
     if not text:

@@ -16,7 +16,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_CALENDAR = Path(__file__).resolve().parent / "data" / "workdays_cn.toml"
+from ..config import DEFAULT_CALENDAR
 
 
 class CalendarError(ValueError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, format_percent
 
-from .labels import channel_label, group_label, index_bound, indicator_label
+from ..labels import channel_label, group_label, index_bound, indicator_label
 
 
 def _decimal(value: float | None, pattern: str = "0.0") -> str:

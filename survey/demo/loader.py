@@ -1,23 +1,4 @@
-"""Demo data: three units, all nine groups, one three-year campaign and a few hundred responses.
-
-``make run`` loads it so that a fresh clone shows every screen with something
-in it: a card to scan, a ticket and an invitation to open, and results with
-differences between units and trends over months, quarters and years.
-
-The data are generated, not invented case by case, from a seeded
-``random.Random``: the same seed gives the same people, answers and dates
-(only the link tokens are fresh, from the same generator as real ones, so a
-demo that is left running somewhere does not hand out guessable links).
-Answers are scored exactly as a submitted card is (``answer_columns`` ->
-``question.score_of``, then ``store_scores``), so the demo's results are the
-app's real computation on these answers.
-
-The campaign's period is the three calendar years ending with the current one,
-so the campaign is open whenever the demo is loaded. Policy weights (sum 1):
-service users 0.4 (the citizens the units exist for), the general public,
-deputies, CPPCC members and supervising departments 0.1 each, retired cadres,
-experts, democratic-party members and internal staff 0.05 each.
-"""
+"""The demo campaign and its generated responses, tickets and invitations."""
 
 from __future__ import annotations
 
@@ -27,14 +8,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from .channels.links import create_invitation, issue_tickets, kiosk_url, point_url
-from .channels.links import invitation_url as make_invitation_url
-from .channels.links import ticket_url as make_ticket_url
-from .extensions import db
-from .followup import open_case_if_bad
-from .instruments import OVERALL_INDICATOR, Instrument, Question
-from .instruments.store import current_version
-from .models import (
+from ..channels.links import create_invitation, issue_tickets, kiosk_url, point_url
+from ..channels.links import invitation_url as make_invitation_url
+from ..channels.links import ticket_url as make_ticket_url
+from ..extensions import db
+from ..followup.cases import open_case_if_bad
+from ..instruments import OVERALL_INDICATOR, Instrument, Question
+from ..instruments.store import current_version
+from ..models import (
     GROUP_CODES,
     Answer,
     CallbackRequest,
@@ -50,113 +31,33 @@ from .models import (
     Unit,
     utcnow,
 )
-from .responses.answers import answer_columns
-from .responses.scoring import store_scores
-
-DEMO_CAMPAIGN = "demo"
-SEED = 20240101
-BEIJING = dt.timedelta(hours=8)  # demo times are office hours in China, stored in UTC
-
-# code, name, kind, service points (code, name), satisfaction profile (see _unit_level)
-UNITS: tuple[tuple[str, str, str, tuple[tuple[str, str], ...]], ...] = (
-    (
-        "zwfw",
-        "省政务服务中心",
-        "政务服务",
-        (
-            ("zwfw-01", "综合受理窗口"),
-            ("zwfw-02", "不动产登记窗口"),
-            ("zwfw-03", "企业开办专区"),
-        ),
-    ),
-    (
-        "rmyy",
-        "市人民医院行政服务部",
-        "医疗卫生",
-        (("rmyy-01", "门诊服务中心"), ("rmyy-02", "住院结算窗口")),
-    ),
-    ("nky", "省农业科学院", "科研院所", (("nky-01", "科研服务大厅"),)),
-)
-
-# The latent level of dissatisfaction (0 best, 1 worst) around which a unit's answers fall.
-# zwfw is good, rmyy mediocre and steady, nky starts poor and improves over the cycle.
-_UNIT_LEVEL = {"zwfw": (0.12, 0.12), "rmyy": (0.32, 0.32), "nky": (0.5, 0.12)}
-# Stakeholders who look more critically (supervisors, staff about their own unit) or less.
-_GROUP_SHIFT = {"supervisor": 0.06, "staff": 0.08, "retiree": -0.04, "expert": 0.03}
-
-# group: instrument id, policy weight, population N (None: unknown), target sample size
-GROUP_SETTINGS: dict[str, tuple[str, float, int | None, int]] = {
-    "service_user": ("post-service-card", 0.40, None, 400),
-    "public": ("post-service-card", 0.10, None, 60),
-    "deputy": ("stakeholder-evaluation", 0.10, 60, 15),
-    "cppcc": ("stakeholder-evaluation", 0.10, 50, 15),
-    "retiree": ("stakeholder-evaluation", 0.05, 40, 15),
-    "expert": ("stakeholder-evaluation", 0.05, 30, 15),
-    "supervisor": ("stakeholder-evaluation", 0.10, 24, 15),
-    "party": ("stakeholder-evaluation", 0.05, 30, 15),
-    "staff": ("staff-survey", 0.05, 120, 24),
-}
-FALLBACK_INSTRUMENT = "post-service-card"
-
-# Service users per unit over the whole cycle, and how they reached the card.
-SERVICE_USERS = {"zwfw": 220, "rmyy": 150, "nky": 70}
-SERVICE_CHANNELS = (("qr", 0.45), ("ticket", 0.2), ("kiosk", 0.2), ("phone", 0.15))
-PUBLIC_PER_UNIT = 20  # general public, reached by phone
-STAKEHOLDERS_PER_UNIT = 6  # per stakeholder group and unit: 5 answer, 1 is still pending
-STAFF_PER_UNIT = 8  # 7 answer, 1 pending
-UNUSED_TICKETS_PER_POINT = 2
-# Bad reviews of the last few days at the first (busiest) unit, so that the demo
-# handler has open cases whatever the date of the load.
-RECENT_BAD_REVIEWS = 2
-
-ORGANISATIONS = {
-    "deputy": ("省人大代表", "省人大常委会", "市人大代表"),
-    "cppcc": ("省政协委员", "省政协社会和法制委员会", "市政协委员"),
-    "retiree": ("省直机关离退休干部", "省老干部活动中心"),
-    "expert": ("省社会科学院", "省行政学院", "某大学公共管理学院"),
-    "supervisor": ("省政务服务管理局", "省卫生健康委员会", "省农业农村厅"),
-    "party": ("民盟省委", "九三学社省委", "民进省委", "农工党省委"),
-    "staff": ("本单位",),
-}
-
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
-GIVEN_NAMES = (
-    "建国 秀英 伟 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀兰 霞 平 刚 桂英 志强 海燕 "
-    "国庆 晓东 红梅 建华 文博 雪梅 立新 春华 玉兰 振华 子涵 浩然 思远 佳怡 永红 德明"
-).split()
-
-COMMENTS_GOOD = (
-    "工作人员很耐心，一次就办好了。",
-    "流程清楚，等候时间短。",
-    "窗口服务热情，点赞！",
-    "网上预约很方便，到了就办。",
-    "材料一次性告知，很省心。",
-    "引导员主动帮忙，服务周到。",
-)
-COMMENTS_MIXED = (
-    "希望增加周末和中午的服务时间。",
-    "停车不太方便。",
-    "自助机有时候不好用，需要有人指导。",
-    "整体还行，就是叫号有点乱。",
-)
-COMMENTS_BAD = (
-    "排队时间太长，窗口开得太少。",
-    "工作人员态度冷淡，问了几次才说清楚。",
-    "跑了两次才办成，所需材料没有一次说清。",
-    "咨询电话一直打不通。",
-    "系统经常卡顿，办理很慢。",
-)
-COMMENTS_UNIT = {
-    "rmyy": ("挂号和住院结算要排很久的队。", "医保报销手续太繁琐。"),
-    "nky": ("找不到对口的科室，来回跑。",),
-}
-COMMENTS_NKY_LATER = ("现在有了专门的服务大厅，比以前方便多了。", "近一年服务明显改进。")
-COMMENTS_STAKEHOLDER = (
-    "建议进一步精简审批环节，推进“一件事一次办”。",
-    "近年来服务有明显改进，群众反映较好。",
-    "希望加强与基层和企业的沟通。",
-    "信息公开还可以更及时。",
-    "队伍作风建设成效明显。",
+from ..responses.answers import answer_columns
+from ..responses.scoring import store_scores
+from .data import (
+    _GROUP_SHIFT,
+    _UNIT_LEVEL,
+    BEIJING,
+    COMMENTS_BAD,
+    COMMENTS_GOOD,
+    COMMENTS_MIXED,
+    COMMENTS_NKY_LATER,
+    COMMENTS_STAKEHOLDER,
+    COMMENTS_UNIT,
+    DEMO_CAMPAIGN,
+    FALLBACK_INSTRUMENT,
+    GIVEN_NAMES,
+    GROUP_SETTINGS,
+    ORGANISATIONS,
+    PUBLIC_PER_UNIT,
+    RECENT_BAD_REVIEWS,
+    SEED,
+    SERVICE_CHANNELS,
+    SERVICE_USERS,
+    STAFF_PER_UNIT,
+    STAKEHOLDERS_PER_UNIT,
+    SURNAMES,
+    UNITS,
+    UNUSED_TICKETS_PER_POINT,
 )
 
 
@@ -597,206 +498,3 @@ class _Loader:
             self.result.urls.append(("ticket", make_ticket_url(self.sample_ticket)))
         if self.sample_invitation:
             self.result.urls.append(("invitation", make_invitation_url(self.sample_invitation)))
-
-
-# Demo accounts, one per role, so `make run` can show every part of the workspace.
-DEMO_PASSWORD = "demo-password"
-DEMO_USERS: tuple[tuple[str, str], ...] = (
-    ("admin", "admin"),
-    ("evaluator", "evaluator"),
-    ("operator", "operator"),
-    ("handler", "handler"),
-)
-
-
-def _busiest_followup_unit(campaign: Campaign) -> int:
-    """The unit with the most open bad reviews (those with a call-back number first).
-
-    The demo handler follows up that unit, so signing in as them shows cases to
-    work on, a number to call and a remedy that sends the rating SMS.
-    """
-    from .models import FollowUpCase
-
-    has_number = func.count(CallbackRequest.id)
-    found = db.session.execute(
-        select(FollowUpCase.unit_id)
-        .outerjoin(CallbackRequest, CallbackRequest.response_id == FollowUpCase.response_id)
-        .where(FollowUpCase.campaign_id == campaign.id, FollowUpCase.status == "open")
-        .group_by(FollowUpCase.unit_id)
-        .order_by(has_number.desc(), func.count().desc(), FollowUpCase.unit_id)
-        .limit(1)
-    ).scalar_one_or_none()
-    return found if found is not None else campaign.units[0].id
-
-
-def load_demo_users() -> list[str]:
-    """Create the demo accounts when the database has no account at all; return their names.
-
-    Never touches a database that already has accounts, so running the demo
-    against a real installation cannot add a known password to it.
-    """
-    from .access import create_user
-    from .models import User
-
-    if db.session.execute(select(User.id).limit(1)).first() is not None:
-        return []
-    campaign = db.session.execute(
-        select(Campaign).where(Campaign.code == DEMO_CAMPAIGN)
-    ).scalar_one_or_none()
-    handler_unit = _busiest_followup_unit(campaign) if campaign and campaign.units else None
-    created = []
-    for username, role in DEMO_USERS:
-        if role == "handler" and handler_unit is None:
-            continue
-        create_user(
-            username,
-            DEMO_PASSWORD,
-            role,
-            unit_id=handler_unit if role == "handler" else None,
-        )
-        created.append(username)
-    return created
-
-
-# People of the general public to call, per unit, so the phone console has a queue.
-DEMO_CALLS_PER_UNIT = 4
-
-
-def load_demo_phone_queue() -> int:
-    """Phone invitations waiting in the call queue (once); returns the cases added.
-
-    The demo campaign may be called at any hour, so the console has work
-    whenever someone tries it; a real campaign keeps its calling hours.
-    """
-    from .channels.phone import enqueue_phone_cases
-
-    campaign = db.session.execute(
-        select(Campaign).where(Campaign.code == DEMO_CAMPAIGN)
-    ).scalar_one_or_none()
-    if campaign is None:
-        return 0
-    already = db.session.execute(
-        select(func.count(Invitation.id)).where(
-            Invitation.campaign_id == campaign.id, Invitation.channel == "phone"
-        )
-    ).scalar_one()
-    if already:
-        return 0
-    group = db.session.execute(select(Group).where(Group.code == "public")).scalar_one_or_none()
-    if group is None or campaign.group_settings(group.id) is None:
-        return 0
-    campaign.call_from, campaign.call_until = "00:00", "24:00"
-    rng = random.Random(SEED + 1)
-    for unit in campaign.units:
-        for k in range(DEMO_CALLS_PER_UNIT):
-            contact = Contact(
-                name=rng.choice("王李张刘陈杨赵黄") + rng.choice("伟芳娜敏静强"),
-                phone=f"+86137{unit.id:02d}{k:06d}",
-                language="zh_Hans",
-            )
-            db.session.add(contact)
-            create_invitation(campaign, group, unit, channel="phone", contact=contact)
-    db.session.flush()
-    return enqueue_phone_cases(campaign)
-
-
-# What units did about the demo's older bad reviews, so the follow-up pages have history.
-DEMO_REMEDIES = (
-    "已电话联系当事人，说明办理流程并当场补办。",
-    "已约谈窗口工作人员，调整排班，增加高峰时段窗口。",
-    "已核实情况，向当事人道歉并加快办理。",
-)
-
-
-def load_demo_followups(now: dt.datetime | None = None) -> int:
-    """Give the demo's bad reviews older than a month a remedy and a rating (once).
-
-    Most are remedied within the deadline, some a little late, so the
-    on-time share is a real figure; the recent ones stay open.
-    """
-    from .models import FollowUpCase
-
-    now = now or utcnow()
-    rng = random.Random(SEED + 2)
-    cases = (
-        db.session.execute(
-            select(FollowUpCase)
-            .where(
-                FollowUpCase.remedied_at.is_(None),
-                FollowUpCase.status == "open",
-                FollowUpCase.opened_at < now - dt.timedelta(days=30),
-            )
-            .order_by(FollowUpCase.id)
-        )
-        .scalars()
-        .all()
-    )
-    for case_row in cases:
-        late = rng.random() < 0.2
-        span = case_row.due_at - case_row.opened_at
-        case_row.remedied_at = case_row.opened_at + (span * 1.5 if late else span * rng.random())
-        case_row.action_taken = rng.choice(DEMO_REMEDIES)
-        case_row.status = "closed"
-        case_row.fix_rating = rng.choice(
-            ("satisfied", "satisfied", "basically_satisfied", "dissatisfied")
-        )
-        case_row.rated_at = case_row.closed_at = case_row.remedied_at + dt.timedelta(days=2)
-    campaign = db.session.execute(
-        select(Campaign).where(Campaign.code == DEMO_CAMPAIGN)
-    ).scalar_one_or_none()
-    if campaign is not None:
-        _one_case_to_call_back(campaign)
-    return len(cases)
-
-
-# The number the demo's newest open bad review left for a call-back, when chance left none.
-DEMO_CALLBACK_PHONE = "+8613900139000"
-
-
-def _one_case_to_call_back(campaign: Campaign) -> None:
-    """Make sure an open bad review has a call-back number, so the handler's path can be tried."""
-    from .models import FollowUpCase
-
-    open_cases = select(FollowUpCase.response_id).where(
-        FollowUpCase.campaign_id == campaign.id, FollowUpCase.status == "open"
-    )
-    with_number = db.session.execute(
-        select(CallbackRequest.id).where(CallbackRequest.response_id.in_(open_cases)).limit(1)
-    ).first()
-    if with_number is not None:
-        return
-    newest = db.session.execute(
-        select(FollowUpCase)
-        .where(FollowUpCase.campaign_id == campaign.id, FollowUpCase.status == "open")
-        .order_by(FollowUpCase.opened_at.desc(), FollowUpCase.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    if newest is not None:
-        db.session.add(
-            CallbackRequest(
-                response_id=newest.response_id,
-                phone=DEMO_CALLBACK_PHONE,
-                created_at=newest.opened_at,
-            )
-        )
-
-
-def load_demo_report_comments(per_unit: int = 3) -> int:
-    """Select a few comments of each demo unit for its report, so the report shows some (once)."""
-    from .models import ReportComment
-    from .results.comments import unit_comments
-
-    if db.session.execute(select(ReportComment.id).limit(1)).first() is not None:
-        return 0
-    campaign = db.session.execute(select(Campaign).where(Campaign.code == "demo")).scalar_one()
-    chosen = 0
-    for unit in campaign.units:
-        seen: set[str] = set()
-        comments, _total = unit_comments(campaign, unit.id)
-        for comment in comments:
-            if comment.text in seen or len(seen) == per_unit:
-                continue
-            seen.add(comment.text)
-            db.session.add(ReportComment(answer_id=comment.answer_id))
-            chosen += 1
-    return chosen

@@ -27,11 +27,11 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select, update
 
-from .audit import record_audit, snapshot
-from .channels.sms import queue_rating_sms
-from .extensions import db
-from .instruments import OVERALL_INDICATOR, Instrument
-from .models import (
+from ..access.audit import record_audit, snapshot
+from ..channels.sms import queue_rating_sms
+from ..extensions import db
+from ..instruments import OVERALL_INDICATOR, Instrument
+from ..models import (
     FIX_RATINGS,
     RATING_CHANNELS,
     Campaign,
@@ -41,7 +41,7 @@ from .models import (
     Unit,
     utcnow,
 )
-from .tokens import hash_token, looks_like_token
+from ..tokens import hash_token, looks_like_token
 from .workdays import WorkdayCalendar, load_calendar
 
 # The three answers to "how was the fix?", for the handler's form and the respondent's page.

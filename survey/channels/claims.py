@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Update, select
 
-from .extensions import db
+from ..extensions import db
 
 
 def claim_one(

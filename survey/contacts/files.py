@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext
 
-from .i18n import normalise
+from ..i18n import normalise
 from .phones import PhoneError, parse_phone
 
 COLUMNS: tuple[str, ...] = ("name", "phone", "organisation", "language", "unit")
@@ -208,6 +208,11 @@ def parse_contacts(
 def _row(
     line: int, cells: list[str], columns: tuple[str, ...], phone_required: bool, mobile_only: bool
 ) -> tuple[ContactRow | None, list[str]]:
+    """One row as a contact, or every problem of the row (all of them, not the first).
+
+    Long because each column's check is a few lines of its own, in the order
+    of the columns, and a person fixing a file reads them as one list.
+    """
     problems: list[str] = []
     if len(cells) > len(columns) and any(cell.strip() for cell in cells[len(columns) :]):
         problems.append(

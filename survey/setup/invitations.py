@@ -19,18 +19,19 @@ from pathlib import Path
 from flask_babel import gettext
 from sqlalchemy import select
 
-from .channels.links import create_invitation, invitation_url
-from .contacts import (
+from ..channels.links import create_invitation, invitation_url
+from ..contacts.files import (
     CHANNELS,
     ContactFileError,
     ContactRow,
+    ParsedContacts,
     RowError,
     decode_contacts,
     parse_contacts,
 )
-from .extensions import db
-from .models import Campaign, Contact, Group, Invitation, Unit
-from .spreadsheets import csv_text
+from ..extensions import db
+from ..models import Campaign, Contact, Group, Invitation, Unit
+from ..spreadsheets import csv_text
 
 
 class ImportRejected(Exception):
@@ -124,20 +125,10 @@ def _already_invited(campaign: Campaign, group: Group, phones: list[str]) -> dic
     return found
 
 
-def check_import(
-    data: bytes,
-    *,
-    campaign_code: str,
-    group_code: str,
-    unit_code: str | None = None,
-    channel: str = "link",
-) -> tuple[Campaign, Group, dict[str, Unit], list[ContactRow], str]:
-    """Everything that could go wrong, found before anything is written; raises ImportRejected.
-
-    Returns the campaign, group, units by code, the rows and the file's encoding.
-    Problems with the command's own arguments are reported on line 0 (no line
-    of the file); those of the header on line 1.
-    """
+def _arguments(
+    campaign_code: str, group_code: str, channel: str
+) -> tuple[Campaign | None, Group | None, list[str]]:
+    """The campaign and group named, and what is wrong with the command's own arguments."""
     if channel not in CHANNELS:
         raise ImportRejected(
             [
@@ -164,6 +155,24 @@ def check_import(
                 known=", ".join(campaign.channel_list()) or "-",
             )
         )
+    return campaign, group, arg_problems
+
+
+def check_import(
+    data: bytes,
+    *,
+    campaign_code: str,
+    group_code: str,
+    unit_code: str | None = None,
+    channel: str = "link",
+) -> tuple[Campaign, Group, dict[str, Unit], list[ContactRow], str]:
+    """Everything that could go wrong, found before anything is written; raises ImportRejected.
+
+    Returns the campaign, group, units by code, the rows and the file's encoding.
+    Problems with the command's own arguments are reported on line 0 (no line
+    of the file); those of the header on line 1.
+    """
+    campaign, group, arg_problems = _arguments(campaign_code, group_code, channel)
     errors = [RowError(0, problem) for problem in arg_problems]
     try:
         text, encoding = decode_contacts(data)
@@ -188,6 +197,22 @@ def check_import(
     if campaign is not None and group is not None:
         already = _already_invited(campaign, group, [r.phone for r in parsed.rows if r.phone])
 
+    row_errors = _row_problems(parsed, campaign, units, unit_code, already)
+    errors.extend(sorted(row_errors, key=lambda error: error.line))
+    if errors:
+        raise ImportRejected(errors, encoding)
+    assert campaign is not None and group is not None
+    return campaign, group, units, parsed.rows, encoding
+
+
+def _row_problems(
+    parsed: ParsedContacts,
+    campaign: Campaign | None,
+    units: dict[str, Unit],
+    unit_code: str | None,
+    already: dict[str, int],
+) -> list[RowError]:
+    """The problems of the rows: unknown or missing units, people already invited."""
     row_errors = list(parsed.errors)
     for row in parsed.rows:
         if row.unit:
@@ -209,11 +234,7 @@ def check_import(
                     ),
                 )
             )
-    errors.extend(sorted(row_errors, key=lambda error: error.line))
-    if errors:
-        raise ImportRejected(errors, encoding)
-    assert campaign is not None and group is not None
-    return campaign, group, units, parsed.rows, encoding
+    return row_errors
 
 
 def import_invitations(

@@ -1,0 +1,75 @@
+"""``flask survey qr``, ``tickets`` and ``phone-queue``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..extensions import db
+from .groups import _campaign_by_code, _point_or_exit, survey_cli
+
+
+@survey_cli.command("qr")
+@click.option("--point", "point_code", required=True, help="Service point code.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
+def qr(point_code: str, out_dir: str) -> None:
+    """A service point's QR code (PNG, SVG), its kiosk code and a printable A4 poster."""
+    from ..channels.links import point_url
+    from ..channels.print_sheets import write_point_files
+
+    point = _point_or_exit(point_code)
+    try:
+        files = write_point_files(point, Path(out_dir))
+    except OSError as error:
+        click.echo(f"cannot write to {out_dir}: {error.strerror or error}", err=True)
+        sys.exit(1)
+    click.echo(point_url(point))
+    for path in files:
+        click.echo(f"  {path}")
+
+
+@survey_cli.command("tickets")
+@click.option("--point", "point_code", required=True, help="Service point code.")
+@click.option("--count", required=True, type=int, help="How many one-time codes.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
+def tickets(point_code: str, count: int, out_dir: str) -> None:
+    """N one-time receipt codes for a service point, a printable sheet and a CSV."""
+    from ..channels.links import issue_tickets
+    from ..channels.print_sheets import MAX_TICKETS, write_ticket_files
+    from ..responses.targets import Unavailable, resolve_point
+    from ..setup import record_ticket_issue
+
+    if not 1 <= count <= MAX_TICKETS:
+        click.echo(f"--count must be between 1 and {MAX_TICKETS}, got {count}", err=True)
+        sys.exit(1)
+    point = _point_or_exit(point_code)
+    try:
+        campaign = resolve_point(point.code, "ticket").campaign
+    except Unavailable:
+        click.echo(f"no open campaign takes receipt tickets at {point_code!r}", err=True)
+        sys.exit(1)
+    issued = issue_tickets(campaign, point, count)
+    record_ticket_issue(campaign, point, [ticket for ticket, _token in issued])
+    try:
+        sheet = write_ticket_files(point, issued, Path(out_dir))
+    except OSError as error:
+        db.session.rollback()
+        click.echo(f"cannot write to {out_dir}: {error.strerror or error}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"{len(sheet)} tickets for {point.code} in campaign {campaign.code}: {out_dir}")
+
+
+@survey_cli.command("phone-queue")
+@click.argument("campaign_code")
+def phone_queue(campaign_code: str) -> None:
+    """Put every phone invitation of a campaign into the operators' call queue (idempotent)."""
+    from ..channels.phone import enqueue_phone_cases, queue_counts
+
+    campaign = _campaign_by_code(campaign_code)
+    added = enqueue_phone_cases(campaign)
+    db.session.commit()
+    counts = queue_counts(campaign)
+    click.echo(f"{added} cases added; due now {counts['due']}, later {counts['later']}")

@@ -1,0 +1,107 @@
+"""``flask survey send``, ``rq-worker``, ``remind``, ``sms-invite``, ``sms-redact``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+
+from ..extensions import db
+from .groups import _campaign_by_code, survey_cli
+
+
+@survey_cli.command("send")
+@click.option("--once", is_flag=True, help="One pass over the due messages, then stop.")
+@click.option("--limit", default=100, show_default=True, help="Messages per pass.")
+@click.option("--poll", default=5.0, show_default=True, help="Seconds between passes.")
+def sms_send(once: bool, limit: int, poll: float) -> None:
+    """Send due SMS from the outbox (Twilio, or the log without credentials)."""
+    import time
+
+    from ..channels.sms import send_due
+    from ..channels.twilio_backend import backend_from_config
+
+    if limit < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--limit")
+    backend = backend_from_config(current_app.config)
+    while True:
+        report = send_due(backend, limit=limit)
+        if report.handled or report.recovered or once:
+            click.echo(
+                f"sent {report.sent}, found already sent {report.found}, "
+                f"retrying {report.retried}, failed {report.failed}, "
+                f"cancelled {report.cancelled}, unknown {report.unknown}"
+            )
+            for error in report.errors:
+                click.echo(error, err=True)
+        if once:
+            return
+        if report.handled < limit:
+            time.sleep(poll)
+
+
+@survey_cli.command("rq-worker")
+@click.option("--burst", is_flag=True, help="Work the jobs there are, then stop.")
+def rq_worker(burst: bool) -> None:
+    """Work the SMS outbox as an RQ worker on Redis (SURVEY_RQ_REDIS_URL)."""
+    from rq import SimpleWorker
+
+    from ..channels.sms.rq import NotConfigured, notify_outbox, sms_queue
+
+    try:
+        queue = sms_queue()
+    except NotConfigured as error:
+        click.echo(f"{error}: set it to a Redis URL, or use flask survey send", err=True)
+        sys.exit(1)
+    notify_outbox()  # catch up with whatever is due now
+    SimpleWorker([queue], connection=queue.connection).work(burst=burst, with_scheduler=True)
+
+
+@survey_cli.command("remind")
+@click.option("--campaign", "campaign_code", required=True, help="Campaign code.")
+def sms_remind(campaign_code: str) -> None:
+    """Queue the reminders that are due for unanswered SMS invitations."""
+    from ..channels.sms import queue_reminders
+    from ..channels.sms.rq import notify_outbox
+
+    queued = queue_reminders(_campaign_by_code(campaign_code))
+    click.echo(f"queued {len(queued)} reminders")
+    if queued and notify_outbox():
+        click.echo("the RQ worker was told")
+
+
+@survey_cli.command("sms-invite")
+@click.option("--campaign", "campaign_code", required=True, help="Campaign code.")
+@click.option("--group", "group_code", required=True, help="Respondent group code.")
+def sms_invite(campaign_code: str, group_code: str) -> None:
+    """Queue invitation SMS for the group's SMS invitations that have no message yet.
+
+    Their tokens were never sent, so each gets a fresh one for its link.
+    """
+    from ..channels.sms import reissue_sms_invitations
+    from ..models import Group
+
+    campaign = _campaign_by_code(campaign_code)
+    group = db.session.execute(
+        db.select(Group).where(Group.code == group_code)
+    ).scalar_one_or_none()
+    if group is None:
+        raise click.BadParameter(f"no group with code {group_code!r}", param_hint="--group")
+    from ..channels.sms.rq import notify_outbox
+
+    queued = reissue_sms_invitations(campaign, group)
+    db.session.commit()
+    click.echo(f"queued {len(queued)} invitation messages")
+    if queued and notify_outbox():
+        click.echo("the RQ worker was told")
+
+
+@survey_cli.command("sms-redact")
+def sms_redact() -> None:
+    """Close unrated follow-up cases past SURVEY_RATING_DAYS, then blank old messages' links."""
+    from ..channels.sms import redact_expired
+    from ..followup.cases import close_unrated_cases
+
+    click.echo(f"closed {close_unrated_cases()} follow-up cases nobody rated")
+    click.echo(f"redacted {redact_expired()} messages")

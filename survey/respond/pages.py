@@ -1,0 +1,255 @@
+"""The respondent pages as rendered: a card or a page of one, thank-you, why not, tampered.
+
+Rendering only: the routes decide, these turn the decision into HTML.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Response as FlaskResponse,
+)
+from flask import (
+    make_response,
+    render_template,
+    request,
+    session,
+)
+from flask_babel import gettext
+
+from .. import responses as service
+from ..followup.cases import FIX_RATING_LABELS
+from ..i18n import LANG_COOKIE
+from ..instruments import Instrument, Page, Question, localized
+from ..models import FollowUpCase, Response
+from ..responses.answers import number_text
+from ..responses.targets import Tampered, Target, Unavailable
+from ..web.answer_form import AnswerForm, field_name
+from .forms import FixRatingForm
+
+
+def rating_page(case_row: FollowUpCase, form: FixRatingForm, *, status: int = 200) -> Any:
+    body = render_template(
+        "respond/rate_fix.html",
+        title=gettext("Rate what was done"),
+        unit_name=case_row.unit.name,
+        action_taken=case_row.action_taken or "",
+        form=form,
+    )
+    return make_response(body, status)
+
+
+def rating_done(case_row: FollowUpCase) -> Any:
+    """Why this link takes no rating: rated already (on the link or by phone), or closed."""
+    if case_row.fix_rating is None:
+        return rating_message(
+            gettext("This follow-up is closed"),
+            gettext("This follow-up is closed and no longer takes a rating. Thank you."),
+            410,
+        )
+    rating = FIX_RATING_LABELS.get(case_row.fix_rating, case_row.fix_rating)
+    if case_row.rating_channel == "link":
+        message = gettext(
+            "Your rating of what was done has already been received: %(rating)s. "
+            "This link can be used once; nothing was changed.",
+            rating=rating,
+        )
+    else:
+        message = gettext(
+            "You already gave your rating of what was done by phone: %(rating)s. "
+            "Nothing was changed.",
+            rating=rating,
+        )
+    return rating_message(gettext("Already rated, thank you"), message, 409)
+
+
+def rating_message(title: str, message: str, status: int) -> Any:
+    body = render_template(
+        "respond/unavailable.html", title=title, message=message, kind="rating", kiosk_code=None
+    )
+    return make_response(body, status)
+
+
+def numbering(instrument: Instrument) -> dict[str, int]:
+    return {question.id: number for number, question in enumerate(instrument.questions, start=1)}
+
+
+def condition_hint(
+    instrument: Instrument, question: Question, same_page: set[str], lang: str
+) -> str | None:
+    """For a question shown on a condition met on this same page: say when to answer it.
+
+    With JavaScript off the page cannot hide it, so it is shown with this hint,
+    and the server ignores the answer when the condition is not met.
+    """
+    condition = question.show_if
+    if condition is None or condition.question not in same_page:
+        return None
+    source = instrument.question(condition.question)
+    fallback = instrument.languages[0]
+    labels = [
+        localized(option.text, lang, fallback)
+        for option in source.options
+        if option.value in set(condition.any_of)
+    ] or [str(value) for value in condition.any_of]
+    return gettext(
+        "Answer only if your answer to question %(number)s was: %(answers)s.",
+        number=numbering(instrument)[source.id],
+        answers=gettext(" or ").join(labels) if len(labels) < 3 else " / ".join(labels),
+    )
+
+
+def range_text(question: Question) -> str:
+    if question.type != "number" or (question.min is None and question.max is None):
+        return ""
+    if question.min is not None and question.max is not None:
+        return f"{number_text(question.min)}–{number_text(question.max)}"
+    if question.min is not None:
+        return f"≥ {number_text(question.min)}"
+    return f"≤ {number_text(question.max)}"
+
+
+def card(
+    target: Target,
+    form: AnswerForm,
+    page: Page | None,
+    lang: str,
+    *,
+    pages: list[Page] | None = None,
+    kiosk_code: str | None = None,
+    status: int = 200,
+    missing: bool = False,
+) -> Any:
+    instrument = target.instrument
+    fallback = instrument.languages[0]
+    numbers = numbering(instrument)
+    if page is None:
+        sections_src = [(p, list(p.questions)) for p in instrument.pages]
+    else:
+        sections_src = [(page, list(page.questions))]
+    shown = service.visible_ids(instrument, target.answers)
+    same_page = {q.id for _source, questions in sections_src for q in questions}
+    sections = []
+    for source_page, questions in sections_src:
+        items = []
+        for question in questions:
+            hint = condition_hint(instrument, question, same_page, lang)
+            if question.id not in shown and hint is None:
+                continue  # its condition rests on an earlier page and is not met
+            items.append(
+                {
+                    "number": numbers[question.id],
+                    "question": question,
+                    "field": form[field_name(question.id)],
+                    "hint": hint,
+                    "range": range_text(question),
+                }
+            )
+        if items:
+            title = localized(source_page.title, lang, fallback) if source_page.title else ""
+            sections.append({"title": title, "items": items})
+    position = pages.index(page) + 1 if pages and page in pages else None
+    body = render_template(
+        "respond/card.html",
+        title=localized(instrument.title, lang, fallback),
+        intro=localized(instrument.intro, lang, fallback) if instrument.intro else "",
+        form=form,
+        sections=sections,
+        page=page,
+        position=position,
+        page_count=len(pages) if pages else None,
+        first_page=position in (None, 1),
+        last_page=position is None or position == len(pages or []),
+        kiosk_code=kiosk_code,
+        unit_name=target.unit.name,
+        point_name=target.point.name if target.point is not None else None,
+        missing=missing,
+    )
+    return no_store(make_response(body, status))
+
+
+def thanks(response: Response, *, kiosk_code: str | None = None) -> Any:
+    body = render_template(
+        "respond/thanks.html",
+        title=gettext("Thank you"),
+        kiosk_code=kiosk_code,
+        callback=False,
+    )
+    result = make_response(body, 200)
+    if kiosk_code is not None:
+        forget_person(result)
+    return no_store(result)
+
+
+def forget_person(result: FlaskResponse) -> None:
+    """Kiosk: the next person at the tablet starts clean (no language choice, no session)."""
+    session.clear()
+    result.delete_cookie(LANG_COOKIE)
+
+
+def unavailable(error: Unavailable, *, kiosk_code: str | None = None) -> Any:
+    titles = {
+        "unknown": gettext("Questionnaire not found"),
+        "expired": gettext("This link has expired"),
+        "withdrawn": gettext("This link is no longer valid"),
+        "not_open": gettext("The survey has not started yet"),
+        "closed": gettext("The survey is closed"),
+        "answered": gettext("Already answered, thank you"),
+        "full": gettext("Thank you"),
+        "unavailable": gettext("Questionnaire not available"),
+    }
+    messages = {
+        "unknown": gettext(
+            "This address does not lead to a questionnaire. Please check the link or the code."
+        ),
+        "expired": gettext("The time for answering with this link has passed. Thank you."),
+        "withdrawn": gettext("This invitation has been withdrawn. Thank you."),
+        "not_open": gettext("This survey is not open yet. Please come back later."),
+        "closed": gettext("This survey is closed and no longer takes answers. Thank you."),
+        "answered": gettext(
+            "This questionnaire has already been answered. Each link or receipt code "
+            "can be used once. Thank you for your time."
+        ),
+        "full": gettext(
+            "We have received all the answers we need for this survey, so no more are "
+            "being collected. Thank you for your willingness to help."
+        ),
+        "unavailable": gettext(
+            "This questionnaire cannot be shown at the moment. Please try again later."
+        ),
+    }
+    body = render_template(
+        "respond/unavailable.html",
+        title=titles[error.kind],
+        message=messages[error.kind],
+        kind=error.kind,
+        kiosk_code=kiosk_code,
+    )
+    result = make_response(body, error.status)
+    if kiosk_code is not None and error.kind == "full":
+        forget_person(result)
+    return result
+
+
+def tampered(error: Tampered) -> Any:
+    body = render_template(
+        "respond/unavailable.html",
+        title=gettext("This form cannot be accepted"),
+        message=gettext(
+            "What was sent does not match the questionnaire at this address (an unknown "
+            "field, or a form of another questionnaire). Nothing was saved. Please reload "
+            "the page and answer again."
+        ),
+        kind="tampered",
+        reload_url=request.path,
+        kiosk_code=None,
+    )
+    return make_response(body, 400)
+
+
+def no_store(result: Any) -> Any:
+    """Pages with a form or a personal link are never cached (a shared tablet, a shared phone)."""
+    result = make_response(result)
+    result.headers["Cache-Control"] = "no-store"
+    return result

@@ -1,0 +1,103 @@
+"""Who may open a page: the login manager, the role guard on every staff view, API tokens.
+
+``role_required`` also records the roles on the view function itself
+(``view.allowed_roles``), so a test can walk the URL map and prove that every
+staff route refuses everyone else.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from flask import abort, jsonify, redirect, request, url_for
+from flask_login import current_user
+
+from ..access.accounts import api_token_by_token
+from ..extensions import db, login_manager
+from ..models import ROLES, ApiToken, User, utcnow
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@login_manager.user_loader
+def _load_user(session_id: str) -> User | None:
+    """The account of a session (``User.get_id``), unless its sessions were ended since.
+
+    A session from before session versions (the id alone) is signed out too.
+    """
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or (user.session_version or 0) != int(version):
+        return None
+    return user
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():  # type: ignore[no-untyped-def]
+    if request.blueprint == "api":
+        return jsonify(error="authentication required"), 401
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def role_required(*roles: str) -> Callable[[F], F]:
+    """Only signed-in users with one of ``roles`` may call the view; others get 403.
+
+    Anonymous visitors are sent to the login page. The roles are kept on the
+    view as ``allowed_roles`` for the route-walking test.
+    """
+    unknown = set(roles) - set(ROLES)
+    if unknown or not roles:
+        raise ValueError(f"role_required: unknown roles {sorted(unknown)}; known: {ROLES}")
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        guarded.allowed_roles = frozenset(roles)  # type: ignore[attr-defined]
+        return guarded  # type: ignore[return-value]
+
+    return decorate
+
+
+def public(view: F) -> F:
+    """Mark a view as open to everyone on purpose (respondent pages, login, webhooks)."""
+    view.is_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def api_token_from_request() -> ApiToken | None:
+    """The live token in ``Authorization: Bearer ...``, or None."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return api_token_by_token(token.strip())
+
+
+def api_token_required(view: F) -> F:
+    """The JSON API: a live bearer token, else 401 with a JSON body."""
+
+    @functools.wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        row = api_token_from_request()
+        if row is None:
+            return jsonify(error="a valid API token is required (Authorization: Bearer ...)"), 401
+        row.last_used_at = utcnow()
+        db.session.commit()
+        return view(*args, **kwargs)
+
+    guarded.api_token = True  # type: ignore[attr-defined]
+    return guarded  # type: ignore[return-value]
+
+
+def roles_of(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(v for v in values if v in ROLES)
