@@ -25,6 +25,7 @@ run: $(STAMP) translations
 
 test: $(STAMP) translations
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 bench: $(STAMP) translations

@@ -37,7 +37,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(
-        app, db, directory=str(config_module.PROJECT_ROOT / "migrations"), render_as_batch=True
+        app, db, directory=str(config_module.MIGRATIONS_DIR), render_as_batch=True
     )
     # Ahead of CSRFProtect's own hook, which reads the form: the user of this request
     # (not one cached on a shared app context), then the upload limit of the route.
@@ -95,6 +95,7 @@ def _trust_proxies(app: Flask) -> None:
     if hops < 0:
         raise RuntimeError(f"SURVEY_PROXY_HOPS must be 0 or more, got {hops}")
     if hops:
+        # Flask's documented way to add middleware; mypy reads wsgi_app as a method.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
@@ -131,7 +132,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """SQLite: WAL for concurrent readers, foreign keys on, wait instead of failing when busy."""
     module = type(dbapi_connection).__module__
     if not module.startswith("sqlite3"):

@@ -10,7 +10,23 @@ import os
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_ROOT.parent
+
+
+def shipped_folder(name: str) -> Path:
+    """A folder kept at the top of the repository (instruments/, migrations/), wherever it is.
+
+    In a checkout it is read where it is reviewed; an installed wheel carries a
+    copy inside the package (survey/bundled/<name>, mapped in pyproject.toml).
+    """
+    checkout = PROJECT_ROOT / name
+    if (PROJECT_ROOT / "pyproject.toml").is_file() and checkout.is_dir():
+        return checkout
+    return PACKAGE_ROOT / "bundled" / name
+
+
+MIGRATIONS_DIR = shipped_folder("migrations")
 # Public holidays and adjusted working days of the Chinese calendar (survey.followup.workdays).
 DEFAULT_CALENDAR = Path(__file__).resolve().parent / "data" / "workdays_cn.toml"
 # The TrueType font the PDF report embeds (survey.reports.fonts.DEFAULT_FONT, the same file).
@@ -50,7 +66,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_uri(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SURVEY_BASE_URL": os.environ.get("SURVEY_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
-        "INSTRUMENTS_DIR": os.environ.get("INSTRUMENTS_DIR", str(PROJECT_ROOT / "instruments")),
+        "INSTRUMENTS_DIR": os.environ.get("INSTRUMENTS_DIR", str(shipped_folder("instruments"))),
         "LANGUAGES": LANGUAGES,
         "BABEL_DEFAULT_LOCALE": "zh_Hans",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("SURVEY_TIMEZONE", "Asia/Shanghai"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -9,7 +11,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import CursorResult, Executable, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints so that migrations can refer to (and drop) them on every backend.
@@ -27,6 +29,11 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:
+    # db.Model is made at run time from Base; to the type checker it is Base.
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
@@ -34,3 +41,13 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.session_protection = "strong"
+
+
+def rows_changed(statement: Executable) -> int:
+    """Run an UPDATE or DELETE in the session; how many rows it changed.
+
+    A conditional UPDATE's row count is how a claim knows it won (the call
+    queue, the SMS outbox, a ticket answered from two devices at once).
+    """
+    result = cast("CursorResult[Any]", db.session.execute(statement))
+    return int(result.rowcount or 0)

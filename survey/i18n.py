@@ -6,7 +6,7 @@ tags (zh-Hans, zh-Hant), so both are mapped onto our three catalogs.
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, request
+from flask import Response, current_app, has_request_context, request
 
 LANG_COOKIE = "lang"
 
@@ -70,7 +70,7 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def remember_language(response):  # type: ignore[no-untyped-def]
+def remember_language(response: Response) -> Response:
     """After a ``?lang=`` choice, keep it in a cookie for the next pages."""
     chosen = normalise(request.args.get("lang"))
     if chosen and request.cookies.get(LANG_COOKIE) != chosen:

@@ -211,3 +211,19 @@ def test_no_function_over_60_lines_without_a_reason() -> None:
             if length > MAX_FUNCTION_LINES and not reason:
                 long.append(f"{relative}:{node.name}")
     assert sorted(set(long) - LONG_ELSEWHERE) == []
+
+
+def test_no_view_queries_the_database() -> None:
+    """Faces fetch by id (db.get_or_404, db.session.get) and call services for everything else."""
+    queries = {"select", "execute", "paginate", "scalars", "scalar", "query"}
+    problems = []
+    for module, path in MODULES.items():
+        if _component(module) not in FACES:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name in queries:
+                    problems.append(f"{module}:{node.lineno} {ast.unparse(func)}")
+    assert problems == []

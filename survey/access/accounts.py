@@ -111,3 +111,11 @@ def api_token_by_token(token: str) -> ApiToken | None:
     if row is None or row.revoked_at is not None:
         return None
     return row
+
+
+def user_label(user_id: int | None) -> str:
+    """The display name (else the username) of an account, "" when there is none."""
+    if user_id is None:
+        return ""
+    user = db.session.get(User, user_id)
+    return user.label() if user is not None else ""

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
-from sqlalchemy import select
 
 from .. import setup as service
 from ..extensions import db
-from ..models import ApiToken, AuditEvent, Campaign, Unit, User
+from ..models import ApiToken, Unit, User, campaigns_newest_first
 from ..web.guards import role_required
 from ..web.navigation import page_number, whole_number
 from . import bp
@@ -32,7 +33,7 @@ AUDIT_PAGE_SIZE = 50
 
 @bp.route("/users", methods=["GET", "POST"])
 @role_required("admin")
-def users():  # type: ignore[no-untyped-def]
+def users() -> ResponseReturnValue:
     """The accounts, and the form to add one (passwords and hashes are never shown)."""
     form = UserForm()
     form.unit_id.choices = options([(NONE, "–"), *unit_pairs()])
@@ -53,7 +54,7 @@ def users():  # type: ignore[no-untyped-def]
             return redirect(url_for("admin.users"))
     elif request.method == "POST":
         flash(_("Please correct the fields marked below."), "error")
-    rows = db.session.execute(select(User).order_by(User.username)).scalars().all()
+    rows = service.users_by_name()
     return render_template(
         "admin/users.html",
         form=form,
@@ -66,7 +67,7 @@ def users():  # type: ignore[no-untyped-def]
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @role_required("admin")
-def user_edit(user_id: int):  # type: ignore[no-untyped-def]
+def user_edit(user_id: int) -> ResponseReturnValue:
     """One account's display name, role and unit (for a handler)."""
     user = db.get_or_404(User, user_id)
     form = UserEditForm(obj=user if request.method == "GET" else None)
@@ -80,7 +81,7 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
                 display_name=form.display_name.data or "",
                 role=form.role.data or "",
                 unit=db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None,
-                by=current_user,  # type: ignore[arg-type]
+                by=current_user,
             )
         except service.SetupError as error:
             flash(str(error), "error")
@@ -96,13 +97,13 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 @role_required("admin")
-def user_active(user_id: int):  # type: ignore[no-untyped-def]
+def user_active(user_id: int) -> ResponseReturnValue:
     user = db.get_or_404(User, user_id)
     form = ActionForm()
     if form.validate_on_submit():
         wanted = request.form.get("active") == "1"
         try:
-            service.set_user_active(user, wanted, by=current_user)  # type: ignore[arg-type]
+            service.set_user_active(user, wanted, by=current_user)
         except service.SetupError as error:
             flash(str(error), "error")
         else:
@@ -119,7 +120,7 @@ def user_active(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
 @role_required("admin")
-def user_password(user_id: int):  # type: ignore[no-untyped-def]
+def user_password(user_id: int) -> ResponseReturnValue:
     user = db.get_or_404(User, user_id)
     form = PasswordForm()
     if form.validate_on_submit():
@@ -140,13 +141,13 @@ def user_password(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/tokens", methods=["GET", "POST"])
 @role_required("admin")
-def tokens():  # type: ignore[no-untyped-def]
+def tokens() -> ResponseReturnValue:
     """API tokens; a new token is shown once on the page that created it, never again."""
     form = TokenForm()
     new_token = None
     if form.validate_on_submit():
         try:
-            row, new_token = service.create_api_token(form.name.data or "", by=current_user)  # type: ignore[arg-type]
+            row, new_token = service.create_api_token(form.name.data or "", by=current_user)
         except service.SetupError as error:
             flash(str(error), "error")
         else:
@@ -155,7 +156,7 @@ def tokens():  # type: ignore[no-untyped-def]
             flash(_("Token %(id)s for %(name)s created.", id=row.id, name=row.name))
     elif request.method == "POST":
         flash(_("Give the token a name."), "error")
-    rows = db.session.execute(select(ApiToken).order_by(ApiToken.id.desc())).scalars().all()
+    rows = service.tokens_newest_first()
     page = render_template(
         "admin/tokens.html",
         form=form,
@@ -168,7 +169,7 @@ def tokens():  # type: ignore[no-untyped-def]
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
 @role_required("admin")
-def token_revoke(token_id: int):  # type: ignore[no-untyped-def]
+def token_revoke(token_id: int) -> ResponseReturnValue:
     row = db.get_or_404(ApiToken, token_id)
     if ActionForm().validate_on_submit():
         try:
@@ -195,7 +196,7 @@ def _loads(text: str | None) -> dict | None:
 
 @bp.route("/audit")
 @role_required("admin")
-def audit():  # type: ignore[no-untyped-def]
+def audit() -> ResponseReturnValue:
     """The trail, newest first, filtered by action, actor and campaign."""
     action = request.args.get("action", "").strip()
     actor = request.args.get("actor", "").strip()
@@ -204,23 +205,18 @@ def audit():  # type: ignore[no-untyped-def]
     campaign_id = whole_number(campaign_raw) if campaign_raw else None
     if page is None or (campaign_raw and campaign_id is None):
         abort(404)
-    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    if action:
-        query = query.where(AuditEvent.action == action)
-    if actor:
-        query = query.where(AuditEvent.actor == actor)
-    if campaign_id is not None:
-        query = query.where(AuditEvent.campaign_id == campaign_id)
-    events = db.paginate(query, page=page, per_page=AUDIT_PAGE_SIZE, error_out=False)
+    events = service.audit_page(
+        action=action, actor=actor, campaign_id=campaign_id, page=page, per_page=AUDIT_PAGE_SIZE
+    )
     filters = {"action": action, "actor": actor, "campaign": campaign_raw}
     if page > max(events.pages, 1):  # past the end: the last page, with the same filters
-        given = {key: value for key, value in filters.items() if value}
+        given: dict[str, Any] = {key: value for key, value in filters.items() if value}
         return redirect(url_for("admin.audit", page=max(events.pages, 1), **given))
     rows = [
         (event, service.audit_diff(_loads(event.before), _loads(event.after)))
         for event in events.items
     ]
-    campaigns = {c.id: c for c in db.session.execute(select(Campaign)).scalars()}
+    campaigns = {c.id: c for c in campaigns_newest_first()}
     return render_template(
         "admin/audit.html",
         rows=rows,

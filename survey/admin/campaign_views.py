@@ -7,17 +7,17 @@ import io
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from .. import setup as service
 from ..extensions import db
 from ..instruments import localized
 from ..instruments.store import current_instruments
 from ..labels import channel_label, group_label
-from ..models import CHANNELS, Campaign, Group, Unit
+from ..models import CHANNELS, Campaign, Group, Unit, group_by_code
 from ..setup.invitations import LINK_COLUMNS, ImportRejected, ImportResult, link_rows
 from ..web.guards import role_required
 from ..web.uploads import accepts_upload
@@ -28,7 +28,7 @@ from .routes import SETUP_ROLES, no_store, unit_pairs
 
 @bp.route("/campaigns")
 @role_required(*SETUP_ROLES)
-def campaigns():  # type: ignore[no-untyped-def]
+def campaigns() -> ResponseReturnValue:
     return render_template("admin/campaigns.html", campaigns=service.campaigns_newest_first())
 
 
@@ -91,7 +91,7 @@ def _set_choices(form: CampaignForm, groups: list[Group]) -> None:
         [("", "–")] + [(g.code, group_label(g.code)) for g in groups]
     )
     for entry in form.groups:
-        entry.form.instrument_id.choices = instruments  # type: ignore[attr-defined]
+        entry.form.instrument_id.choices = instruments
 
 
 def _campaign_input(form: CampaignForm) -> service.CampaignInput:
@@ -113,12 +113,12 @@ def _campaign_input(form: CampaignForm) -> service.CampaignInput:
         followup_days=form.followup_days.data,
         groups=[
             service.GroupSettingsInput(
-                code=entry.form.code.data or "",  # type: ignore[attr-defined]
-                included=bool(entry.form.included.data),  # type: ignore[attr-defined]
-                instrument_id=entry.form.instrument_id.data or "",  # type: ignore[attr-defined]
-                weight=entry.form.weight.data,  # type: ignore[attr-defined]
-                population=entry.form.population.data,  # type: ignore[attr-defined]
-                target=entry.form.target.data,  # type: ignore[attr-defined]
+                code=entry.form.code.data or "",
+                included=bool(entry.form.included.data),
+                instrument_id=entry.form.instrument_id.data or "",
+                weight=entry.form.weight.data,
+                population=entry.form.population.data,
+                target=entry.form.target.data,
             )
             for entry in form.groups
         ],
@@ -128,9 +128,9 @@ def _campaign_input(form: CampaignForm) -> service.CampaignInput:
 def _shares(form: CampaignForm) -> dict[str, float]:
     """The normalised shares of the weights on the form, when they are valid (else none)."""
     weights = {
-        entry.form.code.data: entry.form.weight.data  # type: ignore[attr-defined]
+        entry.form.code.data: entry.form.weight.data
         for entry in form.groups
-        if entry.form.included.data  # type: ignore[attr-defined]
+        if entry.form.included.data
     }
     try:
         return service.weight_shares(weights)
@@ -141,7 +141,7 @@ def _shares(form: CampaignForm) -> dict[str, float]:
 @bp.route("/campaigns/new", methods=["GET", "POST"], endpoint="campaign_new")
 @bp.route("/campaigns/<int:campaign_id>", methods=["GET", "POST"], endpoint="campaign_edit")
 @role_required(*SETUP_ROLES)
-def campaign_form(campaign_id: int | None = None):  # type: ignore[no-untyped-def]
+def campaign_form(campaign_id: int | None = None) -> ResponseReturnValue:
     campaign = db.get_or_404(Campaign, campaign_id) if campaign_id is not None else None
     groups = service.groups_in_order()
     if request.method == "POST":
@@ -200,7 +200,7 @@ def _links_csv(result: ImportResult) -> str:
         "flask survey invite, which takes files of any size."
     ),
 )
-def contacts():  # type: ignore[no-untyped-def]
+def contacts() -> ResponseReturnValue:
     """Upload a contacts CSV: the same checks as `flask survey invite`, all rows or none."""
     form = ContactImportForm()
     form.campaign_id.choices = options(
@@ -214,9 +214,7 @@ def contacts():  # type: ignore[no-untyped-def]
     encoding = None
     if form.validate_on_submit():
         campaign = db.session.get(Campaign, form.campaign_id.data)
-        group = db.session.execute(
-            select(Group).where(Group.code == form.group_code.data)
-        ).scalar_one_or_none()
+        group = group_by_code(form.group_code.data or "")
         unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
         try:
             result = service.import_contacts(
@@ -233,8 +231,8 @@ def contacts():  # type: ignore[no-untyped-def]
             db.session.commit()
             if form.deliver.data == "csv":
                 response = no_store(_links_csv(result), "text/csv")
-                response.headers["Content-Disposition"] = (  # type: ignore[attr-defined]
-                    f'attachment; filename="links-{campaign.code}-{group.code}.csv"'  # type: ignore[union-attr]
+                response.headers["Content-Disposition"] = (
+                    f'attachment; filename="links-{result.campaign.code}-{result.group.code}.csv"'
                 )
                 return response
             return no_store(

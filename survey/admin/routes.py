@@ -6,9 +6,9 @@ codes and ticket sheets) and the respondent groups.
 
 from __future__ import annotations
 
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import Response, flash, make_response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
 from .. import setup as service
 from ..channels.links import point_url
@@ -16,7 +16,7 @@ from ..channels.print_sheets import poster_html, ticket_sheet_html
 from ..channels.qr import qr_png, qr_svg
 from ..extensions import db
 from ..labels import group_label
-from ..models import ApiToken, Campaign, Group, ServicePoint, Unit, User
+from ..models import Campaign, Group, ServicePoint, Unit, units_in_code_order
 from ..web.guards import role_required
 from ..web.navigation import whole_number
 from . import bp
@@ -32,7 +32,7 @@ from .forms import (
 SETUP_ROLES = ("admin", "evaluator")
 
 
-def no_store(body: str | bytes, mimetype: str = "text/html") -> object:
+def no_store(body: str | bytes, mimetype: str = "text/html") -> Response:
     """A response that no cache keeps (pages with one-time tokens or links)."""
     response = make_response(body)
     response.mimetype = mimetype
@@ -40,21 +40,10 @@ def no_store(body: str | bytes, mimetype: str = "text/html") -> object:
     return response
 
 
-def _count(model: type) -> int:
-    return int(db.session.execute(select(func.count()).select_from(model)).scalar_one())
-
-
 @bp.route("/")
 @role_required(*SETUP_ROLES)
-def index():  # type: ignore[no-untyped-def]
-    counts = {
-        "units": _count(Unit),
-        "points": _count(ServicePoint),
-        "groups": _count(Group),
-        "campaigns": _count(Campaign),
-        "users": _count(User),
-        "tokens": _count(ApiToken),
-    }
+def index() -> ResponseReturnValue:
+    counts = service.overview_counts()
     return render_template("admin/index.html", counts=counts)
 
 
@@ -63,15 +52,15 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/units")
 @role_required(*SETUP_ROLES)
-def units():  # type: ignore[no-untyped-def]
-    rows = db.session.execute(select(Unit).order_by(Unit.code)).scalars().all()
+def units() -> ResponseReturnValue:
+    rows = units_in_code_order()
     return render_template("admin/units.html", units=rows)
 
 
 @bp.route("/units/new", methods=["GET", "POST"], endpoint="unit_new")
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"], endpoint="unit_edit")
 @role_required(*SETUP_ROLES)
-def unit_form(unit_id: int | None = None):  # type: ignore[no-untyped-def]
+def unit_form(unit_id: int | None = None) -> ResponseReturnValue:
     unit = db.get_or_404(Unit, unit_id) if unit_id is not None else None
     form = UnitForm(obj=unit)
     if form.validate_on_submit():
@@ -92,14 +81,14 @@ def unit_pairs() -> list[tuple[int, str]]:
     """(id, "code · name") of every unit, for the selects."""
     return [
         (u.id, f"{u.code} · {u.name}")
-        for u in db.session.execute(select(Unit).order_by(Unit.code)).scalars()
+        for u in units_in_code_order()
     ]
 
 
 @bp.route("/points/new", methods=["GET", "POST"], endpoint="point_new")
 @bp.route("/points/<int:point_id>", methods=["GET", "POST"], endpoint="point_edit")
 @role_required(*SETUP_ROLES)
-def point_form(point_id: int | None = None):  # type: ignore[no-untyped-def]
+def point_form(point_id: int | None = None) -> ResponseReturnValue:
     point = db.get_or_404(ServicePoint, point_id) if point_id is not None else None
     form = ServicePointForm(obj=point)
     form.unit_id.choices = options(unit_pairs())
@@ -125,13 +114,13 @@ def point_form(point_id: int | None = None):  # type: ignore[no-untyped-def]
 
 @bp.route("/points/<int:point_id>/poster")
 @role_required(*SETUP_ROLES)
-def point_poster(point_id: int):  # type: ignore[no-untyped-def]
+def point_poster(point_id: int) -> ResponseReturnValue:
     return poster_html(db.get_or_404(ServicePoint, point_id))
 
 
 @bp.route("/points/<int:point_id>/qr.png")
 @role_required(*SETUP_ROLES)
-def point_qr_png(point_id: int):  # type: ignore[no-untyped-def]
+def point_qr_png(point_id: int) -> ResponseReturnValue:
     point = db.get_or_404(ServicePoint, point_id)
     response = make_response(qr_png(point_url(point)))
     response.mimetype = "image/png"
@@ -141,7 +130,7 @@ def point_qr_png(point_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/points/<int:point_id>/qr.svg")
 @role_required(*SETUP_ROLES)
-def point_qr_svg(point_id: int):  # type: ignore[no-untyped-def]
+def point_qr_svg(point_id: int) -> ResponseReturnValue:
     point = db.get_or_404(ServicePoint, point_id)
     response = make_response(qr_svg(point_url(point)))
     response.mimetype = "image/svg+xml"
@@ -151,7 +140,7 @@ def point_qr_svg(point_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/points/<int:point_id>/tickets", methods=["GET", "POST"])
 @role_required(*SETUP_ROLES)
-def point_tickets(point_id: int):  # type: ignore[no-untyped-def]
+def point_tickets(point_id: int) -> ResponseReturnValue:
     """Issue real tickets and answer with their printable sheet (the tokens are shown once)."""
     point = db.get_or_404(ServicePoint, point_id)
     campaigns = [c for c in service.campaigns_newest_first() if point.unit in c.units]
@@ -177,7 +166,7 @@ def point_tickets(point_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/groups", methods=["GET", "POST"])
 @role_required(*SETUP_ROLES)
-def groups():  # type: ignore[no-untyped-def]
+def groups() -> ResponseReturnValue:
     form = AddGroupForm()
     form.code.choices = options((code, group_label(code)) for code in service.missing_group_codes())
     if form.validate_on_submit():
@@ -198,7 +187,7 @@ def groups():  # type: ignore[no-untyped-def]
 
 @bp.route("/groups/<int:group_id>/move", methods=["POST"])
 @role_required(*SETUP_ROLES)
-def group_move(group_id: int):  # type: ignore[no-untyped-def]
+def group_move(group_id: int) -> ResponseReturnValue:
     group = db.get_or_404(Group, group_id)
     form = MoveGroupForm()
     if form.validate_on_submit():

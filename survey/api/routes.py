@@ -8,6 +8,7 @@ Thin: the figures come from :mod:`survey.api.service`; errors are JSON
 from __future__ import annotations
 
 from flask import jsonify, request
+from flask.typing import ResponseReturnValue
 
 from ..extensions import db
 from ..results import ResultsError
@@ -17,26 +18,26 @@ from . import bp
 from .openapi import openapi_document
 
 
-def _not_found(code: str):  # type: ignore[no-untyped-def]
+def _not_found(code: str) -> ResponseReturnValue:
     return jsonify(error=f"no campaign with code {code!r}"), 404
 
 
 @bp.route("/openapi.json")
 @public
-def openapi():  # type: ignore[no-untyped-def]
+def openapi() -> ResponseReturnValue:
     """The OpenAPI document of this API (public, so a client can be built before a token)."""
     return jsonify(openapi_document())
 
 
 @bp.route("/campaigns")
 @api_token_required
-def campaigns():  # type: ignore[no-untyped-def]
+def campaigns() -> ResponseReturnValue:
     return jsonify(campaigns=service.campaign_list())
 
 
 @bp.route("/campaigns/<code>")
 @api_token_required
-def campaign(code: str):  # type: ignore[no-untyped-def]
+def campaign(code: str) -> ResponseReturnValue:
     found = service.find_campaign(code)
     if found is None:
         return _not_found(code)
@@ -45,7 +46,7 @@ def campaign(code: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/campaigns/<code>/units")
 @api_token_required
-def units(code: str):  # type: ignore[no-untyped-def]
+def units(code: str) -> ResponseReturnValue:
     found = service.find_campaign(code)
     if found is None:
         return _not_found(code)
@@ -54,7 +55,7 @@ def units(code: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/campaigns/<code>/indicators")
 @api_token_required
-def indicators(code: str):  # type: ignore[no-untyped-def]
+def indicators(code: str) -> ResponseReturnValue:
     found = service.find_campaign(code)
     if found is None:
         return _not_found(code)

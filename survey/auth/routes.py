@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -70,7 +71,7 @@ def _sign_in_failed(response: Response) -> bool:
     _username_limit, methods=["POST"], key_func=_username_tried, deduct_when=_sign_in_failed
 )
 @public
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")) or home_for(current_user.role))
     form = LoginForm()
@@ -88,7 +89,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.route("/logout", methods=["POST"])
 @public
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))

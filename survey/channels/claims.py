@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Update, select
 
-from ..extensions import db
+from ..extensions import db, rows_changed
 
 
 def claim_one(
@@ -43,6 +43,6 @@ def claim_one(
         .all()
     )
     for row_id in rows:
-        if db.session.execute(claim.where(id_column == row_id, still_free)).rowcount == 1:
+        if rows_changed(claim.where(id_column == row_id, still_free)) == 1:
             return row_id
     return None

@@ -30,7 +30,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select, update
 
 from ..access.audit import record_audit
-from ..extensions import db
+from ..extensions import db, rows_changed
 from ..models import Attempt, CallCase, Campaign, DispositionRule, Invitation, User, utcnow
 from .claims import claim_one
 
@@ -285,7 +285,7 @@ def renew_claim(case_row: CallCase, operator: User, now: dt.datetime | None = No
     who does not hold it.
     """
     now = now or utcnow()
-    renewed = db.session.execute(
+    renewed = rows_changed(
         update(CallCase)
         .where(
             CallCase.id == case_row.id,
@@ -294,7 +294,7 @@ def renew_claim(case_row: CallCase, operator: User, now: dt.datetime | None = No
         )
         .values(claimed_at=now)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     db.session.commit()
     return renewed == 1
 
@@ -393,3 +393,26 @@ def queue_counts(campaign: Campaign, now: dt.datetime | None = None) -> dict[str
         ).where(CallCase.campaign_id == campaign.id)
     ).one()
     return {key: int(value or 0) for key, value in row._mapping.items()}
+
+
+def phone_campaigns() -> list[Campaign]:
+    """The campaigns that have phone cases, newest first."""
+    ids = select(CallCase.campaign_id).group_by(CallCase.campaign_id)
+    return list(
+        db.session.execute(
+            select(Campaign)
+            .where(Campaign.id.in_(ids))
+            .order_by(Campaign.period_start.desc(), Campaign.id.desc())
+        ).scalars()
+    )
+
+
+def held_cases(operator: User) -> list[CallCase]:
+    """The cases this operator holds now (claimed and not yet given a disposition)."""
+    return list(
+        db.session.execute(
+            select(CallCase)
+            .where(CallCase.claimed_by_id == operator.id, CallCase.status == "claimed")
+            .order_by(CallCase.claimed_at)
+        ).scalars()
+    )

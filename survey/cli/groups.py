@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from ..extensions import db
+from ..models import Campaign, ServicePoint, campaign_by_code, point_by_code
 
 survey_cli = AppGroup("survey", help="Survey platform commands.")
 
@@ -38,21 +38,15 @@ def _cli_locale() -> str:
     return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
-def _campaign_by_code(code: str):  # type: ignore[no-untyped-def]
-    from ..models import Campaign
-
-    campaign = db.session.execute(
-        db.select(Campaign).where(Campaign.code == code)
-    ).scalar_one_or_none()
+def _campaign_by_code(code: str) -> Campaign:
+    campaign = campaign_by_code(code)
     if campaign is None:
         raise click.BadParameter(f"no campaign with code {code!r}", param_hint="--campaign")
     return campaign
 
 
-def _point_or_exit(code: str):  # type: ignore[no-untyped-def]
-    from ..models import ServicePoint
-
-    point = db.session.execute(db.select(ServicePoint).filter_by(code=code)).scalar_one_or_none()
+def _point_or_exit(code: str) -> ServicePoint:
+    point = point_by_code(code)
     if point is None:
         click.echo(f"unknown service point {code!r}", err=True)
         sys.exit(1)

@@ -8,6 +8,7 @@ import click
 from flask import current_app
 
 from ..extensions import db
+from ..models import group_by_code
 from .groups import _campaign_by_code, survey_cli
 
 
@@ -80,12 +81,9 @@ def sms_invite(campaign_code: str, group_code: str) -> None:
     Their tokens were never sent, so each gets a fresh one for its link.
     """
     from ..channels.sms import reissue_sms_invitations
-    from ..models import Group
 
     campaign = _campaign_by_code(campaign_code)
-    group = db.session.execute(
-        db.select(Group).where(Group.code == group_code)
-    ).scalar_one_or_none()
+    group = group_by_code(group_code)
     if group is None:
         raise click.BadParameter(f"no group with code {group_code!r}", param_hint="--group")
     from ..channels.sms.rq import notify_outbox

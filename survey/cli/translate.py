@@ -24,6 +24,10 @@ def _pybabel(*args: str) -> None:
 @translate_cli.command("extract")
 def translate_extract() -> None:
     """Collect the strings marked for translation into messages.pot."""
+    _extract()
+
+
+def _extract() -> None:
     _pybabel(
         "extract",
         "-F",
@@ -41,7 +45,7 @@ def translate_extract() -> None:
 @translate_cli.command("update")
 def translate_update() -> None:
     """Extract, then merge new strings into every catalog."""
-    translate_extract.callback()  # type: ignore[misc]
+    _extract()
     _pybabel(
         "update",
         "-i",

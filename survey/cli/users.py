@@ -7,6 +7,7 @@ import sys
 import click
 
 from ..extensions import db
+from ..models import unit_by_code
 from .groups import _cli_locale, user_cli
 
 
@@ -26,18 +27,14 @@ def user_add(
 ) -> None:
     """Create a staff account (the first admin, for instance); recorded in the audit trail."""
     from flask_babel import force_locale, gettext
-    from sqlalchemy import select
 
     from ..access.accounts import AccountError, create_user
     from ..access.audit import record_audit, snapshot
-    from ..models import Unit
 
     with force_locale(_cli_locale()):
         unit_id = None
         if unit_code:
-            unit = db.session.execute(
-                select(Unit).where(Unit.code == unit_code)
-            ).scalar_one_or_none()
+            unit = unit_by_code(unit_code)
             if unit is None:
                 click.echo(gettext("No unit with code %(code)s.", code=unit_code), err=True)
                 sys.exit(1)

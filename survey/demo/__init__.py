@@ -21,7 +21,7 @@ experts, democratic-party members and internal staff 0.05 each.
 
 from __future__ import annotations
 
-from .data import DEMO_CAMPAIGN, FALLBACK_INSTRUMENT, SEED
+from .data import DEMO_CAMPAIGN, FALLBACK_INSTRUMENT, SEED, DemoResult
 from .extras import (
     DEMO_PASSWORD,
     DEMO_USERS,
@@ -30,7 +30,7 @@ from .extras import (
     load_demo_report_comments,
     load_demo_users,
 )
-from .loader import DemoResult, demo_period, load_demo
+from .loader import demo_period, load_demo
 
 __all__ = [
     "DEMO_CAMPAIGN",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 DEMO_CAMPAIGN = "demo"
 
@@ -148,3 +149,17 @@ COMMENTS_STAKEHOLDER = (
     "信息公开还可以更及时。",
     "队伍作风建设成效明显。",
 )
+
+
+@dataclass
+class DemoResult:
+    """What the loader did, for the command to print."""
+
+    created: bool
+    campaign_code: str = DEMO_CAMPAIGN
+    counts: dict[str, int] = field(default_factory=dict)
+    responses_by_group: dict[str, int] = field(default_factory=dict)
+    urls: list[tuple[str, str]] = field(default_factory=list)
+    # Instruments not found, whose groups answer FALLBACK_INSTRUMENT instead.
+    missing_instruments: list[str] = field(default_factory=list)
+    fallback_instrument: str = FALLBACK_INSTRUMENT

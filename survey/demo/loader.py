@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
@@ -31,7 +30,7 @@ from ..models import (
     Unit,
     utcnow,
 )
-from ..responses.answers import answer_columns
+from ..responses.answers import AnswerValue, answer_columns
 from ..responses.scoring import store_scores
 from .data import (
     _GROUP_SHIFT,
@@ -58,21 +57,8 @@ from .data import (
     SURNAMES,
     UNITS,
     UNUSED_TICKETS_PER_POINT,
+    DemoResult,
 )
-
-
-@dataclass
-class DemoResult:
-    """What the loader did, for the command to print."""
-
-    created: bool
-    campaign_code: str = DEMO_CAMPAIGN
-    counts: dict[str, int] = field(default_factory=dict)
-    responses_by_group: dict[str, int] = field(default_factory=dict)
-    urls: list[tuple[str, str]] = field(default_factory=list)
-    # Instruments not found, whose groups answer FALLBACK_INSTRUMENT instead.
-    missing_instruments: list[str] = field(default_factory=list)
-    fallback_instrument: str = FALLBACK_INSTRUMENT
 
 
 def demo_period(today: dt.date) -> tuple[dt.date, dt.date]:
@@ -313,7 +299,7 @@ class _Loader:
         moment: dt.datetime,
         *,
         bad_review: bool = False,
-    ) -> tuple[dict[str, object], str | None]:
+    ) -> tuple[dict[str, AnswerValue], str | None]:
         """Question id -> value as the respondent form would parse it, and a call-back number.
 
         ``bad_review`` answers as a furious respondent who leaves a number: the
@@ -322,14 +308,14 @@ class _Loader:
         level = 1.0 if bad_review else self._level(unit, group, moment)
         stakeholder = group not in ("service_user", "public")
         dont_know = 0.12 if stakeholder else 0.0
-        answers: dict[str, object] = {}
+        answers: dict[str, AnswerValue] = {}
         phone: str | None = None
         for question in instrument.questions:
-            if question.show_if is not None and not question.show_if.is_met(answers):  # type: ignore[arg-type]
+            if question.show_if is not None and not question.show_if.is_met(answers):
                 continue
             if not question.required and self.rng.random() < 0.06:
                 continue  # an optional question left out
-            value: object = None
+            value: AnswerValue | None = None
             if question.type == "phone":
                 if bad_review or self.rng.random() < 0.45:
                     self.callback_seq += 1
@@ -385,7 +371,7 @@ class _Loader:
             submitted_at=moment,
         )
         for question_id, value in answers.items():
-            columns = answer_columns(instrument.question(question_id), value)  # type: ignore[arg-type]
+            columns = answer_columns(instrument.question(question_id), value)
             response.answers.append(Answer(question_id=question_id, **columns))
         store_scores(response, instrument)
         db.session.add(response)
@@ -399,7 +385,8 @@ class _Loader:
     # --- the groups ----------------------------------------------------------------------------
 
     def _service_users(self, campaign: Campaign, unit: Unit, group: Group) -> None:
-        channels, weights = zip(*SERVICE_CHANNELS, strict=True)
+        channels = [channel for channel, _share in SERVICE_CHANNELS]
+        weights = [share for _channel, share in SERVICE_CHANNELS]
         points = list(unit.service_points)
         for _ in range(SERVICE_USERS.get(unit.code, 50)):
             moment = self._moment()

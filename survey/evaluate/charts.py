@@ -141,13 +141,15 @@ def line_chart(
         else:
             segments[-1].append((x, point))
     for segment in segments:
-        banded = [(x, p) for x, p in segment if p.low is not None and p.high is not None]
+        banded = [
+            (x, p.low, p.high) for x, p in segment if p.low is not None and p.high is not None
+        ]
         if len(banded) > 1:
-            upper = " ".join(f"{x:.1f},{y(p.high):.1f}" for x, p in banded)  # type: ignore[arg-type]
-            lower = " ".join(f"{x:.1f},{y(p.low):.1f}" for x, p in reversed(banded))  # type: ignore[arg-type]
+            upper = " ".join(f"{x:.1f},{y(high):.1f}" for x, _low, high in banded)
+            lower = " ".join(f"{x:.1f},{y(low):.1f}" for x, low, _high in reversed(banded))
             parts.append(f'<polygon class="band" points="{upper} {lower}" fill="#c9d6ee"/>')
         if len(segment) > 1:
-            line = " ".join(f"{x:.1f},{y(p.value):.1f}" for x, p in segment)  # type: ignore[arg-type]
+            line = " ".join(f"{x:.1f},{y(_value(p)):.1f}" for x, p in segment)
             parts.append(
                 f'<polyline class="line" points="{line}" fill="none" stroke="#24324a" '
                 f'stroke-width="2"/>'
@@ -157,8 +159,14 @@ def line_chart(
             radius = 5 if p.marked else 3
             parts.append(
                 f'<circle class="point{" marked" if p.marked else ""}" cx="{x:.1f}" '
-                f'cy="{y(p.value):.1f}" r="{radius}" fill="{fill}"><title>{escape(p.label)}: '  # type: ignore[arg-type]
+                f'cy="{y(_value(p)):.1f}" r="{radius}" fill="{fill}"><title>{escape(p.label)}: '
                 f"{p.value:.1f}</title></circle>"
             )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _value(point: Point) -> float:
+    """A point's value; only points with one are put in a segment."""
+    assert point.value is not None
+    return point.value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -46,7 +47,7 @@ def question_labels(campaign: Campaign) -> dict[str, str]:
 
 @bp.route("/campaign/<int:campaign_id>/unit/<int:unit_id>/comments")
 @role_required("evaluator", "admin")
-def unit_comments_page(campaign_id: int, unit_id: int):  # type: ignore[no-untyped-def]
+def unit_comments_page(campaign_id: int, unit_id: int) -> ResponseReturnValue:
     campaign = db.get_or_404(Campaign, campaign_id)
     unit = unit_in(campaign, unit_id)
     questions = text_questions(campaign)
@@ -94,7 +95,7 @@ def unit_comments_page(campaign_id: int, unit_id: int):  # type: ignore[no-untyp
 
 @bp.post("/campaign/<int:campaign_id>/unit/<int:unit_id>/comments/<int:answer_id>/report")
 @role_required("evaluator", "admin")
-def comment_for_report(campaign_id: int, unit_id: int, answer_id: int):  # type: ignore[no-untyped-def]
+def comment_for_report(campaign_id: int, unit_id: int, answer_id: int) -> ResponseReturnValue:
     """Put a comment in the unit's report, or take it out; back to the same page of comments."""
     campaign = db.get_or_404(Campaign, campaign_id)
     unit = unit_in(campaign, unit_id)

@@ -3,30 +3,36 @@
 from __future__ import annotations
 
 from flask import Response, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
 from ..extensions import db
 from ..models import Campaign
 from ..results import ResultsError
-from ..results.exports import export_filename, results_csv, results_table, results_xlsx
+from ..results.exports import (
+    ResultsTable,
+    export_filename,
+    results_csv,
+    results_table,
+    results_xlsx,
+)
 from ..web.guards import role_required
 from . import bp
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _table_or_error(campaign_id: int):  # type: ignore[no-untyped-def]
+def _table_or_error(campaign_id: int) -> ResultsTable | tuple[str, int]:
+    """The export's table, or the page (and 400) saying why it cannot be made."""
     campaign = db.get_or_404(Campaign, campaign_id)
     try:
-        return results_table(
-            campaign, by=request.args.get("by"), period=request.args.get("period")
-        ), None
+        return results_table(campaign, by=request.args.get("by"), period=request.args.get("period"))
     except ResultsError as error:
         db.session.rollback()
         page = render_template(
             "error.html", title=gettext("Export not possible"), message=error.message()
         )
-        return None, (page, 400)
+        return page, 400
 
 
 def _download(body: bytes, mimetype: str, filename: str) -> Response:
@@ -38,17 +44,17 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
 
 @bp.route("/campaign/<int:campaign_id>/export.csv")
 @role_required("evaluator", "admin")
-def export_csv(campaign_id: int):  # type: ignore[no-untyped-def]
-    table, error = _table_or_error(campaign_id)
-    if error:
-        return error
+def export_csv(campaign_id: int) -> ResponseReturnValue:
+    table = _table_or_error(campaign_id)
+    if not isinstance(table, ResultsTable):
+        return table
     return _download(results_csv(table), "text/csv; charset=utf-8", export_filename(table, "csv"))
 
 
 @bp.route("/campaign/<int:campaign_id>/export.xlsx")
 @role_required("evaluator", "admin")
-def export_xlsx(campaign_id: int):  # type: ignore[no-untyped-def]
-    table, error = _table_or_error(campaign_id)
-    if error:
-        return error
+def export_xlsx(campaign_id: int) -> ResponseReturnValue:
+    table = _table_or_error(campaign_id)
+    if not isinstance(table, ResultsTable):
+        return table
     return _download(results_xlsx(table), XLSX_TYPE, export_filename(table, "xlsx"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, make_response, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
 from ..extensions import db
@@ -34,9 +35,10 @@ def _phone_rate_rows(campaign: Campaign) -> list[tuple[str, ResponseRates | None
 
 @bp.route("/fieldwork", endpoint="fieldwork")
 @role_required("evaluator", "admin")
-def fieldwork_view():  # type: ignore[no-untyped-def]
+def fieldwork_view() -> ResponseReturnValue:
     """The campaign chosen with ?campaign=<id>, else the newest open one."""
     raw = request.args.get("campaign", "").strip()
+    campaign: Campaign | None
     if raw:
         chosen = whole_number(raw)
         if chosen is None:

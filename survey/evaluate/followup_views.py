@@ -8,18 +8,25 @@ who complained. A unit without a handler gets one from an administrator.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from redis.exceptions import RedisError
-from sqlalchemy import select
 
 from ..channels.sms import rating_message
 from ..channels.sms.rq import notify_outbox
 from ..extensions import db
 from ..followup.cases import (
+    FollowUpCounts,
     FollowUpError,
     calendar_gaps,
+    callback_of,
+    case_list,
     exclude,
     followup_indicator,
     record_rating,
@@ -27,11 +34,19 @@ from ..followup.cases import (
 )
 from ..instruments import localized
 from ..instruments.store import instrument_of
-from ..models import CallbackRequest, Campaign, FollowUpCase, utcnow
+from ..models import (
+    Campaign,
+    FollowUpCase,
+    campaigns_newest_first,
+    latest_campaign,
+    utcnow,
+)
 from ..web.guards import role_required
 from ..web.navigation import whole_number
 from . import bp
 from .followup_forms import FIX_RATING_LABELS, ExcludeForm, RatingForm, RemedyForm
+
+T = TypeVar("T")
 
 
 def _campaign_choice() -> Campaign | None:
@@ -41,9 +56,7 @@ def _campaign_choice() -> Campaign | None:
         if chosen is None:
             abort(404)
         return db.get_or_404(Campaign, chosen)
-    return db.session.execute(
-        select(Campaign).order_by(Campaign.period_start.desc(), Campaign.id.desc()).limit(1)
-    ).scalar_one_or_none()
+    return latest_campaign()
 
 
 def _visible(case_row: FollowUpCase) -> None:
@@ -58,30 +71,15 @@ def _may_see_number(case_row: FollowUpCase) -> bool:
 
 @bp.route("/follow-up")
 @role_required("evaluator", "admin", "handler")
-def followup_list():  # type: ignore[no-untyped-def]
+def followup_list() -> ResponseReturnValue:
     campaign = _campaign_choice()
-    campaigns = (
-        db.session.execute(
-            select(Campaign).order_by(Campaign.period_start.desc(), Campaign.id.desc())
-        )
-        .scalars()
-        .all()
-    )
-    counts, cases = {}, []
+    campaigns = campaigns_newest_first()
+    counts: dict[int, FollowUpCounts] = {}
+    cases: list[FollowUpCase] = []
     if campaign is not None:
         unit_id = current_user.unit_id if current_user.role == "handler" else None
         counts = followup_indicator(campaign, unit_id)
-        stmt = select(FollowUpCase).where(FollowUpCase.campaign_id == campaign.id)
-        if unit_id is not None:
-            stmt = stmt.where(FollowUpCase.unit_id == unit_id)
-        status = request.args.get("status", "open")
-        if status in ("open", "remedied", "closed", "excluded"):
-            stmt = stmt.where(FollowUpCase.status == status)
-        cases = (
-            db.session.execute(stmt.order_by(FollowUpCase.due_at, FollowUpCase.id).limit(200))
-            .scalars()
-            .all()
-        )
+        cases = case_list(campaign, unit_id=unit_id, status=request.args.get("status", "open"))
     units = {u.id: u for u in campaign.units} if campaign else {}
     return render_template(
         "evaluate/followup_list.html",
@@ -119,14 +117,12 @@ def _answers(case_row: FollowUpCase) -> list[tuple[str, str]]:
 
 @bp.route("/follow-up/<int:case_id>")
 @role_required("evaluator", "admin", "handler")
-def followup_case(case_id: int):  # type: ignore[no-untyped-def]
+def followup_case(case_id: int) -> ResponseReturnValue:
     case_row = db.get_or_404(FollowUpCase, case_id)
     _visible(case_row)
     callback = None
     if _may_see_number(case_row):
-        callback = db.session.execute(
-            select(CallbackRequest).where(CallbackRequest.response_id == case_row.response_id)
-        ).scalar_one_or_none()
+        callback = callback_of(case_row)
     return render_template(
         "evaluate/followup_case.html",
         case=case_row,
@@ -142,7 +138,9 @@ def followup_case(case_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _act(case_id: int, form_class, action):  # type: ignore[no-untyped-def]
+def _act(
+    case_id: int, form_class: type[FlaskForm], action: Callable[[FollowUpCase, Any], T]
+) -> tuple[ResponseReturnValue, T | None]:
     """Validate, act, commit; what the action returns, or None when nothing was saved."""
     case_row = db.get_or_404(FollowUpCase, case_id)
     _visible(case_row)
@@ -166,7 +164,7 @@ def _act(case_id: int, form_class, action):  # type: ignore[no-untyped-def]
 
 @bp.post("/follow-up/<int:case_id>/remedy")
 @role_required("handler", "admin")
-def followup_remedy(case_id: int):  # type: ignore[no-untyped-def]
+def followup_remedy(case_id: int) -> ResponseReturnValue:
     back, message = _act(
         case_id, RemedyForm, lambda c, f: record_remedy(c, f.action.data, current_user.id)
     )
@@ -189,7 +187,7 @@ def _tell_the_sms_worker() -> None:
 
 @bp.post("/follow-up/<int:case_id>/rating")
 @role_required("handler", "admin")
-def followup_rating(case_id: int):  # type: ignore[no-untyped-def]
+def followup_rating(case_id: int) -> ResponseReturnValue:
     back, _ = _act(
         case_id, RatingForm, lambda c, f: record_rating(c, f.rating.data, channel="phone")
     )
@@ -198,6 +196,6 @@ def followup_rating(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/follow-up/<int:case_id>/exclude")
 @role_required("evaluator", "admin")
-def followup_exclude(case_id: int):  # type: ignore[no-untyped-def]
+def followup_exclude(case_id: int) -> ResponseReturnValue:
     back, _ = _act(case_id, ExcludeForm, lambda c, f: exclude(c, f.reason.data, current_user.id))
     return back

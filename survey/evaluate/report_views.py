@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, abort, render_template, request
-from sqlalchemy import select
+from flask.typing import ResponseReturnValue
 
 from ..extensions import db
 from ..labels import group_label
@@ -19,9 +19,7 @@ from .results_views import group_chart, indicator_chart, yearly_chart
 
 def _report(campaign_id: int, unit_id: int) -> UnitReport:
     campaign = db.get_or_404(Campaign, campaign_id)
-    unit = db.session.execute(select(Unit).where(Unit.id == unit_id)).scalar_one_or_none()
-    if unit is None:
-        abort(404)
+    unit = db.get_or_404(Unit, unit_id)
     try:
         return unit_report(campaign, unit, request.args.get("period") or None)
     except ResultsError as error:
@@ -36,7 +34,7 @@ def _comment_line(comment: Comment) -> tuple[str, str]:
 
 @bp.route("/campaign/<int:campaign_id>/unit/<int:unit_id>/report")
 @role_required("evaluator", "admin")
-def unit_report_page(campaign_id: int, unit_id: int):  # type: ignore[no-untyped-def]
+def unit_report_page(campaign_id: int, unit_id: int) -> ResponseReturnValue:
     report = _report(campaign_id, unit_id)
     comments = selected_comments(report.campaign, report.unit.id)
     groups = report.overall.groups if report.overall else ()
@@ -52,7 +50,7 @@ def unit_report_page(campaign_id: int, unit_id: int):  # type: ignore[no-untyped
 
 @bp.route("/campaign/<int:campaign_id>/unit/<int:unit_id>/report.pdf")
 @role_required("evaluator", "admin")
-def unit_report_download(campaign_id: int, unit_id: int):  # type: ignore[no-untyped-def]
+def unit_report_download(campaign_id: int, unit_id: int) -> ResponseReturnValue:
     report = _report(campaign_id, unit_id)
     pdf = unit_report_pdf(
         report,

@@ -6,17 +6,18 @@ what to ask for from the query string and orders rows for display.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from flask import abort, render_template, request
+from flask.typing import ResponseReturnValue
 from markupsafe import Markup
-from sqlalchemy import func, select
 
 from ..extensions import db
 from ..labels import channel_label, group_label, indicator_label
-from ..models import Campaign, Response, Unit
+from ..models import Campaign, Unit, campaigns_newest_first
 from ..results import ResultRow, ResultsError, campaign_groups, satisfaction, year_on_year
 from ..results.estimates import GroupRow
+from ..results.fieldwork import submitted_by_campaign
 from ..results.service import YearOnYear
 from ..results.unit_report import OVERALL, campaign_indicators
 from ..web.guards import role_required
@@ -46,7 +47,7 @@ def period_choices(campaign: Campaign) -> list[tuple[str, str]]:
     return choices
 
 
-def _bars(rows: Sequence[ResultRow], label) -> list[Bar]:  # type: ignore[no-untyped-def]
+def _bars(rows: Sequence[ResultRow], label: Callable[[ResultRow], str]) -> list[Bar]:
     return [Bar(label(r), r.index.estimate, r.index.low, r.index.high, r.n) for r in rows]
 
 
@@ -100,21 +101,9 @@ def _sorted(rows: list[ResultRow], key: str, order: str) -> list[ResultRow]:
 
 @bp.route("/")
 @role_required("evaluator", "admin")
-def index():  # type: ignore[no-untyped-def]
-    counts = dict(
-        db.session.execute(
-            select(Response.campaign_id, func.count())
-            .where(Response.submitted_at.is_not(None))
-            .group_by(Response.campaign_id)
-        ).all()
-    )
-    campaigns = (
-        db.session.execute(
-            select(Campaign).order_by(Campaign.period_start.desc(), Campaign.id.desc())
-        )
-        .scalars()
-        .all()
-    )
+def index() -> ResponseReturnValue:
+    counts = submitted_by_campaign()
+    campaigns = campaigns_newest_first()
     return render_template("evaluate/index.html", campaigns=campaigns, counts=counts)
 
 
@@ -127,7 +116,7 @@ def _period_arg(campaign: Campaign) -> str | None:
 
 @bp.route("/campaign/<int:campaign_id>")
 @role_required("evaluator", "admin")
-def campaign_results(campaign_id: int):  # type: ignore[no-untyped-def]
+def campaign_results(campaign_id: int) -> ResponseReturnValue:
     campaign = db.get_or_404(Campaign, campaign_id)
     period = _period_arg(campaign)
     sort = request.args.get("sort", "unit")
@@ -191,7 +180,7 @@ def unit_in(campaign: Campaign, unit_id: int) -> Unit:
 
 @bp.route("/campaign/<int:campaign_id>/unit/<int:unit_id>")
 @role_required("evaluator", "admin")
-def unit_results(campaign_id: int, unit_id: int):  # type: ignore[no-untyped-def]
+def unit_results(campaign_id: int, unit_id: int) -> ResponseReturnValue:
     campaign = db.get_or_404(Campaign, campaign_id)
     unit = unit_in(campaign, unit_id)
     period = _period_arg(campaign)

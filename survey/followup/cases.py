@@ -29,11 +29,12 @@ from sqlalchemy import case, func, select, update
 
 from ..access.audit import record_audit, snapshot
 from ..channels.sms import queue_rating_sms
-from ..extensions import db
+from ..extensions import db, rows_changed
 from ..instruments import OVERALL_INDICATOR, Instrument
 from ..models import (
     FIX_RATINGS,
     RATING_CHANNELS,
+    CallbackRequest,
     Campaign,
     FollowUpCase,
     OutboundMessage,
@@ -135,6 +136,7 @@ def open_case_if_bad(response: Response, instrument: Instrument) -> FollowUpCase
     campaign = response.campaign or db.session.get(Campaign, response.campaign_id)
     unit = response.unit or db.session.get(Unit, response.unit_id)
     opened = response.submitted_at
+    assert campaign is not None  # a response belongs to a campaign
     found = FollowUpCase(
         response=response,
         campaign=campaign,
@@ -267,12 +269,13 @@ def close_unrated_cases(now: dt.datetime | None = None) -> int:
     ).all()
     closed = 0
     for case_id, remedied_at in due:
-        closed += db.session.execute(
+        assert remedied_at is not None  # remedied cases only
+        closed += rows_changed(
             update(c)
             .where(c.id == case_id, c.status == "remedied")
             .values(status="closed", closed_at=remedied_at + window)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
     db.session.commit()
     return closed
 
@@ -398,3 +401,29 @@ def followup_indicator(
         row[0]: FollowUpCounts(row[0], *(int(v or 0) for v in row[1:]))
         for row in db.session.execute(stmt)
     }
+
+
+CASE_STATES = ("open", "remedied", "closed", "excluded")
+
+
+def case_list(
+    campaign: Campaign, *, unit_id: int | None = None, status: str | None = None, limit: int = 200
+) -> list[FollowUpCase]:
+    """The campaign's cases (of a unit, in a state of CASE_STATES when given), by due date."""
+    stmt = select(FollowUpCase).where(FollowUpCase.campaign_id == campaign.id)
+    if unit_id is not None:
+        stmt = stmt.where(FollowUpCase.unit_id == unit_id)
+    if status in CASE_STATES:
+        stmt = stmt.where(FollowUpCase.status == status)
+    return list(
+        db.session.execute(stmt.order_by(FollowUpCase.due_at, FollowUpCase.id).limit(limit))
+        .scalars()
+        .all()
+    )
+
+
+def callback_of(case_row: FollowUpCase) -> CallbackRequest | None:
+    """The call-back number the respondent of a bad review left, if any (contact side)."""
+    return db.session.execute(
+        select(CallbackRequest).where(CallbackRequest.response_id == case_row.response_id)
+    ).scalar_one_or_none()

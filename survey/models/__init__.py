@@ -24,8 +24,11 @@ from .campaigns import (
     Campaign,
     CampaignGroup,
     CampaignState,
+    campaign_by_code,
     campaign_state,
     campaign_unit,
+    campaigns_newest_first,
+    latest_campaign,
 )
 from .followup import FIX_RATINGS, RATING_CHANNELS, FollowUpCase
 from .instruments import InstrumentVersion
@@ -34,7 +37,15 @@ from .phone import Attempt, CallCase, DispositionRule
 from .reports import ReportComment
 from .responses import Answer, CallbackRequest, Response, ResponseScore
 from .sms import MESSAGE_STATES, OutboundMessage, SmsOptOut
-from .units import Group, ServicePoint, Unit
+from .units import (
+    Group,
+    ServicePoint,
+    Unit,
+    group_by_code,
+    point_by_code,
+    unit_by_code,
+    units_in_code_order,
+)
 
 __all__ = [
     "CHANNELS",
@@ -67,7 +78,14 @@ __all__ = [
     "Ticket",
     "Unit",
     "User",
+    "campaign_by_code",
     "campaign_state",
+    "campaigns_newest_first",
+    "group_by_code",
+    "latest_campaign",
+    "point_by_code",
+    "unit_by_code",
+    "units_in_code_order",
     "campaign_unit",
     "username_key",
     "utcnow",

@@ -13,7 +13,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import utcnow
 from .units import Unit
 
@@ -35,7 +35,7 @@ def username_key(username: str) -> str:
     return unicodedata.normalize("NFKC", folded).strip()
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A staff account; citizens and invited respondents never have one."""
 
     __tablename__ = "app_user"
@@ -79,7 +79,7 @@ class User(UserMixin, db.Model):
         return self.display_name or self.username
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the read-only indicator API, stored only as a hash."""
 
     __tablename__ = "api_token"
@@ -93,7 +93,7 @@ class ApiToken(db.Model):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """One administrative change: who, what, when, before and after (JSON text).
 
     ``actor`` keeps the username as it was, so the trail survives a renamed or

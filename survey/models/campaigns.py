@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model, db
 from .base import utcnow
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 CampaignState = Literal["not_open", "closed"]
 
 
-class Campaign(db.Model):
+class Campaign(Model):
     """One evaluation round: units, period, groups with instruments, weights and targets."""
 
     __tablename__ = "campaign"
@@ -114,7 +114,7 @@ campaign_unit = db.Table(
 )
 
 
-class CampaignGroup(db.Model):
+class CampaignGroup(Model):
     """A group's settings in a campaign: instrument, policy weight, population, target."""
 
     __tablename__ = "campaign_group"
@@ -136,3 +136,25 @@ class CampaignGroup(db.Model):
 
     campaign: Mapped[Campaign] = relationship(back_populates="groups")
     group: Mapped[Group] = relationship()
+
+
+def campaigns_newest_first() -> list[Campaign]:
+    """Every campaign, newest period first (the order of every list and selector)."""
+    return list(
+        db.session.execute(
+            db.select(Campaign).order_by(Campaign.period_start.desc(), Campaign.id.desc())
+        ).scalars()
+    )
+
+
+def latest_campaign() -> Campaign | None:
+    """The campaign with the newest period, if any."""
+    return db.session.execute(
+        db.select(Campaign).order_by(Campaign.period_start.desc(), Campaign.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def campaign_by_code(code: str) -> Campaign | None:
+    return db.session.execute(
+        db.select(Campaign).where(Campaign.code == code)
+    ).scalar_one_or_none()

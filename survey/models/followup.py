@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import utcnow
 from .campaigns import Campaign
 from .responses import Response
@@ -26,7 +26,7 @@ FIX_RATINGS: tuple[str, ...] = ("satisfied", "basically_satisfied", "dissatisfie
 RATING_CHANNELS: tuple[str, ...] = ("phone", "link")
 
 
-class FollowUpCase(db.Model):
+class FollowUpCase(Model):
     """One bad review to remedy, with its deadline, what was done and how it was rated."""
 
     __tablename__ = "followup_case"

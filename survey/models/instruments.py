@@ -7,11 +7,11 @@ import datetime as dt
 from sqlalchemy import DateTime, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .base import utcnow
 
 
-class InstrumentVersion(db.Model):
+class InstrumentVersion(Model):
     """The exact text of an instrument file as it was when someone answered it."""
 
     __tablename__ = "instrument_version"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import utcnow
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .units import Group, ServicePoint, Unit
 
 
-class Contact(db.Model):
+class Contact(Model):
     """Who someone is. Kept apart from what they answered."""
 
     __tablename__ = "contact"
@@ -29,7 +29,7 @@ class Contact(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """One person, one group, one channel, one token (stored only as a hash)."""
 
     __tablename__ = "invitation"
@@ -53,7 +53,7 @@ class Invitation(db.Model):
     contact: Mapped[Contact | None] = relationship()
 
 
-class Ticket(db.Model):
+class Ticket(Model):
     """One service transaction's one-time QR token, printed on a receipt."""
 
     __tablename__ = "ticket"

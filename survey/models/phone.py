@@ -13,13 +13,13 @@ import datetime as dt
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import utcnow
 from .campaigns import Campaign
 from .invitations import Invitation
 
 
-class CallCase(db.Model):
+class CallCase(Model):
     """One person to reach by phone in a campaign, and where the queue stands with them."""
 
     __tablename__ = "call_case"
@@ -49,7 +49,7 @@ class CallCase(db.Model):
     )
 
 
-class Attempt(db.Model):
+class Attempt(Model):
     """One dial and its outcome, with the AAPOR code it counts under."""
 
     __tablename__ = "call_attempt"
@@ -67,7 +67,7 @@ class Attempt(db.Model):
     case: Mapped[CallCase] = relationship(back_populates="attempt_list")
 
 
-class DispositionRule(db.Model):
+class DispositionRule(Model):
     """A campaign's own retry rule for one disposition, overriding the default."""
 
     __tablename__ = "disposition_rule"

@@ -12,11 +12,11 @@ import datetime as dt
 from sqlalchemy import DateTime, ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .base import utcnow
 
 
-class ReportComment(db.Model):
+class ReportComment(Model):
     """One free-text answer selected for its unit's report."""
 
     __tablename__ = "report_comment"

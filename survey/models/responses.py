@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import utcnow
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .units import Group, Unit
 
 
-class Response(db.Model):
+class Response(Model):
     """What came back: one respondent's answers to one instrument version.
 
     ``submitted_at`` is None while a multi-page questionnaire is being filled in.
@@ -77,7 +77,7 @@ class Response(db.Model):
     campaign: Mapped[Campaign] = relationship()
 
 
-class Answer(db.Model):
+class Answer(Model):
     """One question's answer: an option value, a JSON list for multi, a number or a text."""
 
     __tablename__ = "answer"
@@ -95,7 +95,7 @@ class Answer(db.Model):
     response: Mapped[Response] = relationship(back_populates="answers")
 
 
-class ResponseScore(db.Model):
+class ResponseScore(Model):
     """A respondent's score on one indicator, computed once at submission.
 
     Kept per respondent (not per item) so that a composite index keeps the
@@ -125,7 +125,7 @@ class ResponseScore(db.Model):
     response: Mapped[Response] = relationship(back_populates="scores")
 
 
-class CallbackRequest(db.Model):
+class CallbackRequest(Model):
     """A phone number a respondent left for a call-back about a bad review.
 
     Contact-side data: it is never an Answer and never reaches evaluators' results.

@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import utcnow
 from .followup import FollowUpCase
 from .invitations import Invitation
@@ -52,7 +52,7 @@ MESSAGE_STATES: tuple[str, ...] = (
 )
 
 
-class OutboundMessage(db.Model):
+class OutboundMessage(Model):
     """One SMS to one person, queued once and sent at most once.
 
     It belongs to an invitation or to a follow-up case, never both
@@ -109,7 +109,7 @@ class OutboundMessage(db.Model):
     followup_case: Mapped[FollowUpCase | None] = relationship()
 
 
-class SmsOptOut(db.Model):
+class SmsOptOut(Model):
     """A number that asked for no more messages, kept only as a keyed hash.
 
     The hash is HMAC-SHA256 keyed with SURVEY_PHONE_HASH_KEY (SECRET_KEY when

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model, db
 
 
-class Unit(db.Model):
+class Unit(Model):
     """An institution being evaluated."""
 
     __tablename__ = "unit"
@@ -23,7 +23,7 @@ class Unit(db.Model):
     )
 
 
-class ServicePoint(db.Model):
+class ServicePoint(Model):
     """A counter or hall of a unit where a reusable QR code hangs."""
 
     __tablename__ = "service_point"
@@ -36,7 +36,7 @@ class ServicePoint(db.Model):
     unit: Mapped[Unit] = relationship(back_populates="service_points")
 
 
-class Group(db.Model):
+class Group(Model):
     """A respondent group; in the statistics, a stratum."""
 
     __tablename__ = "respondent_group"
@@ -44,3 +44,21 @@ class Group(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def units_in_code_order() -> list[Unit]:
+    return list(db.session.execute(db.select(Unit).order_by(Unit.code)).scalars())
+
+
+def unit_by_code(code: str) -> Unit | None:
+    return db.session.execute(db.select(Unit).where(Unit.code == code)).scalar_one_or_none()
+
+
+def point_by_code(code: str) -> ServicePoint | None:
+    return db.session.execute(
+        db.select(ServicePoint).where(ServicePoint.code == code)
+    ).scalar_one_or_none()
+
+
+def group_by_code(code: str) -> Group | None:
+    return db.session.execute(db.select(Group).where(Group.code == code)).scalar_one_or_none()

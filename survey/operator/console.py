@@ -11,10 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime as babel_format_datetime
 from flask_babel import get_locale, gettext
-from sqlalchemy import func, select
 
+from ..access.accounts import user_label
 from ..channels.phone import DISPOSITIONS, within_calling_hours
-from ..extensions import db
 from ..instruments import localized
 from ..models import CallCase, Campaign, User, utcnow
 from ..responses.script import answer_text, asked
@@ -82,35 +81,10 @@ def nothing_due_message(campaign: Campaign, counts: dict[str, int], now: dt.date
     )
 
 
-def phone_campaigns() -> list[Campaign]:
-    """The campaigns that have phone cases, newest first."""
-    ids = select(CallCase.campaign_id).group_by(CallCase.campaign_id)
-    return list(
-        db.session.execute(
-            select(Campaign)
-            .where(Campaign.id.in_(ids))
-            .order_by(Campaign.period_start.desc(), Campaign.id.desc())
-        ).scalars()
-    )
 
 
-def held_cases(operator: User) -> list[CallCase]:
-    """The cases this operator holds now (claimed and not yet given a disposition)."""
-    return list(
-        db.session.execute(
-            select(CallCase)
-            .where(CallCase.claimed_by_id == operator.id, CallCase.status == "claimed")
-            .order_by(CallCase.claimed_at)
-        ).scalars()
-    )
 
 
-def case_count(campaign: Campaign) -> int:
-    return int(
-        db.session.execute(
-            select(func.count(CallCase.id)).where(CallCase.campaign_id == campaign.id)
-        ).scalar_one()
-    )
 
 
 def can_work_on(case: CallCase, user: User) -> bool:
@@ -200,9 +174,5 @@ def label(code: str) -> str:
 
 
 def operator_label(user_id: int | None) -> str:
-    from ..models import User
-
-    if user_id is None:
-        return ""
-    user = db.session.get(User, user_id)
-    return user.label() if user is not None else ""
+    """How the case's history names the operator of an attempt."""
+    return user_label(user_id)

@@ -26,9 +26,9 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import format_decimal, format_percent, gettext
 from flask_login import current_user
-from sqlalchemy import select
 
 from .. import responses as service
 from ..channels.phone import (
@@ -36,6 +36,8 @@ from ..channels.phone import (
     PhoneError,
     can_book_callback,
     claim_next,
+    held_cases,
+    phone_campaigns,
     queue_counts,
     record_attempt,
     renew_claim,
@@ -44,7 +46,7 @@ from ..contacts.phones import mask_phone
 from ..extensions import db
 from ..instruments import localized
 from ..labels import group_label
-from ..models import CallCase, Campaign, Response, utcnow
+from ..models import CallCase, Campaign, utcnow
 from ..responses.interview import (
     INTERVIEW_DISPOSITIONS,
     InterviewError,
@@ -53,6 +55,7 @@ from ..responses.interview import (
     save_answer,
     script_language,
     started_at,
+    stored_interview,
     submission_key,
 )
 from ..responses.script import (
@@ -72,10 +75,8 @@ from .console import (
     attempt_history,
     can_work_on,
     disposition_buttons,
-    held_cases,
     label,
     nothing_due_message,
-    phone_campaigns,
     script_summary,
     zone_label,
 )
@@ -84,7 +85,7 @@ from .forms import ClaimForm, DispositionError, DispositionForm, clean_notes, pa
 
 @bp.route("/")
 @role_required("operator", "admin")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     now = utcnow()
     campaigns = []
     for campaign in phone_campaigns():
@@ -138,7 +139,7 @@ def _count_labels() -> dict[str, str]:
 
 @bp.post("/next/<int:campaign_id>")
 @role_required("operator", "admin")
-def next_call(campaign_id: int):  # type: ignore[no-untyped-def]
+def next_call(campaign_id: int) -> ResponseReturnValue:
     campaign = db.get_or_404(Campaign, campaign_id)
     if not ClaimForm().validate_on_submit():
         abort(400)
@@ -162,7 +163,7 @@ def _case_or_403(case_id: int) -> CallCase:
 
 @bp.get("/case/<int:case_id>")
 @role_required("operator", "admin")
-def case(case_id: int):  # type: ignore[no-untyped-def]
+def case(case_id: int) -> ResponseReturnValue:
     call = _case_or_403(case_id)
     renew_claim(call, current_user)
     target, unavailable = _target(call)
@@ -283,7 +284,7 @@ def _answer_form(target: Target, question: Any, lang: str, **kw: Any) -> AnswerF
 
 @bp.post("/case/<int:case_id>/answer")
 @role_required("operator", "admin")
-def answer(case_id: int):  # type: ignore[no-untyped-def]
+def answer(case_id: int) -> ResponseReturnValue:
     call = _case_or_403(case_id)
     renew_claim(call, current_user)
     target, unavailable = _target(call)
@@ -319,13 +320,13 @@ def answer(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/case/<int:case_id>/disposition")
 @role_required("operator", "admin")
-def disposition(case_id: int):  # type: ignore[no-untyped-def]
+def disposition(case_id: int) -> ResponseReturnValue:
     call = db.get_or_404(CallCase, case_id)
     form = DispositionForm()
     code = (request.form.get("disposition") or "").strip()
     if not can_work_on(call, current_user):
         # A repeated "finish" after the interview was stored: the same outcome, not an error.
-        done = _stored_by(call, current_user.id)
+        done = stored_interview(call, current_user.id)
         if done is not None and code in INTERVIEW_DISPOSITIONS:
             flash(gettext("This interview is already stored."), "info")
             return redirect(url_for("operator.index"), 303)
@@ -404,14 +405,6 @@ def _all_questions(target: Target) -> Any:
     return Page(id=last.id, title=None, questions=target.instrument.questions)
 
 
-def _stored_by(call: CallCase, operator_id: int) -> Response | None:
-    return db.session.execute(
-        select(Response).where(
-            Response.invitation_id == call.invitation_id,
-            Response.operator_id == operator_id,
-            Response.submitted_at.is_not(None),
-        )
-    ).scalar_one_or_none()
 
 
 def _refuse(

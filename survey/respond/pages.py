@@ -107,6 +107,7 @@ def range_text(question: Question) -> str:
         return f"{number_text(question.min)}–{number_text(question.max)}"
     if question.min is not None:
         return f"≥ {number_text(question.min)}"
+    assert question.max is not None  # one of the two, by the first test
     return f"≤ {number_text(question.max)}"
 
 

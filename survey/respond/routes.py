@@ -23,6 +23,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, get_locale, gettext
 
 from .. import responses as service
@@ -40,7 +41,7 @@ from .forms import FixRatingForm
 
 
 @bp.get("/")
-def home():  # type: ignore[no-untyped-def]
+def home() -> ResponseReturnValue:
     return render_template(
         "error.html",
         title=gettext("Satisfaction survey"),
@@ -54,28 +55,28 @@ def _point_limit() -> str:
 
 @bp.route("/p/<code>", methods=["GET", "POST"])
 @limiter.limit(_point_limit, methods=["POST"])
-def point(code: str):  # type: ignore[no-untyped-def]
+def point(code: str) -> ResponseReturnValue:
     return _card(lambda: service.resolve_point(code, "qr"))
 
 
 @bp.route("/k/<code>", methods=["GET", "POST"])
 @limiter.limit(_point_limit, methods=["POST"])
-def kiosk(code: str):  # type: ignore[no-untyped-def]
+def kiosk(code: str) -> ResponseReturnValue:
     return render.no_store(_card(lambda: service.resolve_point(code, "kiosk"), kiosk_code=code))
 
 
 @bp.route("/t/<token>", methods=["GET", "POST"])
-def ticket(token: str):  # type: ignore[no-untyped-def]
+def ticket(token: str) -> ResponseReturnValue:
     return _card(lambda: service.resolve_ticket(token))
 
 
 @bp.route("/i/<token>", methods=["GET", "POST"])
-def invitation(token: str):  # type: ignore[no-untyped-def]
+def invitation(token: str) -> ResponseReturnValue:
     return render.no_store(_invitation(token))
 
 
 @bp.route("/f/<token>", methods=["GET", "POST"])
-def rate_fix(token: str):  # type: ignore[no-untyped-def]
+def rate_fix(token: str) -> ResponseReturnValue:
     case_row = case_by_rating_token(token)
     if case_row is None:
         return render.no_store(

@@ -15,7 +15,9 @@ import datetime as dt
 from collections.abc import Mapping
 
 from flask_babel import gettext
+from sqlalchemy import select
 
+from ..extensions import db
 from ..i18n import normalise
 from ..instruments import Page, Question
 from ..models import CallCase, Invitation, Response, User, utcnow
@@ -121,3 +123,14 @@ def check_finish(target: Target, disposition: str) -> None:
 def started_at(target: Target) -> dt.datetime:
     """When the interview began: the first answer saved, else now."""
     return target.draft.started_at if target.draft is not None else utcnow()
+
+
+def stored_interview(case: CallCase, operator_id: int) -> Response | None:
+    """The interview this operator already stored for the case (a repeated "finish")."""
+    return db.session.execute(
+        select(Response).where(
+            Response.invitation_id == case.invitation_id,
+            Response.operator_id == operator_id,
+            Response.submitted_at.is_not(None),
+        )
+    ).scalar_one_or_none()

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
+from ..extensions import db, rows_changed
 from ..followup.cases import open_case_if_bad
 from ..instruments import Instrument, Page
 from ..models import (
@@ -113,12 +113,12 @@ def submit_card(
         response.flagged = is_burst(target.point, chash, now)
     try:
         if target.ticket is not None:
-            claimed = db.session.execute(
+            claimed = rows_changed(
                 update(Ticket)
                 .where(Ticket.id == target.ticket.id, Ticket.used_at.is_(None))
                 .values(used_at=now)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            )
             if claimed != 1:
                 db.session.rollback()
                 return _winner(key=key, ticket_id=target.ticket.id)

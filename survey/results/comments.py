@@ -20,11 +20,13 @@ selected ones that still qualify, in the same form.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 
 from ..access.audit import record_audit
 from ..extensions import db
@@ -75,7 +77,7 @@ def small_groups(campaign: Campaign, unit_id: int) -> set[str]:
     return {code for code, n in rows if n < k}
 
 
-def _counted(campaign: Campaign, unit_id: int) -> list:  # type: ignore[type-arg]
+def _counted(campaign: Campaign, unit_id: int) -> list[ColumnElement[bool]]:
     """The unit's responses the results count: submitted, not a burst, not an excluded review."""
     return [
         Response.campaign_id == campaign.id,
@@ -102,7 +104,9 @@ def text_questions(campaign: Campaign) -> dict[str, str]:
     return found
 
 
-def _qualifying(campaign: Campaign, unit_id: int, questions: list[str]) -> list:  # type: ignore[type-arg]
+def _qualifying(
+    campaign: Campaign, unit_id: int, questions: list[str]
+) -> list[ColumnElement[bool]]:
     """Conditions of a comment an evaluator may read.
 
     Of a response the results count (a burst of cards adds no comments
@@ -121,7 +125,7 @@ def _qualifying(campaign: Campaign, unit_id: int, questions: list[str]) -> list:
     return where
 
 
-def _comments_query(where: list):  # type: ignore[no-untyped-def,type-arg]
+def _comments_query(where: list[ColumnElement[bool]]) -> Any:
     return (
         select(
             Answer.id,
@@ -140,7 +144,7 @@ def _comments_query(where: list):  # type: ignore[no-untyped-def,type-arg]
     )
 
 
-def _as_comments(campaign: Campaign, rows) -> list[Comment]:  # type: ignore[no-untyped-def]
+def _as_comments(campaign: Campaign, rows: Iterable[Any]) -> list[Comment]:
     zone = ZoneInfo(campaign.timezone)
     return [
         Comment(

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, Label, case, func, select
 
 from ..extensions import db
 from ..models import (
@@ -36,6 +37,7 @@ from ..models import (
     ServicePoint,
     Unit,
     campaign_unit,
+    campaigns_newest_first,
     utcnow,
 )
 from .summaries import not_excluded
@@ -141,15 +143,6 @@ class FlaggedShare:
 # Which campaign
 
 
-def campaigns_newest_first() -> list[Campaign]:
-    """Every campaign, newest period first (the selector's choices)."""
-    return list(
-        db.session.execute(
-            select(Campaign).order_by(Campaign.period_start.desc(), Campaign.id.desc())
-        ).scalars()
-    )
-
-
 def default_campaign(now: dt.datetime | None = None) -> Campaign | None:
     """The newest campaign that takes answers now; the newest of all when none is open."""
     from ..models import campaign_state
@@ -166,7 +159,7 @@ def default_campaign(now: dt.datetime | None = None) -> Campaign | None:
 # Responses
 
 
-def _submitted(campaign: Campaign):  # type: ignore[no-untyped-def]
+def _submitted(campaign: Campaign) -> tuple[ColumnElement[bool], ...]:
     """The campaign's submitted responses, less bad reviews excluded in the follow-up."""
     return (
         Response.campaign_id == campaign.id,
@@ -175,7 +168,7 @@ def _submitted(campaign: Campaign):  # type: ignore[no-untyped-def]
     )
 
 
-def _counted_and_flagged():  # type: ignore[no-untyped-def]
+def _counted_and_flagged() -> tuple[Label[Any], Label[Any]]:
     return (
         func.sum(case((Response.flagged.is_(False), 1), else_=0)).label("counted"),
         func.sum(case((Response.flagged.is_(True), 1), else_=0)).label("flagged"),
@@ -312,3 +305,15 @@ def flagged_by_unit(campaign: Campaign) -> list[FlaggedShare]:
         .order_by(Unit.code)
     ).all()
     return [FlaggedShare(uc, un, None, None, int(n), int(f or 0)) for uc, un, n, f in rows]
+
+
+def submitted_by_campaign() -> dict[int, int]:
+    """Campaign id -> its submitted responses (every one, as the campaigns list counts them)."""
+    return {
+        campaign_id: int(n)
+        for campaign_id, n in db.session.execute(
+            select(Response.campaign_id, func.count())
+            .where(Response.submitted_at.is_not(None))
+            .group_by(Response.campaign_id)
+        ).all()
+    }

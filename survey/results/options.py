@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, TypedDict, get_args
+from typing import Literal, TypedDict, Unpack, get_args
 
 from flask import current_app
 
@@ -62,10 +62,12 @@ class EstimationOptions:
     group_breakdown: bool = True
 
     @classmethod
-    def of(cls, options: EstimationOptions | None = None, **settings: object) -> EstimationOptions:
+    def of(
+        cls, options: EstimationOptions | None = None, **settings: Unpack[EstimationSettings]
+    ) -> EstimationOptions:
         """``options`` (or the defaults) with any keyword ``settings`` replacing its fields."""
         base = options if options is not None else cls()
-        return dataclasses.replace(base, **settings) if settings else base  # type: ignore[arg-type]
+        return dataclasses.replace(base, **settings) if settings else base
 
     def checked(self) -> EstimationOptions:
         """These options validated, with ``k`` filled in from the configuration when None.

@@ -57,8 +57,19 @@ def total_keys(by: Sequence[str]) -> list[Callable[[ResultRow], tuple[Any, ...]]
 
     found: list[Callable[[ResultRow], tuple[Any, ...]]] = [parent]
     for coarser in _PERIOD_TOTALS.get(last, ()):
-        found.append(lambda row, coarser=coarser: (*parent(row), coarser(getattr(row, last) or "")))
+        found.append(_within(parent, coarser, last))
     return found
+
+
+def _within(
+    parent: Callable[[ResultRow], tuple[Any, ...]], coarser: Callable[[str], str], last: str
+) -> Callable[[ResultRow], tuple[Any, ...]]:
+    """A row's total in a coarser period (a month's quarter or year) beside its parent."""
+
+    def key(row: ResultRow) -> tuple[Any, ...]:
+        return (*parent(row), coarser(getattr(row, last) or ""))
+
+    return key
 
 
 def protect_siblings(rows: list[ResultRow], by: Sequence[str], k: int) -> list[ResultRow]:

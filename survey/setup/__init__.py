@@ -7,17 +7,20 @@ raises SetupError having changed nothing; the view or command commits.
 
 from __future__ import annotations
 
+from ..models import campaigns_newest_first
 from .accounts import (
     USER_FIELDS,
     add_user,
     reset_password,
     set_user_active,
     update_user,
+    users_by_name,
 )
 from .audit_trail import (
     DiffLine,
     audit_actions,
     audit_diff,
+    audit_page,
 )
 from .campaign_rules import (
     MAX_ATTEMPTS_LIMIT,
@@ -34,7 +37,6 @@ from .campaign_rules import (
 from .campaigns import (
     CampaignSaved,
     campaign_settings,
-    campaigns_newest_first,
     fieldwork_started,
     save_campaign,
 )
@@ -56,6 +58,7 @@ from .groups import (
     missing_group_codes,
     move_group,
 )
+from .overview import overview_counts
 from .places import (
     MAX_SHEET_TICKETS,
     issue_ticket_sheet,
@@ -67,9 +70,14 @@ from .tokens import (
     TOKEN_FIELDS,
     create_api_token,
     revoke_api_token,
+    tokens_newest_first,
 )
 
 __all__ = [
+    "audit_page",
+    "overview_counts",
+    "tokens_newest_first",
+    "users_by_name",
     "CODE_PATTERN",
     "CampaignInput",
     "CampaignSaved",

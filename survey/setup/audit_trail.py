@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
 from ..extensions import db
@@ -62,3 +63,17 @@ def audit_actions() -> Sequence[str]:
             select(AuditEvent.action).distinct().order_by(AuditEvent.action)
         ).scalars()
     )
+
+
+def audit_page(
+    *, action: str, actor: str, campaign_id: int | None, page: int, per_page: int
+) -> Pagination:
+    """One page of the trail, newest first, filtered by action, actor and campaign."""
+    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if actor:
+        query = query.where(AuditEvent.actor == actor)
+    if campaign_id is not None:
+        query = query.where(AuditEvent.campaign_id == campaign_id)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)

@@ -228,7 +228,7 @@ def _check_fieldwork(data: CampaignInput) -> tuple[list[Unit], list[str]]:
             gettext("Follow-up days must be between 1 and %(n)d.", n=MAX_FOLLOWUP_DAYS)
         )
 
-    return units, channels
+    return [unit for unit in units if unit is not None], channels
 
 
 def _check_group_row(

@@ -31,14 +31,6 @@ class CampaignSaved:
     weights_changed_after_start: bool
 
 
-def campaigns_newest_first() -> list[Campaign]:
-    return list(
-        db.session.execute(
-            select(Campaign).order_by(Campaign.period_start.desc(), Campaign.id.desc())
-        ).scalars()
-    )
-
-
 def fieldwork_started(campaign: Campaign, now: dt.datetime | None = None) -> bool:
     """The campaign has opened or has an answer: settings changes now alter live results."""
     now = now or utcnow()
@@ -180,6 +172,7 @@ def save_campaign(campaign: Campaign | None, data: CampaignInput) -> CampaignSav
 def _apply(campaign: Campaign, data: CampaignInput, clean: dict[str, Any]) -> None:
     """Put the checked values of the form on the campaign and its groups' settings."""
     campaign.code, campaign.name = clean["code"], clean["name"]
+    assert data.period_start is not None and data.period_end is not None  # checked
     campaign.period_start, campaign.period_end = data.period_start, data.period_end
     campaign.opens_at, campaign.closes_at = clean["opens_at"], clean["closes_at"]
     campaign.timezone = clean["timezone"]
@@ -196,12 +189,12 @@ def _apply(campaign: Campaign, data: CampaignInput, clean: dict[str, Any]) -> No
         if code not in wanted:
             campaign.groups.remove(settings)
     for code, row in wanted.items():
-        settings = existing.get(code)
-        if settings is None:
-            settings = CampaignGroup(group=clean["groups"][code])
-            campaign.groups.append(settings)
-        settings.instrument_id = row.instrument_id
-        settings.weight, settings.population, settings.target = (
+        kept = existing.get(code)
+        if kept is None:
+            kept = CampaignGroup(group=clean["groups"][code])
+            campaign.groups.append(kept)
+        kept.instrument_id = row.instrument_id
+        kept.weight, kept.population, kept.target = (
             row.weight,
             row.population,
             row.target,

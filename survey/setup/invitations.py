@@ -121,7 +121,8 @@ def _already_invited(campaign: Campaign, group: Group, phones: list[str]) -> dic
             )
         ).all()
         for phone, invitation_id in rows:
-            found.setdefault(phone, invitation_id)
+            if phone is not None:  # in the chunk asked for, so never None
+                found.setdefault(phone, invitation_id)
     return found
 
 

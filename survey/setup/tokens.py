@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import gettext
+from sqlalchemy import select
 
 from ..access.accounts import issue_api_token
 from ..access.audit import record_audit, snapshot
+from ..extensions import db
 from ..models import (
     ApiToken,
     User,
@@ -40,3 +42,8 @@ def revoke_api_token(row: ApiToken) -> None:
         "api_token.revoke", "api_token", row.id, before=before, after=snapshot(row, TOKEN_FIELDS)
     )
     _flush()
+
+
+def tokens_newest_first() -> list[ApiToken]:
+    """Every API token, the newest first (revoked ones too, marked as such)."""
+    return list(db.session.execute(select(ApiToken).order_by(ApiToken.id.desc())).scalars())

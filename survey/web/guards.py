@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import abort, jsonify, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from ..access.accounts import api_token_by_token
@@ -37,7 +38,7 @@ def _load_user(session_id: str) -> User | None:
 
 
 @login_manager.unauthorized_handler
-def _unauthorized():  # type: ignore[no-untyped-def]
+def _unauthorized() -> ResponseReturnValue:
     if request.blueprint == "api":
         return jsonify(error="authentication required"), 401
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
@@ -62,15 +63,15 @@ def role_required(*roles: str) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
-        guarded.allowed_roles = frozenset(roles)  # type: ignore[attr-defined]
-        return guarded  # type: ignore[return-value]
+        guarded.__dict__["allowed_roles"] = frozenset(roles)
+        return cast(F, guarded)
 
     return decorate
 
 
 def public(view: F) -> F:
     """Mark a view as open to everyone on purpose (respondent pages, login, webhooks)."""
-    view.is_public = True  # type: ignore[attr-defined]
+    view.__dict__["is_public"] = True
     return view
 
 
@@ -95,8 +96,8 @@ def api_token_required(view: F) -> F:
         db.session.commit()
         return view(*args, **kwargs)
 
-    guarded.api_token = True  # type: ignore[attr-defined]
-    return guarded  # type: ignore[return-value]
+    guarded.__dict__["api_token"] = True
+    return cast(F, guarded)
 
 
 def roles_of(values: Iterable[str]) -> tuple[str, ...]:

@@ -27,8 +27,8 @@ def accepts_upload(config_key: str, *, hint: Any = None) -> Callable[[F], F]:
     """
 
     def decorate(view: F) -> F:
-        view.upload_limit_key = config_key  # type: ignore[attr-defined]
-        view.upload_hint = hint  # type: ignore[attr-defined]
+        view.__dict__["upload_limit_key"] = config_key
+        view.__dict__["upload_hint"] = hint
         return view
 
     return decorate

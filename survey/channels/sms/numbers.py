@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...contacts.phones import PhoneError, parse_phone
-from ...extensions import db
+from ...extensions import db, rows_changed
 from ...models import (
     OutboundMessage,
     SmsOptOut,
@@ -105,11 +105,11 @@ def opt_out(phone: str) -> int:
             db.session.flush()
         except IntegrityError:  # the same number opting out twice at the same moment
             db.session.rollback()
-    cancelled = db.session.execute(
+    cancelled = rows_changed(
         update(OutboundMessage)
         .where(OutboundMessage.to_phone == phone, OutboundMessage.state == "queued")
         .values(state="cancelled", last_error="opted out", updated_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     db.session.commit()
     return int(cancelled or 0)

@@ -7,7 +7,7 @@ import datetime as dt
 from flask import current_app
 from sqlalchemy import or_, select, update
 
-from ...extensions import db
+from ...extensions import db, rows_changed
 from ...models import (
     FollowUpCase,
     Invitation,
@@ -33,7 +33,7 @@ def redact_expired(now: dt.datetime | None = None) -> int:
     closed = select(FollowUpCase.id).where(
         FollowUpCase.closed_at.is_not(None), FollowUpCase.closed_at < cutoff
     )
-    count = db.session.execute(
+    count = rows_changed(
         update(OutboundMessage)
         .where(
             or_(
@@ -45,6 +45,6 @@ def redact_expired(now: dt.datetime | None = None) -> int:
         )
         .values(body="", link=None, updated_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     db.session.commit()
     return int(count or 0)

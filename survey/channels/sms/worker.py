@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from flask import current_app
 from sqlalchemy import and_, func, select, update
 
-from ...extensions import db
+from ...extensions import db, rows_changed
 from ...models import (
     FollowUpCase,
     Invitation,
@@ -115,7 +115,7 @@ def recover_stale(now: dt.datetime) -> int:
     Their worker may have died after Twilio accepted the message, so they are
     never sent blindly: ``uncertain_since`` makes the next attempt look first.
     """
-    count = db.session.execute(
+    count = rows_changed(
         update(OutboundMessage)
         .where(OutboundMessage.state == "sending", OutboundMessage.claimed_until < now)
         .values(
@@ -129,7 +129,7 @@ def recover_stale(now: dt.datetime) -> int:
             updated_at=utcnow(),
         )
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     db.session.commit()
     return int(count or 0)
 
@@ -181,7 +181,7 @@ def _finish(claim: _Claim, **values: object) -> bool:
     """Write the outcome of our claim, if it is still ours; commits. False if it was lost."""
     values.setdefault("claimed_until", None)
     values["updated_at"] = utcnow()
-    done = db.session.execute(
+    done = rows_changed(
         update(OutboundMessage)
         .where(
             OutboundMessage.id == claim.id,
@@ -190,7 +190,7 @@ def _finish(claim: _Claim, **values: object) -> bool:
         )
         .values(**values)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     db.session.commit()
     return done == 1
 
@@ -203,7 +203,7 @@ def _record_sent(claim: _Claim, sid: str, now: dt.datetime) -> None:
         return
     # Another worker put the row back in the queue (our lease ran out). Record the SID
     # unless that worker holds it now; then its look-up on Twilio will find our message.
-    late = db.session.execute(
+    late = rows_changed(
         update(OutboundMessage)
         .where(
             OutboundMessage.id == claim.id,
@@ -212,7 +212,7 @@ def _record_sent(claim: _Claim, sid: str, now: dt.datetime) -> None:
         )
         .values(state="sent", twilio_sid=sid, sent_at=now, uncertain_since=None, last_error=None)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     db.session.commit()
     if late != 1:
         log.error("message %s sent as %s after its lease ran out", claim.id, sid)
