@@ -6,7 +6,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from ..extensions import db
 from ..instruments import localized
@@ -26,11 +25,8 @@ from ..results.unit_report import campaign_indicators
 from ..web.guards import role_required
 from ..web.navigation import page_number as page_number_of
 from . import bp
+from .forms import SelectForm
 from .results_views import unit_in
-
-
-class SelectForm(FlaskForm):
-    """Only the CSRF token; ``selected`` (1 or 0) comes with the button pressed."""
 
 
 def question_labels(campaign: Campaign) -> dict[str, str]:

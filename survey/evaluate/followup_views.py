@@ -44,7 +44,7 @@ from ..models import (
 from ..web.guards import role_required
 from ..web.navigation import whole_number
 from . import bp
-from .followup_forms import FIX_RATING_LABELS, ExcludeForm, RatingForm, RemedyForm
+from .forms import FIX_RATING_LABELS, ExcludeForm, RatingForm, RemedyForm
 
 T = TypeVar("T")
 

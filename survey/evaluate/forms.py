@@ -1,4 +1,4 @@
-"""Forms of the bad-review follow-up."""
+"""The evaluator's forms: the follow-up of bad reviews, and choosing comments for a report."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..followup.cases import FIX_RATING_LABELS, REASON_TOO_SHORT, reason_is_enough
 
-__all__ = ["FIX_RATING_LABELS", "ExcludeForm", "RatingForm", "RemedyForm"]
+__all__ = ["FIX_RATING_LABELS", "ExcludeForm", "RatingForm", "RemedyForm", "SelectForm"]
 
 
 class RemedyForm(FlaskForm):
@@ -36,3 +36,7 @@ class ExcludeForm(FlaskForm):
         _l("Why this bad review is malicious or mistaken"),
         validators=[DataRequired(), _a_reason, Length(max=4000)],
     )
+
+
+class SelectForm(FlaskForm):
+    """Only the CSRF token; ``selected`` (1 or 0) comes with the button pressed."""
