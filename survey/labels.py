@@ -7,6 +7,8 @@ without a name here is shown as its dotted name until one is added.
 
 from __future__ import annotations
 
+from typing import overload
+
 from flask_babel import lazy_gettext as _l
 
 GROUP_LABELS = {
@@ -71,6 +73,10 @@ def indicator_label(name: str | None) -> str:
     return str(label) if label is not None else name
 
 
+@overload
+def index_bound(value: float) -> float: ...
+@overload
+def index_bound(value: None) -> None: ...
 def index_bound(value: float | None) -> float | None:
     """An index interval's bound as people read it: cut at the limits of the 0-100 scale.
 

@@ -96,7 +96,7 @@ def test_report_page_and_pdf(client, app, demo):
 
 
 def test_report_refuses_a_unit_outside_the_campaign(client, app, demo):
-    from tests.factories import gen_unit
+    from factories import gen_unit
 
     other = gen_unit()
     db.session.commit()

@@ -1,6 +1,6 @@
 """API views: JSON only, bearer-token authentication, no session, no CSRF.
 
-Thin: the figures come from :mod:`survey.api.service`; errors are JSON
+Thin: the figures come from :mod:`survey.results.publication`; errors are JSON
 ``{"error": message}`` with 400 (a query that cannot be answered as asked) or
 404 (no such campaign).
 """
