@@ -4,10 +4,11 @@ protect_table runs once per (unit, group) whenever its summaries change, so
 its time per table is what matters. Tables, each over 36 months (three
 calendar years, the cycle of the evaluation):
 
-- demo service users: 3 points with QR, ticket and kiosk, phone, 1-3 people
-  an atom (about 200 non-empty atoms, many small cells);
-- demo stakeholders: deputies by link and SMS, a handful a year (almost every
-  month and quarter small);
+- demo service users: the demo's busiest unit, 220 cards at 3 points with QR,
+  ticket and kiosk, and phone (about 170 non-empty atoms, nearly all of one
+  person: most months, quarters, channels and points are small);
+- demo stakeholders: deputies by link and SMS, 5 a year in the May-November
+  round (every month and quarter small);
 - province service users: 20 points with QR, ticket and kiosk, link, SMS and
   phone (about 2,000 non-empty atoms), large atoms and a few small ones;
 - county service users: the same shape with every atom small (1-4 people,
@@ -15,10 +16,17 @@ calendar years, the cycle of the evaluation):
 - province, no small cell: the fast path.
 
 Targets: the demo tables in milliseconds, the province table well under
-100 ms. Printed, not asserted. Run: .venv/bin/python bench/bench_disclosure.py
+100 ms. Printed, not asserted, with the machine's load average beside them
+(on a shared machine the figures move with it). The matrices are small, so
+BLAS runs on one thread (OPENBLAS_NUM_THREADS=1 unless set): several threads
+only fight over the cores. Run: .venv/bin/python bench/bench_disclosure.py
 """
 
 from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import statistics
 import sys
@@ -26,7 +34,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -45,13 +53,33 @@ def service_users(rng: np.random.Generator, points: int, draw: Callable[[], int]
     return {Atom(c, p, m): draw() for c, p in cells for m in MONTHS if rng.random() >= sparsity}
 
 
+def respondents(rng: np.random.Generator, count: int, cells: list[tuple[str, int | None]],
+                share: list[float], months: list[str]) -> Table:
+    """``count`` cards, each in a random cell (by share) and month: the demo's own draw."""
+    table: Table = {}
+    for _ in range(count):
+        channel, point = cells[rng.choice(len(cells), p=share)]
+        atom = Atom(channel, point, months[rng.integers(len(months))])
+        table[atom] = table.get(atom, 0) + 1
+    return table
+
+
 def demo_service_users(rng: np.random.Generator) -> Table:
-    return service_users(rng, 3, lambda: int(rng.choice([0, 1, 1, 2, 2, 3])), sparsity=0.1)
+    """The demo's busiest unit: 220 cards over the cycle, QR/ticket/kiosk at 3 points, phone."""
+    cells: list[tuple[str, int | None]] = [
+        (c, p) for c in ("qr", "ticket", "kiosk") for p in (1, 2, 3)]
+    share = [0.45 / 3] * 3 + [0.2 / 3] * 6 + [0.15]
+    return respondents(rng, 220, [*cells, ("phone", None)], share, MONTHS)
 
 
 def demo_stakeholders(rng: np.random.Generator) -> Table:
-    return {Atom(c, None, m): int(rng.choice([0, 0, 0, 1, 1, 2])) for c in ("link", "sms")
-            for m in MONTHS}
+    """Deputies of one unit: 5 a year by link or SMS, in the May-November round."""
+    rounds = [m for m in MONTHS if 5 <= int(m[5:]) <= 11]
+    table: Table = {}
+    for year in ("2024", "2025", "2026"):
+        table |= respondents(rng, 5, [("link", None), ("sms", None)], [0.5, 0.5],
+                             [m for m in rounds if m.startswith(year)])
+    return table
 
 
 def province(rng: np.random.Generator) -> Table:
@@ -86,6 +114,7 @@ def measure(name: str, make: Callable[[np.random.Generator], Table], tables: int
 
 
 def main() -> None:
+    print("load average (1, 5, 15 min): " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
     print(f"{'table (k = 5, median over tables)':34s} {'atoms':>6s} {'nodes':>6s} "
           f"{'prim.':>6s} {'second':>6s} {'ms med':>9s} {'ms max':>9s}")
     measure("demo service users", demo_service_users, 20)

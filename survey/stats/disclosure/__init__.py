@@ -62,12 +62,16 @@ Requiring that derivable *aggregates* of suppressed cells be safe too, not
 only single cells, follows Daalmans and de Waal, "An improved formulation of
 the disclosure auditing problem for secondary cell suppression", Transactions
 on Data Privacy 3 (2010) 217-251. The secondary search is a greedy relative
-of the hypercube method of tau-ARGUS (Repsilber's GHMITER, which de Wolf's
-HiTaS applies to hierarchical tables): it protects each exposed pool by a
-cheap perturbation (a 2 x 2 swap of cells and months, or a smaller one) and
-lets the audit decide whether more is needed. It is not optimal (tau-ARGUS'
-"optimal" method solves a mixed integer program); it is deterministic and
-fast enough to run on every request.
+of the hypercube method of tau-ARGUS (the suppression software of de Wolf and
+colleagues at Statistics Netherlands; the hypercube method is Repsilber's
+GHMITER): it protects each exposed pool by a cheap perturbation (a 2 x 2
+swap of cells and months, or a smaller one) and lets the audit decide
+whether more is needed. It is not optimal (tau-ARGUS' "optimal" method solves
+a mixed integer program); it is deterministic, and fast where it matters: a
+province-size table with few small cells in tens of milliseconds. Its cost
+grows with the share of small atoms, because months linked through withheld
+nodes are audited together (bench/bench_disclosure.py prints the figures);
+the pattern depends only on the counts, so it can be cached per table.
 
 The Australian Bureau of Statistics' cell-key method (TableBuilder; Fraser
 and Wooton 2005; Thompson, Broadfoot and Elazar 2013) perturbs every count
@@ -89,6 +93,17 @@ was answered by fewer than k in a cell, the whole cell is withheld for every
 indicator (pass its counts in ``layers``). A pattern per indicator would
 lose less, but the n of a cell withheld for one indicator would then be
 published by the next one, whose respondents are mostly the same people.
+
+Using it
+--------
+Per (campaign, unit, group), from the running summaries: ``counts`` maps
+``Atom(channel, point id or None, "YYYY-MM")`` (the month in the campaign's
+time zone) to the respondents of that atom; ``layers`` holds the n of each
+indicator whose n differs from it somewhere. ``protect_table(counts, k=k)``
+returns a :class:`TableProtection`; for every figure of that group part ask
+``status(Node(kind, key, period))``: "published", "primary" (show "fewer
+than k") or "secondary" (show "withheld"), and leave every part that is not
+published out of the combined figures (unit, channel, point, campaign).
 """
 
 from .complementary import complementary_suppression

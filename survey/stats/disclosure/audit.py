@@ -24,12 +24,14 @@ keeps it small:
   derivable vectors are its lightest cuts: contract the edges of k or more
   respondents, then a minimum cut (Stoer and Wagner, JACM 1997) below k is a
   violation and its edges are the pool.
-- Other blocks (months linked through withheld nodes, a handful at a time)
-  are searched exactly with linear algebra: the derivable vectors supported on
-  light atoms, a basis with the heaviest atoms as pivots (any derivable vector
-  weighs at least its pivots), pivot sets of weight below k, and for each a
-  branching search for the coefficients that cancel all but fewer than k
-  respondents' worth of atoms. Weights are at least 1, so the depth is below k.
+- Other blocks (months linked through withheld nodes) are searched exactly
+  with linear algebra: the derivable vectors supported on light atoms, in a
+  basis that is the identity on a set of pivot atoms (any derivable vector
+  weighs at least the pivots it uses), connected pivot sets of weight below
+  k, and for each a branching search for the coefficients that cancel all but
+  fewer than k respondents' worth of atoms. Weights are at least 1, so sets
+  and depth stay below k. This is the costly part: a table where nearly every
+  atom is small (the demo's) is one block of all its months.
 """
 
 from __future__ import annotations
@@ -51,7 +53,9 @@ __all__ = [
     "derivable_within",
     "find_violations",
     "light_combination",
+    "light_combinations",
     "min_cut",
+    "null_basis",
 ]
 
 Floats = npt.NDArray[np.float64]
@@ -91,7 +95,7 @@ class Violation:
 Cache = dict[Hashable, tuple[tuple[tuple[int, ...], ...], Spaces | None]]
 
 
-def _nulls(matrix: Floats, width: int) -> Floats:
+def null_basis(matrix: Floats, width: int) -> Floats:
     """An orthonormal basis (columns) of the vectors the rows of ``matrix`` all annihilate.
 
     The tolerance is absolute (relative to 1, not to the largest singular
@@ -122,7 +126,7 @@ def derivable_within(table: Table, violation: Violation) -> Floats:
     block = np.asarray(violation.block_atoms, dtype=np.int64)
     spaces = violation.spaces or block_spaces(table, block, violation.rows)
     position = np.searchsorted(block, violation.atoms)
-    return _nulls(spaces.invisible[position].T, len(position))
+    return null_basis(spaces.invisible[position].T, len(position))
 
 
 def find_violations(table: Table, published: Bools, k: int, cache: Cache) -> list[Violation]:
@@ -184,6 +188,11 @@ def _blocks(table: Table, layer: int, published: Bools
 
 def _layer_violations(table: Table, layer: int, published: Bools, k: int, cache: Cache
                       ) -> list[Violation]:
+    """The violations of one layer: each block with a light atom, by graph or by algebra.
+
+    A block's answer depends only on its months and the rows it sees, which is
+    the cache key: a round that withholds nodes elsewhere leaves it valid.
+    """
     weights = table.weights[layer]
     light = (weights > 0) & (weights < k)
     if not light.any():
@@ -338,7 +347,7 @@ def _block_violations(table: Table, atoms: Ints, weights: Ints, rows: list[int],
     heavy = np.flatnonzero(weights >= k)
     derivable = spaces.derivable
     if len(heavy):
-        derivable = derivable @ _nulls(derivable[heavy], derivable.shape[1])
+        derivable = derivable @ null_basis(derivable[heavy], derivable.shape[1])
     found = light_combinations(derivable[light], weights[light], k)
     return tuple(tuple(int(a) for a in atoms[light[pool]]) for pool in found), spaces
 
@@ -379,10 +388,13 @@ def light_combinations(basis: Floats, weights: Ints, k: int, limit: int = 64) ->
     for chosen in _connected_sets(neighbours, pivot_weights, k):
         budget = k - 1 - sum(pivot_weights[j] for j in chosen)
         # rows that only one chosen vector touches cannot cancel: a quick lower bound
-        alone = touching[:, chosen].sum(axis=1) == 1
-        if int(rest_weights[alone].sum()) > budget:
+        count = touching[:, chosen].sum(axis=1)
+        if int(rest_weights[count == 1].sum()) > budget:
             continue
-        x = _cancelling(rest_rows[:, chosen], rest_weights, budget)
+        # one vector alone: every row it touches is "alone", so the bound was its weight
+        rows = np.flatnonzero(count > 0)
+        x = np.ones(1) if len(chosen) == 1 else _cancelling(
+            rest_rows[np.ix_(rows, np.asarray(chosen))], rest_weights[rows], budget)
         if x is None:
             continue
         pool = np.flatnonzero(np.abs(unit[:, chosen] @ x) > TOLERANCE)
@@ -419,31 +431,30 @@ def _connected_sets(neighbours: list[set[int]], weights: list[int], k: int
 def _cancelling(rows: Floats, weights: Ints, budget: int) -> Floats | None:
     """A nonzero x leaving rows of total weight <= budget with ``row . x != 0``, or None.
 
-    Branching: while the rows not cancelled weigh more than the budget, x must
-    be orthogonal to one of the first rows that make the budget overflow (at
-    most budget + 1 of them); try each and recurse in its orthogonal complement.
+    Branching: while the rows x does not cancel weigh more than the budget, x
+    must be orthogonal to one of the first rows that make the budget overflow
+    (at most budget + 1 of them, as weights are at least 1); try each, keeping
+    an orthonormal basis of the rows x is made orthogonal to. Depth < len(x).
     """
-    norms = np.linalg.norm(rows, axis=1)
-    nonzero = norms > TOLERANCE * max(1.0, float(norms.max(initial=0.0)))
-    rows, weights = rows[nonzero], weights[nonzero]
     width = rows.shape[1]
-    if int(weights.sum()) <= budget:
-        first = np.zeros(width)
-        first[0] = 1.0
-        return first
-    if width == 1:
+
+    def search(constraints: Floats) -> Floats | None:
+        residual = rows - (rows @ constraints.T) @ constraints
+        norms = np.linalg.norm(residual, axis=1)
+        live = norms > TOLERANCE
+        if int(weights[live].sum()) <= budget:  # any x orthogonal to the constraints will do
+            if live.any():
+                return np.asarray(residual[int(np.argmax(live))], dtype=np.float64)
+            free = np.eye(width) - constraints.T @ constraints  # a symmetric projector
+            return np.asarray(free[int(np.argmax(np.linalg.norm(free, axis=0)))],
+                              dtype=np.float64)
+        if len(constraints) == width - 1:
+            return None
+        overflow = int(np.searchsorted(np.cumsum(weights[live]), budget, side="right")) + 1
+        for row, norm in zip(residual[live][:overflow], norms[live][:overflow], strict=True):
+            found = search(np.vstack([constraints, row / norm]))
+            if found is not None:
+                return found
         return None
-    overflow = int(np.searchsorted(np.cumsum(weights), budget, side="right")) + 1
-    if width == 2:  # x is orthogonal to one of those rows: try each, no recursion
-        for row in rows[:overflow]:
-            x = np.array([-row[1], row[0]])
-            left = np.abs(rows @ x) > TOLERANCE * float(np.linalg.norm(x))
-            if int(weights[left].sum()) <= budget:
-                return x
-        return None
-    for row in rows[:overflow]:
-        complement = _nulls(row[None, :], width)
-        inner = _cancelling(rows @ complement, weights, budget)
-        if inner is not None:
-            return complement @ inner
-    return None
+
+    return search(np.zeros((0, width)))

@@ -14,12 +14,15 @@ only the nodes whose slice tells s from s' and whose period tells m from m',
 so its price is the sum of those nodes' n: swapping with the cheapest month of
 the same quarter touches three month nodes, a 2 x 2 channel-by-month swap
 touches four channel-month nodes, the classic hypercube of secondary
-suppression (de Wolf's method in tau-ARGUS, as in Hundepool et al. 2012, 4.3).
-Each round withholds what the cheapest useful perturbation touches (useful:
-it moves some combination still derivable from the pool), so each round
-withholds at least one node and removes at least one derivable direction;
-withholding never makes anything else derivable, so the loop ends. The
-audit, not the perturbation, decides when to stop.
+suppression (the hypercube method of tau-ARGUS). A lone atom's change (every
+node holding it) is always among the candidates, so one always exists.
+
+Each round audits once and, for every pool found, withholds what the
+cheapest *useful* perturbation touches (useful: it moves some combination
+still derivable on the pool, counting the perturbations already chosen in
+the round). So a round withholds at least one node and removes at least one
+derivable direction; withholding never makes anything else derivable, so
+the loop ends. The audit, not the perturbation, decides when to stop.
 
 Price of a node: its n (the respondents whose figure is lost), then one per
 node, then coarser periods dearer than finer ones at equal n; ties fall to
@@ -32,13 +35,14 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from .audit import Cache, Violation, _nulls, derivable_within, find_violations
-from .table import Atom, Node, Table, build_table, node_order
+from .audit import Cache, Violation, derivable_within, find_violations, null_basis
+from .table import Atom, Node, PointKey, Table, build_table, node_order
 
 __all__ = ["Status", "TableProtection", "protect_table"]
 
@@ -49,26 +53,47 @@ _PERIOD = re.compile(r"^(all|\d{4}|\d{4}-Q[1-4]|\d{4}-(0[1-9]|1[0-2]))$")
 _PER_RESPONDENT = 1024.0  # n outweighs the per-node and per-level terms (at most ~100)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TableProtection:
     """The publication pattern of one (unit, group) table.
 
     ``primary`` nodes have 0 < n < k (show "fewer than k"); ``secondary``
     nodes are withheld so that no primary node, and no pool of fewer than k
     respondents, follows from the ``published`` ones (show "withheld").
-    ``sizes`` is every non-empty node's n (respondents), for the caller's
-    convenience: never publish it for a withheld node.
+    ``sizes`` gives every non-empty node's n (respondents), for the caller's
+    convenience: never publish it for a withheld node. ``published`` and
+    ``sizes`` are built when first asked for (a big table has ~1,400 nodes);
+    :meth:`status` answers for one node without building them.
     """
 
     k: int
     primary: frozenset[Node]
     secondary: frozenset[Node]
-    published: frozenset[Node]
-    sizes: Mapping[Node, int] = field(repr=False)
+    table: Table = field(repr=False)
+    shown: Bools = field(repr=False)  # slices x periods: candidates not withheld
+    respondents: npt.NDArray[np.int64] = field(repr=False)  # slices x periods
+    outside: frozenset[Node] = field(repr=False)  # candidates holding no atom of the table
 
     @property
     def withheld(self) -> frozenset[Node]:
         return self.primary | self.secondary
+
+    @cached_property
+    def published(self) -> frozenset[Node]:
+        table = self.table
+        return self.outside | frozenset(
+            table.node(table.node_id(int(s), int(p))) for s, p in np.argwhere(self.shown))
+
+    @cached_property
+    def sizes(self) -> Mapping[Node, int]:
+        table = self.table
+        return {table.node(table.node_id(int(s), int(p))): int(self.respondents[s, p])
+                for s, p in np.argwhere(self.respondents > 0)}
+
+    @cached_property
+    def _index(self) -> tuple[dict[tuple[str, PointKey], int], dict[str, int]]:
+        return ({s: i for i, s in enumerate(self.table.slices)},
+                {p: i for i, p in enumerate(self.table.periods)})
 
     def status(self, node: Node) -> Status:
         """"published", "primary" or "secondary" for a candidate (or empty) node.
@@ -81,13 +106,23 @@ class TableProtection:
             return "primary"
         if node in self.secondary:
             return "secondary"
-        if node in self.published or self.sizes.get(node, 0) == 0:
+        slices, periods = self._index
+        s, p = slices.get((node.kind, node.key)), periods.get(node.period)
+        if s is None or p is None or self.shown[s, p] or self.respondents[s, p] == 0:
             return "published"
         raise KeyError(f"{node} holds respondents but was not a candidate node of this table")
 
     def ordered(self, nodes: Collection[Node]) -> list[Node]:
         """Nodes in listing order (group, channels, points; finer periods first)."""
         return sorted(nodes, key=node_order)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TableProtection):
+            return NotImplemented
+        return (self.k, self.primary, self.secondary, self.published) == (
+            other.k, other.primary, other.secondary, other.published)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _candidates(table: Table, sizes: npt.NDArray[np.int64], nodes: Collection[Node] | None
@@ -132,14 +167,9 @@ def protect_table(counts: Mapping[Atom, int], *, k: int = 5,
     """
     if isinstance(k, bool) or not isinstance(k, int) or k < 0:
         raise ValueError(f"k must be an integer >= 0, got {k!r}")
-    table = build_table(counts, layers)
-    if len(table.months) == 0:
-        given = frozenset(nodes or ())
-        _candidates(table, np.zeros((len(table.slices), 0), dtype=np.int64), given)
-        return TableProtection(k, frozenset(), frozenset(), given, {})
-    table = _distinct_layers(table)
+    table = _distinct_layers(build_table(counts, layers))
     sizes = [table.node_sizes(layer) for layer in range(table.weights.shape[0])]
-    candidate, empty = _candidates(table, sizes[0], nodes)
+    candidate, outside = _candidates(table, sizes[0], nodes)
     primary = candidate & np.logical_or.reduce([(n > 0) & (n < k) for n in sizes])
     published = candidate & ~primary & (sizes[0] > 0)
     secondary = np.zeros_like(primary)
@@ -151,10 +181,8 @@ def protect_table(counts: Mapping[Atom, int], *, k: int = 5,
     def as_nodes(mask: Bools) -> frozenset[Node]:
         return frozenset(table.node(table.node_id(int(s), int(p))) for s, p in np.argwhere(mask))
 
-    all_sizes = {table.node(table.node_id(int(s), int(p))): int(sizes[0][s, p])
-                 for s, p in np.argwhere(sizes[0] > 0)}
-    shown = as_nodes(candidate & ~primary & ~secondary) | empty
-    return TableProtection(k, as_nodes(primary), as_nodes(secondary), shown, all_sizes)
+    return TableProtection(k, as_nodes(primary), as_nodes(secondary), table,
+                           candidate & ~primary & ~secondary, sizes[0], frozenset(outside))
 
 
 def _protect_round(table: Table, violations: list[Violation], price: Floats,
@@ -173,7 +201,7 @@ def _protect_round(table: Table, violations: list[Violation], price: Floats,
         for change in chosen:
             moved = np.array([change.get(a, 0.0) for a in violation.atoms]) @ derivable
             if np.abs(moved).max(initial=0.0) > 1e-9:
-                derivable = derivable @ _nulls(moved[None, :], derivable.shape[1])
+                derivable = derivable @ null_basis(moved[None, :], derivable.shape[1])
         if derivable.shape[1] == 0:
             continue
         touched, change = _cheapest_perturbation(table, violation, derivable,
@@ -185,9 +213,9 @@ def _protect_round(table: Table, violations: list[Violation], price: Floats,
 
 def _distinct_layers(table: Table) -> Table:
     """Drop layers equal to an earlier one: they add nothing but work."""
-    _, first = np.unique(table.weights, axis=0, return_index=True)
-    keep = np.sort(first)
-    if len(keep) == table.weights.shape[0]:
+    rows = [bytes(row.tobytes()) for row in table.weights]
+    keep = [i for i, row in enumerate(rows) if row not in rows[:i]]
+    if len(keep) == len(rows):
         return table
     return replace(table, weights=table.weights[keep])
 
@@ -203,49 +231,34 @@ def _cheapest_perturbation(table: Table, violation: Violation, derivable: Floats
     """
     support = table.support(violation.layer)
     pool = np.asarray(violation.atoms, dtype=np.int64)
-    pool_cell, pool_month = table.atom_cell[pool], table.atom_month[pool]
     cells, months = support.shape
-    ancestors = table.ancestors
-    on_path = price[:, ancestors]  # slices x months x 4 levels
-    path = on_path.sum(axis=2)
-    above = np.cumsum(on_path[:, :, ::-1], axis=2)[:, :, ::-1]  # cost from level i up
     best: tuple[float, int, int, int] | None = None
     for a in pool:
         cell, month = int(table.atom_cell[a]), int(table.atom_month[a])
-        same_quarter = ancestors[:, 1] == ancestors[month, 1]
-        same_year = ancestors[:, 2] == ancestors[month, 2]
-        lca = np.where(same_quarter, 1, np.where(same_year, 2, 3))
-        shared = above[:, month, :][:, lca]  # slices x months: cost of common ancestors
-        time_cost = np.column_stack([path[:, [month]] + path - 2.0 * shared, path[:, month]])
-        tells = table.member[:, [cell]] != table.member  # slices x cells
-        tells = np.column_stack([tells, table.member[:, cell]]).T  # (cells + none) x slices
-        cost = tells.astype(np.float64) @ time_cost  # (cells + none) x (months + none)
-        valid = np.ones((cells + 1, months + 1), dtype=bool)
+        cost = _partner_costs(table, price, cell, month)
+        valid = np.ones((cells + 1, months + 1), dtype=bool)  # last row, column: no partner
         valid[:cells, :] &= support[:, month][:, None]
         valid[:, :months] &= support[cell, :][None, :]
         valid[:cells, :months] &= support
         valid[cell, :] = False
         valid[:, month] = False
-        cell_factor = (pool_cell[:, None] == cell).astype(np.float64) - (
-            pool_cell[:, None] == np.arange(cells + 1)[None, :])
-        month_factor = (pool_month[:, None] == month).astype(np.float64) - (
-            pool_month[:, None] == np.arange(months + 1)[None, :])
+        cell_factor = (table.atom_cell[pool][:, None] == cell).astype(np.float64) - (
+            table.atom_cell[pool][:, None] == np.arange(cells + 1)[None, :])
+        month_factor = (table.atom_month[pool][:, None] == month).astype(np.float64) - (
+            table.atom_month[pool][:, None] == np.arange(months + 1)[None, :])
         moved = np.einsum("pd,ps,pm->dsm", derivable, cell_factor, month_factor)
         useful = valid & (np.abs(moved) > 1e-9).any(axis=0)
         if not useful.any():
             continue
         flat = int(np.argmin(np.where(useful, cost, np.inf)))
-        partner_cell, partner_month = divmod(flat, months + 1)
-        candidate = (float(cost.flat[flat]), int(a), partner_cell, partner_month)
-        if best is None or candidate[0] < best[0]:
-            best = candidate
+        if best is None or float(cost.flat[flat]) < best[0]:
+            best = (float(cost.flat[flat]), int(a), *divmod(flat, months + 1))
     if best is None:  # cannot happen: a lone atom's change is always useful
         raise AssertionError("no perturbation moves a derivable pool")
     _, a, partner_cell, partner_month = best
     cell, month = int(table.atom_cell[a]), int(table.atom_month[a])
     other = table.member[:, partner_cell] if partner_cell < cells else np.zeros(
         len(table.slices), dtype=bool)
-    slices = table.member[:, cell] != other
     here = table.within[month]
     there = table.within[partner_month] if partner_month < months else np.zeros_like(here)
     change: dict[int, float] = {}
@@ -253,4 +266,28 @@ def _cheapest_perturbation(table: Table, violation: Violation, derivable: Floats
         for m, sign_m in ((month, 1.0), (partner_month, -1.0)):
             if c < cells and m < months:
                 change[int(table.atom_at[c, m])] = sign_c * sign_m
-    return slices[:, None] & (here != there)[None, :], change
+    return (table.member[:, cell] != other)[:, None] & (here != there)[None, :], change
+
+
+def _partner_costs(table: Table, price: Floats, cell: int, month: int) -> Floats:
+    """Price of ``(e_cell - e_c') x (e_month - e_m')`` for every partner cell c' and month m'.
+
+    A cells+1 x months+1 matrix, the last row and column being "no partner".
+    The change touches a node when its slice holds exactly one of the two
+    cells and its period exactly one of the two months, so the price is a
+    product: (slices telling the cells apart) x (periods telling the months
+    apart), the latter being the two months' paths up to their lowest common
+    period (quarter, year or the whole campaign).
+    """
+    ancestors = table.ancestors
+    on_path = price[:, ancestors]  # slices x months x 4 levels
+    path = on_path.sum(axis=2)
+    above = np.cumsum(on_path[:, :, ::-1], axis=2)[:, :, ::-1]  # price from a level up
+    same_quarter = ancestors[:, 1] == ancestors[month, 1]
+    same_year = ancestors[:, 2] == ancestors[month, 2]
+    lowest_common = np.where(same_quarter, 1, np.where(same_year, 2, 3))
+    shared = above[:, month, :][:, lowest_common]  # slices x months
+    time_cost = np.column_stack([path[:, [month]] + path - 2.0 * shared, path[:, month]])
+    tells = table.member[:, [cell]] != table.member  # slices x cells
+    tells = np.column_stack([tells, table.member[:, cell]]).T  # (cells + none) x slices
+    return np.asarray(tells.astype(np.float64) @ time_cost, dtype=np.float64)

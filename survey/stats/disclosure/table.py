@@ -171,14 +171,17 @@ class Table:
 
 def _validated(counts: Mapping[Atom, int], name: str) -> dict[Atom, int]:
     found: dict[Atom, int] = {}
+    months: set[str] = set()
     for atom, n in counts.items():
         if not isinstance(atom, Atom):
             raise TypeError(f"{name} must map Atom to a count, got a key {atom!r}")
-        periods_of(atom.month)
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
             raise ValueError(f"{name}[{atom}] must be a count (an integer >= 0), got {n!r}")
+        months.add(atom.month)
         if n:
             found[atom] = int(n)
+    for month in months:
+        periods_of(month)
     return found
 
 
