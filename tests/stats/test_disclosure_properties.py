@@ -19,9 +19,12 @@ from hypothesis import strategies as st
 from survey.stats.disclosure import Atom, Node, protect_table
 from survey.stats.disclosure.audit import (
     _block_violations,
+    _branching,
+    _cancelling,
     _month_violation,
     light_combination,
     min_cut,
+    null_basis,
 )
 from survey.stats.disclosure.table import build_table
 from tests.stats.disclosure_attacker import Attacker, all_nodes, holds, published_values
@@ -153,3 +156,31 @@ def test_one_months_graph_and_the_linear_algebra_agree(table, data):
     for pool in (by_graph, *by_algebra):
         if pool is not None:
             assert weights[list(pool)].sum() < k
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 7), st.integers(0, 4), st.data())
+def test_both_ways_of_cancelling_agree_with_trying_every_orthogonal_set(width, count, budget,
+                                                                         data):
+    rows = np.array([[data.draw(st.integers(-2, 2)) for _ in range(width)]
+                     for _ in range(count)], dtype=float)
+    rows = rows[np.abs(rows).sum(axis=1) > 0]
+    if not len(rows):
+        return
+    weights = np.array([data.draw(st.integers(1, 3)) for _ in range(len(rows))])
+    # brute force: x orthogonal to some subset of the rows (its null space), generic within it
+    possible = False
+    for r in range(len(rows) + 1):
+        for chosen in itertools.combinations(range(len(rows)), r):
+            space = null_basis(rows[list(chosen)], width)
+            if space.shape[1] == 0:
+                continue
+            x = space @ np.linspace(1.0, 2.0, space.shape[1]) ** 0.5
+            left = np.abs(rows @ x) > 1e-9
+            possible |= int(weights[left].sum()) <= budget
+    for way in (_cancelling, _branching):
+        x = way(rows, weights, budget)
+        assert (x is not None) == possible, way
+        if x is not None:
+            assert np.linalg.norm(x) > 0
+            assert int(weights[np.abs(rows @ x) > 1e-9].sum()) <= budget

@@ -38,7 +38,8 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import combinations, pairwise
+from math import comb
 
 import numpy as np
 import numpy.typing as npt
@@ -62,6 +63,7 @@ Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
 TOLERANCE = 1e-9
+VECTORISED = 20  # normals tried at once by _cancelling; beyond that it branches
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -431,10 +433,45 @@ def _connected_sets(neighbours: list[set[int]], weights: list[int], k: int
 def _cancelling(rows: Floats, weights: Ints, budget: int) -> Floats | None:
     """A nonzero x leaving rows of total weight <= budget with ``row . x != 0``, or None.
 
-    Branching: while the rows x does not cancel weigh more than the budget, x
-    must be orthogonal to one of the first rows that make the budget overflow
-    (at most budget + 1 of them, as weights are at least 1); try each, keeping
-    an orthonormal basis of the rows x is made orthogonal to. Depth < len(x).
+    If some x will do, so will one orthogonal to a set of rows of rank
+    len(x) - 1 (adding constraints from the rows it leaves only cancels more)
+    or, when the rows have lower rank, one orthogonal to them all. So the
+    candidates are the normals of every len(x) - 1 rows (generalised cross
+    products, computed at once), tried together; when there are many (more
+    than VECTORISED, for three or more coefficients), :func:`_branching`
+    searches instead, which is cheaper there.
+    """
+    width = rows.shape[1]
+    if int(weights.sum()) <= budget:
+        first = np.zeros(width)
+        first[0] = 1.0
+        return first
+    if width == 1:
+        return None
+    if width > 2 and comb(len(rows), width - 1) > VECTORISED:
+        return _branching(rows, weights, budget)
+    subsets = np.array(list(combinations(range(len(rows)), width - 1)), dtype=np.int64)
+    stacks = rows[subsets.reshape(-1, width - 1)]
+    normals = np.stack([(-1) ** j * np.linalg.det(np.delete(stacks, j, axis=2))
+                        for j in range(width)], axis=1).reshape(-1, width)
+    lengths = np.linalg.norm(normals, axis=1)
+    normals = normals[lengths > TOLERANCE] / lengths[lengths > TOLERANCE, None]
+    if len(normals):
+        left = np.abs(rows @ normals.T) > TOLERANCE * np.linalg.norm(rows, axis=1)[:, None]
+        fits = np.flatnonzero(weights @ left <= budget)
+        if len(fits):
+            return np.asarray(normals[fits[0]], dtype=np.float64)
+    orthogonal = null_basis(rows, width)  # rows of rank below len(x) - 1: x cancels all
+    return np.asarray(orthogonal[:, 0], dtype=np.float64) if orthogonal.shape[1] else None
+
+
+def _branching(rows: Floats, weights: Ints, budget: int) -> Floats | None:
+    """:func:`_cancelling` by branching, for many rows.
+
+    While the rows x does not cancel weigh more than the budget, x must be
+    orthogonal to one of the first rows that make the budget overflow (at
+    most budget + 1 of them, as weights are at least 1); try each, keeping an
+    orthonormal basis of the rows x is made orthogonal to. Depth < len(x).
     """
     width = rows.shape[1]
 
