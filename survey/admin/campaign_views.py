@@ -1,4 +1,4 @@
-"""Campaign set-up and contact import views (thin: the rules are in survey.admin.service)."""
+"""Campaign set-up and contact import views (thin: the rules are in survey.setup)."""
 
 from __future__ import annotations
 

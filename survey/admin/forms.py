@@ -1,5 +1,5 @@
 """The set-up forms (Flask-WTF, CSRF on). They only parse what was typed; the rules live in
-survey.admin.service, so the web and any other caller refuse the same things."""
+survey.setup, so the web and any other caller refuse the same things."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Plain functions without the database, so that every problem a file can have
 is found in one pass and reported with the line number the spreadsheet shows
 (the header is line 1), before anything is stored. What needs the database
-(units, earlier invitations) is checked in survey.invitations.
+(units, earlier invitations) is checked in survey.setup.invitations.
 
 Excel in mainland China saves "CSV UTF-8" with a byte-order mark, and plain
 "CSV" in the ANSI code page, which is GBK (a subset of GB18030). We try

@@ -49,7 +49,7 @@ class WorkdayCalendar:
         the starting day is not counted, whatever the hour: a case opened on a
         Friday with one working day has all of Monday, and one opened on a
         Saturday counts from Monday too. The period ends at the end (24:00) of
-        the day returned; ``survey.followup.deadline`` turns that into an instant.
+        the day returned; ``survey.followup.cases.deadline`` turns that into an instant.
         """
         current = start
         added = 0

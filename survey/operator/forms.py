@@ -1,6 +1,6 @@
 """The console's own forms: "next call", and a disposition with notes and a call-back time.
 
-The answer forms are the respondent pages' (survey.respond.forms), so an
+The answer forms are the respondent pages' (survey.web.answer_form), so an
 answer typed by an operator is checked and scored exactly like one tapped by
 a citizen.
 """

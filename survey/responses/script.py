@@ -2,7 +2,7 @@
 
 An operator works one question per screen. Which question comes next depends
 on the answers given so far (show-if), decided here on the server with the
-same rule the respondent pages use (:func:`survey.respond.forms.visible_ids`),
+same rule the respondent pages use (:func:`survey.responses.answers.visible_ids`),
 so the console works with JavaScript off and never asks a question the
 respondent should not hear.
 """

@@ -2,7 +2,7 @@
 
 Nothing is sent from a web request: queuing writes an ``OutboundMessage`` row
 in the same transaction as the invitation, and a worker (``flask survey send``
-or the RQ job in survey.worker) sends what is due. The row, not a queue in
+or the RQ job in survey.channels.sms.rq) sends what is due. The row, not a queue in
 memory, is the truth, so a crash loses nothing.
 
 The link problem. An invitation keeps only its token's hash, so its link can

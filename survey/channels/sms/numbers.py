@@ -28,7 +28,7 @@ STOP_WORDS = frozenset(
 def sms_number(raw: str | None) -> str | None:
     """The E.164 number a text message can go to, or None when there is none.
 
-    Mainland numbers follow survey.phones, the same rules as a contact import
+    Mainland numbers follow survey.contacts.phones, the same rules as a contact import
     (``138 0013 8000``, ``0086-138-...``), and must be mobiles: a landline
     takes no SMS. A number already written in another country's international
     form (an inbound reply from abroad) is kept as E.164.
