@@ -18,7 +18,8 @@ def shipped_folder(name: str) -> Path:
     """A folder kept at the top of the repository (instruments/, migrations/), wherever it is.
 
     In a checkout it is read where it is reviewed; an installed wheel carries a
-    copy inside the package (survey/bundled/<name>, mapped in pyproject.toml).
+    copy inside the package (survey/bundled/<name>, which in the checkout links
+    to the folder: package data in pyproject.toml).
     """
     checkout = PROJECT_ROOT / name
     if (PROJECT_ROOT / "pyproject.toml").is_file() and checkout.is_dir():

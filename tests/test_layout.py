@@ -107,7 +107,12 @@ def _layer(component: str) -> int:
     raise AssertionError(f"survey.{component} belongs to no layer: add it to a layer above")
 
 
-MODULES = {_module_name(p): p for p in sorted(SURVEY.rglob("*.py"))}
+# survey/bundled/ links to instruments/ and migrations/: package data, not modules.
+MODULES = {
+    _module_name(p): p
+    for p in sorted(SURVEY.rglob("*.py"))
+    if "bundled" not in p.relative_to(SURVEY).parts
+}
 IMPORTS = {name: _imports(path) for name, path in MODULES.items()}
 
 
