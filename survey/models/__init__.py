@@ -19,7 +19,7 @@ here, so ``from survey.models import Campaign`` is the one way to name a model.
 from __future__ import annotations
 
 from .access import ROLES, ApiToken, AuditEvent, User, username_key
-from .base import CHANNELS, GROUP_CODES, utcnow
+from .base import CHANNELS, DIMENSIONS, GROUP_CODES, GROUP_DIMENSIONS, dimension_of_code, utcnow
 from .campaigns import (
     Campaign,
     CampaignGroup,
@@ -50,7 +50,10 @@ from .units import (
 __all__ = [
     "CHANNELS",
     "FIX_RATINGS",
+    "DIMENSIONS",
     "GROUP_CODES",
+    "GROUP_DIMENSIONS",
+    "dimension_of_code",
     "MESSAGE_STATES",
     "RATING_CHANNELS",
     "ROLES",

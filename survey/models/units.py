@@ -6,6 +6,7 @@ from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model, db
+from .base import dimension_of_code
 
 
 class Unit(Model):
@@ -44,6 +45,13 @@ class Group(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # service_users, stakeholders or staff (models.base.DIMENSIONS): figures of
+    # different dimensions are never pooled.
+    dimension: Mapped[str] = mapped_column(
+        String(16),
+        default=lambda context: dimension_of_code(context.get_current_parameters()["code"]),
+        server_default="stakeholders",
+    )
 
 
 def units_in_code_order() -> list[Unit]:
