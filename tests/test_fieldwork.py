@@ -186,8 +186,9 @@ def test_phone_response_rates_are_shown_without_operators(client, main):
     login(client, gen_user("evaluator"))
     page = client.get(f"/evaluate/fieldwork?campaign={main.id}&lang=en").get_data(as_text=True)
     assert "RR1" in page and "RR4" in page and "COOP1" in page
-    # I=1, R=1, NE=1 and one never called (UH=1): RR1 = 1 / (1 + 1 + 1) = 33.3%
-    assert "33.3%" in page
+    # I=1, R=1, a dead number (UO=1: a named person's eligibility is unknown) and one never
+    # called (UH=1): RR1 = 1 / (1 + 1 + 1 + 1) = 25.0%
+    assert "25.0%" in page
     assert "caller-seven" not in page
 
 

@@ -27,13 +27,13 @@ def test_counts_and_rates_by_group_and_operator(app):
     db.session.commit()
     first, second = gen_user("operator"), gen_user("operator")
     # deputies: complete, refusal, no answer (first operator), wrong number (second);
-    # retirees: not in service (second), then the one never called before, complete (second).
+    # retirees: not eligible (second), then the one never called before, complete (second).
     plan = [
         (first, "complete"),
         (first, "refusal_hard"),
         (first, "no_answer"),
         (second, "wrong_number"),
-        (second, "not_in_service"),
+        (second, "ineligible"),
     ]
     now = MORNING
     for operator, disposition in plan:

@@ -10,13 +10,26 @@ Every attempt gets an AAPOR disposition. Its code and the retry rule (try
 again? after how long?) come from :data:`DISPOSITIONS`, which a campaign may
 override per disposition (DispositionRule), so the queue schedules itself.
 
-AAPOR codes are the telephone codes of the Standard Definitions. Our frame is
-a list of named people (deputies, retirees, service users who left a number):
-a number that does not work (4.31) or a person outside the survey (4.70) is
-not eligible; a wrong number says nothing about the person's eligibility, so
-it is "unknown eligibility, other" (3.90); an answering machine that does not
-confirm the person is 3.14, no answer 3.13, always busy 3.12; a call-back
-appointment that never led to an interview is a non-contact (2.21).
+AAPOR codes are the telephone codes of the Standard Definitions (10th
+edition, 2023), read for our frame: a list of named people (deputies,
+retirees, service users who left a number), not random numbers (RDD). In RDD
+a number that does not work (4.31) proves there is no household to survey;
+for a named person it only says the number we hold is bad, as a wrong number
+does, so both are "unknown eligibility, other" (3.90). Only a person outside
+the survey (4.70) is not eligible. An answering machine that does not confirm
+the person is 3.14 (unknown eligibility), no answer 3.13, always busy 3.12.
+A voicemail greeting that names the person confirms them without reaching
+them: non-contact, 2.221 with a message left, 2.222 without (as queXS codes
+them). A call-back asked for by someone else (the person is out) is a
+non-contact, 2.21 "respondent never available". A call-back the person
+booked themselves is contact: if it is never kept, the case is an implicit
+refusal (2.112, a known respondent's refusal; queXS counts its "definite
+appointment - respondent" as R too), so CON1 counts it as reached and REF1
+as refused.
+
+How the attempts of one case make its final category is
+survey.stats.aapor.PRECEDENCE (proof of ineligibility wins over every
+contact outcome but an interview).
 """
 
 from __future__ import annotations
@@ -57,6 +70,8 @@ class Disposition:
     retry: bool
     delay: dt.timedelta
     interview: bool = False
+    # A call-back at an agreed time: the next call is made then, before anything else.
+    callback: bool = False
 
 
 def _d(
@@ -68,6 +83,7 @@ def _d(
     retry: bool = False,
     hours: float = 0,
     interview: bool = False,
+    callback: bool = False,
 ) -> Disposition:
     return Disposition(
         code=code,
@@ -78,6 +94,7 @@ def _d(
         retry=retry,
         delay=dt.timedelta(hours=hours),
         interview=interview,
+        callback=callback,
     )
 
 
@@ -91,10 +108,48 @@ DISPOSITIONS: dict[str, Disposition] = {
         _d("break_off", "2.12", "R", _l("Break-off"), retry=True, hours=24),
         _d("no_answer", "3.13", "UH", _l("No answer"), retry=True, hours=3),
         _d("busy", "3.12", "UH", _l("Busy"), retry=True, hours=0.5),
-        _d("answering_machine", "3.14", "UH", _l("Answering machine"), retry=True, hours=3),
-        _d("callback", "2.21", "NC", _l("Call-back scheduled"), retry=True),
+        _d(
+            "answering_machine",
+            "3.14",
+            "UH",
+            _l("Answering machine (the person not named)"),
+            retry=True,
+            hours=3,
+        ),
+        _d(
+            "callback_respondent",
+            "2.112",
+            "R",
+            _l("Call-back booked by the person"),
+            retry=True,
+            callback=True,
+        ),
+        _d(
+            "callback",
+            "2.21",
+            "NC",
+            _l("Call-back (the person is not available)"),
+            retry=True,
+            callback=True,
+        ),
+        _d(
+            "voicemail_message",
+            "2.221",
+            "NC",
+            _l("Voicemail naming the person: message left"),
+            retry=True,
+            hours=24,
+        ),
+        _d(
+            "voicemail_named",
+            "2.222",
+            "NC",
+            _l("Voicemail naming the person: no message"),
+            retry=True,
+            hours=3,
+        ),
         _d("wrong_number", "3.90", "UO", _l("Wrong number")),
-        _d("not_in_service", "4.31", "NE", _l("Number not in service")),
+        _d("not_in_service", "3.90", "UO", _l("Number not in service")),
         _d("ineligible", "4.70", "NE", _l("Not eligible")),
         _d("language_barrier", "2.332", "O", _l("Language barrier")),
     )
@@ -108,7 +163,7 @@ def rules_for(campaign: Campaign) -> dict[str, Disposition]:
         select(DispositionRule).where(DispositionRule.campaign_id == campaign.id)
     ).scalars():
         base = rules.get(rule.disposition)
-        if base is None or base.interview or base.code == "callback":
+        if base is None or base.interview or base.callback:
             continue
         rules[rule.disposition] = replace(
             base,
@@ -124,7 +179,7 @@ def set_rule(campaign: Campaign, disposition: str, *, retry: bool, delay_minutes
     base = DISPOSITIONS.get(disposition)
     if base is None:
         raise PhoneError(f"unknown disposition {disposition!r}")
-    if base.interview or disposition == "callback":
+    if base.interview or base.callback:
         raise PhoneError(f"the rule of {disposition!r} cannot be changed")
     if delay_minutes < 0 or (retry and delay_minutes == 0 and disposition != "busy"):
         raise PhoneError("a retry needs a delay of at least one minute")
@@ -330,7 +385,7 @@ def record_attempt(
         raise PhoneError(f"unknown disposition {disposition!r}")
     if case_row.status != "claimed" or case_row.claimed_by_id != operator.id:
         raise PhoneError("this case is not claimed by you")
-    if disposition == "callback":
+    if rule.callback:
         if not can_book_callback(case_row):
             raise PhoneError("the last allowed attempt has been made: no further call-back")
         if callback_at is None:
@@ -357,8 +412,8 @@ def record_attempt(
     case_row.last_disposition = disposition
     case_row.claimed_by_id = None
     case_row.claimed_at = None
-    case_row.is_callback = disposition == "callback"
-    if disposition == "callback":
+    case_row.is_callback = rule.callback
+    if rule.callback:
         case_row.status, case_row.next_try_at = "queued", callback_at
     elif rule.retry and case_row.attempts < case_row.campaign.max_attempts:
         case_row.status, case_row.next_try_at = "queued", now + rule.delay

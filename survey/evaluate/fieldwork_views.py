@@ -10,7 +10,7 @@ from ..extensions import db
 from ..labels import group_label
 from ..models import Campaign
 from ..results import fieldwork
-from ..results.response_rates import phone_response_rates
+from ..results.response_rates import disposition_rows, phone_response_rates
 from ..stats.aapor import ResponseRates
 from ..web.guards import role_required
 from ..web.navigation import whole_number
@@ -67,6 +67,7 @@ def fieldwork_view() -> ResponseReturnValue:
             flagged_units=fieldwork.flagged_by_unit(campaign),
             flagged_points=fieldwork.flagged_by_service_point(campaign),
             phone_rates=_phone_rate_rows(campaign),
+            dispositions=disposition_rows(),
         )
     response = make_response(render_template("evaluate/fieldwork.html", **context))
     response.headers["Cache-Control"] = "no-store"

@@ -67,7 +67,7 @@ from ..responses.script import (
     script_step,
 )
 from ..responses.targets import Target, Unavailable
-from ..results.response_rates import phone_response_rates
+from ..results.response_rates import disposition_rows, phone_response_rates
 from ..web.answer_form import AnswerForm, build_form, check_page, field_name, unexpected_fields
 from ..web.guards import role_required
 from . import bp
@@ -121,6 +121,7 @@ def index() -> ResponseReturnValue:
         held=held,
         form=ClaimForm(),
         count_labels=_count_labels(),
+        dispositions=disposition_rows(),
         format_percent=format_percent,
         format_decimal=format_decimal,
     )
@@ -336,7 +337,8 @@ def disposition(case_id: int) -> ResponseReturnValue:
     if code not in DISPOSITIONS:
         return _refuse(call, form, gettext("Choose one of the outcomes listed."))
     try:
-        if code == "callback" and not can_book_callback(call):
+        books_callback = DISPOSITIONS[code].callback
+        if books_callback and not can_book_callback(call):
             raise DispositionError(
                 gettext(
                     "No further call-back can be booked: this call is the call-back the person "
@@ -346,9 +348,9 @@ def disposition(case_id: int) -> ResponseReturnValue:
             )
         notes = clean_notes(form.notes.data)
         callback_at = parse_callback(
-            form.callback_at.data, call.campaign, required=code == "callback"
+            form.callback_at.data, call.campaign, required=books_callback
         )
-        if code != "callback" and callback_at is not None:
+        if not books_callback and callback_at is not None:
             raise DispositionError(
                 gettext("A call-back time is kept only with the outcome “call-back”.")
             )

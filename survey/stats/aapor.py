@@ -24,20 +24,31 @@ among cases whose eligibility is known. A rate whose denominator is 0 is None.
 
 A case attempted several times has one final category: the most informative
 of its attempts' outcomes, the first of :data:`PRECEDENCE` among them (UH
-when it was never attempted: 3.11). Once a call has established contact or
-eligibility, later non-contacts do not take it back (a refusal followed by a
-no-answer on the retry stays a refusal).
+when it was never attempted: 3.11), whatever their order in time:
+
+1. an interview (I 1.1, then P 1.2): its answers are in the results;
+2. proof of ineligibility (NE, 4.70): a case found outside the survey leaves
+   every rate, even after a refusal or a call-back (the refusal was not an
+   eligible person's);
+3. the eligible person reached but not interviewed (R 2.10), or reached in
+   other ways (O 2.30);
+4. the eligible person confirmed but not reached (NC 2.20: a call-back asked
+   for by someone else, a voicemail greeting naming them);
+5. unknown eligibility: a bad number (UO 3.90), then no answer, busy or an
+   unconfirmed answering machine (UH 3.12-3.14).
+
+So a later non-contact never takes back what an earlier call established (a
+refusal followed by a no-answer stays a refusal), and a later proof of
+ineligibility always does.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Final category of a case from the categories of its attempts: the first of these found wins.
-# Interviews first, then outcomes that prove an eligible person was reached (refusal, other),
-# then an eligible person not reached (non-contact: an appointment), then proof of
-# ineligibility, and last the two kinds of unknown eligibility.
-PRECEDENCE: tuple[str, ...] = ("I", "P", "R", "O", "NC", "NE", "UO", "UH")
+# Final category of a case from the categories of its attempts: the first of these found wins
+# (the order and its reasons are in the module's docstring).
+PRECEDENCE: tuple[str, ...] = ("I", "P", "NE", "R", "O", "NC", "UO", "UH")
 
 
 @dataclass(frozen=True, slots=True)
