@@ -343,9 +343,11 @@ def test_a_partial_interview_stores_the_answers_given(app, client):
     campaign = _case()
     operator = _sign_in(client)
     case_id = _claim(client, campaign)
+    # Three of the six questions asked: the script's threshold (half, with the overall rating).
     _answer(client, case_id, "screen", "yes")
     _answer(client, case_id, "overall", "dissatisfied")
-    done = _dispose(client, case_id, "partial", notes="挂断了", q="attitude")
+    _answer(client, case_id, "attitude", "satisfied")
+    done = _dispose(client, case_id, "partial", notes="挂断了", q="efficiency")
     assert done.status_code == 303, done.text
     response = db.session.execute(select(Response)).scalar_one()
     assert response.channel == "phone" and response.operator_id == operator.id
@@ -353,8 +355,9 @@ def test_a_partial_interview_stores_the_answers_given(app, client):
     assert {a.question_id: a.value for a in response.answers} == {
         "screen": "yes",
         "overall": "dissatisfied",
+        "attitude": "satisfied",
     }
-    assert [s.score for s in response.scores] == [25.0]
+    assert sorted(s.score for s in response.scores) == [25.0, 75.0]
     attempt = db.session.execute(select(Attempt)).scalar_one()
     assert (attempt.disposition, attempt.notes) == ("partial", "挂断了")
 

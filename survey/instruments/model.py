@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .partial import PartialRule
+
 KNOWN_LANGUAGES = ("zh_Hans", "zh_Hant", "en")
 QUESTION_TYPES = ("likert5", "choice", "multi", "nps", "number", "text", "phone")
 # Types whose answers can feed an indicator: each answer maps to one score.
@@ -196,6 +198,8 @@ class Instrument:
     # Whether a bad review on it opens a follow-up case for the unit's handler
     # (survey.followup): true only for a service user's rating of one service.
     follow_up: bool = False
+    # The least an interview cut short must hold to count as partial (survey.instruments.partial).
+    partial: PartialRule = PartialRule()
 
     @property
     def default_language(self) -> str:

@@ -43,11 +43,13 @@ from .model import (
     ShowIf,
     Text,
 )
+from .partial import PartialRule, parse_partial
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _INDICATOR = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 _TOP_KEYS = frozenset(
-    {"id", "languages", "satisfied_at", "follow_up", "title", "intro", "scale", "pages"}
+    {"id", "languages", "satisfied_at", "follow_up", "partial"}
+    | {"title", "intro", "scale", "pages"}
 )
 _PAGE_KEYS = frozenset({"id", "title", "questions"})
 _QUESTION_KEYS = frozenset(
@@ -87,6 +89,7 @@ class _Parser:
         self.file = file
         self.data = data
         self.languages: tuple[str, ...] = ()
+        self.partial = PartialRule()
 
     def fail(self, question: str | None, field_name: str | None, problem: str) -> InstrumentError:
         return InstrumentError(self.file, question, field_name, problem)
@@ -156,6 +159,9 @@ class _Parser:
                 f"needs a question feeding {OVERALL_INDICATOR}: its two lowest levels are"
                 " a bad review",
             )
+        self.partial = parse_partial(
+            data.get("partial"), seen, lambda name, problem: self.fail(None, name, problem)
+        )
         return instrument_id, title, intro, float(satisfied_at), follow_up, tuple(pages)
 
     def instrument_id(self, value: Any) -> str:
@@ -486,4 +492,5 @@ def parse_instrument(text: str, *, file: str) -> Instrument:
         source=text,
         path=file,
         follow_up=follow_up,
+        partial=parser.partial,
     )

@@ -19,10 +19,10 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..i18n import normalise
-from ..instruments import Page, Question
+from ..instruments import Page, Question, localized
 from ..models import CallCase, Invitation, Response, User, utcnow
 from .answers import AnswerValue
-from .script import first_missing
+from .script import asked, first_missing
 from .submit import save_page
 from .targets import Target, target_of_invitation
 
@@ -109,6 +109,8 @@ def check_finish(target: Target, disposition: str) -> None:
                 "of a partial interview."
             )
         )
+    if disposition == "partial":
+        check_partial(target)
     if disposition == "complete":
         missing = first_missing(target.instrument, target.answers)
         if missing is not None:
@@ -118,6 +120,36 @@ def check_finish(target: Target, disposition: str) -> None:
                     "Answer it, or record a partial interview."
                 )
             )
+
+
+def check_partial(target: Target) -> None:
+    """Refuse a "partial interview" below the instrument's threshold: that call is a break-off.
+
+    The threshold is the instrument's (survey.instruments.partial): a share of
+    the questions asked given the answers, and its essential questions.
+    """
+    instrument = target.instrument
+    check = instrument.partial.check(asked(instrument, target.answers), target.answers)
+    if check.missing:
+        question = instrument.question(check.missing[0])
+        raise InterviewError(
+            gettext(
+                "This is a break-off, not a partial interview: a partial interview needs "
+                "an answer to “%(question)s”. Ask it, or record a break-off.",
+                question=localized(question.text, script_language(target)),
+            )
+        )
+    if not check.enough:
+        raise InterviewError(
+            gettext(
+                "This is a break-off, not a partial interview: %(answered)s of %(asked)s "
+                "questions are answered, and this questionnaire needs %(needed)s for a "
+                "partial interview. Ask more, or record a break-off.",
+                answered=check.answered,
+                asked=check.applicable,
+                needed=check.needed,
+            )
+        )
 
 
 def started_at(target: Target) -> dt.datetime:
