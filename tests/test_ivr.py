@@ -62,8 +62,24 @@ def call(client, steps: list[str | None], *, call_sid: str = CALL, code: str = "
 
 
 def _responses() -> list[Response]:
+    """The submitted responses (a call's draft, kept as keys are pressed, is not one yet)."""
     db.session.expire_all()
-    return list(db.session.execute(select(Response)).scalars())
+    return list(
+        db.session.execute(select(Response).where(Response.submitted_at.is_not(None))).scalars()
+    )
+
+
+def _drafts() -> list[Response]:
+    db.session.expire_all()
+    return list(
+        db.session.execute(select(Response).where(Response.submitted_at.is_(None))).scalars()
+    )
+
+
+def hang_up(client, call_sid: str = CALL, status: str = "completed"):  # type: ignore[no-untyped-def]
+    """Twilio's call-status webhook reporting the end of the call."""
+    reply = signed_post(client, "/twilio/voice-status", {"CallSid": call_sid, "CallStatus": status})
+    assert reply.status_code == 204, reply.get_data(as_text=True)
 
 
 def test_first_question_is_a_one_key_gather_in_mandarin(client, point):
@@ -150,11 +166,17 @@ def test_forged_or_borrowed_state_is_refused(client, point):
     assert signed_post(client, forged, {"CallSid": CALL, "Digits": "1"}).status_code == 403
     other_call = signed_post(client, url, {"CallSid": "CA" + "e" * 32, "Digits": "1"})
     assert other_call.status_code == 403
+    [draft] = _drafts()  # the one answer of the real call, nothing of the forged ones
+    assert [a.question_id for a in draft.answers] == ["overall"]
     assert _responses() == []
 
 
 def test_unsigned_voice_webhook_is_refused(client, point):
     assert client.post("/twilio/voice/hall1", data={"CallSid": CALL}).status_code == 403
+    call(client, ["5"])
+    ended = {"CallSid": CALL, "CallStatus": "completed"}
+    assert client.post("/twilio/voice-status", data=ended).status_code == 403
+    assert _responses() == []
 
 
 def test_campaign_without_ivr_says_goodbye(client, point):
@@ -179,3 +201,90 @@ def test_a_bad_review_by_phone_opens_a_follow_up_case(client, point):
     assert case.response_id == response.id and case.unit_id == point.unit_id
     call(client, ["1", "2", "2"], call_sid="CA" + "1" * 32)  # very satisfied: no case
     assert len(db.session.execute(db.select(FollowUpCase)).all()) == 1
+
+
+def _say(key: str) -> str:
+    with force_locale("zh_Hans"):
+        return gettext(key)
+
+
+def test_each_answer_is_kept_as_it_is_given(client, point):
+    call(client, ["1", "2"])
+    [draft] = _drafts()
+    assert {a.question_id: a.value for a in draft.answers} == {
+        "overall": "very_satisfied",
+        "attitude": "satisfied",
+    }
+    assert draft.submission_key == "ivr:" + CALL and _responses() == []
+
+
+def test_a_hang_up_after_the_overall_rating_is_a_partial_that_opens_the_case(client, point):
+    from survey.models import FollowUpCase
+
+    call(client, ["5"])  # very dissatisfied overall, then the caller hangs up
+    hang_up(client, status="ringing")  # not the end of the call: nothing happens
+    assert _responses() == []
+    hang_up(client)
+    [response] = _responses()
+    assert {a.question_id: a.value for a in response.answers} == {"overall": "very_dissatisfied"}
+    assert {s.indicator: s.score for s in response.scores} == {"satisfaction.overall": 0.0}
+    [case] = db.session.execute(db.select(FollowUpCase)).scalars().all()
+    assert case.response_id == response.id
+    hang_up(client)  # Twilio's report again: the same response, one case
+    assert len(_responses()) == 1
+    assert len(db.session.execute(db.select(FollowUpCase)).all()) == 1
+
+
+def test_a_hang_up_before_any_answer_leaves_nothing(client, point):
+    call(client, [None])
+    hang_up(client)
+    assert _responses() == [] and _drafts() == []
+
+
+def test_silence_is_not_called_a_wrong_key(client, point):
+    root = call(client, [None])
+    text = _said(_gather(root))
+    assert _say("We did not hear a key.") in text
+    assert _say("Sorry, that key is not one of the choices.") not in text
+
+
+def test_star_repeats_zero_helps_and_hash_is_not_a_choice(client, point):
+    question = "您对本次办事服务总体是否满意"
+    first_gather = _gather(call(client, []))
+    assert first_gather.get("finishOnKey") == ""  # so that # arrives as a key, not as "done"
+    first = _said(first_gather)
+    assert _say("To hear the question again, press star. For help, press 0.") in first
+    again = _said(_gather(call(client, ["*"], call_sid="CA" + "2" * 32)))
+    assert question in again and _say("Sorry, that key is not one of the choices.") not in again
+    helped = _said(_gather(call(client, ["0"], call_sid="CA" + "3" * 32)))
+    assert question in helped and "press star" not in helped  # Mandarin, not English
+    assert _say("Answer with one key: the number said after each choice. "
+                "Press star to hear the question again.") in helped
+    hashed = _said(_gather(call(client, ["#"], call_sid="CA" + "4" * 32)))
+    assert _say("Sorry, that key is not one of the choices.") in hashed
+    # Repeats and help are no mistakes: after them the question still takes two wrong keys.
+    root = call(client, ["*", "0", "9", "9", "1"], call_sid="CA" + "5" * 32)
+    assert "工作人员的服务态度" in _said(_gather(root))
+    # But a caller who only presses * is not kept on the line forever.
+    root = call(client, ["*"] * 7, call_sid="CA" + "6" * 32)
+    assert root.find("Hangup") is not None
+
+
+def test_a_call_whose_end_was_never_reported_is_closed_later(client, point):
+    import datetime as dt
+
+    import time_machine
+
+    from survey.responses.ivr_calls import close_abandoned_calls
+
+    start = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False):
+        call(client, ["2"])
+        call(client, [None], call_sid="CA" + "7" * 32)  # silence, then gone: nothing to keep
+    with time_machine.travel(start + dt.timedelta(minutes=30), tick=False):
+        assert close_abandoned_calls() == 0  # it may still be going on
+    with time_machine.travel(start + dt.timedelta(hours=2), tick=False):
+        assert close_abandoned_calls() == 1
+        db.session.commit()
+    [response] = _responses()
+    assert {a.question_id: a.value for a in response.answers} == {"overall": "satisfied"}

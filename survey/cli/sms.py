@@ -97,9 +97,17 @@ def sms_invite(campaign_code: str, group_code: str) -> None:
 
 @survey_cli.command("sms-redact")
 def sms_redact() -> None:
-    """Close unrated follow-up cases past SURVEY_RATING_DAYS, then blank old messages' links."""
+    """Close unrated follow-up cases past SURVEY_RATING_DAYS, then blank old messages' links.
+
+    Also closes the IVR calls whose end Twilio never reported (an hour old):
+    their answers become a partial response or stay a break-off.
+    """
     from ..channels.sms import redact_expired
     from ..followup.cases import close_unrated_cases
+    from ..responses.ivr_calls import close_abandoned_calls
 
     click.echo(f"closed {close_unrated_cases()} follow-up cases nobody rated")
     click.echo(f"redacted {redact_expired()} messages")
+    closed = close_abandoned_calls()
+    db.session.commit()
+    click.echo(f"closed {closed} phone calls whose end was not reported, as partial responses")

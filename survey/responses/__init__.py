@@ -26,7 +26,6 @@ from .keys import (
 from .submit import (
     missing_required,
     save_page,
-    store_ivr_response,
     submit_card,
     submit_invitation,
 )
@@ -61,7 +60,6 @@ __all__ = [
     "resolve_ticket",
     "response_by_key",
     "save_page",
-    "store_ivr_response",
     "stored_answers",
     "submit_card",
     "submit_invitation",

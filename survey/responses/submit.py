@@ -7,7 +7,7 @@ repeated POST lands on the unique constraints and gets the row that won.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,9 +18,7 @@ from ..instruments import Instrument, Page
 from ..models import (
     Answer,
     CallbackRequest,
-    Campaign,
     Response,
-    ServicePoint,
     Ticket,
     utcnow,
 )
@@ -272,57 +270,3 @@ def missing_required(target: Target, answers: Mapping[str, AnswerValue]) -> Page
             if question.id in shown and question.required and question.id not in answers:
                 return page
     return None
-
-
-def store_ivr_response(
-    call_sid: str,
-    *,
-    campaign_id: int,
-    point_id: int,
-    version_id: int,
-    started_at: dt.datetime,
-    answers: Sequence[tuple[str, str]],
-    instrument: Instrument,
-    language: str,
-) -> Response | None:
-    """An IVR call's Response (flushed; the webhook commits); the existing one on a repeat.
-
-    The submission key is "ivr:" + CallSid, so a repeated final webhook finds
-    the stored response instead of adding one. None when nothing was answered
-    (nothing to store) or the campaign or point is gone.
-    """
-    key = "ivr:" + call_sid
-    existing = response_by_key(key)
-    if existing is not None:
-        return existing
-    if not answers:
-        return None
-    campaign = db.session.get(Campaign, campaign_id)
-    point = db.session.get(ServicePoint, point_id)
-    if campaign is None or point is None or campaign.point_group_id is None:
-        return None
-    now = utcnow()
-    response = Response(
-        campaign_id=campaign.id,
-        unit_id=point.unit_id,
-        service_point_id=point.id,
-        group_id=campaign.point_group_id,
-        channel="ivr",
-        instrument_version_id=version_id,
-        submission_key=key,
-        language=language,
-        started_at=min(started_at, now),
-        submitted_at=now,
-    )
-    for question_id, value in answers:
-        question = instrument.question(question_id)
-        response.answers.append(Answer(question_id=question_id, **answer_columns(question, value)))
-    store_scores(response, instrument)
-    db.session.add(response)
-    open_case_if_bad(response, instrument)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()  # the same final webhook, twice at once: the other one stored it
-        return response_by_key(key)
-    return response

@@ -77,3 +77,15 @@ def voice(code: str) -> Response:
             abort(403)
     db.session.commit()
     return _twiml(twiml)
+
+
+@bp.post("/voice-status")
+def voice_status() -> tuple[str, int]:
+    """A call's status change (the number's "call status changes" URL): a hang-up ends the call.
+
+    The caller's answers so far become a partial response when they meet the
+    card's threshold (survey.responses.ivr_calls).
+    """
+    ivr.call_ended(request.form.get("CallSid", ""), request.form.get("CallStatus", ""))
+    db.session.commit()
+    return "", 204
