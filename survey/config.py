@@ -28,7 +28,7 @@ def shipped_folder(name: str) -> Path:
 
 
 MIGRATIONS_DIR = shipped_folder("migrations")
-# Public holidays and adjusted working days of the Chinese calendar (survey.followup.workdays).
+# Public holidays and adjusted working days (survey.workdays): follow-up deadlines, calling days.
 DEFAULT_CALENDAR = Path(__file__).resolve().parent / "data" / "workdays_cn.toml"
 # The TrueType font the PDF report embeds (survey.reports.fonts.DEFAULT_FONT, the same file).
 DEFAULT_PDF_FONT = Path(__file__).resolve().parent / "static" / "fonts" / "wqy-microhei.ttc"

@@ -336,6 +336,11 @@ def _campaign_form(units, **overrides) -> dict:
         "call_from": "09:00",
         "call_until": "20:00",
         "max_attempts": "6",
+        "lunch_from": "12:00",
+        "lunch_until": "13:30",
+        "evening_from": "18:00",
+        "max_messages": "2",
+        "refusal_conversion": "y",
         "followup_days": "5",
     }
     order = db.session.execute(select(Group.code).order_by(Group.position)).scalars().all()
@@ -372,6 +377,12 @@ def test_campaign_create_stores_every_setting_and_audits(client, app, setting):
     assert campaign.opens_at == dt.datetime(2030, 1, 1, 0, 0)
     assert campaign.closes_at is None
     assert campaign.channel_list() == ["qr", "link", "phone"]
+    assert (campaign.lunch_from, campaign.lunch_until, campaign.evening_from) == (
+        "12:00",
+        "13:30",
+        "18:00",
+    )
+    assert (campaign.max_messages, campaign.refusal_conversion) == (2, True)
     assert [u.code for u in campaign.units] == ["A", "B"]
     assert campaign.point_group.code == "service_user"
     settings = {s.group.code: s for s in campaign.groups}
@@ -466,6 +477,8 @@ def test_population_and_target_are_bounded(client, app, setting, population, tar
         ({"unit_ids": []}, "at least one unit"),
         ({"channels": []}, "at least one channel"),
         ({"call_from": "9 am"}, "Calling hours"),
+        ({"lunch_until": "1 pm"}, "Calling hours"),
+        ({"max_messages": "7"}, "Voicemail messages per person"),
         ({"point_group": "deputy", "groups-2-included": ""}, "at least one respondent group"),
         ({"code": "x y"}, "is not valid"),
     ],

@@ -284,16 +284,20 @@ def test_demo_accounts_sign_in_and_are_made_only_once(
 
 
 def test_demo_has_a_call_queue_the_operator_can_work(demo_output: str) -> None:
-    from survey.channels.phone import claim_next, queue_counts
+    from survey.channels.phone import calling_hours, claim_next, queue_counts
     from survey.demo.extras import DEMO_CALLS_PER_UNIT
-    from survey.models import User
+    from survey.models import User, utcnow
 
     campaign = db.session.execute(select(Campaign)).scalars().first()
     counts = queue_counts(campaign)
     assert counts["due"] == DEMO_CALLS_PER_UNIT * len(campaign.units)
     assert f"{counts['due']}" in demo_output
+    # Real calling hours, not around the clock: the next time calls are allowed.
+    assert (campaign.call_from, campaign.call_until) == ("09:00", "20:00")
+    allowed = calling_hours(campaign).next_call(utcnow(), spread=False)
+    assert allowed is not None
     operator = db.session.execute(select(User).where(User.role == "operator")).scalar_one()
-    case = claim_next(campaign, operator)
+    case = claim_next(campaign, operator, now=allowed)
     assert case is not None and case.invitation.contact.phone.startswith("+86137")
 
 

@@ -169,7 +169,8 @@ def test_operator_and_handler_are_refused(client, main, role):
 def test_phone_response_rates_are_shown_without_operators(client, main):
     from factories import gen_contact
 
-    from survey.channels.phone import claim_next, enqueue_phone_cases, record_attempt
+    from survey.channels.phone import calling_hours, claim_next, enqueue_phone_cases, record_attempt
+    from survey.models import utcnow
 
     main.call_from, main.call_until = "00:00", "24:00"
     for i in range(4):
@@ -179,9 +180,10 @@ def test_phone_response_rates_are_shown_without_operators(client, main):
     enqueue_phone_cases(main)
     db.session.commit()
     operator = gen_user("operator", username="caller-seven")
+    allowed = calling_hours(main).next_call(utcnow(), spread=False)  # not at lunch, no holiday
     for disposition in ("complete", "refusal_hard", "not_in_service"):
-        case = claim_next(main, operator)
-        record_attempt(case, operator, disposition)
+        case = claim_next(main, operator, now=allowed)
+        record_attempt(case, operator, disposition, now=allowed)
         db.session.commit()
     login(client, gen_user("evaluator"))
     page = client.get(f"/evaluate/fieldwork?campaign={main.id}&lang=en").get_data(as_text=True)

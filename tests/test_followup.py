@@ -39,8 +39,8 @@ from survey.followup.cases import (
     followup_indicator,
     open_case_if_bad,
 )
-from survey.followup.workdays import WorkdayCalendar
 from survey.models import AuditEvent, FollowUpCase, Response
+from survey.workdays import WorkdayCalendar
 
 PHONE = "138 0013 8000"
 

@@ -8,7 +8,7 @@ DESIGN.md's layers, from the top:
 - services: responses, channels, results, scorecard, followup, setup, contacts,
   access, instruments, reports, demo;
 - models: the tables;
-- base: extensions, config, i18n, labels, tokens, spreadsheets (no survey module
+- base: extensions, config, i18n, labels, tokens, spreadsheets, workdays (no survey module
   above them);
 - stats: pure numerics, importing no survey module, no Flask, no SQLAlchemy.
 
@@ -43,7 +43,7 @@ SERVICES = {
     "scorecard",
 }
 MODELS = {"models"}
-BASE = {"extensions", "config", "i18n", "labels", "tokens", "spreadsheets"}
+BASE = {"extensions", "config", "i18n", "labels", "tokens", "spreadsheets", "workdays"}
 STATS = {"stats"}
 LAYERS = [FACES, WEB, SERVICES, MODELS, BASE, STATS]
 # The instrument files are parsed without the app: only their database versions are a service.

@@ -7,6 +7,7 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from factories import csrf_token, gen_campaign, gen_contact, gen_invitation, gen_user, login
 from flask import g
 from sqlalchemy import func, select
@@ -16,6 +17,13 @@ from survey.extensions import db
 from survey.models import Answer, Attempt, CallCase, Response, ResponseScore, utcnow
 
 PHONE = "+8613812345678"
+
+
+@pytest.fixture(autouse=True)
+def _tuesday_morning():  # type: ignore[no-untyped-def]
+    """10:00 on an ordinary Tuesday in Shanghai: calls allowed, whatever day the tests run."""
+    with time_machine.travel(dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC), tick=True):
+        yield
 MASKED = "+86 138****5678"
 
 

@@ -92,11 +92,12 @@ def test_closed_campaign_offers_nothing(campaign):
 def test_order_callbacks_then_fresh_then_retries(campaign):
     first, second, third = _cases(campaign, 3)
     operator = gen_user("operator")
-    # first: no answer an hour ago -> retry due at MORNING + 2h
-    # second: call-back asked for MORNING + 2h
+    # first: no answer at 09:00 -> retried in the evening slot, 18:00
+    # second: call-back asked for 18:00
+    evening = MORNING + dt.timedelta(hours=8)
     for row, disposition, kwargs in (
         (first, "no_answer", {}),
-        (second, "callback", {"callback_at": MORNING + dt.timedelta(hours=2)}),
+        (second, "callback", {"callback_at": evening}),
     ):
         claimed = claim_next(campaign, operator, now=MORNING - dt.timedelta(hours=1))
         assert claimed.id == row.id
@@ -104,7 +105,8 @@ def test_order_callbacks_then_fresh_then_retries(campaign):
             claimed, operator, disposition, now=MORNING - dt.timedelta(hours=1), **kwargs
         )
         db.session.commit()
-    later = MORNING + dt.timedelta(hours=2, minutes=1)
+    assert first.next_try_at == evening
+    later = evening + dt.timedelta(minutes=1)
     order = []
     for _ in range(3):
         claimed = claim_next(campaign, operator, now=later)
@@ -116,29 +118,35 @@ def test_order_callbacks_then_fresh_then_retries(campaign):
 
 
 def test_retry_rules_schedule_the_case(campaign):
+    """Each retry at its rule's delay at the earliest, in the slot the case was tried least."""
     rows = _cases(campaign, 1)
     operator = gen_user("operator")
-    expected = {
-        "no_answer": dt.timedelta(hours=3),
-        "busy": dt.timedelta(minutes=30),
-        "answering_machine": dt.timedelta(hours=3),
-        "refusal_soft": dt.timedelta(days=7),
-    }
-    now = MORNING
-    for disposition, delay in expected.items():
-        campaign.max_attempts = 99
-        db.session.commit()
+    campaign.max_attempts = 99
+    db.session.commit()
+    shanghai = dt.timedelta(hours=8)
+    # (outcome, when it is recorded and when the queue calls again, Shanghai wall clock)
+    steps = [
+        # Tuesday 10:00, daytime: no answer. The evening has not been tried: 18:00.
+        ("no_answer", dt.datetime(2026, 11, 24, 10, 0), dt.datetime(2026, 11, 24, 18, 0)),
+        # A busy line means someone is there: again in half an hour, same slot.
+        ("busy", dt.datetime(2026, 11, 24, 18, 0), dt.datetime(2026, 11, 24, 18, 30)),
+        # Days and evenings tried, the weekend not: Saturday at 09:00.
+        ("answering_machine", dt.datetime(2026, 11, 24, 18, 30), dt.datetime(2026, 11, 28, 9, 0)),
+        # A week later at the earliest. Tried: daytime once, evening twice, weekend once; of
+        # the least tried the earliest window on a day not yet tried in it: Saturday 5 December.
+        ("refusal_soft", dt.datetime(2026, 11, 28, 9, 0), dt.datetime(2026, 12, 5, 9, 0)),
+    ]
+    for disposition, local, expected in steps:
+        now = local - shanghai
         claimed = claim_next(campaign, operator, now=now)
         assert claimed is not None and claimed.id == rows[0].id, disposition
         attempt = record_attempt(claimed, operator, disposition, now=now)
         db.session.commit()
         assert attempt.aapor_code == DISPOSITIONS[disposition].aapor
-        assert claimed.status == "queued" and claimed.next_try_at == now + delay
-        assert claim_next(campaign, operator, now=now + delay - dt.timedelta(minutes=1)) is None
-        now = now + delay
-        # keep the next claim inside calling hours
-        while not (1 <= now.hour < 12):
-            now += dt.timedelta(hours=1)
+        assert claimed.status == "queued", disposition
+        assert claimed.next_try_at == expected - shanghai, disposition
+        too_early = expected - shanghai - dt.timedelta(minutes=1)
+        assert claim_next(campaign, operator, now=too_early) is None
 
 
 @pytest.mark.parametrize(
@@ -164,7 +172,8 @@ def test_campaign_override_of_a_rule_is_audited(campaign):
     claimed = claim_next(campaign, operator, now=MORNING)
     record_attempt(claimed, operator, "no_answer", now=MORNING)
     db.session.commit()
-    assert claimed.next_try_at == MORNING + dt.timedelta(hours=1)
+    # An hour at least; the daytime was tried, so the evening (18:00 in Shanghai).
+    assert claimed.next_try_at == MORNING + dt.timedelta(hours=8)
     events = db.session.execute(select(AuditEvent)).scalars().all()
     assert {e.action for e in events} == {"phone.rule"}
     assert all(e.campaign_id == campaign.id for e in events)
@@ -196,7 +205,7 @@ def test_a_callback_booked_on_the_last_attempt_is_made_once(campaign):
     claimed = claim_next(campaign, operator, now=MORNING)
     record_attempt(claimed, operator, "no_answer", now=MORNING)
     db.session.commit()
-    retry = MORNING + dt.timedelta(hours=3)
+    retry = MORNING + dt.timedelta(hours=8)  # the evening slot
     claimed = claim_next(campaign, operator, now=retry)
     appointment = MORNING + dt.timedelta(days=1)
     # The last allowed attempt: the person asks to be called tomorrow.

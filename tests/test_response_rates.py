@@ -40,7 +40,7 @@ def test_counts_and_rates_by_group_and_operator(app):
         case = claim_next(campaign, operator, now=now)
         record_attempt(case, operator, disposition, now=now)
         db.session.commit()
-    retry_time = now + dt.timedelta(hours=3)
+    retry_time = now + dt.timedelta(hours=4)  # 14:00, after the lunch break
     case = claim_next(campaign, second, now=retry_time)
     assert case.attempts == 0, "people never called come before retries"
     record_attempt(case, second, "complete", now=retry_time)
@@ -98,7 +98,8 @@ def test_a_later_non_contact_does_not_undo_what_an_earlier_call_established(app)
     record_attempt(interviewed, first, "no_answer", now=MORNING)
     db.session.commit()
 
-    later = MORNING + dt.timedelta(days=7, minutes=1)
+    # A week later, in the evening slot (the daytime was tried): every retry is due.
+    later = MORNING + dt.timedelta(days=7, hours=8, minutes=1)
     by_id = {}
     for _ in range(3):
         case = claim_next(campaign, second, now=later)

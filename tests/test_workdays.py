@@ -16,7 +16,7 @@ from factories import gen_campaign, gen_user, login
 
 from survey.extensions import db
 from survey.followup.cases import calendar_gaps
-from survey.followup.workdays import DEFAULT_CALENDAR, CalendarError, WorkdayCalendar, load_calendar
+from survey.workdays import DEFAULT_CALENDAR, CalendarError, WorkdayCalendar, load_calendar
 
 D = dt.date
 

@@ -71,6 +71,11 @@ def _initial_data(campaign: Campaign | None, groups: list[Group]) -> dict[str, A
         "call_from": campaign.call_from,
         "call_until": campaign.call_until,
         "max_attempts": campaign.max_attempts,
+        "lunch_from": campaign.lunch_from,
+        "lunch_until": campaign.lunch_until,
+        "evening_from": campaign.evening_from,
+        "max_messages": campaign.max_messages,
+        "refusal_conversion": campaign.refusal_conversion,
         "followup_days": campaign.followup_days,
         "groups": rows,
     }
@@ -110,6 +115,11 @@ def _campaign_input(form: CampaignForm) -> service.CampaignInput:
         call_from=form.call_from.data or "",
         call_until=form.call_until.data or "",
         max_attempts=form.max_attempts.data,
+        lunch_from=form.lunch_from.data or "",
+        lunch_until=form.lunch_until.data or "",
+        evening_from=form.evening_from.data or "",
+        max_messages=form.max_messages.data,
+        refusal_conversion=bool(form.refusal_conversion.data),
         followup_days=form.followup_days.data,
         groups=[
             service.GroupSettingsInput(

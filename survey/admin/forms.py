@@ -133,6 +133,17 @@ class CampaignForm(FlaskForm):
     max_attempts = IntegerField(
         _l("Attempts per phone case"), default=6, validators=[InputRequired()]
     )
+    lunch_from = StringField(_l("Lunch break from"), default="12:00", validators=[DataRequired()])
+    lunch_until = StringField(_l("Lunch break until"), default="14:00", validators=[DataRequired()])
+    evening_from = StringField(
+        _l("Evening calls from"), default="18:00", validators=[DataRequired()]
+    )
+    max_messages = IntegerField(
+        _l("Voicemail messages per person"), default=1, validators=[InputRequired()]
+    )
+    refusal_conversion = BooleanField(
+        _l("Call a soft refusal again a week later (refusal conversion)"), default=True
+    )
     followup_days = IntegerField(
         _l("Working days to follow up a bad review"), default=5, validators=[InputRequired()]
     )

@@ -39,12 +39,15 @@ from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select, update
 
 from ..access.audit import record_audit
 from ..extensions import db, rows_changed
 from ..models import Attempt, CallCase, Campaign, DispositionRule, Invitation, User, utcnow
+from ..workdays import load_calendar
+from .calling import CallingHours
 from .claims import claim_one
 
 # A claim not renewed for this long is abandoned (browser closed, operator gone) and may be
@@ -171,6 +174,8 @@ def rules_for(campaign: Campaign) -> dict[str, Disposition]:
             final=not rule.retry,
             delay=dt.timedelta(minutes=rule.delay_minutes),
         )
+    if not campaign.refusal_conversion:
+        rules["refusal_soft"] = replace(rules["refusal_soft"], retry=False, final=True)
     return rules
 
 
@@ -225,14 +230,9 @@ def enqueue_phone_cases(campaign: Campaign) -> int:
     return len(missing)
 
 
-def _minutes(text: str) -> int | None:
-    """ "HH:MM" as minutes after midnight, or None when it is not a time."""
-    try:
-        hours, minutes = text.split(":")
-        value = int(hours) * 60 + int(minutes)
-    except (AttributeError, ValueError):
-        return None
-    return value if 0 <= value <= 24 * 60 else None
+def calling_hours(campaign: Campaign) -> CallingHours:
+    """The campaign's calling windows, with the configured calendar of public holidays."""
+    return CallingHours.of(campaign, load_calendar(current_app.config["SURVEY_WORKDAY_CALENDAR"]))
 
 
 def local_now(campaign: Campaign, now: dt.datetime) -> dt.datetime:
@@ -241,19 +241,9 @@ def local_now(campaign: Campaign, now: dt.datetime) -> dt.datetime:
 
 
 def within_calling_hours(campaign: Campaign, now: dt.datetime) -> bool:
-    """Whether people may be called at ``now``: call_from <= local time < call_until.
-
-    Hours may run across midnight (22:00-02:00); unreadable hours do not block
-    the queue (the set-up form refuses them in the first place).
-    """
-    start, end = _minutes(campaign.call_from), _minutes(campaign.call_until)
-    if start is None or end is None:
-        return True
-    local = local_now(campaign, now)
-    current = local.hour * 60 + local.minute
-    if start <= end:
-        return start <= current < end
-    return current >= start or current < end
+    """Whether people may be called at ``now``: within the calling hours, not in the lunch
+    break, not on a public holiday, before the close (survey.channels.calling)."""
+    return calling_hours(campaign).slot_at(now) is not None
 
 
 def _attempts_left(campaign: Campaign) -> Any:
@@ -385,15 +375,8 @@ def record_attempt(
         raise PhoneError(f"unknown disposition {disposition!r}")
     if case_row.status != "claimed" or case_row.claimed_by_id != operator.id:
         raise PhoneError("this case is not claimed by you")
-    if rule.callback:
-        if not can_book_callback(case_row):
-            raise PhoneError("the last allowed attempt has been made: no further call-back")
-        if callback_at is None:
-            raise PhoneError("a call-back needs the time to call back")
-        if callback_at <= now:
-            raise PhoneError("the call-back time must be in the future")
-    elif callback_at is not None:
-        raise PhoneError("only a call-back has a call-back time")
+    _check_outcome(case_row, rule, callback_at, now)
+    history = list(case_row.attempt_list)  # before this attempt joins it
     notes = (notes or "").strip() or None
     if notes and len(notes) > 2000:
         raise PhoneError("notes are limited to 2000 characters")
@@ -416,10 +399,54 @@ def record_attempt(
     if rule.callback:
         case_row.status, case_row.next_try_at = "queued", callback_at
     elif rule.retry and case_row.attempts < case_row.campaign.max_attempts:
-        case_row.status, case_row.next_try_at = "queued", now + rule.delay
+        retry_at = next_try(case_row, history, disposition, now + rule.delay, now)
+        case_row.status, case_row.next_try_at = "queued" if retry_at else "closed", retry_at
     else:
         case_row.status, case_row.next_try_at = "closed", None
     return attempt
+
+
+def _check_outcome(
+    case_row: CallCase, rule: Disposition, callback_at: dt.datetime | None, now: dt.datetime
+) -> None:
+    """Refuse an outcome the campaign does not allow now (PhoneError says which rule)."""
+    if rule.callback:
+        if not can_book_callback(case_row):
+            raise PhoneError("the last allowed attempt has been made: no further call-back")
+        if callback_at is None:
+            raise PhoneError("a call-back needs the time to call back")
+        if callback_at <= now:
+            raise PhoneError("the call-back time must be in the future")
+        if calling_hours(case_row.campaign).slot_at(callback_at) is None:
+            raise PhoneError("the call-back time is outside the campaign's calling times")
+    elif callback_at is not None:
+        raise PhoneError("only a call-back has a call-back time")
+    if rule.code == "voicemail_message" and not may_leave_message(case_row):
+        raise PhoneError("the campaign's messages for this person have all been left")
+
+
+def may_leave_message(case_row: CallCase) -> bool:
+    """Whether a voicemail message may still be left: the campaign caps them per person."""
+    left = sum(1 for a in case_row.attempt_list if a.disposition == "voicemail_message")
+    return left < case_row.campaign.max_messages
+
+
+def next_try(
+    case_row: CallCase,
+    history: list[Attempt],
+    disposition: str,
+    earliest: dt.datetime,
+    now: dt.datetime,
+) -> dt.datetime | None:
+    """When to call the case again: in the slot its calls tried least (None: no time left).
+
+    A busy line means someone is there: the first busy is tried again soon in
+    the same slot; a second busy in a row, like every other outcome, moves on
+    to another slot (survey.channels.calling).
+    """
+    earlier = [a.started_at for a in history if a.started_at is not None]
+    spread = not (disposition == "busy" and (not history or history[-1].disposition != "busy"))
+    return calling_hours(case_row.campaign).next_call(earliest, [*earlier, now], spread=spread)
 
 
 def queue_counts(campaign: Campaign, now: dt.datetime | None = None) -> dict[str, int]:

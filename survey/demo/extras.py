@@ -87,8 +87,9 @@ DEMO_CALLS_PER_UNIT = 4
 def load_demo_phone_queue() -> int:
     """Phone invitations waiting in the call queue (once); returns the cases added.
 
-    The demo campaign may be called at any hour, so the console has work
-    whenever someone tries it; a real campaign keeps its calling hours.
+    The demo campaign keeps real calling hours (09:00-20:00 Beijing time, not
+    in the 12:00-14:00 lunch break, never on a public holiday): outside them the
+    console says when calls resume, as it would for a real campaign.
     """
     from ..channels.phone import enqueue_phone_cases
 
@@ -107,7 +108,8 @@ def load_demo_phone_queue() -> int:
     group = db.session.execute(select(Group).where(Group.code == "public")).scalar_one_or_none()
     if group is None or campaign.group_settings(group.id) is None:
         return 0
-    campaign.call_from, campaign.call_until = "00:00", "24:00"
+    campaign.call_from, campaign.call_until = "09:00", "20:00"
+    campaign.lunch_from, campaign.lunch_until = "12:00", "14:00"
     rng = random.Random(SEED + 1)
     for unit in campaign.units:
         for k in range(DEMO_CALLS_PER_UNIT):

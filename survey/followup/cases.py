@@ -43,7 +43,7 @@ from ..models import (
     utcnow,
 )
 from ..tokens import hash_token, looks_like_token
-from .workdays import WorkdayCalendar, load_calendar
+from ..workdays import WorkdayCalendar, load_calendar
 
 # The three answers to "how was the fix?", for the handler's form and the respondent's page.
 FIX_RATING_LABELS = {

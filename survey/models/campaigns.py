@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -56,6 +57,15 @@ class Campaign(Model):
     call_from: Mapped[str] = mapped_column(String(5), default="09:00", server_default="09:00")
     call_until: Mapped[str] = mapped_column(String(5), default="20:00", server_default="20:00")
     max_attempts: Mapped[int] = mapped_column(Integer, default=6, server_default="6")
+    # No calls in the lunch break (午休); from evening_from a call is in the evening slot
+    # (survey.channels.calling spreads a case's attempts over slots).
+    lunch_from: Mapped[str] = mapped_column(String(5), default="12:00", server_default="12:00")
+    lunch_until: Mapped[str] = mapped_column(String(5), default="14:00", server_default="14:00")
+    evening_from: Mapped[str] = mapped_column(String(5), default="18:00", server_default="18:00")
+    # Messages left on a voicemail naming the person, at most, per case.
+    max_messages: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Whether a soft refusal is called again a week later (refusal conversion) or is final.
+    refusal_conversion: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Bad-review follow-up: working days the unit has to remedy a case.
     followup_days: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

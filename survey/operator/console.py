@@ -13,7 +13,7 @@ from babel.dates import format_datetime as babel_format_datetime
 from flask_babel import get_locale, gettext
 
 from ..access.accounts import user_label
-from ..channels.phone import DISPOSITIONS, within_calling_hours
+from ..channels.phone import DISPOSITIONS, calling_hours, within_calling_hours
 from ..instruments import localized
 from ..models import CallCase, Campaign, User, utcnow
 from ..responses.script import answer_text, asked
@@ -58,15 +58,21 @@ def zone_label(campaign: Campaign) -> str:
 
 def nothing_due_message(campaign: Campaign, counts: dict[str, int], now: dt.datetime) -> str:
     """Why "Next call" found no case: outside calling hours, or nobody due (yet), or none left."""
-    if not within_calling_hours(campaign, now or utcnow()):
+    now = now or utcnow()
+    if not within_calling_hours(campaign, now):
+        upcoming = calling_hours(campaign).next_call(now, spread=False)
         return gettext(
             "Outside calling hours: %(campaign)s calls from %(start)s to %(end)s "
-            "(%(zone)s). It is %(time)s there now.",
+            "(%(zone)s), not in the lunch break %(lunch_from)s–%(lunch_until)s and not on "
+            "public holidays. It is %(time)s there now; calls resume %(next)s.",
             campaign=campaign.name,
             start=campaign.call_from,
             end=campaign.call_until,
+            lunch_from=campaign.lunch_from,
+            lunch_until=campaign.lunch_until,
             zone=zone_label(campaign),
             time=to_local(now, campaign).strftime("%H:%M"),
+            next=format_local(upcoming, campaign) if upcoming else gettext("never: it has closed"),
         )
     waiting = counts.get("later", 0)
     if waiting:

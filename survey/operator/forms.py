@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.widgets import DateTimeLocalInput
 
+from ..channels.phone import calling_hours
 from ..models import Campaign, utcnow
 from ..responses.answers import clean_text
 from .console import LOCAL_INPUT_FORMAT, from_local
@@ -77,6 +78,27 @@ def parse_callback(
             gettext(
                 "The call-back time %(time)s is in the past. Please enter a later time.",
                 time=text.replace("T", " "),
+            )
+        )
+    if moment >= campaign.closes():
+        raise DispositionError(
+            gettext(
+                "The call-back time %(time)s is after the campaign closes. "
+                "Please agree an earlier time.",
+                time=text.replace("T", " "),
+            )
+        )
+    if calling_hours(campaign).slot_at(moment) is None:
+        raise DispositionError(
+            gettext(
+                "The call-back time %(time)s is outside the calling times (%(start)s–%(end)s, "
+                "not in the lunch break %(lunch_from)s–%(lunch_until)s, not on public "
+                "holidays). Please agree another time.",
+                time=text.replace("T", " "),
+                start=campaign.call_from,
+                end=campaign.call_until,
+                lunch_from=campaign.lunch_from,
+                lunch_until=campaign.lunch_until,
             )
         )
     return moment

@@ -37,6 +37,7 @@ from ..channels.phone import (
     can_book_callback,
     claim_next,
     held_cases,
+    may_leave_message,
     phone_campaigns,
     queue_counts,
     record_attempt,
@@ -344,6 +345,14 @@ def disposition(case_id: int) -> ResponseReturnValue:
                     "No further call-back can be booked: this call is the call-back the person "
                     "asked for on the last of %(max)s allowed attempts. Record another outcome.",
                     max=call.campaign.max_attempts,
+                )
+            )
+        if code == "voicemail_message" and not may_leave_message(call):
+            raise DispositionError(
+                gettext(
+                    "No more messages: this campaign leaves at most %(max)s on a person's "
+                    "voicemail. Record the voicemail without a message.",
+                    max=call.campaign.max_messages,
                 )
             )
         notes = clean_notes(form.notes.data)

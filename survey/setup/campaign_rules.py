@@ -68,6 +68,11 @@ class CampaignInput:
     call_from: str = "09:00"
     call_until: str = "20:00"
     max_attempts: int | None = 6
+    lunch_from: str = "12:00"
+    lunch_until: str = "14:00"
+    evening_from: str = "18:00"
+    max_messages: int | None = 1
+    refusal_conversion: bool = True
     followup_days: int | None = 5
     groups: list[GroupSettingsInput] = field(default_factory=list)
 
@@ -212,7 +217,8 @@ def _check_fieldwork(data: CampaignInput) -> tuple[list[Unit], list[str]]:
     unknown_channels = sorted(set(data.channels) - set(CHANNELS))
     if unknown_channels or not channels:
         raise SetupError(gettext("Choose at least one channel."))
-    for value in (data.call_from, data.call_until):
+    times = (data.call_from, data.call_until, data.lunch_from, data.lunch_until, data.evening_from)
+    for value in times:
         if not HHMM_PATTERN.match((value or "").strip()):
             raise SetupError(
                 gettext(
@@ -222,6 +228,13 @@ def _check_fieldwork(data: CampaignInput) -> tuple[list[Unit], list[str]]:
     if data.max_attempts is None or not 1 <= data.max_attempts <= MAX_ATTEMPTS_LIMIT:
         raise SetupError(
             gettext("Attempts per phone case must be between 1 and %(n)d.", n=MAX_ATTEMPTS_LIMIT)
+        )
+    if data.max_messages is None or not 0 <= data.max_messages <= data.max_attempts:
+        raise SetupError(
+            gettext(
+                "Voicemail messages per person must be between 0 and the attempts (%(n)d).",
+                n=data.max_attempts,
+            )
         )
     if data.followup_days is None or not 1 <= data.followup_days <= MAX_FOLLOWUP_DAYS:
         raise SetupError(

@@ -63,6 +63,11 @@ def campaign_settings(campaign: Campaign) -> dict[str, Any]:
             "call_from",
             "call_until",
             "max_attempts",
+            "lunch_from",
+            "lunch_until",
+            "evening_from",
+            "max_messages",
+            "refusal_conversion",
             "followup_days",
         ),
     )
@@ -183,6 +188,11 @@ def _apply(campaign: Campaign, data: CampaignInput, clean: dict[str, Any]) -> No
     campaign.call_from, campaign.call_until = data.call_from.strip(), data.call_until.strip()
     assert data.max_attempts is not None and data.followup_days is not None  # checked
     campaign.max_attempts, campaign.followup_days = data.max_attempts, data.followup_days
+    campaign.lunch_from, campaign.lunch_until = data.lunch_from.strip(), data.lunch_until.strip()
+    campaign.evening_from = data.evening_from.strip()
+    assert data.max_messages is not None  # checked
+    campaign.max_messages = data.max_messages
+    campaign.refusal_conversion = bool(data.refusal_conversion)
     existing = {settings.group.code: settings for settings in campaign.groups}
     wanted = {row.code: row for row in clean["included"]}
     for code, settings in existing.items():

@@ -16,7 +16,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import DEFAULT_CALENDAR
+from .config import DEFAULT_CALENDAR
 
 
 class CalendarError(ValueError):
