@@ -376,3 +376,42 @@ def test_the_demo_has_open_bad_reviews_on_any_date(
         ).all()
         assert open_cases
         assert any(phone for _id, phone in open_cases)
+
+
+def test_demo_phone_interviews_come_from_call_cases(demo_output: str, client: FlaskClient) -> None:
+    """Every phone response has its case and attempts; the AAPOR counts agree with them."""
+    from survey.models import Attempt, CallCase, User
+    from survey.results.response_rates import disposition_counts, phone_response_rates
+
+    campaign = db.session.execute(select(Campaign)).scalars().first()
+    phone = db.session.execute(select(Response).where(Response.channel == "phone")).scalars().all()
+    assert phone
+    for response in phone:
+        case = db.session.execute(
+            select(CallCase).where(CallCase.invitation_id == response.invitation_id)
+        ).scalar_one()
+        attempts = case.attempt_list
+        assert attempts[-1].disposition == "complete" and case.attempts == len(attempts)
+        assert case.status == "closed"
+        assert attempts[-1].ended_at <= response.submitted_at + dt.timedelta(minutes=15)
+    counts = disposition_counts(campaign)[None]
+    # Every interview is a case's, and every case is either interviewed, closed without one,
+    # or one of the queue's never-called people (3.11, counted UH).
+    assert counts.I + counts.P == len(phone)
+    never_called = db.session.execute(
+        select(func.count(CallCase.id)).where(CallCase.attempts == 0)
+    ).scalar_one()
+    assert never_called == 4 * len(campaign.units)
+    assert counts.R and counts.NC and counts.NE and counts.UO and counts.UH > never_called
+    assert _count(Attempt) > len(phone)
+    rates = phone_response_rates(campaign)[None]
+    assert rates is not None and 0 < rates.rr1 < 1 and 0 < rates.e < 1
+    evaluator = db.session.execute(select(User).where(User.role == "evaluator")).scalar_one()
+    from factories import login
+
+    from survey.demo import DEMO_PASSWORD
+
+    login(client, evaluator, DEMO_PASSWORD)
+    page = client.get(f"/evaluate/fieldwork?campaign={campaign.id}&lang=en").text
+    campaign_row = page.split("Phone survey: response rates (AAPOR)")[1].split("</tr>")[1]
+    assert "no attempts yet" not in campaign_row and f"{rates.rr1:.1%}" in campaign_row

@@ -82,6 +82,7 @@ def load_demo_users() -> list[str]:
 
 # People of the general public to call, per unit, so the phone console has a queue.
 DEMO_CALLS_PER_UNIT = 4
+QUEUE_PREFIX = "+86137"
 
 
 def load_demo_phone_queue() -> int:
@@ -98,10 +99,11 @@ def load_demo_phone_queue() -> int:
     ).scalar_one_or_none()
     if campaign is None:
         return 0
+    # Once: the queue's people are known by their numbers (the calls already made, by theirs).
     already = db.session.execute(
-        select(func.count(Invitation.id)).where(
-            Invitation.campaign_id == campaign.id, Invitation.channel == "phone"
-        )
+        select(func.count(Invitation.id))
+        .join(Contact, Contact.id == Invitation.contact_id)
+        .where(Invitation.campaign_id == campaign.id, Contact.phone.like(f"{QUEUE_PREFIX}%"))
     ).scalar_one()
     if already:
         return 0
@@ -115,7 +117,7 @@ def load_demo_phone_queue() -> int:
         for k in range(DEMO_CALLS_PER_UNIT):
             contact = Contact(
                 name=rng.choice("王李张刘陈杨赵黄") + rng.choice("伟芳娜敏静强"),
-                phone=f"+86137{unit.id:02d}{k:06d}",
+                phone=f"{QUEUE_PREFIX}{unit.id:02d}{k:06d}",
                 language="zh_Hans",
             )
             db.session.add(contact)

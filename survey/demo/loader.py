@@ -32,6 +32,7 @@ from ..models import (
 )
 from ..responses.answers import AnswerValue, answer_columns
 from ..responses.scoring import store_scores
+from .calls import DemoCalls
 from .data import (
     _GROUP_SHIFT,
     _UNIT_LEVEL,
@@ -110,6 +111,7 @@ class _Loader:
         self.callback_seq = 0
         self.sample_invitation: str | None = None
         self.sample_ticket: str | None = None
+        self.calls = DemoCalls(random.Random(SEED + 2), self.first, now)
 
     # --- setup ---------------------------------------------------------------------------------
 
@@ -120,6 +122,8 @@ class _Loader:
         for unit in units:
             self._service_users(campaign, unit, groups["service_user"])
             self._public(campaign, unit, groups["public"])
+            for code in ("service_user", "public"):  # the phone cases without an interview
+                self.calls.unanswered(campaign, groups[code], unit)
             for code in GROUP_CODES:
                 if code not in ("service_user", "public"):
                     per_unit = STAFF_PER_UNIT if code == "staff" else STAKEHOLDERS_PER_UNIT
@@ -354,6 +358,8 @@ class _Loader:
         invitation: Invitation | None = None,
         bad_review: bool = False,
     ) -> Response:
+        if channel == "phone" and invitation is None:
+            invitation = self.calls.interviewed(campaign, group, unit, moment)
         instrument, version = self.instruments[self.group_instrument[group.code]]
         answers, phone = self._answers(
             instrument, unit, group.code, moment, bad_review=bad_review
