@@ -498,3 +498,19 @@ def test_evaluators_never_see_the_operator_or_the_contact(app, client):
         assert page.status_code == 200
         assert "赵六" not in page.text and "5678" not in page.text
         assert operator.username not in page.text
+
+
+def test_no_message_button_once_the_campaigns_messages_are_left(app, client):
+    campaign = _case(_campaign(max_messages=1))
+    _sign_in(client)
+    case_id = _claim(client, campaign)
+    assert 'value="voicemail_message"' in client.get(f"/operator/case/{case_id}").text
+    assert _dispose(client, case_id, "voicemail_message").status_code == 303
+    _fresh(case_id).next_try_at = utcnow() - dt.timedelta(minutes=1)  # its retry has come
+    db.session.commit()
+    assert _claim(client, campaign) == case_id
+    page = client.get(f"/operator/case/{case_id}").text
+    assert 'value="voicemail_message"' not in page and 'value="voicemail_named"' in page
+    refused = _dispose(client, case_id, "voicemail_message")  # a stale page's button
+    assert refused.status_code == 422 and "No more messages" in refused.text
+    assert _fresh(case_id).attempts == 1

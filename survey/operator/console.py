@@ -162,8 +162,9 @@ def script_summary(target: Target, lang: str) -> list[dict[str, str]]:
     ]
 
 
-def disposition_buttons(*, at_end: bool) -> list[dict[str, str]]:
-    """The outcome buttons; "complete" only on the end screen."""
+def disposition_buttons(*, at_end: bool, message_allowed: bool = True) -> list[dict[str, str]]:
+    """The outcome buttons; "complete" only on the end screen, "message left" only while the
+    campaign's voicemail messages for this person are not used up."""
     return [
         {
             "code": code,
@@ -173,7 +174,7 @@ def disposition_buttons(*, at_end: bool) -> list[dict[str, str]]:
             "fkey": FUNCTION_KEYS.get(code, ""),
         }
         for code, disposition in DISPOSITIONS.items()
-        if code != "complete" or at_end
+        if (code != "complete" or at_end) and (code != "voicemail_message" or message_allowed)
     ]
 
 
