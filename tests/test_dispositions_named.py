@@ -156,6 +156,9 @@ def test_the_fieldwork_page_documents_the_mapping_and_waits_for_attempts(app, cl
     assert "How each call outcome counts" in page
     for code in ("3.90", "2.112", "2.221", "2.222", "4.70", "3.11"):
         assert code in page
+    # The partial-interview thresholds of the campaign's questionnaires, beside the rates.
+    assert "a break-off (2.12)" in page
+    assert "at least 50% of the questions asked" in page  # the stakeholder evaluation's
     operator = gen_user("operator")
     _call(cases[0], operator, "refusal_soft", MORNING)
     _call(cases[0], operator, "ineligible", MORNING + dt.timedelta(days=7))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import abort, make_response, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 
 from ..extensions import db
 from ..labels import group_label
 from ..models import Campaign
 from ..results import fieldwork
-from ..results.response_rates import disposition_rows, phone_response_rates
+from ..results.response_rates import disposition_rows, partial_thresholds, phone_response_rates
 from ..stats.aapor import ResponseRates
 from ..web.guards import role_required
 from ..web.navigation import whole_number
@@ -68,6 +68,7 @@ def fieldwork_view() -> ResponseReturnValue:
             flagged_points=fieldwork.flagged_by_service_point(campaign),
             phone_rates=_phone_rate_rows(campaign),
             dispositions=disposition_rows(),
+            thresholds=partial_thresholds(campaign, str(get_locale() or "zh_Hans")),
         )
     response = make_response(render_template("evaluate/fieldwork.html", **context))
     response.headers["Cache-Control"] = "no-store"

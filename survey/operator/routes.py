@@ -228,9 +228,7 @@ def _case_page(
                 answer_form = _answer_form(target, question, lang, initial=target.answers)
         else:
             summary = script_summary(target, lang)
-    buttons = disposition_buttons(
-        at_end=question is None, message_allowed=may_leave_message(call)
-    )
+    buttons = disposition_buttons(at_end=question is None, message_allowed=may_leave_message(call))
     body = render_template(
         "operator/case.html",
         call=call,

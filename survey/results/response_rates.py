@@ -21,6 +21,8 @@ from sqlalchemy import case, func, select
 
 from ..channels.phone import DISPOSITIONS
 from ..extensions import db
+from ..instruments import localized
+from ..instruments.store import current_instruments
 from ..models import Attempt, CallCase, Campaign, Group, Invitation
 from ..stats.aapor import (
     PRECEDENCE,
@@ -151,6 +153,25 @@ def phone_response_rates(
     return {
         key: response_rates(c, e=e) if attempted[key] else None for key, c in counts.items()
     }
+
+
+def partial_thresholds(campaign: Campaign, lang: str) -> list[tuple[str, int, list[str]]]:
+    """Per questionnaire of the campaign's groups: its title, the share of the questions asked
+    a partial interview needs (%), and the questions it must have answered (their texts).
+
+    Shown beside the rates: whether a cut-short call counted as partial (1.2)
+    or break-off (2.12) depends on it (survey.instruments.partial).
+    """
+    instruments = current_instruments()
+    found = []
+    for instrument_id in sorted({settings.instrument_id for settings in campaign.groups}):
+        instrument = instruments.get(instrument_id)
+        if instrument is None:
+            continue
+        rule = instrument.partial
+        needs = [localized(instrument.question(qid).text, lang) for qid in rule.needs]
+        found.append((instrument.text(lang), round(rule.share * 100), needs))
+    return found
 
 
 def disposition_rows() -> list[tuple[str, str, str]]:
