@@ -127,8 +127,8 @@ def test_csv_by_unit_matches_hand_computation(evaluator_client, campaign):
     assert float(a["share_se"]) == pytest.approx(math.sqrt(A_SHARE_VAR), rel=1e-12)
     assert 0 < float(a["share_low"]) < A_SHARE < float(a["share_high"]) <= 1
     assert (a["suppressed"], a["suppression_reason"]) == ("false", "")
-    # B: three respondents, below k=5: n shown, every figure empty, the reason given.
-    assert (b["n"], b["suppressed"]) == ("3", "true")
+    # B: three respondents, below k=5: every figure empty, n too, the reason given.
+    assert (b["n"], b["suppressed"]) == ("", "true")
     for key in ("index_estimate", "index_se", "index_df", "index_low", "index_high",
                 "share_satisfied", "share_se", "share_df", "share_low", "share_high"):
         assert b[key] == "", key
@@ -165,7 +165,7 @@ def test_csv_by_unit_and_group_and_period(evaluator_client, campaign):
     rows = read_csv(
         evaluator_client.get(f"/evaluate/campaign/{campaign.id}/export.csv?period=2024").data
     )
-    assert [(r["unit_code"], r["n"], r["period"]) for r in rows] == [("B", "3", "2024")]
+    assert [(r["unit_code"], r["n"], r["period"]) for r in rows] == [("B", "", "2024")]
 
 
 def test_xlsx_reads_back_with_numbers_formats_and_settings(evaluator_client, campaign):
@@ -189,7 +189,7 @@ def test_xlsx_reads_back_with_numbers_formats_and_settings(evaluator_client, cam
     assert a["Share satisfied"].value == pytest.approx(0.8)
     assert a["Share satisfied"].number_format == "0.0%"
     assert a["Suppressed"].value == "no"
-    assert b["Unit code"].value == "B" and b["n"].value == 3
+    assert b["Unit code"].value == "B" and b["n"].value is None
     assert b["Suppressed"].value == "yes"
     for key in ("Satisfaction index", "Index SE", "Index interval low", "Share satisfied",
                 "Share interval high"):
@@ -244,9 +244,10 @@ def test_a_unit_name_that_looks_like_a_formula_stays_text(evaluator_client, camp
     assert len(cells) == 1 and cells[0].data_type == "s"
 
 
-def test_by_group_a_small_groups_partner_is_withheld_and_says_why(evaluator_client, app):
+def test_a_small_group_is_left_out_of_its_units_figure(evaluator_client, app):
     # Unit C: ten service users and two of the public. The unit's own row (in the by-unit
-    # export) and the service users' row would give the public's figure by subtraction.
+    # export) and the service users' row would give the public's figure by subtraction if
+    # the public counted in the unit's figure: it does not, the unit is its service users.
     c = gen_unit("C")
     campaign = gen_campaign([c], groups={"service_user": {}, "public": {}})
     for _ in range(10):
@@ -257,8 +258,8 @@ def test_by_group_a_small_groups_partner_is_withheld_and_says_why(evaluator_clie
     url = f"/evaluate/campaign/{campaign.id}/export.csv?by=unit,group"
     rows = {r["group"]: r for r in read_csv(evaluator_client.get(url).data)}
     assert rows["public"]["suppressed"] == "true" and "5" in rows["public"]["suppression_reason"]
+    assert rows["public"]["n"] == ""
     su = rows["service_user"]
-    assert (su["n"], su["suppressed"], su["index_estimate"]) == ("10", "true", "")
-    assert "cannot be worked out" in su["suppression_reason"]
+    assert (su["n"], su["suppressed"], su["index_estimate"]) == ("10", "false", "75.0")
     whole = read_csv(evaluator_client.get(f"/evaluate/campaign/{campaign.id}/export.csv").data)
-    assert whole[0]["index_estimate"] != ""  # the unit's own figure is shown
+    assert (whole[0]["n"], whole[0]["index_estimate"]) == ("10", "75.0")

@@ -7,6 +7,11 @@ under test. Runs on SQLite and, with TEST_DATABASE_URL, on PostgreSQL.
 
 The post-service card scores its five levels 100/75/50/25/0 and counts a
 respondent as satisfied from 50 (basically satisfied) up.
+
+The formulas are checked at k=1, where disclosure control withholds nothing
+(this fixture's groups are spread over months one respondent at a time); what
+k=5 withholds, and that what is left cannot be unpicked, is checked here for
+the simple cases and by an attacker in test_disclosure_published.py.
 """
 
 from __future__ import annotations
@@ -228,8 +233,10 @@ def test_summaries_are_one_query(world, app):
         assert "GROUP BY" in statements[0]
         statements.clear()
         satisfaction(world.campaign, by=("unit",), indicator=IND)
-        assert sum("GROUP BY" in s for s in statements) == 1
-        assert len(statements) <= 2  # the campaign's group settings, then the summaries
+        # the campaign's group settings, the summaries, and the counts by unit, group,
+        # channel, point and month that disclosure control is cached by
+        assert sum("GROUP BY" in s for s in statements) == 2
+        assert len(statements) <= 3
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
 
@@ -291,7 +298,7 @@ def test_channel_and_service_point_breakdowns(world):
 
 
 def test_unit_index_with_policy_weights_by_hand(world):
-    rows = satisfaction(world.campaign, by=("unit",), indicator=IND, k=5)
+    rows = satisfaction(world.campaign, by=("unit",), indicator=IND, k=1)
     row_a = next(r for r in rows if r.unit_code == "A")
     su, pub, ret = scores(A_SU), scores(A_PUB), scores(A_RET)
     # means: 425/6 = 70.833..., 300/5 = 60, 75; variances (n-1): 854.1666..., 1437.5
@@ -350,24 +357,32 @@ def test_unit_index_with_policy_weights_by_hand(world):
     assert g.index.df == 5
     assert g.share_satisfied.estimate == pytest.approx(5 / 6)
     assert g.weight == pytest.approx(0.5) and g.policy_weight == 3 and g.population == 1000
-    # the retiree group (n=1) is below k: its own figures are withheld
-    assert groups["retiree"].suppressed and groups["retiree"].index.estimate is None
-    assert groups["retiree"].share_satisfied.low is None
-    assert "suppressed" in groups["retiree"].index.note
-    # public (n=5) is not below k=5, but beside the unit's figure and the weights it would
-    # give the lone retiree away by subtraction: as the smaller of the two other groups it
-    # is withheld too (complementary suppression), and says why.
-    public = groups["public"]
-    assert public.suppressed and public.index.estimate is None and public.n == 5
-    assert public.index.complementary and not groups["retiree"].index.complementary
-    assert "beside a smaller" in public.index.note
-    assert not groups["service_user"].suppressed
+
+
+def test_a_group_below_k_is_left_out_of_its_units_figure(world):
+    # The lone retiree (n=1) is withheld; beside the unit's figure and the weights it would
+    # be given away by subtraction if it still counted there, so the unit's figure is
+    # built from the shown groups alone: service users and public, weights 3 : 1.
+    row_a = next(r for r in satisfaction(world.campaign, by=("unit",), indicator=IND, k=5)
+                 if r.unit_code == "A")
+    groups = {g.group: g for g in row_a.groups}
+    retiree = groups["retiree"]
+    assert retiree.suppressed and retiree.index.estimate is None
+    assert retiree.share_satisfied.low is None and "suppressed" in retiree.index.note
+    assert retiree.n == 0 and retiree.index.n == 0  # no exact n of a withheld part
+    assert not retiree.index.complementary  # fewer than k, not withheld beside one
+    assert not groups["public"].suppressed and not groups["service_user"].suppressed
+    assert row_a.index.estimate == pytest.approx(0.75 * mean(scores(A_SU))
+                                                 + 0.25 * mean(scores(A_PUB)))
+    assert row_a.n == 11 and dict(row_a.weights) == pytest.approx(
+        {"service_user": 0.75, "public": 0.25})
 
 
 def test_small_cell_is_suppressed_whole(world):
     rows = satisfaction(world.campaign, by=("unit",), indicator=IND, k=5)
     row_b = next(r for r in rows if r.unit_code == "B")
-    assert row_b.suppressed and row_b.n == 3
+    assert row_b.suppressed and row_b.n == 0 and row_b.index.n == 0  # "fewer than k", no n
+    assert not row_b.index.complementary
     assert row_b.index.estimate is None and row_b.index.se is None
     assert row_b.share_satisfied.estimate is None
     assert all(g.suppressed and g.index.estimate is None for g in row_b.groups)
@@ -387,7 +402,8 @@ def test_default_k_comes_from_config(world, app):
 
 
 def test_population_weighting_by_hand(world):
-    rows = satisfaction(world.campaign, by=("unit",), indicator=IND, weighting="population")
+    rows = satisfaction(world.campaign, by=("unit",), indicator=IND, weighting="population",
+                        k=1)
     row_a = next(r for r in rows if r.unit_code == "A")
     # population shares 1000 : 40 : 10 of 1050
     w_su, w_pub, w_ret = 1000 / 1050, 40 / 1050, 10 / 1050
@@ -402,7 +418,7 @@ def test_population_weighting_by_hand(world):
 
 
 def test_by_group_combines_units(world):
-    rows = satisfaction(world.campaign, by=("group",), indicator=IND, k=5)
+    rows = satisfaction(world.campaign, by=("group",), indicator=IND, k=1)
     by_group = {r.group: r for r in rows}
     # service users of A and B together: 425 + 250 over 9 respondents
     su = scores(A_SU) + scores(B_SU)
@@ -412,12 +428,19 @@ def test_by_group_combines_units(world):
         math.sqrt((1 - 9 / 1000) * var(su) / 9)
     )
     assert by_group["service_user"].index.df == 8
-    assert by_group["retiree"].suppressed
+    # At k=5 unit B's three service users are withheld, and left out of the combined
+    # figure (with them in, it and unit A's would give B's away); the lone retiree too.
+    by_group = {r.group: r for r in satisfaction(world.campaign, by=("group",), indicator=IND,
+                                                 k=5)}
+    assert by_group["service_user"].n == 6
+    assert by_group["service_user"].index.estimate == pytest.approx(mean(scores(A_SU)))
+    assert by_group["retiree"].suppressed and by_group["retiree"].n == 0
 
 
 def test_policy_weights_drop_out_for_absent_groups(world):
     # In 2024 unit A has service users and public only: weights 3 : 1 -> 3/4, 1/4
-    rows = satisfaction(world.campaign, by=("unit", "year"), indicator=IND, units=world.a.id)
+    rows = satisfaction(world.campaign, by=("unit", "year"), indicator=IND, units=world.a.id,
+                        k=1)
     y2024 = next(r for r in rows if r.year == "2024")
     est = 0.75 * mean([100, 75, 75]) + 0.25 * mean([100, 75, 50])  # 62.5 + 18.75
     assert y2024.index.estimate == pytest.approx(est)
@@ -425,7 +448,7 @@ def test_policy_weights_drop_out_for_absent_groups(world):
 
 
 def test_year_on_year_by_hand(world):
-    yoy = year_on_year(world.campaign, world.a, IND, k=5)
+    yoy = year_on_year(world.campaign, world.a, IND, k=1)
     assert [y.year for y in yoy.years] == ["2024", "2025", "2026"]
     y24, y25, y26 = yoy.years
     # 2024: su 100, 75, 75 and public 100, 75, 50; weights 3/4, 1/4
@@ -542,7 +565,7 @@ def test_zero_weight_for_every_present_group(world):
 
 
 def test_zero_weight_leaves_a_group_out(world):
-    rows = satisfaction(world.campaign, indicator=IND,
+    rows = satisfaction(world.campaign, indicator=IND, k=1,
                         weights={"service_user": 1, "public": 0, "retiree": 0})
     row_a = next(r for r in rows if r.unit_code == "A")
     assert row_a.index.estimate == pytest.approx(425 / 6)
@@ -615,26 +638,23 @@ def _monthly(app, sizes: dict[str, int]):  # type: ignore[no-untyped-def]
     return {r.month: r for r in rows}
 
 
-def test_a_small_month_is_withheld_with_the_smallest_of_its_quarter(app):
-    # February (2) is below k. Beside the unit's figure the smallest other month, January
-    # (10), goes with it; January is also February's partner within the first quarter, so
-    # the third quarter's months stay.
+def test_a_small_month_is_withheld_with_the_cheapest_month_of_its_quarter(app):
+    # February (2) is below k. The first quarter (12) minus January would give it, so one
+    # of the two goes: January (10 respondents) costs less than the quarter, the year and
+    # the campaign above February, which would all have to go without a partner month.
     rows = _monthly(app, {"2025-01": 10, "2025-02": 2, "2025-07": 30, "2025-08": 30})
     assert rows["2025-02"].suppressed and not rows["2025-02"].index.complementary
     assert rows["2025-01"].suppressed and rows["2025-01"].index.complementary
-    assert rows["2025-01"].index.estimate is None and rows["2025-01"].n == 10
+    assert rows["2025-01"].index.estimate is None and rows["2025-01"].n == 0
     assert not rows["2025-07"].suppressed and not rows["2025-08"].suppressed
 
 
-def test_complementary_suppression_follows_each_quarter(app):
-    # Feb (2) and Apr (6) are withheld beside the unit's figure (2 + 6 >= 5); but then the
-    # first quarter would show January beside Feb, and the second May beside Apr, each
-    # quarter's own figure giving its withheld month away: both go too.
+def test_two_small_months_of_two_quarters_each_take_one_partner(app):
+    # Feb (2) pairs with January inside the first quarter, April (6) is shown: January and
+    # February together (12) are known from the quarter, which is no secret of anyone.
     rows = _monthly(app, {"2025-01": 10, "2025-02": 2, "2025-04": 6, "2025-05": 40})
-    assert all(rows[m].suppressed for m in rows)
-    assert [m for m in sorted(rows) if rows[m].index.complementary] == [
-        "2025-01", "2025-04", "2025-05"
-    ]
+    assert [m for m in sorted(rows) if rows[m].suppressed] == ["2025-01", "2025-02"]
+    assert rows["2025-01"].index.complementary and not rows["2025-02"].index.complementary
 
 
 def test_the_units_of_a_campaign_are_not_withheld_for_each_other(app):

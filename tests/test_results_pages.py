@@ -76,7 +76,8 @@ def test_small_unit_is_suppressed_with_a_note_and_no_number(client, world):
     login(client, gen_user("evaluator"))
     page = client.get(f"/evaluate/campaign/{campaign.id}?lang=en").get_data(as_text=True)
     row = re.search(r'<tr data-unit="B">(.*?)</tr>', page, re.S).group(1)
-    assert "suppressed (n = 3)" in row
+    assert "fewer than 5 responses (small-cell rule)" in row
+    assert '<td class="num">&lt;5</td>' in row and ">3<" not in row  # no exact n
     assert "91.7" not in row and "100.0" not in row  # B's mean is (100 + 100 + 75) / 3
     assert "fewer than 5 respondents are suppressed" in page
 
@@ -143,7 +144,7 @@ def test_sorting_by_n_share_and_unit(client, world):
     db.session.commit()
     login(client, gen_user("evaluator"))
     url = f"/evaluate/campaign/{campaign.id}"
-    # n: A 10, C 5, B 3 (B is suppressed but its n is shown, so it sorts by n too)
+    # n: A 10, C 5, B below k (its n is not shown: it sorts as none)
     assert _order(client.get(url + "?sort=n&order=asc").text) == ["B", "C", "A"]
     assert _order(client.get(url + "?sort=n&order=desc").text) == ["A", "C", "B"]
     # share satisfied: C 100%, A 90%; B withheld, last either way
@@ -268,15 +269,14 @@ def test_unit_page_with_a_suppressed_group_shows_no_number_for_it(client, app):
     login(client, gen_user("evaluator"))
     page = client.get(f"/evaluate/campaign/{campaign.id}/unit/{a.id}?lang=en").text
     table = re.search(r'<table id="by-group">(.*?)</table>', page, re.S).group(1)
-    # The unit's own figure (equal weights: 0.5 * 75 + 0.5 * 12.5 = 43.75) and the service
-    # users' 75.0 would give the public's 12.5 by subtraction, so the service users' figure
-    # is withheld too, and says why.
-    assert "suppressed (n = 2)" in table
-    assert "withheld beside a suppressed figure (n = 5)" in table and "75.0 (" not in table
-    assert "43.8 (" in page  # the unit's figure stays
-    assert "12.5" not in page
+    # With the public in it, the unit's own figure (equal weights: 0.5 * 75 + 0.5 * 12.5 =
+    # 43.75) and the service users' 75.0 would give the public's 12.5 by subtraction; so
+    # the unit's figure is built from the groups shown: the service users alone.
+    assert "fewer than 5 responses (small-cell rule)" in table and "&lt;5" in table
+    assert "75.0 (" in table
+    assert "43.8" not in page and "12.5" not in page
     assert "fewer than 5 respondents are suppressed" in page
-    assert "the next smallest is withheld too" in page
+    assert "built from the groups shown beside it" in page
 
 
 def test_a_small_channel_cannot_be_worked_out_from_the_unit(client, app):
@@ -292,9 +292,9 @@ def test_a_small_channel_cannot_be_worked_out_from_the_unit(client, app):
     login(client, gen_user("evaluator"))
     page = client.get(f"/evaluate/campaign/{campaign.id}/unit/{a.id}?lang=en").text
     table = re.search(r'<table id="by-channel">(.*?)</table>', page, re.S).group(1)
-    assert "suppressed (n = 2)" in table
-    assert "withheld beside a suppressed figure (n = 20)" in table
-    assert "75.0" not in table
+    assert "fewer than 5 responses (small-cell rule)" in table
+    assert "withheld so that a smaller suppressed figure cannot be worked out" in table
+    assert "75.0" not in table and ">20<" not in table and ">2<" not in table
 
 
 def test_unit_page_says_what_is_wrong_with_the_weights(client, app):

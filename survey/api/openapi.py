@@ -44,9 +44,9 @@ ESTIMATE = {
     "type": "object",
     "description": (
         "An estimate with its uncertainty. When suppressed (fewer than k respondents, "
-        "or withheld beside such a figure of the same total so that it cannot be worked "
-        "out by subtraction), estimate, se, df, ci_low and ci_high are null and "
-        "suppression_reason says why."
+        "or withheld so that no such figure can be worked out from this and every other "
+        "published figure, over all periods and breakdowns), estimate, se, df, ci_low, "
+        "ci_high and n are null and suppression_reason says why."
     ),
     "required": [
         "estimate",
@@ -67,7 +67,7 @@ ESTIMATE = {
         "ci_low": _nullable("number"),
         "ci_high": _nullable("number"),
         "level": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
-        "n": {"type": "integer", "minimum": 0},
+        "n": _nullable("integer", minimum=0, description="Null when suppressed."),
         "suppressed": {"type": "boolean"},
         "suppression_reason": _nullable("string"),
     },
@@ -163,7 +163,11 @@ SCHEMAS: dict[str, Any] = {
             "unit_name": {"type": "string"},
             "group": _nullable("string", description="Null unless by=unit,group."),
             "indicator": {"type": "string"},
-            "n": {"type": "integer", "minimum": 0},
+            "n": _nullable(
+                "integer",
+                minimum=0,
+                description="Respondents of the groups shown; null when suppressed.",
+            ),
             "index": _ref("Estimate"),
             "share_satisfied": _ref("Estimate"),
         },

@@ -20,6 +20,7 @@ from ..results.estimates import GroupRow
 from ..results.fieldwork import submitted_by_campaign
 from ..results.service import YearOnYear
 from ..results.unit_report import OVERALL, campaign_indicators
+from ..stats import Estimate
 from ..web.guards import role_required
 from . import bp
 from .charts import Bar, Point, bar_chart, line_chart
@@ -48,7 +49,15 @@ def period_choices(campaign: Campaign) -> list[tuple[str, str]]:
 
 
 def _bars(rows: Sequence[ResultRow], label: Callable[[ResultRow], str]) -> list[Bar]:
-    return [Bar(label(r), r.index.estimate, r.index.low, r.index.high, r.n) for r in rows]
+    return [
+        Bar(label(r), r.index.estimate, r.index.low, r.index.high, _shown_n(r.n, r.index))
+        for r in rows
+    ]
+
+
+def _shown_n(n: int, estimate: Estimate) -> int | None:
+    """n beside a bar; none for a figure withheld by disclosure control (it has no n)."""
+    return None if estimate.estimate is None and not n else n
 
 
 def indicator_chart(rows: Sequence[ResultRow]) -> Markup:
@@ -67,7 +76,8 @@ def group_chart(groups: Sequence[GroupRow]) -> Markup:
     from flask_babel import gettext
 
     bars = [
-        Bar(group_label(g.group), g.index.estimate, g.index.low, g.index.high, g.n)
+        Bar(group_label(g.group), g.index.estimate, g.index.low, g.index.high,
+            _shown_n(g.n, g.index))
         for g in groups
     ]
     return bar_chart(bars, title=gettext("By respondent group"), suppressed_text=_suppressed())
@@ -222,7 +232,8 @@ def _unit_figures(campaign: Campaign, unit: Unit, period: str | None) -> dict[st
             campaign,
             by=("unit", key),
             indicator=OVERALL,
-            period=period,
+            # disclosure control publishes points and channels for the whole campaign only
+            period=period if key == "group" else None,
             units=unit.id,
             group_breakdown=False,
         )

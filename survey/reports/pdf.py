@@ -46,11 +46,22 @@ DEFAULT_ZONE = "Asia/Shanghai"
 Styles = dict[str, ParagraphStyle]
 
 
+def _k() -> int:
+    return int(current_app.config["SURVEY_SMALL_CELL_K"])
+
+
 def withheld_text(estimate: Estimate) -> str:
-    """Why a figure is not shown: too few respondents, or beside a figure that has."""
+    """Why a figure is not shown (too few respondents, or withheld beside such), never its n."""
     if estimate.complementary:
-        return _("withheld beside a suppressed figure (n = %(n)s)", n=estimate.n)
-    return _("suppressed (n = %(n)s)", n=estimate.n)
+        return _("withheld so that a smaller suppressed figure cannot be worked out")
+    return _("fewer than %(k)s responses (small-cell rule)", k=_k())
+
+
+def n_text(n: int, estimate: Estimate) -> str:
+    """A cell's n, or "<k" / "—" for a cell disclosure control withholds (no exact n)."""
+    if estimate.estimate is None and not n:
+        return "—" if estimate.complementary else f"<{_k()}"
+    return str(n)
 
 
 def index_text(estimate: Estimate) -> str:
@@ -200,7 +211,12 @@ def _indicator_rows(rows: Sequence[ResultRow]) -> list[list[str]]:
     """The indicators table: header, then index, share and n per indicator."""
     header = [_("Indicator"), _index_heading(), _("Share satisfied"), "n"]
     return [header] + [
-        [indicator_label(r.indicator), index_text(r.index), share_text(r.share_satisfied), str(r.n)]
+        [
+            indicator_label(r.indicator),
+            index_text(r.index),
+            share_text(r.share_satisfied),
+            n_text(r.n, r.index),
+        ]
         for r in rows
     ]
 
@@ -233,7 +249,7 @@ def _overall_section(report: UnitReport, styles: Styles) -> list[Flowable]:
                 "Satisfaction index %(index)s; share satisfied %(share)s; %(n)s respondents.",
                 index=index_text(overall.index),
                 share=share_text(overall.share_satisfied),
-                n=overall.n,
+                n=n_text(overall.n, overall.index),
             ),
             styles["body"],
         ),
@@ -285,7 +301,7 @@ def _groups_section(report: UnitReport, styles: Styles) -> list[Flowable]:
                 group_label(g.group),
                 index_text(g.index),
                 share_text(g.share_satisfied),
-                str(g.n),
+                n_text(g.n, g.index),
                 format_percent(g.weight, "0.0%"),
             ]
         )
@@ -306,7 +322,8 @@ def _trend_section(report: UnitReport, styles: Styles) -> list[Flowable]:
         return []
     rows = [[_("Year"), _index_heading(), _("Share satisfied"), "n"]]
     rows += [
-        [y.year or "", index_text(y.index), share_text(y.share_satisfied), str(y.n)] for y in years
+        [y.year or "", index_text(y.index), share_text(y.share_satisfied), n_text(y.n, y.index)]
+        for y in years
     ]
     story = _chart_and_table(
         _("Trend by year"),
@@ -368,8 +385,9 @@ def _footer(report: UnitReport, styles: Styles) -> list[Flowable]:
                 level="95%",
             ),
             _(
-                "Where one figure of a breakdown is suppressed, the next smallest is withheld "
-                "too, so that it cannot be worked out from the total."
+                "Some figures of k or more respondents are withheld too, so that no "
+                "suppressed figure can be worked out from the published ones of any period "
+                "or breakdown; a unit's figure is built from the groups shown beside it."
             ),
         )
     )

@@ -15,6 +15,7 @@ which weights go in, and which figures may be shown.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Unpack
@@ -95,6 +96,7 @@ def estimates_from_summaries(
     *,
     options: EstimationOptions | None = None,
     by: Sequence[str] = (),
+    disclosure: bool = False,
     **overrides: Unpack[EstimationSettings],
 ) -> list[ResultRow]:
     """Result rows from summaries already fetched (no database access).
@@ -104,6 +106,9 @@ def estimates_from_summaries(
     weights, another level), and so the cost of the statistics can be measured
     on its own. ``by``, the breakdown the summaries were fetched by, decides
     which cells share a total for complementary suppression (:mod:`.suppression`).
+    With ``disclosure`` the summaries were already marked by disclosure control
+    (:mod:`.protection`): a cell is estimated from its shown parts only, and
+    no complementary suppression is needed on top.
     """
     o = EstimationOptions.of(options, **overrides).checked()
     policy: dict[str, float] | None = None
@@ -114,10 +119,10 @@ def estimates_from_summaries(
     for summary in summaries:
         cells.setdefault(summary.cell, []).append(summary)
     rows = [
-        _cell_row(cell, parts, settings, _Weights(policy, equal), o)
+        _cell_row(cell, parts, settings, _Weights(policy, equal), o, disclosure)
         for cell, parts in cells.items()
     ]
-    return protect_siblings(rows, by, o.small_cell_k) if by else rows
+    return protect_siblings(rows, by, o.small_cell_k) if by and not disclosure else rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,17 +185,29 @@ def _cell_row(
     settings: Mapping[str, GroupSetting],
     weights: _Weights,
     o: EstimationOptions,
+    disclosure: bool = False,
 ) -> ResultRow:
-    """One cell's combined figures, its groups' own, and how it was weighted."""
-    parts = sorted(parts, key=lambda p: settings[p.group].position)
+    """One cell's combined figures, its groups' own, and how it was weighted.
+
+    Parts withheld by disclosure control are left out of the combined
+    figures (a combined figure beside the shown groups would give them back);
+    a cell with nothing shown is withheld whole, without an n.
+    """
+    every = sorted(parts, key=lambda p: settings[p.group].position)
+    parts = [p for p in every if not p.withheld]
     n = sum(p.n for p in parts)
-    cell_weights = _check_cell(cell, parts, settings, weights)
+    k = o.small_cell_k
+    every_weight = _check_cell(cell, every, settings, weights)  # withheld parts have n = 0
+    cell_weights = (
+        None if every_weight is None else {p.group: every_weight[p.group] for p in parts}
+    )
+    if not parts or (cell_weights is not None and not any(cell_weights.values())):
+        return _withheld_cell(cell, every, settings, o)
     means = {
         p.group: Stratum.from_sums(p.n, p.total, p.sum_of_squares, settings[p.group].population)
         for p in parts
     }
     used = stratum_weights(means, cell_weights)
-    k = o.small_cell_k
     suppressed = n < k
     if suppressed:
         index = Estimate.suppressed(n=n, k=k, level=o.level, method="stratified mean")
@@ -205,10 +222,13 @@ def _cell_row(
             counts, cell_weights, method=o.method, level=o.level, df=o.df, lonely=o.lonely
         )
     groups = (
-        _group_rows(parts, means, settings, weights.policy, used, suppressed, o)
+        _group_rows(parts, means, settings, weights.policy, used, suppressed, o, disclosure)
         if o.group_breakdown
         else ()
     )
+    if o.group_breakdown and len(parts) < len(every):
+        shown = {g.group: g for g in groups}
+        groups = tuple(shown.get(p.group) or _withheld_group(p, settings, o) for p in every)
     return ResultRow(
         **{name: getattr(cell, name) for name in CellKey.__dataclass_fields__},
         index=index,
@@ -229,15 +249,19 @@ def _group_rows(
     used: Mapping[str, float],
     cell_suppressed: bool,
     o: EstimationOptions,
+    disclosure: bool = False,
 ) -> tuple[GroupRow, ...]:
     """The groups' own figures within a cell.
 
     A group below k beside the others and the cell's figure (and the weights)
-    would be given away by subtraction: the next smallest is withheld too.
+    would be given away by subtraction: the next smallest is withheld too
+    (unless disclosure control has already left every such group out).
     """
     k = o.small_cell_k
     hidden = (
-        set() if cell_suppressed else complementary_suppression({p.group: p.n for p in parts}, k)
+        set()
+        if cell_suppressed or disclosure
+        else complementary_suppression({p.group: p.n for p in parts}, k)
     )
     rows = []
     for p in parts:
@@ -289,4 +313,58 @@ def _group_row(
         index=index,
         share_satisfied=share,
         suppressed=suppressed,
+    )
+
+
+def _withheld_estimates(part: StratumSummary, o: EstimationOptions, methods: tuple[str, str]
+                        ) -> tuple[Estimate, Estimate]:
+    """Index and share of a part withheld by disclosure control: no number, no n."""
+    k, secondary = o.small_cell_k, part.withheld == "secondary"
+    return (
+        Estimate.suppressed(n=0, k=k, level=o.level, method=methods[0], complementary=secondary),
+        Estimate.suppressed(n=0, k=k, level=o.level, method=methods[1], complementary=secondary),
+    )
+
+
+def _withheld_group(
+    part: StratumSummary, settings: Mapping[str, GroupSetting], o: EstimationOptions
+) -> GroupRow:
+    """A group part withheld by disclosure control: its row says so, and has no n or weight."""
+    index, share = _withheld_estimates(part, o, ("mean", "proportion"))
+    setting = settings[part.group]
+    return GroupRow(
+        group=part.group,
+        n=0,
+        population=setting.population,
+        policy_weight=setting.weight,
+        weight=0.0,
+        index=index,
+        share_satisfied=share,
+        suppressed=True,
+    )
+
+
+def _withheld_cell(
+    cell: CellKey,
+    every: list[StratumSummary],
+    settings: Mapping[str, GroupSetting],
+    o: EstimationOptions,
+) -> ResultRow:
+    """A cell none of whose parts may be shown: "fewer than k" only if every part is below k."""
+    primary = all(p.withheld == "primary" for p in every)
+    marker = every[0] if primary else dataclasses.replace(every[0], withheld="secondary")
+    index, share = _withheld_estimates(
+        marker, o, ("stratified mean", "stratified proportion")
+    )
+    return ResultRow(
+        **{name: getattr(cell, name) for name in CellKey.__dataclass_fields__},
+        index=index,
+        share_satisfied=share,
+        n=0,
+        groups=(
+            tuple(_withheld_group(p, settings, o) for p in every) if o.group_breakdown else ()
+        ),
+        suppressed=True,
+        weighting="",
+        weights=(),
     )

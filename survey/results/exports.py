@@ -17,8 +17,9 @@ Layout, chosen once:
   (every setting, the groups' weights, populations and targets, and the
   instrument versions answered).
 
-Suppressed cells keep their n (so the reader sees why) and leave every other
-figure empty.
+Suppressed cells leave every figure empty, n too (an exact n of a withheld
+cell is one more equation for whoever wants to work it out); the reason says
+whether it has fewer than k respondents or is withheld beside such a cell.
 """
 
 from __future__ import annotations
@@ -279,7 +280,7 @@ def table_records(table: ResultsTable) -> list[dict[str, Any]]:
             "unit_code": row.unit_code,
             "unit_name": row.unit_name,
             "group": row.group,
-            "n": row.n,
+            "n": None if suppressed else row.n,
             "index_estimate": None if suppressed else i.estimate,
             "index_se": None if suppressed else i.se,
             "index_df": None if suppressed else i.df,

@@ -144,7 +144,7 @@ def estimate_json(estimate: Any, suppressed: bool, k: int) -> dict[str, Any]:
         "ci_low": None if hidden else _number(estimate.low),
         "ci_high": None if hidden else _number(estimate.high),
         "level": estimate.level,
-        "n": estimate.n,
+        "n": None if hidden else estimate.n,
         "suppressed": hidden,
         "suppression_reason": (
             None
@@ -199,7 +199,7 @@ def indicator_results(
                 "unit_name": row.unit_name,
                 "group": row.group,
                 "indicator": row.indicator,
-                "n": row.n,
+                "n": None if row.suppressed else row.n,
                 "index": estimate_json(row.index, row.suppressed, k),
                 "share_satisfied": estimate_json(row.share_satisfied, row.suppressed, k),
             }

@@ -26,7 +26,8 @@ from ..stats import Estimate, difference, verdict
 from .estimates import ResultRow, estimates_from_summaries
 from .messages import N_, ResultsError, text
 from .options import EstimationOptions, EstimationSettings
-from .periods import Period
+from .periods import Period, resolve_period
+from .protection import protect_summaries
 from .settings import campaign_groups, check_indicators, policy_weights
 from .summaries import check_by, stratum_summaries
 
@@ -86,7 +87,11 @@ def satisfaction(
 ) -> list[ResultRow]:
     """Satisfaction index and share satisfied per cell of ``by``, with intervals.
 
-    One SQL query (plus one for the campaign's group settings). The estimation
+    Disclosure control (:mod:`.protection`) decides which group parts may be
+    shown, over every period, breakdown and face together; a cell is
+    estimated from its shown parts only. Two SQL queries (the sums, and the
+    counts the protection is cached by) plus one for the campaign's group
+    settings. The estimation
     settings are ``options`` with any keyword ``overrides`` (``k=3``,
     ``weighting="population"``, ``weights={...}`` as a what-if, ...); k
     defaults to the app's SURVEY_SMALL_CELL_K.
@@ -98,16 +103,38 @@ def satisfaction(
     check_indicators(settings, indicators)
     if o.weighting == "policy":
         policy_weights(settings, o.weights)  # refuse bad weights before the query
+    k = o.small_cell_k
     summaries = stratum_summaries(
         campaign,
         indicator=indicators,
-        by=by_keys,
+        by=by_keys if "unit" in by_keys or k <= 1 else ("unit", *by_keys),
         period=period,
         units=units,
         channels=channels,
         include_flagged=include_flagged,
     )
-    return estimates_from_summaries(summaries, settings, options=o, by=by_keys)
+    if k <= 1:
+        return estimates_from_summaries(summaries, settings, options=o)
+    summaries = protect_summaries(
+        campaign,
+        summaries,
+        by=by_keys,
+        k=k,
+        window=resolve_period(campaign, period),
+        channels=_channel_list(channels),
+        units=_unit_list(units),
+        include_flagged=include_flagged,
+        indicators=indicators,
+    )
+    return estimates_from_summaries(summaries, settings, options=o, disclosure=True)
+
+
+def _channel_list(channels: Iterable[str] | str | None) -> list[str] | None:
+    return None if channels is None else [channels] if isinstance(channels, str) else list(channels)
+
+
+def _unit_list(units: Iterable[int] | int | None) -> list[int] | None:
+    return None if units is None else [units] if isinstance(units, int) else [int(u) for u in units]
 
 
 def year_on_year(

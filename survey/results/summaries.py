@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Select, case, func, literal_column, select
 
@@ -108,7 +108,12 @@ class CellKey:
 
 @dataclass(frozen=True, slots=True)
 class StratumSummary:
-    """One group's sums within one cell: all the statistics need (Stratum.from_sums)."""
+    """One group's sums within one cell: all the statistics need (Stratum.from_sums).
+
+    ``withheld`` is set by disclosure control (:mod:`.protection`): "primary"
+    (fewer than k) or "secondary" (withheld beside one); such a part carries
+    no count or sum.
+    """
 
     cell: CellKey
     group: str
@@ -116,6 +121,7 @@ class StratumSummary:
     total: float
     sum_of_squares: float
     satisfied: int
+    withheld: Literal["", "primary", "secondary"] = ""
 
 
 def check_by(by: Sequence[str] | str) -> tuple[str, ...]:

@@ -1,0 +1,254 @@
+"""Disclosure control of every published figure: each (unit, group, indicator) one table.
+
+Every face (pages, PDF, CSV/XLSX, the API) gets its figures from
+:func:`survey.results.satisfaction`, which asks this module, for each group
+part of each cell it is about to estimate, whether that part may be shown.
+The rule (:mod:`survey.stats.disclosure`): per (campaign, unit, group,
+indicator), the atoms are the respondents per (channel, service point,
+month), and :func:`~survey.stats.disclosure.protect_table` withholds nodes
+so that no linear combination of the published ones rests on fewer than k
+respondents. A part is shown exactly when its atoms are a linear
+combination of published nodes (then showing it adds nothing an attacker
+did not have); that covers the nodes themselves and also, say, a unit's "no
+service point" row or a period that is no node.
+
+What may be published (the candidate nodes), chosen with the demo's figures
+in hand: the group over every period (whole campaign, years, quarters,
+months: the results pages, the trends, the exports and the API), and each
+channel and each service point over the whole campaign only. Channels and
+points by month as well made the search withhold a busy group's years and
+even its whole-campaign figure (cards spread one or two per month over
+several channels leave pools of one everywhere); for the whole campaign
+alone they cost a channel or a point here and there. So the unit page shows
+its breakdowns by channel and point for the whole campaign.
+
+A multi-group figure (a unit over groups, a channel over units and groups)
+is then built from the shown parts alone: a withheld part is left out, not
+just hidden, since a combined figure and the published groups beside it would
+give it back by subtraction. A withheld part carries no n at all (n = 0 here),
+only whether it is below k ("primary") or withheld beside one ("secondary").
+
+Each indicator has its own pattern, from its own counts (a departure from
+the shared pattern the design note of survey.stats.disclosure proposes):
+what one question's figures give is the sum of that question's answers, and
+no combination of another question's figures says anything about it; a
+published n of one question bounds the n of an optional one but does not fix
+it. Shared, the five stakeholders of a group were withheld for every
+question as soon as one of them skipped an optional one.
+
+The pattern depends only on the counts of its table, so it is cached by
+them: the cache key is the counts themselves, and a new response (or a flag,
+an exclusion) changes the key, never a stale entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from functools import cached_property, lru_cache
+from typing import Literal
+
+import numpy as np
+
+from ..models import Campaign
+from ..stats.disclosure import Atom, Node, TableProtection, periods_of, protect_table
+from ..stats.disclosure.audit import null_basis
+from .messages import ResultsError
+from .periods import Period, parse_period
+from .summaries import CellKey, StratumSummary, stratum_summaries
+
+__all__ = ["GroupTable", "Withheld", "group_tables", "protect_summaries"]
+
+Withheld = Literal["", "primary", "secondary"]
+_PERIOD_KEYS = ("month", "quarter", "year")
+_ATOM_KEYS = ("indicator", "unit", "channel", "service_point", "month")
+_TOLERANCE = 1e-9
+
+
+class GroupTable:
+    """The protection of one (unit, group) table and the test of whether a part may be shown."""
+
+    def __init__(self, protection: TableProtection) -> None:
+        self.protection = protection
+        table = protection.table
+        self.channel = np.array([table.cells[c][0] for c in table.atom_cell], dtype=object)
+        self.point = np.array([table.cells[c][1] for c in table.atom_cell], dtype=object)
+        self.month = np.array([table.months[m] for m in table.atom_month], dtype=object)
+        self.respondents = table.weights[0]
+
+    @cached_property
+    def invisible(self) -> np.ndarray:
+        """A basis (atoms x d) of the changes that leave every published node as it is."""
+        table = self.protection.table
+        slices, periods = np.nonzero(self.protection.shown)
+        ids = [table.node_id(int(s), int(p)) for s, p in zip(slices, periods, strict=True)]
+        atoms = np.arange(len(self.respondents), dtype=np.int64)
+        return null_basis(table.rows(ids, atoms), len(atoms))
+
+    def shown(self, part: np.ndarray) -> bool:
+        """Whether a part (a 0/1 vector over the atoms) follows from published nodes."""
+        if not part.any():
+            return True
+        moved = part.astype(np.float64) @ self.invisible
+        return bool(np.abs(moved).max(initial=0.0) <= _TOLERANCE)
+
+    def part(self, months: frozenset[str] | None, channels: frozenset[str] | None,
+             point: int | None | Literal["any"]) -> np.ndarray | None:
+        """The atoms of a part as a 0/1 vector; None when a period cuts one of its months."""
+        if months is None:
+            return None
+        mask = np.isin(self.month, list(months))
+        if channels is not None:
+            mask &= np.isin(self.channel, list(channels))
+        if point != "any":
+            mask &= np.array([p == point for p in self.point], dtype=bool)
+        return mask
+
+
+@lru_cache(maxsize=4096)
+def _protected(k: int, counts: tuple[tuple[Atom, int], ...]) -> GroupTable:
+    """The protection of one table, cached by its counts (the key is the fingerprint)."""
+    found = dict(counts)
+    months = {atom.month for atom in found}
+    nodes = [Node("group", None, period) for period in {p for m in months for p in periods_of(m)}]
+    nodes += [Node("channel", c, "all") for c in {atom.channel for atom in found}]
+    nodes += [Node("point", p, "all") for p in {atom.point for atom in found} if p is not None]
+    return GroupTable(protect_table(found, k=k, nodes=nodes))
+
+
+def group_tables(campaign: Campaign, *, k: int, indicators: Sequence[str],
+                 units: Iterable[int] | None = None, include_flagged: bool = False
+                 ) -> dict[tuple[int, str, str], GroupTable]:
+    """Every (unit, group, indicator) table of the campaign (or of ``units``), protected.
+
+    One GROUP BY over the scores of ``indicators`` by unit, group, channel,
+    point and month; the protection comes from the cache unless those counts
+    changed.
+    """
+    atoms = stratum_summaries(campaign, indicator=indicators, by=_ATOM_KEYS,
+                              units=None if units is None else list(units),
+                              include_flagged=include_flagged)
+    per_table: dict[tuple[int, str, str], dict[Atom, int]] = {}
+    for s in atoms:
+        assert s.cell.unit_id is not None and s.cell.channel is not None and s.cell.month
+        key = (s.cell.unit_id, s.group, s.cell.indicator or "")
+        per_table.setdefault(key, {})[Atom(s.cell.channel, s.cell.service_point_id,
+                                           s.cell.month)] = s.n
+    return {key: _protected(k, tuple(sorted(counts.items(), key=_atom_order)))
+            for key, counts in per_table.items()}
+
+
+def _atom_order(item: tuple[Atom, int]) -> tuple[str, str, bool, str]:
+    """A total order of atoms (a point id may be None), so equal counts make one cache key."""
+    atom = item[0]
+    return (atom.month, atom.channel, atom.point is not None, str(atom.point))
+
+
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    """What every part of one request shares: the period asked for and the channels."""
+
+    window: Period | None
+    channels: frozenset[str] | None
+    by_point: bool
+
+
+def _months(table: GroupTable, cell: CellKey, window: Period | None) -> frozenset[str] | None:
+    """The months of the table a cell's part covers; None when the period cuts a month."""
+    period = next((getattr(cell, key) for key in _PERIOD_KEYS if getattr(cell, key)), None)
+    months = {m for m in set(table.month) if period is None or period in periods_of(m)}
+    if window is None:
+        return frozenset(months)
+    named = _named(window)
+    if named is not None:
+        return frozenset(m for m in months if named in periods_of(m))
+    inside = set()
+    for m in months:
+        first = dt.date(int(m[:4]), int(m[5:]), 1)
+        after = (first + dt.timedelta(days=32)).replace(day=1)
+        if window.start <= first and after <= window.end:
+            inside.add(m)
+        elif first < window.end and window.start < after:
+            return None  # the period cuts this month: not a combination of nodes
+    return frozenset(inside)
+
+
+def _named(window: Period) -> str | None:
+    """The lattice period a window was asked as ("2025", "2025-Q2", "2025-06"), if any."""
+    try:
+        parsed = parse_period(window.label)
+    except ResultsError:  # a custom range's label "2025-01-01..2025-02-10"
+        return None
+    return parsed.label if parsed.label in periods_of(f"{parsed.start:%Y-%m}") else None
+
+
+def _status(table: GroupTable | None, summary: StratumSummary, scope: _Scope, k: int
+            ) -> Withheld:
+    """Whether one group part may be shown, and if not why."""
+    if table is None:  # no table: the part holds nobody the counts know of
+        return "secondary"
+    cell = summary.cell
+    channels = scope.channels
+    if cell.channel is not None:
+        channels = frozenset({cell.channel}) & (channels or frozenset({cell.channel}))
+    point: int | None | Literal["any"] = cell.service_point_id if scope.by_point else "any"
+    part = table.part(_months(table, cell, scope.window), channels, point)
+    if part is not None and table.shown(part):
+        return ""
+    return "primary" if 0 < summary.n < k else "secondary"
+
+
+def protect_summaries(campaign: Campaign, summaries: Sequence[StratumSummary], *,
+                      by: Sequence[str], k: int, window: Period | None,
+                      channels: Iterable[str] | None, units: Iterable[int] | None,
+                      include_flagged: bool, indicators: Sequence[str]
+                      ) -> list[StratumSummary]:
+    """The summaries (fetched by unit and ``by``) with every part that may not be shown marked.
+
+    A withheld part keeps its group and cell but no count or sum (n = 0), and
+    says why in ``withheld``. Where ``by`` has no unit, the parts of the
+    units are then added up per cell and group, leaving withheld ones out
+    (a group withheld at every unit stays one withheld part).
+    """
+    tables = group_tables(campaign, k=k, indicators=indicators, units=units,
+                          include_flagged=include_flagged)
+    scope = _Scope(window, None if channels is None else frozenset(channels),
+                   "service_point" in by)
+    marked = []
+    for s in summaries:
+        assert s.cell.unit_id is not None
+        table = tables.get((s.cell.unit_id, s.group, s.cell.indicator or ""))
+        why = _status(table, s, scope, k)
+        marked.append(s if not why else replace(s, n=0, total=0.0, sum_of_squares=0.0,
+                                                satisfied=0, withheld=why))
+    return marked if "unit" in by else _without_units(marked, summaries, k)
+
+
+def _without_units(marked: list[StratumSummary], original: Sequence[StratumSummary], k: int
+                   ) -> list[StratumSummary]:
+    """Parts added up over units: the shown ones summed, the withheld ones left out."""
+    drop = {"unit_id": None, "unit_code": None, "unit_name": None}
+    sums: dict[tuple[CellKey, str], StratumSummary] = {}
+    small: dict[tuple[CellKey, str], int] = {}  # respondents of withheld parts, all primary
+    for s, before in zip(marked, original, strict=True):
+        key = (replace(s.cell, **drop), s.group)
+        if s.withheld:
+            pooled = small.get(key, 0) + before.n
+            small[key] = pooled if s.withheld == "primary" else k
+            sums.setdefault(key, replace(s, cell=key[0]))
+            continue
+        found = sums.get(key)
+        if found is None or found.withheld:
+            sums[key] = replace(s, cell=key[0])
+        else:
+            sums[key] = replace(found, n=found.n + s.n, total=found.total + s.total,
+                                sum_of_squares=found.sum_of_squares + s.sum_of_squares,
+                                satisfied=found.satisfied + s.satisfied)
+    out = []
+    for key, s in sums.items():
+        if s.withheld:
+            s = replace(s, withheld="primary" if small.get(key, k) < k else "secondary")
+        out.append(s)
+    out.sort(key=lambda s: (s.cell.sort_key(), s.group))
+    return out
