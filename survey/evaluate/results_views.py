@@ -214,7 +214,10 @@ def unit_results(campaign_id: int, unit_id: int) -> ResponseReturnValue:
 
 
 def _unit_figures(campaign: Campaign, unit: Unit, period: str | None) -> dict[str, object]:
-    """Everything the unit page shows, computed before rendering so one error can be reported."""
+    """Everything the unit page shows, computed before rendering so one error can be reported.
+
+    Long because it gathers every table and chart of the page in one place.
+    """
     from flask_babel import gettext
 
     suppressed = _suppressed()
