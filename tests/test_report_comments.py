@@ -217,3 +217,66 @@ def test_a_nonsense_page_number_shows_the_first_page(client, app):
         response = client.get(f"{url}?page={page}")
         assert response.status_code == 200, page
     assert "服务意见0" in client.get(f"{url}?page=²").text
+
+
+def _deputy(campaign, unit, when, text=None, overall="satisfied"):  # type: ignore[no-untyped-def]
+    response = gen_response(campaign, unit=unit, group="deputy", submitted_at=when,
+                            answers={"overall": overall})
+    if text:
+        response.answers.append(Answer(question_id="comment", value=text))
+    return response
+
+
+def _deputies(later: int = 0):  # type: ignore[no-untyped-def]
+    """Deputies at unit A: one in May 2024 (commenting), four in April, six in October.
+
+    ``later`` more in March 2025.
+    """
+    a = gen_unit("A")
+    campaign = gen_campaign([a], groups={"deputy": {"instrument_id": "post-service-card"}},
+                            period_start=dt.date(2024, 1, 1), period_end=dt.date(2025, 12, 31))
+    _deputy(campaign, a, dt.datetime(2024, 5, 20, 4), "唯一的五月代表")
+    for i in range(4):
+        _deputy(campaign, a, dt.datetime(2024, 4, 3 + i, 4), "四月代表" if i == 0 else None,
+                overall="dissatisfied")
+    for i in range(6):
+        _deputy(campaign, a, dt.datetime(2024, 10, 3 + i, 4), "十月代表" if i == 0 else None)
+    for i in range(later):
+        _deputy(campaign, a, dt.datetime(2025, 3, 3 + i, 4), "次年代表" if i == 0 else None)
+    db.session.commit()
+    return campaign, a
+
+
+def _labels(page: str) -> dict[str, str]:
+    found = re.findall(r"<p>([^<]*代表)</p>\s*<p class=\"muted\">[^<]*· ([^<·]*)</p>", page)
+    return {text: label.strip() for text, label in found}
+
+
+def test_a_comment_is_labelled_with_a_period_of_k_or_more_of_its_group(client, app):
+    # The issue's attack: the only deputy at the unit in a month, read off filter by filter.
+    # May has one deputy and April four: their comments are labelled with the quarter (five
+    # deputies), and April's too, or an unlabelled May would be the one left by elimination.
+    campaign, a = _deputies()
+    login(client, gen_user("evaluator"))
+    url = f"/evaluate/campaign/{campaign.id}/unit/{a.id}/comments?lang=en"
+    page = client.get(url).text
+    assert _labels(page) == {"十月代表": "2024-10", "唯一的五月代表": "2024-Q2",
+                             "四月代表": "2024-Q2"}
+    assert "2024-05" not in page and "2024-04" not in page
+    # newest label first
+    assert page.index("十月代表") < page.index("唯一的五月代表")
+    for verdict in ("satisfied", "dissatisfied"):
+        filtered = client.get(f"{url}&group=deputy&indicator=satisfaction.overall"
+                              f"&verdict={verdict}").text
+        assert "2024-05" not in filtered
+        assert ("唯一的五月代表" in filtered) == (verdict == "satisfied")
+        assert set(_labels(filtered).values()) <= {"2024-Q2", "2024-10"}
+
+
+def test_a_year_below_k_labels_every_comment_of_the_group_with_the_campaign(client, app):
+    # Two deputies in 2025: naming 2024's quarters would leave "2025" to them alone.
+    campaign, a = _deputies(later=2)
+    login(client, gen_user("evaluator"))
+    page = client.get(f"/evaluate/campaign/{campaign.id}/unit/{a.id}/comments?lang=en").text
+    assert set(_labels(page).values()) == {"2024-01–2025-12"}
+    assert len(_labels(page)) == 4

@@ -13,6 +13,18 @@ or the indicator filter tells the instrument, hence the group. So the
 comments of a group below k at the unit are not shown at all, like its
 figures; counted are the responses the results count.
 
+The group and the month beside a comment are a cell too. Where fewer than k
+of the group answered at the unit that month, "the deputy of May" is one
+person, and the indicator and verdict filters tell how that person rated
+each indicator (issue 10: one deputy shown satisfied on four indicators). So
+a comment is labelled with the finest period in which its group had at least
+k respondents at the unit, chosen so that the labels cannot be told apart by
+elimination: the months of a quarter are named only if every month of it
+reaches k (else the quarter), the quarters of a year only if every quarter
+of it does (else the year), the years only if every year does (else the
+whole campaign). Comments are listed by their label, never by their exact
+time, which would place a quarter's comment between two months'.
+
 An evaluator selects comments for the unit's report; the report shows the
 selected ones that still qualify, in the same form.
 """
@@ -26,7 +38,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, delete, func, literal_column, select
 
 from ..access.audit import record_audit
 from ..extensions import db
@@ -40,6 +52,7 @@ from ..models import (
     Response,
     ResponseScore,
 )
+from .periods import local_period, utc_offset_minutes
 from .summaries import not_excluded
 
 PAGE_SIZE = 50
@@ -56,7 +69,7 @@ class Comment:
     question_id: str
     instrument_id: str
     group: str
-    month: str
+    month: str  # the period it is labelled with: "2025-05", "2025-Q2", "2025" or the campaign's
     selected: bool = False
 
 
@@ -67,7 +80,7 @@ def small_groups(campaign: Campaign, unit_id: int) -> set[str]:
     excluded bad review), so a burst of cards cannot lift a group over k
     here while its figures stay suppressed.
     """
-    k = int(current_app.config.get("SURVEY_SMALL_CELL_K", 5))
+    k = _k()
     rows = db.session.execute(
         select(Group.code, func.count(Response.id))
         .join(Response, Response.group_id == Group.id)
@@ -125,6 +138,78 @@ def _qualifying(
     return where
 
 
+def _k() -> int:
+    return int(current_app.config.get("SURVEY_SMALL_CELL_K", 5))
+
+
+def comment_periods(campaign: Campaign, unit_id: int) -> dict[tuple[str, str], tuple[str, int]]:
+    """(group, month) -> the label of its comments and the label's level (0 month .. 3 all).
+
+    Counted as the results count; a group below k at the unit has no label
+    (its comments are not shown at all).
+    """
+    k = _k()
+    month = local_period(Response.submitted_at, "month", utc_offset_minutes(campaign))
+    rows = db.session.execute(
+        select(Group.code, month.label("month"), func.count(Response.id))
+        .join(Response, Response.group_id == Group.id)
+        .where(*_counted(campaign, unit_id))
+        .group_by(Group.code, literal_column("2"))
+    ).all()
+    per_group: dict[str, dict[str, int]] = {}
+    for code, m, n in rows:
+        per_group.setdefault(code, {})[m] = int(n)
+    whole = f"{campaign.period_start:%Y-%m}–{campaign.period_end:%Y-%m}"
+    labels: dict[tuple[str, str], tuple[str, int]] = {}
+    for code, counts in per_group.items():
+        if sum(counts.values()) < k:
+            continue
+        for m, label in _labels(counts, k, whole).items():
+            labels[(code, m)] = label
+    return labels
+
+
+def _labels(counts: dict[str, int], k: int, whole: str) -> dict[str, tuple[str, int]]:
+    """Each month's label: the month, its quarter, its year or the whole campaign.
+
+    A level is used for all of its parent at once, so that no label is
+    left to a single small part by elimination.
+    """
+    def total(prefix: str, of: dict[str, int]) -> int:
+        return sum(n for m, n in of.items() if _quarter(m).startswith(prefix))
+
+    years = {m[:4] for m in counts}
+    if any(total(y, counts) < k for y in years):
+        return {m: (whole, 3) for m in counts}
+    labels: dict[str, tuple[str, int]] = {}
+    for year in years:
+        months = {m: n for m, n in counts.items() if m.startswith(year)}
+        quarters = {_quarter(m) for m in months}
+        if any(total(q, months) < k for q in quarters):
+            labels.update({m: (year, 2) for m in months})
+            continue
+        for quarter in quarters:
+            inside = {m: n for m, n in months.items() if _quarter(m) == quarter}
+            small = any(n < k for n in inside.values())
+            labels.update({m: (quarter, 1) if small else (m, 0) for m in inside})
+    return labels
+
+
+def _quarter(month: str) -> str:
+    return f"{month[:4]}-Q{(int(month[5:7]) + 2) // 3}"
+
+
+def _last_month(label: str, level: int, campaign: Campaign) -> str:
+    """The last month a label covers, so that labels are listed in time order."""
+    if level == 0:
+        return label
+    if level == 1:
+        return f"{label[:4]}-{3 * int(label[-1]):02d}"
+    if level == 2:
+        return f"{label}-12"
+    return f"{campaign.period_end:%Y-%m}"
+
+
 def _comments_query(where: list[ColumnElement[bool]]) -> Any:
     return (
         select(
@@ -144,20 +229,32 @@ def _comments_query(where: list[ColumnElement[bool]]) -> Any:
     )
 
 
-def _as_comments(campaign: Campaign, rows: Iterable[Any]) -> list[Comment]:
+def _as_comments(campaign: Campaign, unit_id: int, rows: Iterable[Any]) -> list[Comment]:
+    """The comments with their labels, oldest label first.
+
+    Within one label (the same period, of one or several groups) in time
+    order: that tells nothing the label does not.
+    """
     zone = ZoneInfo(campaign.timezone)
-    return [
-        Comment(
+    labels = comment_periods(campaign, unit_id)
+    found: list[tuple[tuple[str, int, dt.datetime, int], Comment]] = []
+    for answer_id, value, qid, instrument, code, submitted, selected in rows:
+        month = submitted.replace(tzinfo=dt.UTC).astimezone(zone).strftime("%Y-%m")
+        label = labels.get((code, month))
+        if label is None:  # a group below k: filtered out in SQL already; never shown
+            continue
+        comment = Comment(
             answer_id=answer_id,
             text=value,
             question_id=qid,
             instrument_id=instrument,
             group=code,
-            month=submitted.replace(tzinfo=dt.UTC).astimezone(zone).strftime("%Y-%m"),
+            month=label[0],
             selected=bool(selected),
         )
-        for answer_id, value, qid, instrument, code, submitted, selected in rows
-    ]
+        found.append(((_last_month(*label, campaign), -label[1], submitted, answer_id), comment))
+    found.sort(key=lambda pair: pair[0])
+    return [comment for _, comment in found]
 
 
 def unit_comments(
@@ -191,14 +288,10 @@ def unit_comments(
         if verdict in VERDICTS:
             rated = rated.where(ResponseScore.satisfied.is_(verdict == "satisfied"))
         where.append(rated.exists())
-    base = _comments_query(where)
-    total = db.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-    rows = db.session.execute(
-        base.order_by(Response.submitted_at.desc(), Answer.id.desc())
-        .limit(PAGE_SIZE)
-        .offset((max(page, 1) - 1) * PAGE_SIZE)
-    ).all()
-    return _as_comments(campaign, rows), int(total)
+    found = _as_comments(campaign, unit_id, db.session.execute(_comments_query(where)).all())
+    found.reverse()  # newest label first
+    start = (max(page, 1) - 1) * PAGE_SIZE
+    return found[start : start + PAGE_SIZE], len(found)
 
 
 def selected_comments(campaign: Campaign, unit_id: int) -> list[Comment]:
@@ -207,10 +300,7 @@ def selected_comments(campaign: Campaign, unit_id: int) -> list[Comment]:
     if not questions:
         return []
     where = [*_qualifying(campaign, unit_id, questions), ReportComment.id.is_not(None)]
-    rows = db.session.execute(
-        _comments_query(where).order_by(Response.submitted_at, Answer.id)
-    ).all()
-    return _as_comments(campaign, rows)
+    return _as_comments(campaign, unit_id, db.session.execute(_comments_query(where)).all())
 
 
 class CommentError(ValueError):
