@@ -184,9 +184,17 @@ def gen_user(role: str = "evaluator", username: str | None = None, **fields: obj
 
 
 def csrf_token(client, page_url: str) -> str:  # type: ignore[no-untyped-def]
-    """The CSRF token of the form on a page, read the way a browser would get it."""
+    """The CSRF token of the form on a page, read the way a browser would get it.
+
+    The tests' app context outlives each request, and Flask-WTF caches the token
+    in ``g``: without forgetting it, a second client in one test would be given
+    the first client's token, which its own session does not hold.
+    """
     import re
 
+    from flask import g
+
+    g.pop("csrf_token", None)
     page = client.get(page_url)
     if not client.application.config.get("WTF_CSRF_ENABLED", True):
         return ""

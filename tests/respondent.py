@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 import threading
 
-from factories import gen_campaign, gen_service_point, gen_unit
+from factories import csrf_token, gen_campaign, gen_service_point, gen_unit
 from sqlalchemy import func, select
 
+from survey.channels.devices import create_device
 from survey.extensions import db
 from survey.instruments import Instrument, Question
 from survey.instruments.store import current_instruments
@@ -20,6 +21,7 @@ from survey.models import (
     Answer,
     CallbackRequest,
     Campaign,
+    Device,
     Invitation,
     Response,
     ResponseScore,
@@ -132,6 +134,16 @@ def point_campaign(**kw) -> tuple[Campaign, ServicePoint]:
     campaign = gen_campaign([unit], **kw)
     db.session.commit()
     return campaign, point
+
+
+def enrol_tablet(client, point: ServicePoint, name: str = "窗口平板") -> Device:
+    """Enrol ``client`` as a kiosk at ``point`` as a tablet does: its code typed on its page."""
+    device, code = create_device(point, name, by=None)
+    db.session.commit()
+    token = csrf_token(client, "/device/enrol")
+    done = client.post("/device/enrol", data={"code": code, "csrf_token": token})
+    assert done.status_code == 200, done.get_data(as_text=True)
+    return device
 
 
 def responses() -> list[Response]:

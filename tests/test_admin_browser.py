@@ -7,7 +7,7 @@ from factories import DEFAULT_PASSWORD, gen_campaign, gen_unit, gen_user
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
-from tools_support import SCREENSHOTS, headless_chromium
+from tools_support import SCREENSHOTS, browser_sign_in, headless_chromium
 
 from survey.extensions import db
 from survey.models import AuditEvent, Campaign
@@ -43,11 +43,7 @@ def test_weight_shares_update_as_the_evaluator_types(app, live_server, tmp_path)
     base = live_server.url
     driver = headless_chromium(tmp_path / "profile", size="1280,900", lang="en")
     try:
-        driver.get(f"{base}/login?lang=en")
-        driver.find_element(By.NAME, "username").send_keys(evaluator.username)
-        driver.find_element(By.NAME, "password").send_keys(DEFAULT_PASSWORD)
-        driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").submit()
-        WebDriverWait(driver, 15).until(lambda d: "/login" not in d.current_url)
+        browser_sign_in(driver, base, evaluator.username, DEFAULT_PASSWORD)
         driver.get(f"{base}/admin/campaigns/{campaign_id}")
         # Four equal weights: a quarter each, from the server and from the script alike.
         shares = _shares(driver)

@@ -16,6 +16,7 @@ from respondent import (
     CARD,
     STAKEHOLDER,
     counts,
+    enrol_tablet,
     first_option,
     form_data,
     input_tag,
@@ -306,6 +307,7 @@ def test_no_cap_without_cap_at_target(rapp, client):
 
 def test_kiosk_thanks_then_shows_a_fresh_card_and_forgets_the_person(rapp, client):
     _campaign, point = point_campaign()
+    device = enrol_tablet(client, point)
     url = f"/k/{point.code}"
     first_key = open_card(client, url + "?lang=en")
     data = form_data(valid_answers(instrument(CARD)), first_key)
@@ -319,6 +321,7 @@ def test_kiosk_thanks_then_shows_a_fresh_card_and_forgets_the_person(rapp, clien
     assert thanks.headers["Cache-Control"] == "no-store"
     [response] = responses()
     assert response.channel == "kiosk" and response.service_point_id == point.id
+    assert response.device_id == device.id
     assert response.language == "en"
     # The next person gets a new, empty card in the default language.
     client.delete_cookie("lang")

@@ -73,3 +73,15 @@ def headless_chromium(  # type: ignore[no-untyped-def]
         prefs["profile.managed_default_content_settings.javascript"] = 2
     options.add_experimental_option("prefs", prefs)
     return webdriver.Chrome(service=Service(chromedriver), options=options)
+
+
+def browser_sign_in(driver, base: str, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign in on the login page as a person does, and wait until it has let them in."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(f"{base}/login?lang=en")
+    driver.find_element(By.NAME, "username").send_keys(username)
+    driver.find_element(By.NAME, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").submit()
+    WebDriverWait(driver, 15).until(lambda d: "/login" not in d.current_url)

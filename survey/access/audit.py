@@ -66,9 +66,14 @@ def record_audit(
     reason: str | None = None,
     campaign_id: int | None = None,
     user: User | None = None,
+    actor: str | None = None,
 ) -> AuditEvent:
-    """Add one audit event to the session; the caller commits it with the change."""
-    user_id, actor = _actor(user)
+    """Add one audit event to the session; the caller commits it with the change.
+
+    ``actor`` names who acted when no staff account did (a kiosk tablet typing
+    its enrolment code); by default the signed-in account or the shell user.
+    """
+    user_id, actor = (None, actor[:80]) if actor and user is None else _actor(user)
     event = AuditEvent(
         user_id=user_id,
         actor=actor,

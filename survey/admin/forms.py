@@ -196,6 +196,16 @@ class ActionForm(FlaskForm):
     """Only the CSRF token: a button that changes something is a POST."""
 
 
+class DeviceForm(FlaskForm):
+    """A kiosk device to enrol: where it stands and what it is called."""
+
+    point_id = SelectField(_l("Service point"), coerce=int, validators=[DataRequired()])
+    name = StringField(
+        _l("Name of the device (e.g. tablet at window 3)"),
+        validators=[DataRequired(), Length(max=200)],
+    )
+
+
 class TokenForm(FlaskForm):
     name = StringField(
         _l("Name (who uses the token)"), validators=[DataRequired(), Length(max=200)]

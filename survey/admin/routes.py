@@ -202,4 +202,4 @@ def group_move(group_id: int) -> ResponseReturnValue:
     return redirect(url_for("admin.groups"))
 
 
-from . import account_views, campaign_views  # noqa: E402,F401
+from . import account_views, campaign_views, device_views  # noqa: E402,F401

@@ -14,10 +14,12 @@ from .groups import instruments_cli, survey_cli, translate_cli, user_cli
 
 def register_cli(app: Flask) -> None:
     """``flask survey ...`` and ``flask translate ...`` on the app's command line."""
+    from .devices import device_cli
     from .tokens import api_token_cli
 
     survey_cli.add_command(instruments_cli)
     survey_cli.add_command(user_cli)
     survey_cli.add_command(api_token_cli)
+    survey_cli.add_command(device_cli)
     app.cli.add_command(survey_cli)
     app.cli.add_command(translate_cli)

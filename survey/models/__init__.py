@@ -9,6 +9,7 @@
 - phone: CallCase, Attempt, DispositionRule (the phone survey's queue);
 - sms: OutboundMessage, SmsOptOut (the SMS outbox);
 - followup: FollowUpCase (bad reviews and their remedy);
+- devices: Device (kiosk tablets an administrator enrolled);
 - access: User, ApiToken, AuditEvent;
 - reports: ReportComment.
 
@@ -30,6 +31,7 @@ from .campaigns import (
     campaigns_newest_first,
     latest_campaign,
 )
+from .devices import DEVICE_STATES, Device
 from .followup import FIX_RATINGS, RATING_CHANNELS, FollowUpCase
 from .instruments import InstrumentVersion
 from .invitations import Contact, Invitation, Ticket
@@ -49,6 +51,8 @@ from .units import (
 
 __all__ = [
     "CHANNELS",
+    "DEVICE_STATES",
+    "Device",
     "FIX_RATINGS",
     "DIMENSIONS",
     "GROUP_CODES",

@@ -62,6 +62,8 @@ class Response(Model):
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     # Keyed hash of the client address, only to detect bursts; never the address itself.
     client_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The enrolled kiosk device a kiosk card came from (survey.models.devices).
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"), index=True)
     # The operator who entered a phone interview, for audit; never shown to evaluators.
     operator_id: Mapped[int | None] = mapped_column(Integer)
 

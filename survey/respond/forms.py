@@ -1,4 +1,4 @@
-"""The respondent pages' own form: the rating of a fix (``/f/<token>``).
+"""The respondent pages' own forms: the rating of a fix (``/f/<token>``), a kiosk's enrolment.
 
 The questionnaire forms are built from the instrument in survey.web.answer_form,
 shared with the phone console.
@@ -11,9 +11,10 @@ from flask_wtf import FlaskForm
 from wtforms import (
     Field,
     RadioField,
+    StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..followup.cases import FIX_RATING_LABELS
 from ..models import FIX_RATINGS
@@ -37,4 +38,17 @@ class FixRatingForm(FlaskForm):
         validate_choice=False,
         validators=[OneOfFixRatings()],
         render_kw={"required": True},
+    )
+
+
+class EnrolForm(FlaskForm):
+    """The one-time code an administrator gave for this tablet (``/device/enrol``)."""
+
+    code = StringField(
+        _l("Enrolment code"),
+        validators=[
+            DataRequired(message=_l("Type the enrolment code.")),
+            Length(max=40, message=_l("Type the enrolment code.")),
+        ],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
     )

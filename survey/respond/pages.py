@@ -19,14 +19,15 @@ from flask import (
 from flask_babel import gettext
 
 from .. import responses as service
+from ..channels.devices import DEVICE_COOKIE, DEVICE_COOKIE_DAYS
 from ..followup.cases import FIX_RATING_LABELS
 from ..i18n import LANG_COOKIE
 from ..instruments import Instrument, Page, Question, localized
-from ..models import FollowUpCase, Response
+from ..models import Device, FollowUpCase, Response
 from ..responses.answers import number_text
 from ..responses.targets import Tampered, Target, Unavailable
 from ..web.answer_form import AnswerForm, field_name
-from .forms import FixRatingForm
+from .forms import EnrolForm, FixRatingForm
 
 
 def rating_page(case_row: FollowUpCase, form: FixRatingForm, *, status: int = 200) -> Any:
@@ -247,6 +248,33 @@ def tampered(error: Tampered) -> Any:
         kiosk_code=None,
     )
     return make_response(body, 400)
+
+
+def enrol_page(form: EnrolForm, *, status: int = 200) -> Any:
+    body = render_template("respond/enrol.html", title=gettext("Enrol this tablet"), form=form)
+    return make_response(body, status)
+
+
+def enrolled_page(device: Device) -> Any:
+    body = render_template(
+        "respond/enrolled.html",
+        title=gettext("This tablet is enrolled"),
+        device=device,
+        point=device.service_point,
+    )
+    return make_response(body, 200)
+
+
+def set_device_cookie(result: FlaskResponse, value: str) -> None:
+    """The kiosk's signed cookie: this site only, never read by script, https-only under https."""
+    result.set_cookie(
+        DEVICE_COOKIE,
+        value,
+        max_age=DEVICE_COOKIE_DAYS * 24 * 3600,
+        secure=request.is_secure,
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 def no_store(result: Any) -> Any:

@@ -1,7 +1,9 @@
 """Respondent routes (thin: the work is done in survey.responses).
 
 - ``/p/<code>``: a service point's reusable QR code (channel "qr"), rate-limited;
-- ``/k/<code>``: the same card on a tablet at the window (channel "kiosk");
+- ``/k/<code>``: the same card on a tablet at the window (channel "kiosk"), only on a
+  device an administrator enrolled for that point; any other browser gets the public card;
+- ``/device/enrol``: where a tablet's one-time enrolment code is typed;
 - ``/t/<token>``: a receipt's one-time ticket (channel "ticket");
 - ``/i/<token>``: one person's invitation, page by page, resumable;
 - ``/f/<token>``: the respondent of a bad review rates what was done (once).
@@ -27,6 +29,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, get_locale, gettext
 
 from .. import responses as service
+from ..channels.devices import DEVICE_COOKIE, DeviceError, enrol, kiosk_device
 from ..extensions import db, limiter
 from ..followup.cases import case_by_rating_token, rate_by_link, rating_link_open
 from ..i18n import normalise, requested_language
@@ -37,7 +40,7 @@ from ..responses.targets import Tampered, Target, Unavailable
 from ..web.answer_form import AnswerForm, build_form, check_page, unexpected_fields
 from . import bp
 from . import pages as render
-from .forms import FixRatingForm
+from .forms import EnrolForm, FixRatingForm
 
 
 @bp.get("/")
@@ -62,7 +65,41 @@ def point(code: str) -> ResponseReturnValue:
 @bp.route("/k/<code>", methods=["GET", "POST"])
 @limiter.limit(_point_limit, methods=["POST"])
 def kiosk(code: str) -> ResponseReturnValue:
-    return render.no_store(_card(lambda: service.resolve_point(code, "kiosk"), kiosk_code=code))
+    """Kiosk mode on an enrolled device; anywhere else, the public card with its limits."""
+    device = kiosk_device(request.cookies.get(DEVICE_COOKIE), code)
+    if device is None:
+        return render.no_store(_card(lambda: service.resolve_point(code, "qr")))
+    result = render.no_store(
+        _card(lambda: service.resolve_point(code, "kiosk"), kiosk_code=code, device_id=device.id)
+    )
+    db.session.commit()  # last_seen_at, when it moved
+    # Renewed with every card, so a tablet in daily use never sees its cookie expire.
+    render.set_device_cookie(result, request.cookies[DEVICE_COOKIE])
+    return result
+
+
+def _enrol_limit() -> str:
+    return str(current_app.config["SURVEY_DEVICE_ENROL_RATE_LIMIT"])
+
+
+@bp.route("/device/enrol", methods=["GET", "POST"])
+@limiter.limit(_enrol_limit, methods=["POST"])
+def enrol_device() -> ResponseReturnValue:
+    """The tablet types its one-time code and becomes the kiosk the administrator named."""
+    form = EnrolForm()
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render.no_store(render.enrol_page(form, status=status))
+    try:
+        device, cookie = enrol(form.code.data or "")
+    except DeviceError as error:
+        db.session.rollback()
+        form.code.errors = [str(error)]
+        return render.no_store(render.enrol_page(form, status=422))
+    db.session.commit()
+    result = render.no_store(render.enrolled_page(device))
+    render.set_device_cookie(result, cookie)
+    return result
 
 
 @bp.route("/t/<token>", methods=["GET", "POST"])
@@ -100,8 +137,10 @@ def rate_fix(token: str) -> ResponseReturnValue:
 # --- one-page cards: QR, kiosk, ticket ---------------------------------------------------------
 
 
-def _card(resolve: Callable[[], Target], *, kiosk_code: str | None = None) -> Any:
-    """Show or take a card whose questions all fit on one page."""
+def _card(
+    resolve: Callable[[], Target], *, kiosk_code: str | None = None, device_id: int | None = None
+) -> Any:
+    """Show or take a card whose questions all fit on one page (``device_id``: the kiosk's)."""
     lang = _lang()
     key = request.form.get("submission_key", "") if request.method == "POST" else ""
     if key:
@@ -138,6 +177,7 @@ def _card(resolve: Callable[[], Target], *, kiosk_code: str | None = None) -> An
             started_at=started_at,
             language=lang,
             remote_addr=request.remote_addr,
+            device_id=device_id,
         )
     except Unavailable as error:
         return render.unavailable(error, kiosk_code=kiosk_code)
@@ -279,12 +319,6 @@ def _rate_fix(case_row: FollowUpCase) -> Any:
     )
 
 
-
-
-
-
-
-
 # --- helpers -----------------------------------------------------------------------------------
 
 
@@ -316,21 +350,3 @@ def _refuse_unexpected(questions: Sequence[Question]) -> None:
     problems = unexpected_fields(questions, request.form.keys(), counts)
     if problems:
         raise Tampered("fields")
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-

@@ -84,8 +84,11 @@ def submit_card(
     started_at: dt.datetime,
     language: str,
     remote_addr: str | None = None,
+    device_id: int | None = None,
 ) -> tuple[Response, bool]:
     """Store a one-page card (QR, kiosk, ticket); returns (response, new). The view commits.
+
+    ``device_id`` is the enrolled kiosk device the card came from (channel "kiosk").
 
     A POST repeated with the same key, or a ticket answered at the same moment
     from two devices, lands on the unique constraints when flushed; the loser's
@@ -100,6 +103,7 @@ def submit_card(
         channel=target.channel,
         instrument_version_id=target.version.id,
         ticket_id=target.ticket.id if target.ticket is not None else None,
+        device_id=device_id,
         submission_key=key,
         language=language,
         started_at=min(started_at, now),
