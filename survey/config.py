@@ -60,6 +60,24 @@ def database_uri(instance_path: str) -> str:
     return url
 
 
+def _public_channels() -> dict[str, Any]:
+    """The limits of the public channels (QR codes, kiosks, tickets): rates, bursts, devices."""
+    return {
+        "SURVEY_POINT_RATE_LIMIT": os.environ.get("SURVEY_POINT_RATE_LIMIT", "20 per minute"),
+        # A client that submits this many cards from one reusable code within the
+        # window is not refused (it may be a family at a counter) but flagged for review.
+        "SURVEY_BURST_COUNT": _int("SURVEY_BURST_COUNT", 3),
+        "SURVEY_BURST_WINDOW_SECONDS": _int("SURVEY_BURST_WINDOW_SECONDS", 600),
+        "SURVEY_TICKET_DAYS": _int("SURVEY_TICKET_DAYS", 30),
+        # How long a kiosk device's one-time enrolment code may wait to be typed on the
+        # tablet, and how many codes one client may try (a code has about 50 bits).
+        "SURVEY_DEVICE_CODE_MINUTES": _int("SURVEY_DEVICE_CODE_MINUTES", 30),
+        "SURVEY_DEVICE_ENROL_RATE_LIMIT": os.environ.get(
+            "SURVEY_DEVICE_ENROL_RATE_LIMIT", "10 per hour"
+        ),
+    }
+
+
 def defaults(instance_path: str) -> dict[str, Any]:
     """The app's configuration as read from the environment at start-up."""
     return {
@@ -83,18 +101,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
             "SURVEY_LOGIN_USERNAME_RATE_LIMIT", "10 per 15 minutes"
         ),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "SURVEY_POINT_RATE_LIMIT": os.environ.get("SURVEY_POINT_RATE_LIMIT", "20 per minute"),
-        # A client that submits this many cards from one reusable code within the
-        # window is not refused (it may be a family at a counter) but flagged for review.
-        "SURVEY_BURST_COUNT": _int("SURVEY_BURST_COUNT", 3),
-        "SURVEY_BURST_WINDOW_SECONDS": _int("SURVEY_BURST_WINDOW_SECONDS", 600),
-        "SURVEY_TICKET_DAYS": _int("SURVEY_TICKET_DAYS", 30),
-        # How long a kiosk device's one-time enrolment code may wait to be typed on the
-        # tablet, and how many codes one client may try (a code has about 50 bits).
-        "SURVEY_DEVICE_CODE_MINUTES": _int("SURVEY_DEVICE_CODE_MINUTES", 30),
-        "SURVEY_DEVICE_ENROL_RATE_LIMIT": os.environ.get(
-            "SURVEY_DEVICE_ENROL_RATE_LIMIT", "10 per hour"
-        ),
+        **_public_channels(),
         "SURVEY_MAX_TEXT": _int("SURVEY_MAX_TEXT", 2000),
         "SURVEY_SMALL_CELL_K": _int("SURVEY_SMALL_CELL_K", 5),
         # How long the respondent's SMS link takes a rating of the fix, in days.
