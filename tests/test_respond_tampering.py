@@ -8,6 +8,7 @@ from respondent import (
     CARD,
     STAKEHOLDER,
     counts,
+    enrol_tablet,
     form_data,
     instrument,
     open_card,
@@ -17,6 +18,7 @@ from respondent import (
 )
 
 from survey.extensions import db
+from survey.models import point_by_code
 from survey.web.answer_form import field_name
 
 STAFF = "staff-survey"
@@ -124,7 +126,9 @@ def test_form_of_another_point_or_campaign(client, card):
     url, key, answers = card
     _campaign, other_point = point_campaign()
     _refused(client, f"/p/{other_point.code}", form_data(answers, key), 400)
-    # The QR card's form posted to the kiosk address of the same point is another card too.
+    # The QR card's form posted to the same point's kiosk, on its enrolled tablet, is
+    # another card too (in any other browser /k/ is the QR card itself).
+    enrol_tablet(client, point_by_code(url.removeprefix("/p/")))
     _refused(client, url.replace("/p/", "/k/"), form_data(answers, key), 400)
     # And to a ticket of another campaign.
     _ticket, token = gen_ticket()
