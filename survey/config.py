@@ -7,8 +7,9 @@ production sets SECRET_KEY, DATABASE_URL and SURVEY_BASE_URL.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_ROOT.parent
@@ -36,16 +37,25 @@ DEFAULT_PDF_FONT = Path(__file__).resolve().parent / "static" / "fonts" / "wqy-m
 LANGUAGES = ("zh_Hans", "zh_Hant", "en")
 
 
-def _int(name: str, default: int) -> int:
+T = TypeVar("T", int, float)
+
+
+def _number(name: str, default: T, parse: Callable[[str], T], what: str) -> T:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        return parse(raw)
     except ValueError as exc:
-        raise RuntimeError(
-            f"environment variable {name} must be a whole number, got {raw!r}"
-        ) from exc
+        raise RuntimeError(f"environment variable {name} must be {what}, got {raw!r}") from exc
+
+
+def _int(name: str, default: int) -> int:
+    return _number(name, default, int, "a whole number")
+
+
+def _float(name: str, default: float) -> float:
+    return _number(name, default, float, "a number")
 
 
 def database_uri(instance_path: str) -> str:
@@ -68,6 +78,16 @@ def _public_channels() -> dict[str, Any]:
         # window is not refused (it may be a family at a counter) but flagged for review.
         "SURVEY_BURST_COUNT": _int("SURVEY_BURST_COUNT", 3),
         "SURVEY_BURST_WINDOW_SECONDS": _int("SURVEY_BURST_WINDOW_SECONDS", 600),
+        # A point's QR cards, a kiosk device or a ticket sheet may send, within the window,
+        # the larger of MIN_CARDS and FACTOR times its usual (counted cards per service
+        # hour over the lookback); and no more lowest ratings than the larger of LOW_MIN - 1
+        # and FACTOR times their usual, when they are LOW_SHARE of its cards or more.
+        "SURVEY_BURST_MIN_CARDS": _int("SURVEY_BURST_MIN_CARDS", 10),
+        "SURVEY_BURST_FACTOR": _float("SURVEY_BURST_FACTOR", 4.0),
+        "SURVEY_BURST_LOOKBACK_DAYS": _int("SURVEY_BURST_LOOKBACK_DAYS", 28),
+        "SURVEY_SERVICE_HOURS": _float("SURVEY_SERVICE_HOURS", 8.0),
+        "SURVEY_BURST_LOW_MIN": _int("SURVEY_BURST_LOW_MIN", 5),
+        "SURVEY_BURST_LOW_SHARE": _float("SURVEY_BURST_LOW_SHARE", 0.8),
         "SURVEY_TICKET_DAYS": _int("SURVEY_TICKET_DAYS", 30),
         # How long a kiosk device's one-time enrolment code may wait to be typed on the
         # tablet, and how many codes one client may try (a code has about 50 bits).

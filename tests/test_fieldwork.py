@@ -104,12 +104,12 @@ def test_invitations_sent_started_completed(main):
     assert got == {("public", "link"): (3, 2, 1, 1 / 3), ("public", "sms"): (1, 1, 1, 1.0)}
 
 
-def test_flagged_share_of_reusable_codes(main):
+def test_flagged_share_of_the_public_channels(main):
     points = {f.service_point_code: (f.submitted, f.flagged)
               for f in fieldwork.flagged_by_service_point(main)}
-    assert points == {"A-1": (4, 1), "B-1": (3, 2)}  # the ticket is not a reusable code
+    assert points == {"A-1": (5, 1), "B-1": (3, 2)}  # the ticket is a public card too
     units = {f.unit_code: f.share for f in fieldwork.flagged_by_unit(main)}
-    assert units == {"A": 1 / 4, "B": 2 / 3}
+    assert units == {"A": 1 / 5, "B": 2 / 3}
 
 
 def cell_texts(page: str, table_id: str, attrs: str) -> list[str]:

@@ -56,7 +56,7 @@ def test_an_unenrolled_browser_at_k_gets_the_public_card_with_its_limits(rapp, c
     # Counted as what they are, public QR cards, and burst-checked as such.
     assert [r.channel for r in rows] == ["qr", "qr", "qr"]
     assert [r.device_id for r in rows] == [None, None, None]
-    assert [r.flagged for r in rows] == [False, False, True]
+    assert [r.flagged for r in rows] == [True, True, True]
     thanks = client.post(url, data={})  # nothing to take; no kiosk restart either way
     assert 'http-equiv="refresh"' not in thanks.get_data(as_text=True)
 

@@ -244,7 +244,7 @@ def test_rate_limit_answers_429(rapp, client):
     assert client.get(url).status_code == 200
 
 
-def test_burst_from_one_client_is_kept_but_flagged(rapp, client):
+def test_burst_from_one_client_is_kept_but_flagged_from_its_first_card(rapp, client):
     rapp.config["SURVEY_BURST_COUNT"] = 2
     rapp.config["SURVEY_BURST_WINDOW_SECONDS"] = 600
     _campaign, point = point_campaign()
@@ -256,7 +256,9 @@ def test_burst_from_one_client_is_kept_but_flagged(rapp, client):
     data = form_data(valid_answers(instrument(CARD)), key)
     assert other.post(url, data=data, environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 200
     rows = responses()
-    assert [r.flagged for r in rows] == [False, False, True, False]
+    # Past its allowance, the client's cards of the window are one burst, the first ones too.
+    assert [r.flagged for r in rows] == [True, True, True, False]
+    assert rows[0].burst_id == rows[2].burst_id is not None and rows[3].burst_id is None
     assert len({r.client_hash for r in rows[:3]}) == 1
     assert rows[3].client_hash != rows[0].client_hash
     assert all(re.fullmatch(r"[0-9a-f]{64}", r.client_hash) for r in rows)
@@ -275,7 +277,7 @@ def test_burst_window_forgets_old_cards(rapp, client):
     post_card(client, url)
     assert [r.flagged for r in responses()] == [False, False]
     post_card(client, url)
-    assert [r.flagged for r in responses()] == [False, False, True]
+    assert [r.flagged for r in responses()] == [False, True, True]
 
 
 def test_cap_at_target_thanks_and_stores_nothing(rapp, client):

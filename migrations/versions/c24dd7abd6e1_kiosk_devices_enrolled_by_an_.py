@@ -1,7 +1,7 @@
 """Kiosk devices enrolled by an administrator; a kiosk card names its device.
 
 Revision ID: c24dd7abd6e1
-Revises: ad0c01c7ec62
+Revises: 5e1f0a7c3b21
 Create Date: 2026-12-02 11:47:40.132126
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c24dd7abd6e1'
-down_revision = 'ad0c01c7ec62'
+down_revision = '5e1f0a7c3b21'
 branch_labels = None
 depends_on = None
 

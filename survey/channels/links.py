@@ -13,6 +13,7 @@ Every address is SURVEY_BASE_URL plus a one-letter path and a code or a
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from flask import current_app
 
@@ -80,11 +81,16 @@ def issue_tickets(
     days = days if days is not None else int(current_app.config["SURVEY_TICKET_DAYS"])
     expires = utcnow() + dt.timedelta(days=days)
     expires = min(expires, campaign.closes())
+    sheet = secrets.token_hex(6)  # one sheet: many of its tickets in minutes is a burst
     issued = []
     for _ in range(count):
         token = new_token()
         ticket = Ticket(
-            campaign=campaign, service_point=point, token_hash=hash_token(token), expires_at=expires
+            campaign=campaign,
+            service_point=point,
+            token_hash=hash_token(token),
+            expires_at=expires,
+            sheet=sheet,
         )
         db.session.add(ticket)
         issued.append((ticket, token))

@@ -60,8 +60,13 @@ def _campaign_choice() -> Campaign | None:
 
 
 def _visible(case_row: FollowUpCase) -> None:
-    """A handler may open only their own unit's cases (others do not exist for them)."""
-    if current_user.role == "handler" and case_row.unit_id != current_user.unit_id:
+    """A handler may open only their own unit's cases (others do not exist for them).
+
+    A case held with a burst does not exist for a handler until an evaluator accepts it.
+    """
+    if current_user.role == "handler" and (
+        case_row.unit_id != current_user.unit_id or case_row.status == "held"
+    ):
         abort(404)
 
 

@@ -38,5 +38,14 @@ class ExcludeForm(FlaskForm):
     )
 
 
+class BurstReviewForm(FlaskForm):
+    """The reason for accepting or excluding the bursts chosen (ids and decision come apart)."""
+
+    reason = TextAreaField(
+        _l("Reason for the decision (kept in the audit trail)"),
+        validators=[DataRequired(), _a_reason, Length(max=4000)],
+    )
+
+
 class SelectForm(FlaskForm):
     """Only the CSRF token; ``selected`` (1 or 0) comes with the button pressed."""

@@ -143,7 +143,9 @@ def open_case_if_bad(response: Response, instrument: Instrument) -> FollowUpCase
         unit=unit,
         opened_at=opened,
         due_at=deadline(opened, campaign),
-        status="open",
+        # A card held in a burst opens its case held too: out of the handler's queue until
+        # an evaluator accepts the burst (survey.responses.review), which opens it then.
+        status="held" if response.flagged else "open",
     )
     db.session.add(found)
     return found
@@ -368,7 +370,10 @@ class FollowUpCounts:
 def followup_indicator(
     campaign: Campaign, unit_id: int | None = None, now: dt.datetime | None = None
 ) -> dict[int, FollowUpCounts]:
-    """Per unit (or one unit): cases, open, overdue, remedied, closed, excluded, on time."""
+    """Per unit (or one unit): cases, open, overdue, remedied, closed, excluded, on time.
+
+    Cases held with a burst count nowhere until the burst is accepted.
+    """
     now = now or utcnow()
     c = FollowUpCase
     stmt = (
@@ -392,7 +397,7 @@ def followup_indicator(
                 )
             ),
         )
-        .where(c.campaign_id == campaign.id)
+        .where(c.campaign_id == campaign.id, c.status != "held")
         .group_by(c.unit_id)
     )
     if unit_id is not None:
@@ -409,8 +414,13 @@ CASE_STATES = ("open", "remedied", "closed", "excluded")
 def case_list(
     campaign: Campaign, *, unit_id: int | None = None, status: str | None = None, limit: int = 200
 ) -> list[FollowUpCase]:
-    """The campaign's cases (of a unit, in a state of CASE_STATES when given), by due date."""
-    stmt = select(FollowUpCase).where(FollowUpCase.campaign_id == campaign.id)
+    """The campaign's cases (of a unit, in a state of CASE_STATES when given), by due date.
+
+    Never the cases held with a burst: nobody acts on them until it is reviewed.
+    """
+    stmt = select(FollowUpCase).where(
+        FollowUpCase.campaign_id == campaign.id, FollowUpCase.status != "held"
+    )
     if unit_id is not None:
         stmt = stmt.where(FollowUpCase.unit_id == unit_id)
     if status in CASE_STATES:

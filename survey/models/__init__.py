@@ -10,6 +10,7 @@
 - sms: OutboundMessage, SmsOptOut (the SMS outbox);
 - followup: FollowUpCase (bad reviews and their remedy);
 - devices: Device (kiosk tablets an administrator enrolled);
+- bursts: Burst (cards of one public source beyond its usual, held for review);
 - access: User, ApiToken, AuditEvent;
 - reports: ReportComment.
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 from .access import ROLES, ApiToken, AuditEvent, User, username_key
 from .base import CHANNELS, DIMENSIONS, GROUP_CODES, GROUP_DIMENSIONS, dimension_of_code, utcnow
+from .bursts import BURST_SOURCES, BURST_STATES, Burst
 from .campaigns import (
     Campaign,
     CampaignGroup,
@@ -50,6 +52,9 @@ from .units import (
 )
 
 __all__ = [
+    "BURST_SOURCES",
+    "BURST_STATES",
+    "Burst",
     "CHANNELS",
     "DEVICE_STATES",
     "Device",

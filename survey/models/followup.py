@@ -42,6 +42,7 @@ class FollowUpCase(Model):
     # Cases opened before that rule keep the time of day they were opened at.
     due_at: Mapped[dt.datetime] = mapped_column(DateTime)
     # open -> remedied (handler acted) -> closed (rated or rating window over); or excluded.
+    # held: its card is in a burst not yet reviewed; opened (or excluded) by the review.
     status: Mapped[str] = mapped_column(String(16), default="open")
     handler_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     action_taken: Mapped[str | None] = mapped_column(Text)

@@ -65,6 +65,8 @@ class Ticket(Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The tickets issued together (one printed sheet), for the burst rule; None before sheets.
+    sheet: Mapped[str | None] = mapped_column(String(16), index=True)
 
     campaign: Mapped[Campaign] = relationship()
     service_point: Mapped[ServicePoint] = relationship()

@@ -62,6 +62,8 @@ class Response(Model):
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     # Keyed hash of the client address, only to detect bursts; never the address itself.
     client_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The burst the card was flagged in (survey.models.bursts); kept after the review.
+    burst_id: Mapped[int | None] = mapped_column(ForeignKey("burst.id"), index=True)
     # The enrolled kiosk device a kiosk card came from (survey.models.devices).
     device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"), index=True)
     # The operator who entered a phone interview, for audit; never shown to evaluators.
@@ -77,6 +79,9 @@ class Response(Model):
     unit: Mapped[Unit] = relationship()
     group: Mapped[Group] = relationship()
     campaign: Mapped[Campaign] = relationship()
+
+    # The burst rule counts a point's cards of the last minutes at every public card.
+    __table_args__ = (Index("ix_response_point_submitted", "service_point_id", "submitted_at"),)
 
 
 class Answer(Model):

@@ -3,7 +3,9 @@
 No Flask request objects here: a face parses its request and calls these.
 
 - targets: from a code or token to what may be answered (or why not: Unavailable);
-- keys: submission keys (a retried POST is recognised), client hashes, bursts;
+- keys: submission keys (a retried POST is recognised), client hashes;
+- bursts: the rule that holds cards of a public source beyond its usual; review: an
+  evaluator accepting or excluding them;
 - answers: parsing, visibility (show-if), and Answer rows from values and back;
 - submit: storing a card, a page, a whole invitation, an IVR call (services flush,
   the caller commits);
@@ -19,7 +21,6 @@ from .answers import AnswerValue, answer_columns, value_of_answer, visible_ids
 from .keys import (
     check_submission_key,
     client_hash,
-    is_burst,
     new_submission_key,
     response_by_key,
 )
@@ -51,7 +52,6 @@ __all__ = [
     "answer_columns",
     "check_submission_key",
     "client_hash",
-    "is_burst",
     "is_full",
     "missing_required",
     "new_submission_key",

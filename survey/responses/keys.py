@@ -1,4 +1,4 @@
-"""Submission keys, client hashes and bursts: how a retry is recognised and abuse is seen."""
+"""Submission keys and client hashes: how a retry is recognised and a client told apart."""
 
 from __future__ import annotations
 
@@ -9,12 +9,11 @@ import secrets
 
 from flask import current_app
 from itsdangerous import BadSignature, TimestampSigner
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import (
     Response,
-    ServicePoint,
     utcnow,
 )
 from .targets import Tampered, Target
@@ -56,16 +55,3 @@ def client_hash(remote_addr: str | None) -> str:
     """A keyed hash of the client address: enough to see a burst, useless to find the person."""
     key = str(current_app.config["SECRET_KEY"]).encode("utf-8")
     return hmac.new(key, (remote_addr or "").encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def is_burst(point: ServicePoint, chash: str, now: dt.datetime) -> bool:
-    """This client already sent SURVEY_BURST_COUNT cards for this point within the window."""
-    window = dt.timedelta(seconds=int(current_app.config["SURVEY_BURST_WINDOW_SECONDS"]))
-    count = db.session.execute(
-        select(func.count(Response.id)).where(
-            Response.service_point_id == point.id,
-            Response.client_hash == chash,
-            Response.submitted_at >= now - window,
-        )
-    ).scalar_one()
-    return count >= int(current_app.config["SURVEY_BURST_COUNT"])

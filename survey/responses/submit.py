@@ -23,7 +23,8 @@ from ..models import (
     utcnow,
 )
 from .answers import AnswerValue, answer_columns, visible_ids
-from .keys import client_hash, is_burst, response_by_key
+from .bursts import check_card
+from .keys import client_hash, response_by_key
 from .scoring import store_scores
 from .targets import Target, Unavailable, _response_of
 
@@ -110,9 +111,7 @@ def submit_card(
         submitted_at=now,
     )
     if target.channel == "qr" and target.point is not None:
-        chash = client_hash(remote_addr)
-        response.client_hash = chash
-        response.flagged = is_burst(target.point, chash, now)
+        response.client_hash = client_hash(remote_addr)
     try:
         if target.ticket is not None:
             claimed = rows_changed(
@@ -127,11 +126,15 @@ def submit_card(
         db.session.add(response)
         _set_answers(response, target.instrument, answers, _all_ids(target.instrument))
         store_scores(response, target.instrument)
-        open_case_if_bad(response, target.instrument)
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
         return _winner(key=key, ticket_id=target.ticket.id if target.ticket else None)
+    # Stored and scored: the burst rule may flag it (and its source's cards of the last
+    # minutes) before its bad review, if it is one, opens a case (held, if flagged).
+    check_card(response, target.ticket, now)
+    open_case_if_bad(response, target.instrument)
+    db.session.flush()
     return response, True
 
 

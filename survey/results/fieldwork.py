@@ -15,8 +15,8 @@ Definitions, stated once (the page repeats them):
 - An invitation is *sent* once issued and not withdrawn; *started* when the
   respondent opened the questionnaire (status started or completed);
   *completed* when they submitted it. Completion rate = completed / sent.
-- Flagged shares are over the submissions through reusable service-point QR
-  codes (channel "qr"), the only channel on which bursts are flagged.
+- Flagged shares are over the cards of the public channels (QR code, kiosk,
+  ticket), on which the burst rule flags cards (survey.responses.bursts).
 """
 
 from __future__ import annotations
@@ -59,8 +59,8 @@ __all__ = [
     "unit_group_progress",
 ]
 
-# Channels whose code is reusable (one poster, many respondents), where bursts are flagged.
-REUSABLE_CHANNELS: tuple[str, ...] = ("qr",)
+# The public channels (a poster, a kiosk, a receipt), where the burst rule flags cards.
+REUSABLE_CHANNELS: tuple[str, ...] = ("qr", "kiosk", "ticket")
 
 
 def _ratio(part: int, whole: int | None) -> float | None:

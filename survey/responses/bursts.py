@@ -1,0 +1,289 @@
+"""Bursts on the public channels: cards from one source faster than its usual, held for review.
+
+The rule, applied to every card that comes through a public channel, as it is
+stored (README, "Bursts"). A card belongs to one or two *sources*:
+
+- a QR card (``/p/<point>``, or ``/k/<point>`` in a browser that is not an
+  enrolled kiosk): the client (a keyed hash of its address) at that point, and
+  the point's QR cards as a whole;
+- a kiosk card: the enrolled device;
+- a ticket card: the sheet of tickets it was printed on (tickets issued together).
+
+Within the last SURVEY_BURST_WINDOW_SECONDS a source is allowed
+
+- a client: SURVEY_BURST_COUNT cards (a family at one phone sends a few, not a stack);
+- a point, device or sheet: the larger of SURVEY_BURST_MIN_CARDS and
+  SURVEY_BURST_FACTOR times its usual cards per window. The usual is its counted
+  cards over the SURVEY_BURST_LOOKBACK_DAYS before the window, per service hour
+  (SURVEY_SERVICE_HOURS a day, over the days since its first such card), so a
+  busy hall is allowed more than a quiet counter, and a burst never raises its
+  own usual (flagged cards are not counted);
+
+and, however busy it is, no more lowest ratings ("very dissatisfied", an
+overall score of 0) than the larger of SURVEY_BURST_LOW_MIN - 1 and
+SURVEY_BURST_FACTOR times its usual lowest per window, when they are at least
+SURVEY_BURST_LOW_SHARE of the window's cards (the pattern of a stuffed
+complaint, which the count alone lets through at a busy point).
+
+When a card takes its source past either limit, every card of the source in the
+window (those before it too, which were counted until then) joins one held
+Burst: flagged, out of the figures, their bad reviews held out of the
+handler's queue, until an evaluator reviews the burst (survey.responses.review).
+A card is in one burst at most: the cards of another burst (one client's, say,
+when the whole point then goes past its limit) stay where they are, and cards
+an evaluator reviewed are never taken back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import ColumnElement, func, select, update
+
+from ..extensions import db
+from ..instruments import OVERALL_INDICATOR
+from ..models import Burst, FollowUpCase, Response, ResponseScore, Ticket
+
+# An overall score at or below this is the lowest level of the scale (very dissatisfied: 0).
+LOWEST_SCORE = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One source of cards: its kind (BURST_SOURCES), key and the cards that are its own."""
+
+    kind: str
+    key: str
+    where: tuple[ColumnElement[bool], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """The settings of the rule, read once per check."""
+
+    window: dt.timedelta
+    client_count: int
+    min_cards: int
+    factor: float
+    lookback_days: int
+    service_hours: float
+    low_min: int
+    low_share: float
+
+    @classmethod
+    def from_config(cls) -> Rule:
+        config = current_app.config
+        return cls(
+            window=dt.timedelta(seconds=int(config["SURVEY_BURST_WINDOW_SECONDS"])),
+            client_count=int(config["SURVEY_BURST_COUNT"]),
+            min_cards=int(config["SURVEY_BURST_MIN_CARDS"]),
+            factor=float(config["SURVEY_BURST_FACTOR"]),
+            lookback_days=int(config["SURVEY_BURST_LOOKBACK_DAYS"]),
+            service_hours=float(config["SURVEY_SERVICE_HOURS"]),
+            low_min=int(config["SURVEY_BURST_LOW_MIN"]),
+            low_share=float(config["SURVEY_BURST_LOW_SHARE"]),
+        )
+
+
+def sources_of(response: Response, ticket: Ticket | None) -> list[Source]:
+    """The sources a public card belongs to (none for a personal link, phone or IVR)."""
+    r = Response
+    point_id = response.service_point_id
+    if response.channel == "qr" and point_id is not None:
+        found = [
+            Source("point", str(point_id), (r.service_point_id == point_id, r.channel == "qr"))
+        ]
+        if response.client_hash:
+            found.insert(
+                0,
+                Source(
+                    "client",
+                    response.client_hash,
+                    (r.service_point_id == point_id, r.client_hash == response.client_hash),
+                ),
+            )
+        return found
+    if response.channel == "kiosk" and response.device_id is not None:
+        return [Source("device", str(response.device_id), (r.device_id == response.device_id,))]
+    if response.channel == "ticket" and ticket is not None:
+        sheet = ticket.sheet or f"point-{ticket.service_point_id}"
+        tickets = select(Ticket.id).where(
+            Ticket.sheet == ticket.sheet
+            if ticket.sheet
+            else Ticket.service_point_id == ticket.service_point_id
+        )
+        return [Source("sheet", sheet, (r.ticket_id.in_(tickets),))]
+    return []
+
+
+def lowest_card() -> Any:
+    """1 for a card whose overall answer is the lowest level, else 0 (an SQL expression)."""
+    return (
+        select(func.count())
+        .where(
+            ResponseScore.response_id == Response.id,
+            ResponseScore.indicator == OVERALL_INDICATOR,
+            ResponseScore.score <= LOWEST_SCORE,
+        )
+        .scalar_subquery()
+    )
+
+
+def usual_per_hour(source: Source, before: dt.datetime, rule: Rule) -> tuple[float, float]:
+    """The source's counted cards, and lowest ratings, per service hour before ``before``."""
+    start = before - dt.timedelta(days=rule.lookback_days)
+    cards, lowest, first = db.session.execute(
+        select(
+            func.count(Response.id), func.sum(lowest_card()), func.min(Response.submitted_at)
+        ).where(
+            *source.where,
+            Response.submitted_at >= start,
+            Response.submitted_at < before,
+            Response.flagged.is_(False),
+        )
+    ).one()
+    if not cards or first is None:
+        return 0.0, 0.0
+    # The days it has been in use, so a point opened last week is not judged over four weeks.
+    days = min(max((before - first) / dt.timedelta(days=1), 1.0), float(rule.lookback_days))
+    hours = days * rule.service_hours
+    return cards / hours, float(lowest or 0) / hours
+
+
+def check_card(response: Response, ticket: Ticket | None, now: dt.datetime) -> Burst | None:
+    """Apply the rule to a card just stored (flushed, scored); the burst it joined, if any.
+
+    Flushes; the caller (the view) commits with the card.
+    """
+    rule = Rule.from_config()
+    for source in sources_of(response, ticket):
+        burst = _check_source(response, source, now, rule)
+        if burst is not None:
+            return burst
+    return None
+
+
+def _limits(source: Source, start: dt.datetime, rule: Rule) -> tuple[int, int | None, float]:
+    """The most cards and lowest ratings the source may send in a window; its usual per hour."""
+    if source.kind == "client":
+        return rule.client_count, None, 0.0
+    usual, usual_lowest = usual_per_hour(source, start, rule)
+    per_window = rule.window / dt.timedelta(hours=1)
+    allowance = max(rule.min_cards, math.ceil(rule.factor * usual * per_window))
+    low_allowance = max(rule.low_min - 1, math.floor(rule.factor * usual_lowest * per_window))
+    return allowance, low_allowance, usual
+
+
+def _check_source(response: Response, source: Source, now: dt.datetime, rule: Rule) -> Burst | None:
+    start = now - rule.window
+    in_window = (*source.where, Response.submitted_at > start, Response.submitted_at <= now)
+    cards, lowest = db.session.execute(
+        select(func.count(Response.id), func.sum(lowest_card())).where(*in_window)
+    ).one()
+    cards, lowest = int(cards or 0), int(lowest or 0)
+    allowance, low_allowance, usual = _limits(source, start, rule)
+    if cards > allowance:
+        fired = "rate"
+    elif low_allowance is not None and lowest > low_allowance and lowest >= rule.low_share * cards:
+        fired = "lowest"
+    else:
+        return None
+    burst = _open_burst(response, source, now, rule, fired, usual, allowance)
+    _hold_window(burst, in_window)
+    response.flagged, response.burst_id = True, burst.id
+    _count(burst)
+    return burst
+
+
+def _hold_window(burst: Burst, in_window: tuple[ColumnElement[bool], ...]) -> None:
+    """The window's cards of no other burst join this one, flagged; their bad reviews held."""
+    members = list(
+        db.session.execute(
+            select(Response.id).where(
+                *in_window,
+                (Response.burst_id.is_(None)) | (Response.burst_id == burst.id),
+            )
+        ).scalars()
+    )
+    db.session.execute(
+        update(Response)
+        .where(Response.id.in_(members))
+        .values(flagged=True, burst_id=burst.id)
+        .execution_options(synchronize_session=False)
+    )
+    # Bad reviews of the window's earlier cards that nobody has acted on yet: held too.
+    db.session.execute(
+        update(FollowUpCase)
+        .where(
+            FollowUpCase.response_id.in_(members),
+            FollowUpCase.status == "open",
+            FollowUpCase.action_taken.is_(None),
+        )
+        .values(status="held")
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _open_burst(
+    response: Response,
+    source: Source,
+    now: dt.datetime,
+    rule: Rule,
+    fired: str,
+    usual: float,
+    allowance: int,
+) -> Burst:
+    """The source's held burst still running (its last card within the window), or a new one."""
+    burst = db.session.execute(
+        select(Burst)
+        .where(
+            Burst.source == source.kind,
+            Burst.source_key == source.key,
+            Burst.campaign_id == response.campaign_id,
+            Burst.status == "held",
+            Burst.last_at > now - rule.window,
+        )
+        .order_by(Burst.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if burst is None:
+        burst = Burst(
+            campaign_id=response.campaign_id,
+            unit_id=response.unit_id,
+            service_point_id=response.service_point_id,
+            channel=response.channel,
+            source=source.kind,
+            source_key=source.key,
+            device_id=response.device_id,
+            first_at=now,
+            last_at=now,
+            cards=0,
+            lowest=0,
+            usual_per_hour=usual,
+            allowance=allowance,
+            rule=fired,
+            status="held",
+        )
+        db.session.add(burst)
+        db.session.flush()
+    return burst
+
+
+def _count(burst: Burst) -> None:
+    """The burst's cards, lowest ratings, first and last card, from its members."""
+    cards, lowest, first, last = db.session.execute(
+        select(
+            func.count(Response.id),
+            func.sum(lowest_card()),
+            func.min(Response.submitted_at),
+            func.max(Response.submitted_at),
+        ).where(Response.burst_id == burst.id)
+    ).one()
+    burst.cards, burst.lowest = int(cards or 0), int(lowest or 0)
+    if first is not None and last is not None:
+        burst.first_at, burst.last_at = first, last
+    db.session.flush()
