@@ -60,6 +60,62 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_ticket_sheet'), ['sheet'], unique=False)
 
     # ### end Alembic commands ###
+    _bursts_of_cards_flagged_before()
+
+
+def _bursts_of_cards_flagged_before():
+    """Cards flagged by the earlier rule (one client, too many cards) become held bursts.
+
+    Without a burst nobody could review them: they would stay out of every figure for
+    good. One burst per campaign, point and client, as the earlier rule counted them.
+    """
+    conn = op.get_bind()
+    groups = conn.execute(
+        sa.text(
+            "SELECT campaign_id, unit_id, service_point_id, channel, client_hash,"
+            " MIN(submitted_at), MAX(submitted_at), COUNT(*) FROM response"
+            " WHERE flagged = :yes AND burst_id IS NULL AND submitted_at IS NOT NULL"
+            " GROUP BY campaign_id, unit_id, service_point_id, channel, client_hash"
+        ),
+        {"yes": True},
+    ).all()
+    for campaign_id, unit_id, point_id, channel, client, first, last, cards in groups:
+        burst_id = conn.execute(
+            sa.text(
+                "INSERT INTO burst (campaign_id, unit_id, service_point_id, channel, source,"
+                " source_key, first_at, last_at, cards, lowest, usual_per_hour, allowance,"
+                " rule, status) VALUES (:campaign, :unit, :point, :channel, 'client', :key,"
+                " :first, :last, :cards, 0, 0, 0, 'rate', 'held') RETURNING id"
+            ),
+            {
+                "campaign": campaign_id,
+                "unit": unit_id,
+                "point": point_id,
+                "channel": channel,
+                "key": client or "",
+                "first": first,
+                "last": last,
+                "cards": cards,
+            },
+        ).scalar_one()
+        conn.execute(
+            sa.text(
+                "UPDATE response SET burst_id = :burst WHERE flagged = :yes AND burst_id IS NULL"
+                " AND submitted_at IS NOT NULL AND campaign_id = :campaign AND unit_id = :unit"
+                " AND channel = :channel"
+                " AND (service_point_id = :point OR (service_point_id IS NULL AND :point IS NULL))"
+                " AND (client_hash = :key OR (client_hash IS NULL AND :key = ''))"
+            ),
+            {
+                "burst": burst_id,
+                "yes": True,
+                "campaign": campaign_id,
+                "unit": unit_id,
+                "channel": channel,
+                "point": point_id,
+                "key": client or "",
+            },
+        )
 
 
 def downgrade():
