@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 import time_machine
@@ -61,6 +62,12 @@ def _api_rows(app, campaign) -> list[dict]:  # type: ignore[no-untyped-def]
     return [r for r in body["results"] if r["indicator"] == IND]
 
 
+def _page(client, url: str) -> str:  # type: ignore[no-untyped-def]
+    """A page's content, without the form tokens that differ from one request to the next."""
+    html = client.get(url).get_data(as_text=True).split("<main", 1)[1]
+    return re.sub(r'name="csrf_token"[^>]*>', "", html)
+
+
 def _cases(status: str | None = None) -> list[FollowUpCase]:
     db.session.expire_all()
     query = select(FollowUpCase).order_by(FollowUpCase.id)
@@ -102,6 +109,13 @@ def test_the_kiosk_loop_is_flagged_counted_nowhere_opens_no_case_and_is_reviewed
             _post(client, f"/k/{point.code}", overall="satisfied")
     before = _api_rows(app, campaign)
     handler = gen_user("handler", unit_id=campaign.units[0].id)
+    evaluator = gen_user("evaluator")
+    desk = app.test_client()
+    login(desk, evaluator)
+    export = f"/evaluate/campaign/{campaign.id}/export.csv?by=unit"
+    csv_before = desk.get(export).get_data()
+    report = f"/evaluate/campaign/{campaign.id}/unit/{campaign.units[0].id}/report"
+    report_before = _page(desk, report)
 
     # The loop: 19 "very dissatisfied" cards within one minute from the enrolled tablet.
     start = utcnow()
@@ -117,8 +131,10 @@ def test_the_kiosk_loop_is_flagged_counted_nowhere_opens_no_case_and_is_reviewed
     [burst] = _bursts()
     assert (burst.source, burst.device_id, burst.status) == ("device", device.id, "held")
     assert (burst.cards, burst.lowest) == (19, 19)
-    # Counted nowhere: the API publishes what it did before the loop, byte for byte.
+    # Counted nowhere: the API, the export and the unit's report publish what they did before.
     assert _api_rows(app, campaign) == before
+    assert desk.get(export).get_data() == csv_before
+    assert _page(desk, report) == report_before
     # No case reaches the handler: 19 held, none open, none in their list or counts.
     assert len(_cases("held")) == 19 and _cases("open") == []
     staff = app.test_client()
@@ -129,9 +145,6 @@ def test_the_kiosk_loop_is_flagged_counted_nowhere_opens_no_case_and_is_reviewed
     assert staff.get(f"/evaluate/follow-up/{held_case.id}").status_code == 404
 
     # The evaluator sees it, and excludes it with a reason.
-    evaluator = gen_user("evaluator")
-    desk = app.test_client()
-    login(desk, evaluator)
     page = desk.get(f"/evaluate/campaign/{campaign.id}/bursts?lang=en")
     assert page.status_code == 200
     assert f'data-burst="{burst.id}"' in page.text and "19" in page.text
