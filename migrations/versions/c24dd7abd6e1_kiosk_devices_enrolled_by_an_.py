@@ -1,7 +1,7 @@
 """Kiosk devices enrolled by an administrator; a kiosk card names its device.
 
 Revision ID: c24dd7abd6e1
-Revises: 5e1f0a7c3b21
+Revises: a482d9b4e3c2
 Create Date: 2026-12-02 11:47:40.132126
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c24dd7abd6e1'
-down_revision = '5e1f0a7c3b21'
+down_revision = 'a482d9b4e3c2'
 branch_labels = None
 depends_on = None
 
