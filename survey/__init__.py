@@ -15,7 +15,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import config as config_module
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .i18n import remember_language, select_locale
+from .web.bad_bytes import refuse_nul
 from .web.errors import register_error_pages
+from .web.headers import no_index
 from .web.navigation import IdConverter, navigation_context
 from .web.uploads import apply_upload_limit
 
@@ -43,6 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # (not one cached on a shared app context), then the upload limit of the route.
     app.before_request(_forget_cached_user)
     app.before_request(apply_upload_limit)
+    app.before_request(refuse_nul)
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -51,6 +54,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # CLI command) may share between requests: choose it afresh for each request.
     app.before_request(refresh_locale)
     app.after_request(remember_language)
+    app.after_request(no_index)
     app.context_processor(_language_context)
     app.context_processor(navigation_context)
 

@@ -127,20 +127,22 @@ def test_indicators_by_group_for_one_unit_and_period(client, campaign, auth):
 @pytest.mark.parametrize(
     "query, word",
     [("period=2030", "2030"), ("period=soon", "soon"), ("unit=Z", "Z"), ("by=channel", "unit"),
-     ("unit=%00", "not evaluated")],  # NUL: PostgreSQL cannot even compare it
+     ("period=9999", "9999"), ("period=9999-Q4", "9999-Q4"), ("period=0000", "0000"),
+     ("unit=%00", "NUL")],  # NUL: PostgreSQL cannot even compare it
 )
 def test_bad_queries_are_400_with_a_message(client, campaign, auth, query, word):
-    response = client.get(f"/api/v1/campaigns/main/indicators?{query}", headers=auth)
+    headers = {**auth, "Accept-Language": "en"}
+    response = client.get(f"/api/v1/campaigns/main/indicators?{query}", headers=headers)
     assert response.status_code == 400
     assert response.is_json and word in response.get_json()["error"]
 
 
 @pytest.mark.parametrize("path", ["", "/units", "/indicators"])
-@pytest.mark.parametrize("code", ["nope", "no%00pe"])
-def test_unknown_campaign_is_404_json(client, app, auth, path, code):
+@pytest.mark.parametrize("code, status", [("nope", 404), ("no%00pe", 400)])
+def test_unknown_campaign_is_404_json(client, app, auth, path, code, status):
     response = client.get(f"/api/v1/campaigns/{code}{path}", headers=auth)
-    assert response.status_code == 404
-    assert "no" in response.get_json()["error"]
+    assert response.status_code == status
+    assert response.get_json()["error"]
 
 
 def test_openapi_document_is_public_and_valid(client, app):
@@ -218,6 +220,8 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(app, campaig
 
 
 def test_unknown_api_address_answers_in_json(client):
-    response = client.get("/api/v1/no-such-endpoint")
+    response = client.get("/api/v1/no-such-endpoint", headers={"Accept-Language": "en"})
     assert response.status_code == 404
-    assert response.get_json() == {"error": "not found"}
+    assert response.get_json() == {
+        "error": "There is no page at this address. It may have been removed."
+    }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, render_template, request
+from flask import Response, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
@@ -16,23 +16,21 @@ from ..results.exports import (
     results_table,
     results_xlsx,
 )
+from ..web.errors import error_page
 from ..web.guards import role_required
 from . import bp
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _table_or_error(campaign_id: int) -> ResultsTable | tuple[str, int]:
+def _table_or_error(campaign_id: int) -> ResultsTable | ResponseReturnValue:
     """The export's table, or the page (and 400) saying why it cannot be made."""
     campaign = db.get_or_404(Campaign, campaign_id)
     try:
         return results_table(campaign, by=request.args.get("by"), period=request.args.get("period"))
     except ResultsError as error:
         db.session.rollback()
-        page = render_template(
-            "error.html", title=gettext("Export not possible"), message=error.message()
-        )
-        return page, 400
+        return error_page(gettext("Export not possible"), error.message(), 400)
 
 
 def _download(body: bytes, mimetype: str, filename: str) -> Response:

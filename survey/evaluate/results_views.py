@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from markupsafe import Markup
 
 from ..extensions import db
@@ -21,6 +22,7 @@ from ..results.fieldwork import submitted_by_campaign
 from ..results.service import YearOnYear
 from ..results.unit_report import OVERALL, campaign_indicators
 from ..stats import Estimate
+from ..web.errors import BadInput
 from ..web.guards import role_required
 from . import bp
 from .charts import Bar, Point, bar_chart, line_chart
@@ -120,7 +122,13 @@ def index() -> ResponseReturnValue:
 def _period_arg(campaign: Campaign) -> str | None:
     period = request.args.get("period", "").strip() or None
     if period and period not in {value for value, _label in period_choices(campaign)}:
-        abort(400)
+        raise BadInput(
+            gettext(
+                "%(value)s is not a period of this campaign: choose a year or a quarter "
+                "from the list.",
+                value=period[:40],
+            )
+        )
     return period
 
 

@@ -156,7 +156,7 @@ def _card(
     if service.is_full(target):
         return render.unavailable(Unavailable("full", target.campaign), kiosk_code=kiosk_code)
     questions = target.instrument.questions
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (link previews, uptime monitors)
         form = _form(target, questions, lang, initial={})
         form.submission_key.data = service.new_submission_key(target)
         return render.card(target, form, None, lang, kiosk_code=kiosk_code)
@@ -219,7 +219,7 @@ def _invitation_pages(target: Target, token: str) -> Any:
     reached = order.get(target.draft.current_page or "", 0) if target.draft is not None else 0
     allowed = [page for page in pages if order[page.id] <= reached] or pages[:1]
 
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (link previews, uptime monitors)
         return _show_page(target, allowed, pages, lang)
 
     page = next((p for p in allowed if p.id == request.form.get("page")), None)
@@ -305,7 +305,7 @@ def _rate_fix(case_row: FollowUpCase) -> Any:
             410,
         )
     form = FixRatingForm()
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (link previews, uptime monitors)
         return render.rating_page(case_row, form)
     if not form.validate_on_submit():
         return render.rating_page(case_row, form, status=422)

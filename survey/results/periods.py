@@ -126,8 +126,30 @@ def parse_period(period: str | tuple[dt.date, dt.date] | Period) -> Period:
                 first=first.isoformat(),
                 last=last.isoformat(),
             )
+        if last == dt.date.max:
+            raise ResultsError(
+                N_("The period ends (%(last)s) past the end of the calendar."),
+                last=last.isoformat(),
+            )
         return Period(first, last + dt.timedelta(days=1), f"{first}..{last}")
     raw = str(period).strip()
+    try:
+        found = _named_period(raw)
+    except (ValueError, OverflowError):
+        found = None  # a year the calendar has no room for (0000, 9999's successor)
+    if found is not None:
+        return found
+    raise ResultsError(
+        N_(
+            "%(value)s is not a period: write a year (2025), a quarter (2025-Q2), "
+            "a month (2025-06) or give two dates."
+        ),
+        value=repr(period),
+    )
+
+
+def _named_period(raw: str) -> Period | None:
+    """A year, quarter or month by name; None when ``raw`` is none of them."""
     if m := _YEAR.match(raw):
         year = int(m.group(1))
         return Period(dt.date(year, 1, 1), dt.date(year + 1, 1, 1), raw)
@@ -139,13 +161,7 @@ def parse_period(period: str | tuple[dt.date, dt.date] | Period) -> Period:
         year, month = int(m.group(1)), int(m.group(2))
         if 1 <= month <= 12:
             return Period(_month_start(year, month), _month_start(year, month + 1), raw)
-    raise ResultsError(
-        N_(
-            "%(value)s is not a period: write a year (2025), a quarter (2025-Q2), "
-            "a month (2025-06) or give two dates."
-        ),
-        value=repr(period),
-    )
+    return None
 
 
 def resolve_period(
