@@ -17,7 +17,7 @@ from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .i18n import remember_language, select_locale
 from .web.bad_bytes import refuse_nul
 from .web.errors import register_error_pages
-from .web.headers import no_index
+from .web.headers import init_headers
 from .web.navigation import IdConverter, navigation_context
 from .web.uploads import apply_upload_limit
 
@@ -54,7 +54,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # CLI command) may share between requests: choose it afresh for each request.
     app.before_request(refresh_locale)
     app.after_request(remember_language)
-    app.after_request(no_index)
+    init_headers(app)
     app.context_processor(_language_context)
     app.context_processor(navigation_context)
 

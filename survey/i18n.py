@@ -74,5 +74,11 @@ def remember_language(response: Response) -> Response:
     """After a ``?lang=`` choice, keep it in a cookie for the next pages."""
     chosen = normalise(request.args.get("lang"))
     if chosen and request.cookies.get(LANG_COOKIE) != chosen:
-        response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax")
+        response.set_cookie(
+            LANG_COOKIE,
+            chosen,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        )
     return response
