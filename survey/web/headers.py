@@ -21,7 +21,7 @@ a sign-in, so every response asks not to be indexed (the pages say it too, in a
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, has_request_context, request
 
 from ..extensions import talisman
 from .errors import audience
@@ -73,8 +73,14 @@ def init_headers(app: Flask) -> None:
         session_cookie_secure=False,
         session_cookie_samesite=app.config.get("SESSION_COOKIE_SAMESITE", "Lax"),
     )
+    # Posters and ticket sheets are also rendered by commands, outside any request.
+    app.jinja_env.globals["csp_nonce"] = _style_nonce
     app.after_request(_staff_no_store)
     app.after_request(no_index)
+
+
+def _style_nonce() -> str:
+    return str(getattr(request, "csp_nonce", "")) if has_request_context() else ""
 
 
 def _staff_no_store(response: Response) -> Response:
