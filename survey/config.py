@@ -147,6 +147,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SURVEY_REMINDER_MAX": _int("SURVEY_REMINDER_MAX", 2),
         "SURVEY_REMINDER_INTERVAL_DAYS": _int("SURVEY_REMINDER_INTERVAL_DAYS", 3),
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # A staff session unused this long is signed out (checked on the server).
+        "SURVEY_STAFF_IDLE_MINUTES": _int("SURVEY_STAFF_IDLE_MINUTES", 30),
         # Cookies only over https: "auto" when SURVEY_BASE_URL is https, "1" or "0" to override.
         "SURVEY_SECURE_COOKIES": os.environ.get("SURVEY_SECURE_COOKIES", "auto"),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -17,7 +17,7 @@ from flask_login import current_user, login_user, logout_user
 from ..access.accounts import authenticate
 from ..extensions import db, limiter
 from ..models import username_key
-from ..web.guards import public
+from ..web.guards import mark_active, public
 from . import bp
 from .forms import LoginForm
 
@@ -83,6 +83,7 @@ def login() -> ResponseReturnValue:
         else:
             db.session.commit()
             login_user(user)
+            mark_active()
             return redirect(_safe_next(request.args.get("next")) or home_for(user.role))
     return render_template("auth/login.html", form=form)
 
@@ -90,6 +91,16 @@ def login() -> ResponseReturnValue:
 @bp.route("/logout", methods=["POST"])
 @public
 def logout() -> ResponseReturnValue:
+    """Sign out here and end the account's sessions on the server.
+
+    Signing out only forgot the cookie in this browser: a copy of it (a shared
+    computer's profile, a proxy log) stayed valid. Raising the account's session
+    version ends every session of the account, this one and any copy of it;
+    the account's other open browsers are signed out too.
+    """
+    if current_user.is_authenticated:
+        current_user.end_sessions()
+        db.session.commit()
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))

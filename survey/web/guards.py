@@ -8,10 +8,11 @@ staff route refuses everyone else.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar, cast
 
-from flask import abort, jsonify, redirect, request, url_for
+from flask import abort, current_app, jsonify, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -20,6 +21,8 @@ from ..extensions import db, login_manager
 from ..models import ROLES, ApiToken, User, utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
+# The session key of the last time a staff session was used (seconds since the epoch).
+SEEN_KEY = "seen"
 
 
 @login_manager.user_loader
@@ -34,7 +37,33 @@ def _load_user(session_id: str) -> User | None:
     user = db.session.get(User, int(user_id))
     if user is None or (user.session_version or 0) != int(version):
         return None
+    if not still_active():
+        return None
     return user
+
+
+def mark_active() -> None:
+    """The session was used now (at sign-in, then at most once a minute)."""
+    session[SEEN_KEY] = int(time.time())
+
+
+def still_active() -> bool:
+    """False when the staff session was idle longer than SURVEY_STAFF_IDLE_MINUTES.
+
+    The time of last use travels in the signed session cookie, so a copy of the
+    cookie left unused (a shared computer, a stolen cookie) stops opening pages
+    after the idle time, whatever the browser does with it. A session without
+    the time (from before it was kept) counts as idle.
+    """
+    seen = session.get(SEEN_KEY)
+    now = int(time.time())
+    idle = int(current_app.config["SURVEY_STAFF_IDLE_MINUTES"]) * 60
+    if not isinstance(seen, int) or now - seen > idle:
+        session.pop(SEEN_KEY, None)
+        return False
+    if now - seen >= 60:
+        mark_active()
+    return True
 
 
 @login_manager.unauthorized_handler
