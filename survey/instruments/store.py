@@ -7,12 +7,15 @@ so an answer can always be read against the questionnaire it was given.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ..extensions import db
-from ..models import InstrumentVersion
+from ..extensions import db, rows_changed
+from ..models import InstrumentVersion, utcnow
 from .files import load_directory
 from .model import Instrument
 from .parse import parse_instrument
@@ -33,17 +36,48 @@ def register_versions(instruments: dict[str, Instrument] | None = None) -> list[
     instruments = instruments if instruments is not None else current_instruments()
     added: list[InstrumentVersion] = []
     for instrument in instruments.values():
-        exists = db.session.execute(
-            select(InstrumentVersion.id).where(InstrumentVersion.version == instrument.version)
-        ).scalar_one_or_none()
-        if exists is None:
-            row = InstrumentVersion(
-                instrument_id=instrument.id, version=instrument.version, source=instrument.source
-            )
-            db.session.add(row)
-            added.append(row)
-    db.session.flush()
+        if _insert_unless_stored(instrument):
+            added.append(_stored(instrument))
     return added
+
+
+def _insert_unless_stored(instrument: Instrument) -> bool:
+    """Insert the version's row unless another transaction has, or is about to; True if ours.
+
+    Two workers serving their first card at once both found no row and both
+    inserted it, and one request failed on the unique version. ON CONFLICT DO
+    NOTHING waits for the other's insert to commit (or roll back) and then
+    leaves its row in place; the SELECT that follows sees it.
+    """
+    values = {
+        "instrument_id": instrument.id,
+        "version": instrument.version,
+        "source": instrument.source,
+        "loaded_at": utcnow(),
+    }
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement: Any = postgresql_insert(InstrumentVersion).values(**values)
+    elif dialect == "sqlite":
+        statement = sqlite_insert(InstrumentVersion).values(**values)
+    else:  # another database: the plain check, then insert
+        if _stored_or_none(instrument) is not None:
+            return False
+        return rows_changed(insert(InstrumentVersion).values(**values)) == 1
+    return rows_changed(statement.on_conflict_do_nothing(index_elements=["version"])) == 1
+
+
+def _stored_or_none(instrument: Instrument) -> InstrumentVersion | None:
+    return db.session.execute(
+        select(InstrumentVersion).where(InstrumentVersion.version == instrument.version)
+    ).scalar_one_or_none()
+
+
+def _stored(instrument: Instrument) -> InstrumentVersion:
+    row = _stored_or_none(instrument)
+    if row is None:
+        raise LookupError(f"instrument version {instrument.version} of {instrument.id} not stored")
+    return row
 
 
 def current_version(instrument_id: str) -> tuple[Instrument, InstrumentVersion]:
@@ -54,14 +88,10 @@ def current_version(instrument_id: str) -> tuple[Instrument, InstrumentVersion]:
             f"no instrument with id {instrument_id!r} in {current_app.config['INSTRUMENTS_DIR']}"
         )
     instrument = instruments[instrument_id]
-    row = db.session.execute(
-        select(InstrumentVersion).where(InstrumentVersion.version == instrument.version)
-    ).scalar_one_or_none()
+    row = _stored_or_none(instrument)
     if row is None:
-        register_versions({instrument.id: instrument})
-        row = db.session.execute(
-            select(InstrumentVersion).where(InstrumentVersion.version == instrument.version)
-        ).scalar_one()
+        _insert_unless_stored(instrument)
+        row = _stored(instrument)
     return instrument, row
 
 
