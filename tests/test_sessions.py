@@ -18,7 +18,9 @@ def _session_cookie(client: FlaskClient) -> str:
     return cookie.value
 
 
-def test_a_copy_of_the_session_cookie_is_dead_after_sign_out(app: Flask, client: FlaskClient) -> None:
+def test_a_copy_of_the_session_cookie_is_dead_after_sign_out(
+    app: Flask, client: FlaskClient
+) -> None:
     login(client, gen_user("evaluator"))
     copied = _session_cookie(client)
     assert client.get("/evaluate/").status_code == 200
