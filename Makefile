@@ -16,6 +16,8 @@ $(STAMP): pyproject.toml
 translations: $(STAMP)
 	$(BIN)/pybabel compile -d survey/translations
 
+# Debug mode: the development secret key is accepted (survey.config.check_secrets).
+run: export FLASK_DEBUG := 1
 run: $(STAMP) translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask survey instruments check

@@ -28,7 +28,10 @@ def main() -> None:
 
     folder = tempfile.mkdtemp(prefix="survey-bench-")
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite", "SECRET_KEY": "bench"}
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite",
+            "SECRET_KEY": "bench-secret-0123",
+        }
     )
     with app.app_context():
         upgrade()

@@ -119,7 +119,8 @@ def setup(app_url: str, instruments_dir: str) -> tuple[int, int, dict[int, int],
     """Schema by migration, then units, groups, campaign through the ORM (small)."""
     from flask_migrate import upgrade
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": app_url, "INSTRUMENTS_DIR": instruments_dir})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": app_url, "INSTRUMENTS_DIR": instruments_dir,
+                      "SECRET_KEY": "bench-secret-0123"})
     with app.app_context():
         upgrade()
         units = [Unit(code=f"U{i:03d}", name=f"单位{i:03d}") for i in range(UNITS)]
@@ -297,7 +298,8 @@ def compare_with_r(data: np.ndarray, rows: list, seconds_ours: tuple[float, floa
 
 
 def measure(app_url: str, instruments_dir: str, data: np.ndarray | None) -> None:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": app_url, "INSTRUMENTS_DIR": instruments_dir})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": app_url, "INSTRUMENTS_DIR": instruments_dir,
+                      "SECRET_KEY": "bench-secret-0123"})
     with app.app_context():
         campaign = db.session.execute(db.select(Campaign)).scalar_one()
         settings = campaign_groups(campaign)

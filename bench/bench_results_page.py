@@ -46,7 +46,7 @@ def timed(client, url: str, repeat: int = 5) -> tuple[list[float], bytes]:  # ty
 
 def measure(app_url: str, instruments_dir: str) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": app_url, "INSTRUMENTS_DIR": instruments_dir,
-                      "WTF_CSRF_ENABLED": False, "SECRET_KEY": "bench"})
+                      "WTF_CSRF_ENABLED": False, "SECRET_KEY": "bench-secret-0123"})
     with app.app_context():
         create_user("bench-evaluator", "bench password", "evaluator")
         db.session.commit()

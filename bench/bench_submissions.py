@@ -112,7 +112,7 @@ def prepare(url: str) -> None:
     from survey import create_app
     from survey.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret-0123"})
     with app.app_context():
         upgrade()
         unit = gen_unit(code="bench", name="基准测试单位")
@@ -170,7 +170,7 @@ def main() -> None:
             app_env = dict(
                 env,
                 DATABASE_URL=url,
-                SECRET_KEY="bench",
+                SECRET_KEY="bench-secret-0123",
                 SURVEY_POINT_RATE_LIMIT="100000 per minute",
             )
             proc, base = start_gunicorn("wsgi:app", app_env, ROOT)

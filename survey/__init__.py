@@ -28,6 +28,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(config_module.defaults(app.instance_path))
     if test_config is not None:
         app.config.from_mapping(test_config)
+    config_module.check_secrets(app.config, debug=app.debug, testing=app.testing)
     os.makedirs(app.instance_path, exist_ok=True)
     _postgresql_session_settings(app)
     _trust_proxies(app)

@@ -7,7 +7,7 @@ production sets SECRET_KEY, DATABASE_URL and SURVEY_BASE_URL.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -98,10 +98,46 @@ def _public_channels() -> dict[str, Any]:
     }
 
 
+DEVELOPMENT_SECRET_KEY = "dev-only-change-me"
+# Shorter than this a secret can be guessed offline from one signed cookie.
+MIN_SECRET_LENGTH = 16
+
+
+def check_secrets(config: Mapping[str, Any], *, debug: bool, testing: bool) -> None:
+    """Refuse to start outside debug and testing without real secrets.
+
+    SECRET_KEY signs sessions and CSRF tokens: with the development key anyone can
+    sign in as anyone. SURVEY_PHONE_HASH_KEY keys the hashes of opted-out phone
+    numbers: without it (where SMS is sent through Twilio) an opt-out is kept under
+    a key anyone knows. ``make run`` runs in debug mode, the tests in testing mode.
+    """
+    if debug or testing:
+        return
+    problems = []
+    secret = str(config.get("SECRET_KEY") or "")
+    if secret == DEVELOPMENT_SECRET_KEY or len(secret) < MIN_SECRET_LENGTH:
+        problems.append(
+            f"SECRET_KEY is not set or too short (at least {MIN_SECRET_LENGTH} characters; "
+            "e.g. python3 -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    sms = config.get("TWILIO_ACCOUNT_SID")
+    phone_key = str(config.get("SURVEY_PHONE_HASH_KEY") or "")
+    if sms and len(phone_key) < MIN_SECRET_LENGTH:
+        problems.append(
+            "SURVEY_PHONE_HASH_KEY is not set or too short, and SMS is configured "
+            f"(at least {MIN_SECRET_LENGTH} characters; set it once and never change it)"
+        )
+    if problems:
+        raise RuntimeError(
+            "refusing to start without real secrets (outside debug and testing): "
+            + "; ".join(problems)
+        )
+
+
 def defaults(instance_path: str) -> dict[str, Any]:
     """The app's configuration as read from the environment at start-up."""
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-change-me"),
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": database_uri(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SURVEY_BASE_URL": os.environ.get("SURVEY_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
