@@ -152,7 +152,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # set X-Forwarded-For / -Proto. 0 trusts no such header: a client could forge it.
         "SURVEY_PROXY_HOPS": _int("SURVEY_PROXY_HOPS", 0),
         "SURVEY_LOGIN_RATE_LIMIT": os.environ.get("SURVEY_LOGIN_RATE_LIMIT", "10 per minute"),
-        # Failed sign-ins for one username from any address (a guess spread over many).
+        # Failed sign-ins for one username from one address: past it, that address waits.
+        "SURVEY_LOGIN_FAILURE_LIMIT": os.environ.get(
+            "SURVEY_LOGIN_FAILURE_LIMIT", "5 per 15 minutes"
+        ),
+        # Failed sign-ins for one username from any address (a guess spread over many):
+        # past it, only addresses that have not failed for the username may try.
         "SURVEY_LOGIN_USERNAME_RATE_LIMIT": os.environ.get(
             "SURVEY_LOGIN_USERNAME_RATE_LIMIT", "10 per 15 minutes"
         ),

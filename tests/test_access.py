@@ -171,7 +171,8 @@ def test_the_login_limit_counts_the_forwarded_address_behind_a_proxy(proxied, ho
     assert other == (200 if hops else 429)
 
 
-def test_failed_sign_ins_are_limited_per_username_from_any_address(proxied):
+def test_a_guesser_spread_over_addresses_cannot_lock_the_owner_out(proxied):
+    """Past the username's failures, addresses that failed are refused; a clean one still tries."""
     app = proxied(
         SURVEY_PROXY_HOPS=1,
         SURVEY_LOGIN_RATE_LIMIT="100 per minute",
@@ -179,7 +180,6 @@ def test_failed_sign_ins_are_limited_per_username_from_any_address(proxied):
     )
     client = app.test_client()
     user = gen_user("evaluator", username="ZhangWei")
-    bystander = gen_user("evaluator")
     # A success does not count against the name.
     assert _sign_in(client, "zhangwei", DEFAULT_PASSWORD, "10.0.0.9").status_code == 302
     client.post("/logout")
@@ -188,10 +188,30 @@ def test_failed_sign_ins_are_limited_per_username_from_any_address(proxied):
         _sign_in(client, name, "wrong password!", f"10.0.1.{i}").status_code
         for i, name in enumerate(guesses)
     ]
-    assert codes == [200, 200, 200, 429]
-    # Locked for now, even with the right password; other accounts are not.
-    assert _sign_in(client, user.username, DEFAULT_PASSWORD, "10.0.2.1").status_code == 429
-    assert _sign_in(client, bystander.username, DEFAULT_PASSWORD, "10.0.2.1").status_code == 302
+    assert codes == [200, 200, 200, 200]  # each address its one guess
+    # Under attack now: an address that failed may not try again, even the right password ...
+    assert _sign_in(client, user.username, DEFAULT_PASSWORD, "10.0.1.0").status_code == 429
+    assert _sign_in(client, user.username, "another guess!", "10.0.1.1").status_code == 429
+    # ... but the owner, from an address without failures, signs in.
+    assert _sign_in(client, user.username, DEFAULT_PASSWORD, "10.0.2.1").status_code == 302
+
+
+def test_failed_sign_ins_from_one_address_are_limited_for_that_username(proxied):
+    app = proxied(
+        SURVEY_PROXY_HOPS=1,
+        SURVEY_LOGIN_RATE_LIMIT="100 per minute",
+        SURVEY_LOGIN_FAILURE_LIMIT="2 per 15 minutes",
+    )
+    client = app.test_client()
+    user = gen_user("evaluator", username="LiNa")
+    bystander = gen_user("evaluator")
+    codes = [_sign_in(client, "lina", "wrong password!", "10.0.3.1").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert _sign_in(client, user.username, DEFAULT_PASSWORD, "10.0.3.1").status_code == 429
+    # Other accounts from that address, and the account from elsewhere, are not refused.
+    assert _sign_in(client, bystander.username, DEFAULT_PASSWORD, "10.0.3.1").status_code == 302
+    client.post("/logout")
+    assert _sign_in(client, user.username, DEFAULT_PASSWORD, "10.0.4.1").status_code == 302
 
 
 def test_cli_user_add_creates_and_audits(runner, app):

@@ -1,15 +1,15 @@
 """Login and logout.
 
 The login POST is rate limited per address (a guesser at one machine) and its
-failures per username (a guesser spread over many addresses, who could
-otherwise try a password list on one account at the speed of their botnet).
+failures per username and address (survey.auth.throttle: a guesser spread over
+many addresses gets one guess per address, and nobody can lock the owner out).
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -20,6 +20,7 @@ from ..models import username_key
 from ..web.guards import mark_active, public
 from . import bp
 from .forms import LoginForm
+from .throttle import count_failure, sign_in_refused
 
 # Where each role starts after signing in.
 HOME_BY_ROLE = {
@@ -51,34 +52,23 @@ def _login_limit() -> str:
     return str(current_app.config.get("SURVEY_LOGIN_RATE_LIMIT", "10 per minute"))
 
 
-def _username_limit() -> str:
-    return str(current_app.config.get("SURVEY_LOGIN_USERNAME_RATE_LIMIT", "10 per 15 minutes"))
-
-
-def _username_tried() -> str:
-    """The limit's key: the username as sign-in compares it, so no spelling escapes it."""
-    return "login-user:" + username_key(request.form.get("username", ""))[:80]
-
-
-def _sign_in_failed(response: Response) -> bool:
-    """Only a failed attempt counts against the username; a sign-in redirects."""
-    return response.status_code != 302
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(
-    _username_limit, methods=["POST"], key_func=_username_tried, deduct_when=_sign_in_failed
-)
 @public
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")) or home_for(current_user.role))
     form = LoginForm()
     if form.validate_on_submit():
+        # The username as sign-in compares it, so that no spelling escapes the count.
+        name_key = username_key(form.username.data or "")[:80]
+        address = request.remote_addr or ""
+        if sign_in_refused(name_key, address):
+            abort(429)
         user = authenticate(form.username.data or "", form.password.data or "")
         if user is None:
             db.session.rollback()
+            count_failure(name_key, address)
             flash(_("Wrong username or password."), "error")
         else:
             db.session.commit()
