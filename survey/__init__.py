@@ -18,6 +18,7 @@ from .i18n import remember_language, select_locale
 from .web.bad_bytes import refuse_nul
 from .web.errors import register_error_pages
 from .web.headers import init_headers
+from .web.log_masking import mask_tokens_in_logs
 from .web.navigation import IdConverter, navigation_context
 from .web.uploads import apply_upload_limit
 
@@ -30,6 +31,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     config_module.check_secrets(app.config, debug=app.debug, testing=app.testing)
     os.makedirs(app.instance_path, exist_ok=True)
+    mask_tokens_in_logs(app)
     _postgresql_session_settings(app)
     _trust_proxies(app)
 
