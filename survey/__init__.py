@@ -16,6 +16,7 @@ from . import config as config_module
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .i18n import remember_language, select_locale
 from .web.bad_bytes import refuse_nul
+from .web.db_retry import register_lost_connection_page
 from .web.errors import register_error_pages
 from .web.headers import init_headers
 from .web.log_masking import mask_tokens_in_logs
@@ -68,6 +69,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = IdConverter
     _register_blueprints(app)
     register_error_pages(app)
+    register_lost_connection_page(app)
 
     from .cli import register_cli
 

@@ -38,6 +38,7 @@ from ..models import FollowUpCase
 from ..responses.answers import AnswerValue
 from ..responses.targets import Tampered, Target, Unavailable
 from ..web.answer_form import AnswerForm, build_form, check_page, unexpected_fields
+from ..web.db_retry import retry_once_on_lost_connection
 from . import bp
 from . import pages as render
 from .forms import EnrolForm, FixRatingForm
@@ -58,12 +59,14 @@ def _point_limit() -> str:
 
 @bp.route("/p/<code>", methods=["GET", "POST"])
 @limiter.limit(_point_limit, methods=["POST"])
+@retry_once_on_lost_connection
 def point(code: str) -> ResponseReturnValue:
     return _card(lambda: service.resolve_point(code, "qr"))
 
 
 @bp.route("/k/<code>", methods=["GET", "POST"])
 @limiter.limit(_point_limit, methods=["POST"])
+@retry_once_on_lost_connection
 def kiosk(code: str) -> ResponseReturnValue:
     """Kiosk mode on an enrolled device; anywhere else, the public card with its limits."""
     device = kiosk_device(request.cookies.get(DEVICE_COOKIE), code)
@@ -103,16 +106,19 @@ def enrol_device() -> ResponseReturnValue:
 
 
 @bp.route("/t/<token>", methods=["GET", "POST"])
+@retry_once_on_lost_connection
 def ticket(token: str) -> ResponseReturnValue:
     return _card(lambda: service.resolve_ticket(token))
 
 
 @bp.route("/i/<token>", methods=["GET", "POST"])
+@retry_once_on_lost_connection
 def invitation(token: str) -> ResponseReturnValue:
     return render.no_store(_invitation(token))
 
 
 @bp.route("/f/<token>", methods=["GET", "POST"])
+@retry_once_on_lost_connection
 def rate_fix(token: str) -> ResponseReturnValue:
     case_row = case_by_rating_token(token)
     if case_row is None:

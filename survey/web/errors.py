@@ -13,7 +13,7 @@ from flask import Flask, jsonify, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from .uploads import too_large_message
 
@@ -146,7 +146,7 @@ def too_large(_error: HTTPException) -> ResponseReturnValue:
     )
 
 
-def server_error(_error: InternalServerError) -> ResponseReturnValue:
+def server_error(_error: Exception) -> ResponseReturnValue:
     """An unexpected failure (already logged by Flask): the transaction was not committed."""
     _forget_transaction()
     return error_page(

@@ -1,0 +1,89 @@
+"""A lost database connection: a respondent's submission retried once, else a page saying so.
+
+When PostgreSQL drops a connection in the middle of a request (a restart, a
+failover, a killed backend), the request failed with Werkzeug's English 500.
+Every respondent submission is idempotent (the submission key: a repeated POST
+finds the stored response and shows the same thank-you), so the respondent's
+views run again once on a new connection. When that fails too, or on a staff
+page, the reader is told in their language that nothing was saved and the same
+button can be pressed again; the API answers 503 with Retry-After.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from flask import Flask, current_app, make_response, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from sqlalchemy.exc import DBAPIError
+
+from ..extensions import db
+from .errors import error_page, server_error
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def connection_lost(error: BaseException) -> bool:
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+def _forget_connection() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the session is reset either way
+        db.session.close()
+
+
+def retry_once_on_lost_connection(view: F) -> F:
+    """Run the view again, once, when the database connection was lost during it.
+
+    Only for views whose every request may be repeated safely (the respondent's:
+    a submission key or a conditional update makes a second run find the first).
+    """
+
+    @functools.wraps(view)
+    def retried(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except DBAPIError as error:
+            if not connection_lost(error):
+                raise
+            _forget_connection()
+            current_app.logger.warning(
+                "database connection lost during %s %s; running it once more",
+                request.method,
+                request.path,
+            )
+            return view(*args, **kwargs)
+
+    return cast(F, retried)
+
+
+def register_lost_connection_page(app: Flask) -> None:
+    app.register_error_handler(DBAPIError, database_error)
+
+
+def database_error(error: DBAPIError) -> ResponseReturnValue:
+    """A lost connection is a 503 that says nothing was saved; any other database error a 500."""
+    current_app.logger.error(
+        "database error on %s %s", request.method, request.path, exc_info=error
+    )
+    _forget_connection()
+    if not connection_lost(error):
+        return server_error(error)
+    response = make_response(
+        error_page(
+            gettext("Nothing was saved"),
+            gettext(
+                "The connection to our database was interrupted, so nothing was saved. "
+                "Please press the same button again."
+            ),
+            503,
+            account=False,
+        )
+    )
+    response.headers["Retry-After"] = "5"
+    return response
