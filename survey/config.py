@@ -135,7 +135,10 @@ def check_secrets(config: Mapping[str, Any], *, debug: bool, testing: bool) -> N
 
 
 def defaults(instance_path: str) -> dict[str, Any]:
-    """The app's configuration as read from the environment at start-up."""
+    """The app's configuration as read from the environment at start-up.
+
+    Long because it is one flat table of every setting, kept in one place.
+    """
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": database_uri(instance_path),
