@@ -21,7 +21,7 @@ from flask_babel import gettext
 from sqlalchemy.exc import DBAPIError
 
 from ..extensions import db
-from .errors import error_page, server_error
+from .errors import error_page
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,13 +67,17 @@ def register_lost_connection_page(app: Flask) -> None:
 
 
 def database_error(error: DBAPIError) -> ResponseReturnValue:
-    """A lost connection is a 503 that says nothing was saved; any other database error a 500."""
+    """A lost connection is a 503 that says nothing was saved; any other database error a 500.
+
+    The other errors are raised again, so that Flask logs them and shows its 500
+    page (or, in the tests, lets them through to the test).
+    """
+    if not connection_lost(error):
+        raise error
     current_app.logger.error(
-        "database error on %s %s", request.method, request.path, exc_info=error
+        "database connection lost on %s %s", request.method, request.path, exc_info=error
     )
     _forget_connection()
-    if not connection_lost(error):
-        return server_error(error)
     response = make_response(
         error_page(
             gettext("Nothing was saved"),
