@@ -109,6 +109,7 @@ def test_csv_by_unit_matches_hand_computation(evaluator_client, campaign):
     response = evaluator_client.get(f"/evaluate/campaign/{campaign.id}/export.csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # the charset once
     assert "attachment" in response.headers["Content-Disposition"]
     rows = read_csv(response.data)
     assert [r["unit_code"] for r in rows] == ["A", "B"]

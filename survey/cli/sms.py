@@ -1,4 +1,5 @@
-"""``flask survey send``, ``rq-worker``, ``remind``, ``sms-invite``, ``sms-redact``."""
+"""``flask survey send``, ``rq-worker``, ``remind``, ``sms-invite``, ``sms-redact``, and
+``unlink-contacts`` (retention of who was asked)."""
 
 from __future__ import annotations
 
@@ -111,3 +112,28 @@ def sms_redact() -> None:
     closed = close_abandoned_calls()
     db.session.commit()
     click.echo(f"closed {closed} phone calls whose end was not reported, as partial responses")
+
+
+@survey_cli.command("unlink-contacts")
+@click.option(
+    "--after-days",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Only campaigns whose period ended more than this many days ago.",
+)
+def unlink_contacts_command(after_days: int) -> None:
+    """Unlink contacts and forget phone numbers of closed campaigns (run from cron).
+
+    A campaign counts as closed when its period has ended and its last follow-up
+    case is closed. Its answers and response rates stay; who gave them does not.
+    """
+    from ..contacts.retention import unlink_contacts
+
+    done = unlink_contacts(after_days=after_days)
+    db.session.commit()
+    click.echo(
+        f"campaigns: {', '.join(done.campaigns) or 'none closed'}; "
+        f"invitations unlinked: {done.invitations}; contacts deleted: {done.contacts}; "
+        f"call-back numbers deleted: {done.callbacks}; message numbers blanked: {done.messages}"
+    )

@@ -33,8 +33,10 @@ def _table_or_error(campaign_id: int) -> ResultsTable | ResponseReturnValue:
         return error_page(gettext("Export not possible"), error.message(), 400)
 
 
-def _download(body: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
+def _download(body: bytes, content_type: str, filename: str) -> Response:
+    # content_type, not mimetype: Flask adds "; charset=utf-8" to a text/* mimetype,
+    # and the CSV's header then said it twice.
+    response = Response(body, content_type=content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
