@@ -20,7 +20,6 @@ def test_an_error_on_a_token_address_is_logged_without_the_token(
 
     app.add_url_rule("/t/<token>/boom", "boom", broken)
     app.config["PROPAGATE_EXCEPTIONS"] = False
-    app.logger.disabled = False  # alembic's fileConfig (the test database's migration) disabled it
     with caplog.at_level(logging.ERROR):
         assert app.test_client().get(f"/t/{token}/boom").status_code == 500
     text = caplog.text
@@ -34,7 +33,6 @@ def test_gunicorn_and_dev_server_lines_are_masked(
 ) -> None:
     token = new_token()
     logger = logging.getLogger(logger_name)
-    logger.disabled = False
     with caplog.at_level(logging.INFO, logger=logger_name):
         logger.info('%(h)s "%(r)s" %(s)s', {"h": "10.0.0.1", "r": f"POST /i/{token} HTTP/1.1",
                                             "s": "200"})
