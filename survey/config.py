@@ -145,6 +145,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SURVEY_BASE_URL": os.environ.get("SURVEY_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "INSTRUMENTS_DIR": os.environ.get("INSTRUMENTS_DIR", str(shipped_folder("instruments"))),
+        # Evaluation frameworks (scorecards) and the units' individual sets under units/.
+        "FRAMEWORKS_DIR": os.environ.get("FRAMEWORKS_DIR", str(shipped_folder("frameworks"))),
         "LANGUAGES": LANGUAGES,
         "BABEL_DEFAULT_LOCALE": "zh_Hans",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("SURVEY_TIMEZONE", "Asia/Shanghai"),

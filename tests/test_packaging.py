@@ -66,6 +66,9 @@ def test_the_wheel_carries_instruments_and_migrations(wheel: zipfile.ZipFile) ->
     names = set(wheel.namelist())
     for instrument in (ROOT / "instruments").glob("*.toml"):
         assert f"survey/bundled/instruments/{instrument.name}" in names
+    for framework in (ROOT / "frameworks").rglob("*.toml"):
+        relative = framework.relative_to(ROOT).as_posix()
+        assert f"survey/bundled/{relative}" in names
     for migration in (ROOT / "migrations" / "versions").glob("*.py"):
         assert f"survey/bundled/migrations/versions/{migration.name}" in names
     for name in ("env.py", "alembic.ini", "script.py.mako"):

@@ -8,8 +8,15 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import demo, instruments, invitations, points, sms, translate, users  # noqa: F401
-from .groups import instruments_cli, survey_cli, translate_cli, user_cli
+from . import demo, frameworks, instruments, invitations, points, sms, translate, users  # noqa: F401
+from .groups import (
+    cycle_cli,
+    framework_cli,
+    instruments_cli,
+    survey_cli,
+    translate_cli,
+    user_cli,
+)
 
 
 def register_cli(app: Flask) -> None:
@@ -18,6 +25,8 @@ def register_cli(app: Flask) -> None:
     from .tokens import api_token_cli
 
     survey_cli.add_command(instruments_cli)
+    survey_cli.add_command(framework_cli)
+    survey_cli.add_command(cycle_cli)
     survey_cli.add_command(user_cli)
     survey_cli.add_command(api_token_cli)
     survey_cli.add_command(device_cli)

@@ -16,6 +16,14 @@ survey_cli = AppGroup("survey", help="Survey platform commands.")
 instruments_cli = AppGroup("instruments", help="Questionnaire files under instruments/.")
 
 
+framework_cli = AppGroup(
+    "framework", help="Evaluation frameworks under frameworks/ (and units/ for unit sets)."
+)
+
+
+cycle_cli = AppGroup("cycle", help="Evaluation cycles: a framework over units and years.")
+
+
 translate_cli = AppGroup("translate", help="Babel catalogs: extract, update, compile.")
 
 

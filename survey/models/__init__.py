@@ -12,7 +12,9 @@
 - devices: Device (kiosk tablets an administrator enrolled);
 - bursts: Burst (cards of one public source beyond its usual, held for review);
 - access: User, ApiToken, AuditEvent;
-- reports: ReportComment.
+- reports: ReportComment;
+- scorecard: FrameworkVersion, Cycle and its units, campaigns and deadlines, and what a
+  unit's year records (ItemScore, MethodNote, DataValue, ScoreEvent).
 
 Models import nothing of the services above them. Everything is re-exported
 here, so ``from survey.models import Campaign`` is the one way to name a model.
@@ -40,6 +42,21 @@ from .invitations import Contact, Invitation, Ticket
 from .phone import Attempt, CallCase, DispositionRule
 from .reports import ReportComment
 from .responses import Answer, CallbackRequest, Response, ResponseScore
+from .scorecard import (
+    CYCLE_STEPS,
+    DEFAULT_CYCLE_YEARS,
+    FRAMEWORK_KINDS,
+    SCORE_SOURCES,
+    Cycle,
+    CycleCampaign,
+    CycleDeadline,
+    CycleUnit,
+    DataValue,
+    FrameworkVersion,
+    ItemScore,
+    MethodNote,
+    ScoreEvent,
+)
 from .sms import MESSAGE_STATES, OutboundMessage, SmsOptOut
 from .units import (
     Group,
@@ -55,6 +72,19 @@ __all__ = [
     "BURST_SOURCES",
     "BURST_STATES",
     "Burst",
+    "CYCLE_STEPS",
+    "DEFAULT_CYCLE_YEARS",
+    "FRAMEWORK_KINDS",
+    "SCORE_SOURCES",
+    "Cycle",
+    "CycleCampaign",
+    "CycleDeadline",
+    "CycleUnit",
+    "DataValue",
+    "FrameworkVersion",
+    "ItemScore",
+    "MethodNote",
+    "ScoreEvent",
     "CHANNELS",
     "DEVICE_STATES",
     "Device",

@@ -1,0 +1,272 @@
+"""Evaluation cycles: a stored framework version applied to units over (usually) three years.
+
+Opening a cycle checks everything a later year would otherwise trip over, and
+refuses with a message naming the problem: a campaign feeding a year it does not
+cover, a unit the feeding campaign does not survey (its survey items would have
+no data), a dimension the framework's survey items need that no group of the
+campaign answers. Nothing is stored unless every check passes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from ..access.audit import record_audit
+from ..extensions import db
+from ..instruments.store import current_instruments
+from ..models import (
+    CYCLE_STEPS,
+    DEFAULT_CYCLE_YEARS,
+    Campaign,
+    CampaignGroup,
+    Cycle,
+    CycleCampaign,
+    CycleDeadline,
+    CycleUnit,
+    FrameworkVersion,
+    Group,
+    Unit,
+    User,
+    utcnow,
+)
+from .framework import Framework
+from .messages import N_, ScorecardError
+from .store import framework_of, unit_set_of
+
+__all__ = [
+    "CycleSpec",
+    "approve_unit_set",
+    "cycle_by_code",
+    "cycles_newest_first",
+    "deadline_of",
+    "framework_for_unit",
+    "open_cycle",
+]
+
+CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+@dataclass(frozen=True)
+class CycleSpec:
+    """What an evaluator asks for when opening a cycle (from a form or the command line)."""
+
+    code: str
+    name: str
+    framework: FrameworkVersion
+    first_year: int
+    units: Sequence[Unit]
+    years: int = DEFAULT_CYCLE_YEARS
+    campaigns: Mapping[int, Campaign] = field(default_factory=dict)
+    deadlines: Mapping[tuple[int, str], dt.date] = field(default_factory=dict)
+
+
+def cycle_by_code(code: str) -> Cycle | None:
+    return db.session.execute(select(Cycle).where(Cycle.code == code)).scalar_one_or_none()
+
+
+def cycles_newest_first() -> list[Cycle]:
+    return list(
+        db.session.execute(
+            select(Cycle).order_by(Cycle.first_year.desc(), Cycle.id.desc())
+        ).scalars()
+    )
+
+
+def open_cycle(spec: CycleSpec) -> Cycle:
+    """A new cycle, every part checked first (ScorecardError, and nothing added, if not)."""
+    framework = _check_spec(spec)
+    for year, campaign in sorted(spec.campaigns.items()):
+        check_feeding_campaign(framework, year, campaign, spec.units)
+    cycle = Cycle(
+        code=spec.code,
+        name=spec.name.strip(),
+        framework_version_id=spec.framework.id,
+        first_year=spec.first_year,
+        years=spec.years,
+    )
+    cycle.units = [CycleUnit(unit_id=unit.id) for unit in spec.units]
+    cycle.campaigns = [
+        CycleCampaign(year=year, campaign_id=campaign.id)
+        for year, campaign in sorted(spec.campaigns.items())
+    ]
+    cycle.deadlines = [
+        CycleDeadline(year=year, step=step, due=due)
+        for (year, step), due in sorted(spec.deadlines.items())
+    ]
+    db.session.add(cycle)
+    db.session.flush()
+    record_audit(
+        "cycle.open",
+        "evaluation_cycle",
+        cycle.id,
+        after={
+            "code": cycle.code,
+            "framework": f"{spec.framework.file_id} {spec.framework.version[:12]}",
+            "years": f"{spec.first_year}-{spec.first_year + spec.years - 1}",
+            "units": [unit.code for unit in spec.units],
+            "campaigns": {str(y): c.code for y, c in sorted(spec.campaigns.items())},
+        },
+    )
+    return cycle
+
+
+def _check_spec(spec: CycleSpec) -> Framework:
+    if not CODE.match(spec.code or ""):
+        raise ScorecardError(
+            N_(
+                "A cycle's code is 1 to 40 lowercase letters, digits, '-' or '_', "
+                "starting with a letter or digit: %(code)s is not."
+            ),
+            code=repr(spec.code),
+        )
+    if cycle_by_code(spec.code) is not None:
+        raise ScorecardError(N_("A cycle with the code %(code)s already exists."), code=spec.code)
+    if not spec.name.strip():
+        raise ScorecardError(N_("Give the cycle a name."))
+    if not 1 <= spec.years <= 10:
+        raise ScorecardError(
+            N_("A cycle lasts 1 to 10 years, not %(years)s."), years=spec.years
+        )
+    if not 2000 <= spec.first_year <= 2100 - spec.years:
+        raise ScorecardError(N_("%(year)s is not a possible first year."), year=spec.first_year)
+    if spec.framework.kind != "framework":
+        raise ScorecardError(N_("A cycle is scored on a framework, not on a unit's set."))
+    if not spec.units:
+        raise ScorecardError(N_("Choose at least one unit to evaluate."))
+    last = spec.first_year + spec.years - 1
+    for year in [*spec.campaigns, *(y for y, _ in spec.deadlines)]:
+        if not spec.first_year <= year <= last:
+            raise ScorecardError(
+                N_("%(year)s is not a year of the cycle (%(first)s to %(last)s)."),
+                year=year,
+                first=spec.first_year,
+                last=last,
+            )
+    for _, step in spec.deadlines:
+        if step not in CYCLE_STEPS:
+            raise ScorecardError(
+                N_("Unknown step %(step)s; the steps are %(steps)s."),
+                step=repr(step),
+                steps=", ".join(CYCLE_STEPS),
+            )
+    return framework_of(spec.framework)
+
+
+def check_feeding_campaign(
+    framework: Framework, year: int, campaign: Campaign, units: Sequence[Unit]
+) -> None:
+    """Refuse a campaign that cannot feed ``year``'s survey items for every unit."""
+    if not campaign.period_start.year <= year <= campaign.period_end.year:
+        raise ScorecardError(
+            N_(
+                "Campaign %(campaign)s does not cover %(year)s (its period is %(start)s "
+                "to %(end)s)."
+            ),
+            campaign=campaign.code,
+            year=year,
+            start=campaign.period_start.isoformat(),
+            end=campaign.period_end.isoformat(),
+        )
+    surveyed = {unit.id for unit in campaign.units}
+    for unit in units:
+        if unit.id not in surveyed:
+            raise ScorecardError(
+                N_(
+                    "Unit %(unit)s is not surveyed by campaign %(campaign)s, which feeds "
+                    "%(year)s: its survey items would have no data."
+                ),
+                unit=unit.code,
+                campaign=campaign.code,
+                year=year,
+            )
+    fed = _fed_by_dimension(campaign)
+    for item in framework.items:
+        if item.survey is None:
+            continue
+        if item.survey.indicator not in fed.get(item.survey.dimension, set()):
+            raise ScorecardError(
+                N_(
+                    "Item %(item)s needs %(indicator)s from the %(dimension)s dimension, and "
+                    "no group of campaign %(campaign)s answers it."
+                ),
+                item=item.id,
+                indicator=item.survey.indicator,
+                dimension=item.survey.dimension,
+                campaign=campaign.code,
+            )
+
+
+def _fed_by_dimension(campaign: Campaign) -> dict[str, set[str]]:
+    """Dimension -> the indicators some group of that dimension answers in the campaign."""
+    rows = db.session.execute(
+        select(Group.dimension, CampaignGroup.instrument_id)
+        .join(Group, Group.id == CampaignGroup.group_id)
+        .where(CampaignGroup.campaign_id == campaign.id)
+    ).all()
+    instruments = current_instruments()
+    fed: dict[str, set[str]] = {}
+    for dimension, instrument_id in rows:
+        instrument = instruments.get(instrument_id)
+        if instrument is not None:
+            fed.setdefault(dimension, set()).update(instrument.indicators)
+    return fed
+
+
+def framework_for_unit(cycle: Cycle, unit_id: int) -> Framework:
+    """The framework a unit is scored on: the cycle's, with its approved individual set."""
+    framework = framework_of(cycle.framework_version)
+    link = _cycle_unit(cycle, unit_id)
+    if link.unit_set_version is None:
+        return framework
+    return framework.for_unit_set(unit_set_of(link.unit_set_version, framework))
+
+
+def _cycle_unit(cycle: Cycle, unit_id: int) -> CycleUnit:
+    link = db.session.get(CycleUnit, (cycle.id, unit_id))
+    if link is None:
+        raise ScorecardError(
+            N_("This unit is not evaluated in cycle %(cycle)s."), cycle=cycle.code
+        )
+    return link
+
+
+def approve_unit_set(cycle: Cycle, unit: Unit, unit_set: FrameworkVersion, user: User) -> None:
+    """Record an evaluator's approval of a unit's individual items for the cycle (audited)."""
+    link = _cycle_unit(cycle, unit.id)
+    framework = framework_of(cycle.framework_version)
+    if unit_set.kind != "unit_set" or unit_set.extends_version != framework.version:
+        raise ScorecardError(
+            N_("This set was not written for the cycle's framework version %(version)s."),
+            version=framework.version[:12],
+        )
+    parsed = unit_set_of(unit_set, framework)
+    if unit.code not in parsed.units:
+        raise ScorecardError(
+            N_("The set %(set)s is proposed for %(units)s, not for unit %(unit)s."),
+            set=parsed.id,
+            units=", ".join(parsed.units),
+            unit=unit.code,
+        )
+    before = None if link.unit_set_version is None else link.unit_set_version.version[:12]
+    link.unit_set_version = unit_set
+    link.approved_by_id = user.id
+    link.approved_at = utcnow()
+    db.session.flush()
+    record_audit(
+        "cycle.approve_unit_set",
+        "cycle_unit",
+        f"{cycle.id}:{unit.id}",
+        before={"unit_set": before},
+        after={"unit_set": f"{parsed.id} {unit_set.version[:12]}"},
+        user=user,
+    )
+
+
+def deadline_of(cycle: Cycle, year: int, step: str) -> dt.date | None:
+    row = db.session.get(CycleDeadline, (cycle.id, year, step))
+    return None if row is None else row.due
