@@ -7,6 +7,7 @@ without a name here is shown as its dotted name until one is added.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import overload
 
 from flask_babel import lazy_gettext as _l
@@ -90,3 +91,57 @@ def index_bound(value: float | None) -> float | None:
         return None
     low, high = INDEX_SCALE
     return min(max(value, low), high)
+
+
+# The scorecard: where an item's points come from, the on-site methods, the dimensions
+# of the surveys, and the steps of a cycle's year (codes as in survey.scorecard).
+SOURCE_LABELS = {
+    "survey": _l("Survey"),
+    "self-assessment": _l("Self-assessment"),
+    "on-site": _l("On-site assessment"),
+    "data": _l("Data"),
+    "event": _l("Events"),
+}
+
+METHOD_LABELS = {
+    "document_review": _l("Document review"),
+    "on_site_check": _l("On-site check"),
+    "interview": _l("Individual interviews"),
+    "symposium": _l("Symposium"),
+}
+
+DIMENSION_LABELS = {
+    "service_users": _l("Service users"),
+    "stakeholders": _l("Stakeholders"),
+    "staff": _l("Staff"),
+}
+
+STEP_LABELS = {
+    "self_assessment": _l("Self-assessment"),
+    "on_site": _l("On-site assessment"),
+    "opinion": _l("Opinion issued"),
+    "rectification": _l("Rectification report"),
+}
+
+
+def scorecard_label(kind: str, code: str) -> str:
+    """A scorecard code's name in the reader's language: kind is source, method, dimension, step."""
+    table = {
+        "source": SOURCE_LABELS,
+        "method": METHOD_LABELS,
+        "dimension": DIMENSION_LABELS,
+        "step": STEP_LABELS,
+    }[kind]
+    label = table.get(code)
+    return str(label) if label is not None else code
+
+
+def localised(text: Mapping[str, str] | None) -> str:
+    """A framework's multilingual text in the reader's language (else simplified Chinese)."""
+    if not text:
+        return ""
+    from flask import has_request_context
+    from flask_babel import get_locale
+
+    code = str(get_locale()) if has_request_context() else "zh_Hans"
+    return text.get(code) or text.get("zh_Hans") or next(iter(text.values()))

@@ -12,4 +12,5 @@ from . import (  # noqa: E402,F401
     followup_views,
     report_views,
     results_views,
+    scorecard_views,
 )

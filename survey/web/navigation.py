@@ -18,6 +18,7 @@ MAX_PAGE = 10**9
 STAFF_NAV: tuple[tuple[str, Any, frozenset[str]], ...] = (
     ("evaluate.index", _l("Results"), frozenset({"admin", "evaluator"})),
     ("evaluate.fieldwork", _l("Fieldwork"), frozenset({"admin", "evaluator"})),
+    ("evaluate.cycles", _l("Scorecard"), frozenset({"admin", "evaluator"})),
     ("evaluate.followup_list", _l("Follow-up"), frozenset({"admin", "evaluator", "handler"})),
     ("operator.index", _l("Phone survey"), frozenset({"admin", "operator"})),
     ("admin.index", _l("Set-up"), frozenset({"admin", "evaluator"})),

@@ -5,7 +5,14 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, format_percent
 
-from ..labels import channel_label, group_label, index_bound, indicator_label
+from ..labels import (
+    channel_label,
+    group_label,
+    index_bound,
+    indicator_label,
+    localised,
+    scorecard_label,
+)
 
 
 def _decimal(value: float | None, pattern: str = "0.0") -> str:
@@ -25,3 +32,5 @@ def register_templating(app: Flask) -> None:
     app.add_template_global(indicator_label)
     app.add_template_global(group_label)
     app.add_template_global(channel_label)
+    app.add_template_global(scorecard_label)
+    app.add_template_filter(localised, "localised")

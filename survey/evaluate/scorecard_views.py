@@ -1,0 +1,130 @@
+"""The scorecard pages: cycles, every unit of a cycle's year, and one unit's scorecard.
+
+Views are thin: the figures come from survey.scorecard.scoring; this module
+picks the year from the query string and draws the charts the results pages draw.
+"""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from markupsafe import Markup
+
+from ..extensions import db
+from ..labels import localised
+from ..models import Cycle, CycleUnit, Unit
+from ..scorecard.cycles import cycles_newest_first
+from ..scorecard.framework import Framework
+from ..scorecard.scoring import UnitResult, cycle_year, unit_years
+from ..web.guards import role_required
+from ..web.navigation import whole_number
+from . import bp
+from .charts import Bar, Point, bar_chart, line_chart
+
+
+def chosen_year(cycle: Cycle) -> int:
+    """``?year=`` if it is a year of the cycle (else 400), by default its latest year."""
+    raw = request.args.get("year")
+    if raw is None or raw == "":
+        return cycle.year_list[-1]
+    year = whole_number(raw)
+    if year is None or year not in cycle.year_list:
+        abort(400)
+    return year
+
+
+def totals_chart(results: list[UnitResult], framework: Framework) -> Markup:
+    """Each unit's total with its interval, on the framework's points."""
+    bars = [
+        Bar(
+            r.unit.name,
+            None if r.composite is None else r.composite.total.points,
+            None if r.composite is None else r.composite.total.low,
+            None if r.composite is None else r.composite.total.high,
+        )
+        for r in results
+    ]
+    return bar_chart(
+        bars,
+        title=gettext("Totals with 95% intervals"),
+        domain=(0.0, framework.total),
+        suppressed_text=gettext("not scored yet"),
+    )
+
+
+def categories_chart(result: UnitResult) -> Markup:
+    """A unit's points per category as a share of the category's points (0-100%)."""
+    bars = []
+    for category in result.framework.scored_categories:
+        points = None
+        if result.composite is not None:
+            got = sum(result.composite.items[i.id].points for i in category.items)
+            points = 100.0 * got / (category.points or 1.0)
+        bars.append(Bar(localised(category.title), points))
+    return bar_chart(
+        bars,
+        title=gettext("Points per category, in percent of its points"),
+        suppressed_text=gettext("not scored yet"),
+    )
+
+
+def years_chart(results: list[UnitResult], framework: Framework) -> Markup:
+    """The unit's total by year with its interval; a year whose change excludes zero is marked."""
+    points = []
+    for r in results:
+        total = None if r.composite is None else r.composite.total
+        marked = r.change is not None and not (r.change.total.low <= 0 <= r.change.total.high)
+        points.append(
+            Point(
+                str(r.year),
+                None if total is None else total.points,
+                None if total is None else total.low,
+                None if total is None else total.high,
+                marked,
+            )
+        )
+    return line_chart(points, title=gettext("Total by year"), domain=(0.0, framework.total))
+
+
+@bp.route("/cycles")
+@role_required("evaluator", "admin")
+def cycles() -> ResponseReturnValue:
+    return render_template("evaluate/cycles.html", cycles=cycles_newest_first())
+
+
+@bp.route("/cycle/<int:cycle_id>")
+@role_required("evaluator", "admin")
+def cycle_page(cycle_id: int) -> ResponseReturnValue:
+    cycle = db.get_or_404(Cycle, cycle_id)
+    year = chosen_year(cycle)
+    results = cycle_year(cycle, year)
+    framework = results[0].framework if results else None
+    return render_template(
+        "evaluate/cycle.html",
+        cycle=cycle,
+        year=year,
+        results=results,
+        chart=totals_chart(results, framework) if framework else None,
+    )
+
+
+@bp.route("/cycle/<int:cycle_id>/unit/<int:unit_id>")
+@role_required("evaluator", "admin")
+def cycle_unit_page(cycle_id: int, unit_id: int) -> ResponseReturnValue:
+    cycle = db.get_or_404(Cycle, cycle_id)
+    db.get_or_404(CycleUnit, (cycle_id, unit_id))
+    unit = db.get_or_404(Unit, unit_id)
+    year = chosen_year(cycle)
+    every_year = unit_years(cycle, unit_id)
+    result = next(r for r in every_year if r.year == year)
+    return render_template(
+        "evaluate/cycle_unit.html",
+        cycle=cycle,
+        unit=unit,
+        year=year,
+        result=result,
+        every_year=every_year,
+        categories_chart=categories_chart(result),
+        years_chart=years_chart(every_year, result.framework),
+    )
