@@ -1,7 +1,7 @@
 """evaluation cycles, framework versions and what a unit's year records
 
 Revision ID: 3f535b6d61d5
-Revises: ad0c01c7ec62
+Revises: 5e1f0a7c3b21
 Create Date: 2026-12-02 11:49:51.645858
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3f535b6d61d5'
-down_revision = 'ad0c01c7ec62'
+down_revision = '5e1f0a7c3b21'
 branch_labels = None
 depends_on = None
 
