@@ -202,4 +202,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 256 * 1024,
         # The contact list upload only (a larger list: flask survey invite on the server).
         "SURVEY_CONTACTS_MAX_BYTES": _int("SURVEY_CONTACTS_MAX_BYTES", 5 * 1024 * 1024),
+        # A unit's evidence files (PDF, PNG, JPEG): where they are kept, outside the web
+        # root, and the largest one taken.
+        "SURVEY_EVIDENCE_DIR": os.environ.get(
+            "SURVEY_EVIDENCE_DIR", str(Path(instance_path) / "evidence")
+        ),
+        "SURVEY_EVIDENCE_MAX_BYTES": _int("SURVEY_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024),
     }

@@ -170,11 +170,11 @@ DEFAULT_PASSWORD = "correct horse battery"
 
 
 def gen_user(role: str = "evaluator", username: str | None = None, **fields: object):  # type: ignore[no-untyped-def]
-    """A staff account with DEFAULT_PASSWORD; a handler gets a unit unless one is given."""
+    """A staff account with DEFAULT_PASSWORD; a handler or liaison gets a unit unless given one."""
     from survey.access.accounts import create_user
 
     n = next(_seq)
-    if role == "handler" and fields.get("unit_id") is None:
+    if role in ("handler", "liaison") and fields.get("unit_id") is None:
         unit = gen_unit()
         db.session.flush()
         fields["unit_id"] = unit.id

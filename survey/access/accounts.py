@@ -53,6 +53,8 @@ def create_user(
         )
     if role == "handler" and unit_id is None:
         raise AccountError(gettext("A handler needs the unit whose bad reviews they follow up."))
+    if role == "liaison" and unit_id is None:
+        raise AccountError(gettext("A liaison needs the unit they speak for."))
     if find_user(username) is not None:
         raise AccountError(gettext("The username %(name)s is taken.", name=username))
     check_password_rules(password)

@@ -68,7 +68,7 @@ def users() -> ResponseReturnValue:
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @role_required("admin")
 def user_edit(user_id: int) -> ResponseReturnValue:
-    """One account's display name, role and unit (for a handler)."""
+    """One account's display name, role and unit (for a handler or liaison)."""
     user = db.get_or_404(User, user_id)
     form = UserEditForm(obj=user if request.method == "GET" else None)
     form.unit_id.choices = options([(NONE, "–"), *unit_pairs()])

@@ -40,6 +40,7 @@ ROLE_LABELS = {
     "evaluator": _l("Evaluator"),
     "operator": _l("Phone operator"),
     "handler": _l("Follow-up handler of a unit"),
+    "liaison": _l("Liaison of a unit (self-assessment)"),
 }
 
 
@@ -176,7 +177,9 @@ class UserForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
     display_name = StringField(_l("Display name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=options((r, ROLE_LABELS.get(r, r)) for r in ROLES))
-    unit_id = SelectField(_l("Unit (for a handler)"), coerce=int, validators=[Optional()])
+    unit_id = SelectField(
+        _l("Unit (for a handler or liaison)"), coerce=int, validators=[Optional()]
+    )
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
@@ -185,7 +188,9 @@ class UserEditForm(FlaskForm):
 
     display_name = StringField(_l("Display name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=options((r, ROLE_LABELS.get(r, r)) for r in ROLES))
-    unit_id = SelectField(_l("Unit (for a handler)"), coerce=int, validators=[Optional()])
+    unit_id = SelectField(
+        _l("Unit (for a handler or liaison)"), coerce=int, validators=[Optional()]
+    )
 
 
 class PasswordForm(FlaskForm):

@@ -28,6 +28,7 @@ HOME_BY_ROLE = {
     "evaluator": "evaluate.index",
     "operator": "operator.index",
     "handler": "evaluate.followup_list",
+    "liaison": "evaluate.self_assessment_home",
 }
 
 

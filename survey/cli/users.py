@@ -15,12 +15,12 @@ from .groups import _cli_locale, user_cli
 @click.argument("username")
 @click.option(
     "--role",
-    type=click.Choice(["admin", "evaluator", "operator", "handler"]),
+    type=click.Choice(["admin", "evaluator", "operator", "handler", "liaison"]),
     default="admin",
     show_default=True,
 )
 @click.option("--name", "display_name", default="", help="The name shown in the workspace.")
-@click.option("--unit", "unit_code", default=None, help="A handler's unit code.")
+@click.option("--unit", "unit_code", default=None, help="A handler's or liaison's unit code.")
 @click.password_option(help="At least 10 characters; asked for when not given.")
 def user_add(
     username: str, role: str, display_name: str, unit_code: str | None, password: str

@@ -5,6 +5,7 @@ from flask import Blueprint
 bp = Blueprint("evaluate", __name__, url_prefix="/evaluate")
 
 from . import (  # noqa: E402,F401
+    assessment_views,
     burst_views,
     comment_views,
     export_views,

@@ -14,7 +14,7 @@
 - access: User, ApiToken, AuditEvent;
 - reports: ReportComment;
 - scorecard: FrameworkVersion, Cycle and its units, campaigns and deadlines, and what a
-  unit's year records (ItemScore, MethodNote, DataValue, ScoreEvent).
+  unit's year records (ItemScore, MethodNote, DataValue, ScoreEvent, Evidence).
 
 Models import nothing of the services above them. Everything is re-exported
 here, so ``from survey.models import Campaign`` is the one way to name a model.
@@ -22,7 +22,7 @@ here, so ``from survey.models import Campaign`` is the one way to name a model.
 
 from __future__ import annotations
 
-from .access import ROLES, ApiToken, AuditEvent, User, username_key
+from .access import ROLES, UNIT_ROLES, ApiToken, AuditEvent, User, username_key
 from .base import CHANNELS, DIMENSIONS, GROUP_CODES, GROUP_DIMENSIONS, dimension_of_code, utcnow
 from .bursts import BURST_SOURCES, BURST_STATES, Burst
 from .campaigns import (
@@ -52,6 +52,7 @@ from .scorecard import (
     CycleDeadline,
     CycleUnit,
     DataValue,
+    Evidence,
     FrameworkVersion,
     ItemScore,
     MethodNote,
@@ -81,6 +82,7 @@ __all__ = [
     "CycleDeadline",
     "CycleUnit",
     "DataValue",
+    "Evidence",
     "FrameworkVersion",
     "ItemScore",
     "MethodNote",
@@ -96,6 +98,7 @@ __all__ = [
     "MESSAGE_STATES",
     "RATING_CHANNELS",
     "ROLES",
+    "UNIT_ROLES",
     "Answer",
     "ApiToken",
     "Attempt",

@@ -19,7 +19,10 @@ from .units import Unit
 
 # admin: users, units, campaigns, contacts. evaluator: set-up and results.
 # operator: the phone console. handler: a unit's follow-up of bad reviews.
-ROLES: tuple[str, ...] = ("admin", "evaluator", "operator", "handler")
+# liaison: a unit's self-assessment, evidence and answers to required fixes.
+ROLES: tuple[str, ...] = ("admin", "evaluator", "operator", "handler", "liaison")
+# Roles bound to one unit (User.unit_id), which see that unit only.
+UNIT_ROLES: tuple[str, ...] = ("handler", "liaison")
 
 
 def username_key(username: str) -> str:
@@ -48,7 +51,7 @@ class User(UserMixin, Model):
     display_name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
-    # The unit a handler follows up bad reviews for; None for the other roles.
+    # The unit of a handler or liaison (UNIT_ROLES); None for the other roles.
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -270,3 +270,15 @@ def approve_unit_set(cycle: Cycle, unit: Unit, unit_set: FrameworkVersion, user:
 def deadline_of(cycle: Cycle, year: int, step: str) -> dt.date | None:
     row = db.session.get(CycleDeadline, (cycle.id, year, step))
     return None if row is None else row.due
+
+
+def cycles_of_unit(unit_id: int) -> list[Cycle]:
+    """The cycles evaluating a unit, newest first (what its liaison sees)."""
+    return list(
+        db.session.execute(
+            select(Cycle)
+            .join(CycleUnit, CycleUnit.cycle_id == Cycle.id)
+            .where(CycleUnit.unit_id == unit_id)
+            .order_by(Cycle.first_year.desc(), Cycle.id.desc())
+        ).scalars()
+    )

@@ -301,3 +301,48 @@ def record_event(
 def remove_event(event: ScoreEvent) -> None:
     db.session.delete(event)
     db.session.flush()
+
+
+def parse_number(item_id: str, raw: str) -> float | None:
+    """A number typed into a form (full-width digits and a comma as decimal point taken);
+    None when left blank."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", raw or "").strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise ScorecardError(N_("Item %(item)s: enter a number."), item=item_id) from None
+    if not math.isfinite(value):
+        raise ScorecardError(N_("Item %(item)s: enter a number."), item=item_id)
+    return value
+
+
+def save_assessment(
+    cycle: Cycle,
+    unit: Unit,
+    year: int,
+    *,
+    source: str,
+    scores: dict[str, tuple[str, str]],
+    notes: dict[tuple[str, str], str] | None = None,
+    user: User | None = None,
+) -> int:
+    """A whole form of scores (item -> (typed score, note)) and method notes; how many scores.
+
+    Every entry is checked as it is recorded; the first refusal raises, and the
+    caller rolls the whole form back, so a form is saved entirely or not at all.
+    A blank score leaves the item as it was.
+    """
+    saved = 0
+    for item_id, (raw, note) in scores.items():
+        value = parse_number(item_id, raw)
+        if value is None:
+            continue
+        record_score(cycle, unit, year, item_id, source=source, score=value, note=note, user=user)
+        saved += 1
+    for (item_id, method), note in (notes or {}).items():
+        record_method_note(cycle, unit, year, item_id, method=method, note=note, user=user)
+    return saved

@@ -12,6 +12,7 @@ from ..access.audit import record_audit, snapshot
 from ..extensions import db
 from ..models import (
     ROLES,
+    UNIT_ROLES,
     Unit,
     User,
 )
@@ -36,7 +37,7 @@ def add_user(
             password,
             role,
             display_name=" ".join((display_name or "").split())[:200],
-            unit_id=unit.id if unit is not None and role == "handler" else None,
+            unit_id=unit.id if unit is not None and role in UNIT_ROLES else None,
         )
     except AccountError as error:
         raise _refuse(str(error)) from None
@@ -86,6 +87,8 @@ def update_user(user: User, *, display_name: str, role: str, unit: Unit | None, 
         raise _refuse(gettext("Unknown role %(role)s.", role=repr(role)))
     if role == "handler" and unit is None:
         raise _refuse(gettext("A handler needs the unit whose bad reviews they follow up."))
+    if role == "liaison" and unit is None:
+        raise _refuse(gettext("A liaison needs the unit they speak for."))
     if user.role == "admin" and role != "admin":
         if user.id == by.id:
             raise _refuse(gettext("You cannot take the administrator role from your own account."))
@@ -96,7 +99,7 @@ def update_user(user: User, *, display_name: str, role: str, unit: Unit | None, 
         user.end_sessions()
     user.display_name = " ".join((display_name or "").split())[:200]
     user.role = role
-    user.unit_id = unit.id if unit is not None and role == "handler" else None
+    user.unit_id = unit.id if unit is not None and role in UNIT_ROLES else None
     after = _user_snapshot(user)
     if after == before:
         return False
