@@ -1,7 +1,7 @@
 """evaluation cycles, framework versions and what a unit's year records
 
 Revision ID: 3f535b6d61d5
-Revises: a482d9b4e3c2
+Revises: 38e279cd18e8
 Create Date: 2026-12-02 11:49:51.645858
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3f535b6d61d5'
-down_revision = 'a482d9b4e3c2'
+down_revision = '38e279cd18e8'
 branch_labels = None
 depends_on = None
 
