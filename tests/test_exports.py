@@ -35,7 +35,7 @@ A_INDEX = W_SU * 65 + W_PUB * 55  # 62.5
 C_SU = W_SU**2 * (1 - 5 / 1000) * 812.5 / 5  # 90.94921875
 C_PUB = W_PUB**2 * (1 - 5 / 40) * 1375 / 5  # 15.0390625
 A_VAR = C_SU + C_PUB
-A_DF = A_VAR**2 / (C_SU**2 / 4 + C_PUB**2 / 4)  # Satterthwaite, below the design df 8
+A_DF = 10 - 2  # the design df n - H (R's degf)
 # survey.stats publishes the larger of A_VAR and Kish's floor: R's svyvar of the ten
 # scores about 62.5 (respondent weights W_h/n_h = 0.15 and 0.05; squared deviations
 # 3281.25 and 5781.25 per group; times n/(n-1) = 10/9) = 868.06, times
@@ -125,7 +125,13 @@ def test_csv_by_unit_matches_hand_computation(evaluator_client, campaign):
     assert float(a["index_high"]) == pytest.approx(high, rel=1e-9)
     assert float(a["share_satisfied"]) == pytest.approx(A_SHARE, abs=1e-12)
     assert float(a["share_se"]) == pytest.approx(math.sqrt(A_SHARE_VAR), rel=1e-12)
-    assert 0 < float(a["share_low"]) < A_SHARE < float(a["share_high"]) <= 1
+    # Wilson's interval on the effective sample size n* = p(1 - p)/V, t on 8 df for z
+    n_star = A_SHARE * (1 - A_SHARE) / A_SHARE_VAR
+    t2n = t(A_DF) ** 2 / n_star
+    centre = (A_SHARE + t2n / 2) / (1 + t2n)
+    half = t(A_DF) / (1 + t2n) * math.sqrt(A_SHARE * (1 - A_SHARE) / n_star + t2n / (4 * n_star))
+    assert float(a["share_low"]) == pytest.approx(centre - half, rel=1e-9)
+    assert float(a["share_high"]) == pytest.approx(centre + half, rel=1e-9)
     assert (a["suppressed"], a["suppression_reason"]) == ("false", "")
     # B: three respondents, below k=5: every figure empty, n too, the reason given.
     assert (b["n"], b["suppressed"]) == ("", "true")
@@ -135,8 +141,8 @@ def test_csv_by_unit_matches_hand_computation(evaluator_client, campaign):
     assert "5" in b["suppression_reason"]
 
 
-def test_csv_share_interval_is_the_services_korn_graubard_interval(evaluator_client, campaign):
-    # The Korn-Graubard bounds are checked against R in test_results/stats; here only
+def test_csv_share_interval_is_the_services_interval(evaluator_client, campaign):
+    # The share's bounds are checked by hand above and in tests/stats; here only
     # that the export carries them unchanged.
     rows = read_csv(evaluator_client.get(f"/evaluate/campaign/{campaign.id}/export.csv").data)
     expected = satisfaction(campaign, by="unit")[0].share_satisfied
@@ -202,8 +208,10 @@ def test_xlsx_reads_back_with_numbers_formats_and_settings(evaluator_client, cam
     assert pairs["Weighting"] == "policy"
     assert pairs["Small-cell threshold k"] == 5
     assert pairs["Confidence level"] == 0.95
-    assert pairs["Interval method (share satisfied)"] == "korn-graubard"
-    assert pairs["Degrees of freedom"] == "satterthwaite"
+    assert pairs["Interval method (share satisfied)"] == "wilson"
+    assert pairs["Interval method (index)"] == "logit"
+    assert pairs["Degrees of freedom"] == "design"
+    assert pairs["Strata with one respondent"] == "collapse"
     assert pairs["Period"] == "all"
     assert pairs["Period start"] == "2024-01-01" and pairs["Period end"] == "2026-12-31"
     assert pairs["Generated at (UTC)"].endswith("Z")

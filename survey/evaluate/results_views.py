@@ -7,6 +7,7 @@ what to ask for from the query string and orders rows for display.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
@@ -18,6 +19,7 @@ from ..models import Campaign, Unit, campaigns_newest_first
 from ..results import ResultRow, ResultsError, campaign_groups, satisfaction, year_on_year
 from ..results.estimates import GroupRow
 from ..results.fieldwork import submitted_by_campaign
+from ..results.reading import rankable, shown_unreliable
 from ..results.service import YearOnYear
 from ..results.unit_report import OVERALL, campaign_indicators
 from ..stats import Estimate
@@ -30,6 +32,11 @@ SORTS = {
     "index": lambda r: (r.index.estimate is None, r.index.estimate or 0.0),
     "share": lambda r: (r.share_satisfied.estimate is None, r.share_satisfied.estimate or 0.0),
     "n": lambda r: r.n,
+}
+# The figure a sort ranks on: only reliable ones are ranked.
+RANKED: dict[str, Callable[[ResultRow], Any]] = {
+    "index": lambda r: r.index,
+    "share": lambda r: r.share_satisfied,
 }
 
 
@@ -50,7 +57,14 @@ def period_choices(campaign: Campaign) -> list[tuple[str, str]]:
 
 def _bars(rows: Sequence[ResultRow], label: Callable[[ResultRow], str]) -> list[Bar]:
     return [
-        Bar(label(r), r.index.estimate, r.index.low, r.index.high, _shown_n(r.n, r.index))
+        Bar(
+            label(r),
+            r.index.estimate,
+            r.index.low,
+            r.index.high,
+            _shown_n(r.n, r.index),
+            unreliable=shown_unreliable(r.index),
+        )
         for r in rows
     ]
 
@@ -94,18 +108,23 @@ def yearly_chart(trend: YearOnYear) -> Markup:
 
 
 def _sorted(rows: list[ResultRow], key: str, order: str) -> list[ResultRow]:
-    """Rows in the asked order; a suppressed row has no figure to sort by, so it goes last.
+    """Rows in the asked order; only reliable figures are ranked.
 
-    n is shown for every row, suppressed or not, so sorting by n keeps them all in place.
+    A figure that does not meet the reliability standard is not ranked: those
+    rows follow the ranked ones in the order of their unit codes, and
+    suppressed rows, which have no figure at all, come last. n is shown for
+    every row, suppressed or not, so sorting by n keeps them all in place.
     """
     rows = sorted(rows, key=SORTS["unit"])
     if key == "n":
         return sorted(rows, key=SORTS["n"], reverse=order == "desc")
-    if key in SORTS and key != "unit":
-        present = [r for r in rows if not r.suppressed]
-        withheld = [r for r in rows if r.suppressed]
-        present.sort(key=SORTS[key], reverse=order == "desc")
-        return present + withheld
+    if key in RANKED:
+        figure = RANKED[key]
+        ranked = [r for r in rows if rankable(figure(r))]
+        unranked = [r for r in rows if shown_unreliable(figure(r))]
+        withheld = [r for r in rows if figure(r).is_suppressed]
+        ranked.sort(key=SORTS[key], reverse=order == "desc")
+        return ranked + unranked + withheld
     return list(reversed(rows)) if order == "desc" else rows
 
 
@@ -165,6 +184,7 @@ def campaign_results(campaign_id: int) -> ResponseReturnValue:
         weighting=rows[0].weighting if rows else "",
         changes=changes,
         k=_k(),
+        unit_label=lambda r: r.unit_name or "",
     )
 
 

@@ -36,6 +36,7 @@ from reportlab.platypus import (
 
 from ..labels import group_label, index_bound, indicator_label
 from ..results.estimates import ResultRow
+from ..results.reading import row_notes, shown_unreliable
 from ..results.unit_report import UnitReport
 from ..stats import Estimate
 from .fonts import SETTING, fit_to_font, report_font
@@ -72,7 +73,12 @@ def index_text(estimate: Estimate) -> str:
         format_decimal(v, "0.0")
         for v in (estimate.estimate, index_bound(estimate.low), index_bound(estimate.high))
     )
-    return f"{value} ({low}–{high})"
+    return f"{value} ({low}–{high}){_mark(estimate)}"
+
+
+def _mark(estimate: Estimate) -> str:
+    """A dagger after a figure that does not meet the reliability standard."""
+    return " †" if shown_unreliable(estimate) else ""
 
 
 def share_text(estimate: Estimate) -> str:
@@ -82,7 +88,7 @@ def share_text(estimate: Estimate) -> str:
     value, low, high = (
         format_percent(v, "0.0%") for v in (estimate.estimate, estimate.low, estimate.high)
     )
-    return f"{value} ({low}–{high})"
+    return f"{value} ({low}–{high}){_mark(estimate)}"
 
 
 def generated_text(report: UnitReport) -> str:
@@ -143,14 +149,18 @@ def _draw_bar(
     y: float,
     row: float,
 ) -> None:
-    """One figure's bar (``value``, the estimate shown) and, where known, its whisker."""
+    """One figure's bar (``value``, the estimate shown) and, where known, its whisker.
+
+    An unreliable figure's bar is pale grey, as on the pages.
+    """
+    fill = "#c3cad6" if shown_unreliable(est) else "#5b7db8"
     drawing.add(
         Rect(
             left,
             y + 3,
             width * value / 100,
             row - 6,
-            fillColor=colors.HexColor("#5b7db8"),
+            fillColor=colors.HexColor(fill),
             strokeColor=None,
         )
     )
@@ -253,6 +263,10 @@ def _overall_section(report: UnitReport, styles: Styles) -> list[Flowable]:
             ),
             styles["body"],
         ),
+        *[
+            _paragraph(_escape(note), styles["small"])
+            for note in row_notes(overall.index, overall.share_satisfied)
+        ],
         _paragraph(overall.weighting, styles["small"]),
     ]
 
@@ -264,15 +278,30 @@ def _chart_and_table(
     rows: list[list[str]],
     widths: Sequence[float],
     styles: Styles,
+    notes: Sequence[tuple[str, list[str]]] = (),
 ) -> list[Flowable]:
-    """A breakdown as the pages show it: heading, bars with whiskers, the table below."""
+    """A breakdown as the pages show it: heading, bars with whiskers, the table, its notes.
+
+    ``notes`` are (row label, notes) pairs: why a figure is unreliable and where
+    it departs from R's default (survey.results.reading), said under the table.
+    """
     font = styles["body"].fontName
-    return [
+    story: list[Flowable] = [
         _paragraph(heading, styles["h2"]),
         bar_drawing(labels, estimates, font),
         Spacer(1, 4),
         _table(rows, font, widths),
     ]
+    for label, said in notes:
+        if said:
+            story.append(
+                _paragraph(f"{_escape(label)}: {_escape('; '.join(said))}", styles["small"])
+            )
+    return story
+
+
+def _row_notes(label: str, row: ResultRow) -> tuple[str, list[str]]:
+    return label, row_notes(row.index, row.share_satisfied)
 
 
 def _indicators_section(report: UnitReport, styles: Styles) -> list[Flowable]:
@@ -286,6 +315,7 @@ def _indicators_section(report: UnitReport, styles: Styles) -> list[Flowable]:
         _indicator_rows(report.indicators),
         (55 * mm, 45 * mm, 50 * mm, 15 * mm),
         styles,
+        [_row_notes(indicator_label(r.indicator), r) for r in report.indicators],
     )
 
 
@@ -312,6 +342,7 @@ def _groups_section(report: UnitReport, styles: Styles) -> list[Flowable]:
         rows,
         (45 * mm, 42 * mm, 45 * mm, 12 * mm, 20 * mm),
         styles,
+        [(group_label(g.group), row_notes(g.index, g.share_satisfied)) for g in overall.groups],
     )
 
 
@@ -332,6 +363,7 @@ def _trend_section(report: UnitReport, styles: Styles) -> list[Flowable]:
         rows,
         (25 * mm, 55 * mm, 55 * mm, 15 * mm),
         styles,
+        [_row_notes(y.year or "", y) for y in years],
     )
     for change in report.trend.changes:
         line = _(
@@ -351,10 +383,13 @@ def _trend_section(report: UnitReport, styles: Styles) -> list[Flowable]:
 
 
 def _extremes_section(report: UnitReport, styles: Styles) -> list[Flowable]:
-    """The strongest and weakest items by name and index."""
+    """The items clearly stronger or weaker than the others, by name and index."""
     if not (report.strongest or report.weakest):
         return []
-    story: list[Flowable] = [_paragraph(_("Strongest and weakest items"), styles["h2"])]
+    story: list[Flowable] = [
+        _paragraph(_("Strongest and weakest items"), styles["h2"]),
+        _paragraph(_extremes_rule(), styles["small"]),
+    ]
     for title, rows in ((_("Strongest"), report.strongest), (_("Weakest"), report.weakest)):
         names = "; ".join(
             f"{indicator_label(r.indicator)} {format_decimal(r.index.estimate, '0.0')}"
@@ -362,6 +397,14 @@ def _extremes_section(report: UnitReport, styles: Styles) -> list[Flowable]:
         )
         story.append(_paragraph(f"{title}: {names or '-'}", styles["body"]))
     return story
+
+
+def _extremes_rule() -> str:
+    return _(
+        "Only reliable figures are compared; an item is named only where its difference "
+        "from the weakest (or strongest) item has a %(level)s interval that excludes zero.",
+        level="95%",
+    )
 
 
 def _comments_section(comments: Sequence[tuple[str, str]], styles: Styles) -> list[Flowable]:
@@ -388,6 +431,10 @@ def _footer(report: UnitReport, styles: Styles) -> list[Flowable]:
                 "Some figures of k or more respondents are withheld too, so that no "
                 "suppressed figure can be worked out from the published ones of any period "
                 "or breakdown; a unit's figure is built from the groups shown beside it."
+            ),
+            _(
+                "† marks a figure that does not meet the reliability standard: it is shown "
+                "greyed, with the reason under its table, and is never ranked."
             ),
         )
     )

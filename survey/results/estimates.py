@@ -217,9 +217,19 @@ def _cell_row(
             p.group: Stratum.from_counts(p.n, p.satisfied, settings[p.group].population)
             for p in parts
         }
-        index = stratified_mean(means, cell_weights, level=o.level, df=o.df, lonely=o.lonely)
+        # The campaign's group order decides which group a lonely one joins.
+        order = list(settings)
+        index = stratified_mean(
+            means, cell_weights, level=o.level, df=o.df, lonely=o.lonely, order=order
+        )
         share = stratified_proportion(
-            counts, cell_weights, method=o.method, level=o.level, df=o.df, lonely=o.lonely
+            counts,
+            cell_weights,
+            method=o.method,
+            level=o.level,
+            df=o.df,
+            lonely=o.lonely,
+            order=order,
         )
     groups = (
         _group_rows(parts, means, settings, weights.policy, used, suppressed, o, disclosure)

@@ -336,7 +336,7 @@ def settings_items(s: ExportSettings) -> list[tuple[str, Any]]:
         (text(N_("Weighting")), s.weighting),
         (text(N_("Small-cell threshold k")), s.k),
         (text(N_("Interval method (share satisfied)")), s.method),
-        (text(N_("Interval method (index)")), "t"),
+        (text(N_("Interval method (index)")), "logit"),
         (text(N_("Confidence level")), s.level),
         (text(N_("Degrees of freedom")), s.df),
         (text(N_("Strata with one respondent")), s.lonely),

@@ -50,15 +50,22 @@ class EstimationOptions:
     ``lonely``: degrees of freedom and one-respondent strata, as in
     survey.stats; ``group_breakdown=False`` skips the per-group rows (exports
     that show only combined figures).
+
+    The defaults are survey.stats' own (``stratified_mean`` and
+    ``stratified_proportion`` called without options), so the published figure
+    is exactly what the library gives: design df n - H, a lonely group
+    collapsed with its nearest group in the campaign's group order, the
+    variance never below Kish's from the weights, a logit interval for the
+    index and Wilson's on the effective sample size for the share.
     """
 
     level: float = 0.95
-    method: ProportionMethod = "korn-graubard"
+    method: ProportionMethod = "wilson"
     k: int | None = None
     weighting: Weighting = "policy"
     weights: Mapping[str, float] | None = None
-    df: DfMethod = "satterthwaite"
-    lonely: LonelyPSU = "adjust"
+    df: DfMethod = "design"
+    lonely: LonelyPSU = "collapse"
     group_breakdown: bool = True
 
     @classmethod

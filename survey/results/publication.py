@@ -188,7 +188,7 @@ def indicator_results(
             "weighting": published.weighting,
             "k": k,
             "level": published.level,
-            "interval_method_index": "t",
+            "interval_method_index": "logit",
             "interval_method_share": published.method,
             "df_method": published.df,
             "lonely_stratum": published.lonely,

@@ -6,6 +6,7 @@ from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, format_percent
 
 from ..labels import channel_label, group_label, index_bound, indicator_label
+from ..results.reading import figure_notes, row_notes, shown_unreliable
 
 
 def _decimal(value: float | None, pattern: str = "0.0") -> str:
@@ -25,3 +26,6 @@ def register_templating(app: Flask) -> None:
     app.add_template_global(indicator_label)
     app.add_template_global(group_label)
     app.add_template_global(channel_label)
+    app.add_template_global(shown_unreliable)
+    app.add_template_global(row_notes)
+    app.add_template_global(figure_notes)
