@@ -133,10 +133,16 @@ def test_csv_by_unit_matches_hand_computation(evaluator_client, campaign):
     assert float(a["share_low"]) == pytest.approx(centre - half, rel=1e-9)
     assert float(a["share_high"]) == pytest.approx(centre + half, rel=1e-9)
     assert (a["suppressed"], a["suppression_reason"]) == ("false", "")
+    # ten respondents: shown, but not reliable (effective sample size below 30), with why
+    assert (a["index_reliable"], a["share_reliable"]) == ("false", "false")
+    assert "n_effective" in a["index_reasons"].split()
+    assert "n_effective" in a["share_reasons"].split()
+    assert "effective sample size below 30" in a["reading"]
     # B: three respondents, below k=5: every figure empty, n too, the reason given.
     assert (b["n"], b["suppressed"]) == ("", "true")
     for key in ("index_estimate", "index_se", "index_df", "index_low", "index_high",
-                "share_satisfied", "share_se", "share_df", "share_low", "share_high"):
+                "share_satisfied", "share_se", "share_df", "share_low", "share_high",
+                "index_reliable", "index_reasons", "share_reliable", "share_reasons", "reading"):
         assert b[key] == "", key
     assert "5" in b["suppression_reason"]
 
@@ -183,10 +189,12 @@ def test_xlsx_reads_back_with_numbers_formats_and_settings(evaluator_client, cam
     sheet = book["results"]
     assert sheet.freeze_panes == "A2"
     header = [c.value for c in sheet[1]]
-    assert header[:6] == ["Weighting", "Period", "Unit code", "Unit", "n", "Satisfaction index"]
+    assert header[:7] == ["Weighting", "Period", "Dimension", "Unit code", "Unit", "n",
+                          "Satisfaction index"]
     a = {h: c for h, c in zip(header, sheet[2], strict=True)}
     b = {h: c for h, c in zip(header, sheet[3], strict=True)}
     assert a["Unit code"].value == "A" and a["n"].value == 10
+    assert a["Dimension"].value == "external"  # the people served; no staff answered here
     assert isinstance(a["Satisfaction index"].value, float)
     assert a["Satisfaction index"].value == pytest.approx(62.5)
     assert a["Satisfaction index"].number_format == "0.0"

@@ -488,16 +488,24 @@ def test_year_on_year_by_hand(world):
     assert y25.index.se == pytest.approx(math.sqrt(p25))
     change = yoy.changes[0]
     assert (change.previous, change.year) == ("2024", "2025")
-    diff = e25 - e24  # -20.83
-    se = math.sqrt(p24 + p25)
-    # Welch-Satterthwaite df from each year's own design df n - H
-    df24, df25 = 6 - 2, 6 - 2
-    dof = (p24 + p25) ** 2 / (p24**2 / df24 + p25**2 / df25)
+    # The retirees answered in 2025 only: the change is worked out on the groups present
+    # in both years (service users and public) with the same weights 3 : 1 for both, so
+    # that a change of who answered is not read as a change of opinion.
+    assert change.left_out == ("retiree",)
+    s25 = 0.75 * mean(su25) + 0.25 * mean(pub25)  # 29.17 * 1.5 ... = 43.75 + 9.375
+    v25s = 0.75**2 * (1 - 3 / 1000) * var(su25) / 3 + 0.25**2 * (1 - 2 / 40) * var(pub25) / 2
+    q24 = p24  # 2024 had exactly these groups and weights
+    q25 = published_variance(v25s, s25, [(0.75, 1000, su25), (0.25, 40, pub25)])
+    diff = s25 - e24
+    se = math.sqrt(q24 + q25)
+    # Welch-Satterthwaite df from each year's own design df n - H: 6 - 2 and 5 - 2
+    dof = (q24 + q25) ** 2 / (q24**2 / 4 + q25**2 / 3)
     assert change.index_change.estimate == pytest.approx(diff)
     assert change.index_change.se == pytest.approx(se)
     low, high = diff - t(dof) * se, diff + t(dof) * se
     assert change.index_change.low == pytest.approx(low)
     assert change.index_change.high == pytest.approx(high)
+    assert "group mix changed" in change.index_change.note
     expected = "higher" if low > 0 else "lower" if high < 0 else "no_clear_change"
     assert change.index_verdict == expected
     assert change.index_verdict_text  # a label for display

@@ -450,6 +450,9 @@ def test_the_weighting_names_the_groups_in_the_readers_language(client, world):
 
 
 def test_unit_page_names_a_collapsed_lonely_group_beside_the_figure(client, app):
+    # Under disclosure control a unit's figure is built from the groups shown beside it, so
+    # a group of one enters a published figure only where k allows single respondents.
+    app.config["SURVEY_SMALL_CELL_K"] = 1
     unit = gen_unit("L", "单位丁")
     campaign = gen_campaign([unit], groups={"service_user": {}, "public": {}})
     for score in (100, 75, 75, 50, 100, 75):
@@ -468,3 +471,24 @@ def test_unit_page_names_a_collapsed_lonely_group_beside_the_figure(client, app)
     assert "Index not reliable: effective sample size below 30" in text
     page = client.get(f"/evaluate/campaign/{campaign.id}/unit/{unit.id}?lang=zh_Hant").text
     assert "社會公眾僅1人作答：其變異數與服務對象合併估計（合併層）" in page
+
+
+def test_methods_page_in_three_languages(client, app):
+    login(client, gen_user("evaluator"))
+    en = client.get("/evaluate/methods?lang=en").text
+    for phrase in ("very satisfied 100, satisfied 75, basically satisfied 50, dissatisfied 25",
+                   "A 95% confidence interval is a range",
+                   "fewer than 5 respondents is withheld",
+                   "its weight in this figure",
+                   "NCHS Data Presentation Standards for Proportions"):
+        assert phrase in en.replace("&#34;", '"').replace("&#39;", "'"), phrase
+    hans = client.get("/evaluate/methods?lang=zh_Hans").text
+    assert "非常满意100、满意75、基本满意50、不满意25、非常不满意0" in hans
+    assert "95%置信区间" in hans
+    hant = client.get("/evaluate/methods?lang=zh_Hant").text
+    assert "95%信賴區間" in hant and "可靠性標準" in hant
+    campaign_page_link = 'href="/evaluate/methods"'
+    unit = gen_unit("M")
+    campaign = gen_campaign([unit], groups={"service_user": {}})
+    db.session.commit()
+    assert campaign_page_link in client.get(f"/evaluate/campaign/{campaign.id}").text

@@ -93,6 +93,16 @@ def test_report_page_and_pdf(client, app, demo):
     for change in report.trend.changes:
         if change.index_change.estimate is not None:
             assert f"{change.index_change.estimate:+.1f}" in text
+    # The technical notes close the report, as on the methods page; the staff's opinion
+    # of their own unit is a section of its own, and unreliable figures carry their mark.
+    flat = " ".join(text.split())
+    assert "How the figures are made" in flat and "Reliability standard" in flat
+    assert "Whose opinion: two dimensions, never pooled" in flat
+    assert report.staff and "Staff's own opinion of their unit" in flat
+    shown = [r for r in (*report.indicators, *report.staff) if not r.suppressed]
+    if any(not r.index.reliable for r in shown):
+        assert "†" in text and "not reliable" in flat
+    assert "staff-opinion" in page.text and "How the figures are made" in page.text
 
 
 def test_report_refuses_a_unit_outside_the_campaign(client, app, demo):

@@ -19,6 +19,7 @@ from ..models import Campaign, Unit, campaigns_newest_first
 from ..results import ResultRow, ResultsError, campaign_groups, satisfaction, year_on_year
 from ..results.estimates import GroupRow
 from ..results.fieldwork import submitted_by_campaign
+from ..results.options import Dimension
 from ..results.reading import rankable, shown_unreliable
 from ..results.service import YearOnYear
 from ..results.unit_report import OVERALL, campaign_indicators
@@ -233,6 +234,25 @@ def unit_results(campaign_id: int, unit_id: int) -> ResponseReturnValue:
     )
 
 
+def _by_indicator(
+    campaign: Campaign, unit: Unit, period: str | None, dimension: Dimension
+) -> list[ResultRow]:
+    """The unit's figures of one dimension, one row per indicator in the campaign's order."""
+    indicators = campaign_indicators(campaign)
+    rows = satisfaction(
+        campaign,
+        by=("unit",),
+        indicator=indicators,
+        period=period,
+        units=unit.id,
+        group_breakdown=False,
+        dimension=dimension,
+    )
+    order = {name: i for i, name in enumerate(indicators)}
+    rows.sort(key=lambda r: order.get(r.indicator or "", 99))
+    return rows
+
+
 def _unit_figures(campaign: Campaign, unit: Unit, period: str | None) -> dict[str, object]:
     """Everything the unit page shows, computed before rendering so one error can be reported.
 
@@ -268,17 +288,9 @@ def _unit_figures(campaign: Campaign, unit: Unit, period: str | None) -> dict[st
                 bar_chart(_bars(rows, label), title=title, suppressed_text=suppressed),
             )
         )
-    indicators = campaign_indicators(campaign)
-    by_indicator = satisfaction(
-        campaign,
-        by=("unit",),
-        indicator=indicators,
-        period=period,
-        units=unit.id,
-        group_breakdown=False,
-    )
-    order = {name: i for i, name in enumerate(indicators)}
-    by_indicator.sort(key=lambda r: order.get(r.indicator or "", 99))
+    by_indicator = _by_indicator(campaign, unit, period, "external")
+    # The staff's opinion of their own unit: a dimension of its own, never pooled.
+    staff_by_indicator = _by_indicator(campaign, unit, period, "staff")
     monthly = satisfaction(
         campaign, by=("unit", "month"), indicator=OVERALL, units=unit.id, group_breakdown=False
     )
@@ -288,6 +300,7 @@ def _unit_figures(campaign: Campaign, unit: Unit, period: str | None) -> dict[st
         error=None,
         breakdowns=breakdowns,
         by_indicator=by_indicator,
+        staff_by_indicator=staff_by_indicator,
         indicator_chart=indicator_chart(by_indicator),
         monthly=monthly,
         monthly_chart=line_chart(

@@ -36,59 +36,17 @@ from reportlab.platypus import (
 
 from ..labels import group_label, index_bound, indicator_label
 from ..results.estimates import ResultRow
+from ..results.methods import methods_notes
 from ..results.reading import row_notes, shown_unreliable
 from ..results.unit_report import UnitReport
 from ..stats import Estimate
+from .figures import index_text, n_text, share_text
 from .fonts import SETTING, fit_to_font, report_font
 
 # The zone of a campaign that names none (Campaign.timezone's default).
 DEFAULT_ZONE = "Asia/Shanghai"
 
 Styles = dict[str, ParagraphStyle]
-
-
-def _k() -> int:
-    return int(current_app.config["SURVEY_SMALL_CELL_K"])
-
-
-def withheld_text(estimate: Estimate) -> str:
-    """Why a figure is not shown (too few respondents, or withheld beside such), never its n."""
-    if estimate.complementary:
-        return _("withheld so that a smaller suppressed figure cannot be worked out")
-    return _("fewer than %(k)s responses (small-cell rule)", k=_k())
-
-
-def n_text(n: int, estimate: Estimate) -> str:
-    """A cell's n, or "<k" / "—" for a cell disclosure control withholds (no exact n)."""
-    if estimate.estimate is None and not n:
-        return "—" if estimate.complementary else f"<{_k()}"
-    return str(n)
-
-
-def index_text(estimate: Estimate) -> str:
-    """ "85.3 (82.1-88.5)", or the reason the figure is withheld."""
-    if estimate.estimate is None:
-        return withheld_text(estimate)
-    value, low, high = (
-        format_decimal(v, "0.0")
-        for v in (estimate.estimate, index_bound(estimate.low), index_bound(estimate.high))
-    )
-    return f"{value} ({low}–{high}){_mark(estimate)}"
-
-
-def _mark(estimate: Estimate) -> str:
-    """A dagger after a figure that does not meet the reliability standard."""
-    return " †" if shown_unreliable(estimate) else ""
-
-
-def share_text(estimate: Estimate) -> str:
-    """ "92.5% (88.0%-95.4%)" in the reader's locale, or the reason it is withheld."""
-    if estimate.estimate is None:
-        return withheld_text(estimate)
-    value, low, high = (
-        format_percent(v, "0.0%") for v in (estimate.estimate, estimate.low, estimate.high)
-    )
-    return f"{value} ({low}–{high}){_mark(estimate)}"
 
 
 def generated_text(report: UnitReport) -> str:
@@ -319,6 +277,32 @@ def _indicators_section(report: UnitReport, styles: Styles) -> list[Flowable]:
     )
 
 
+def _staff_section(report: UnitReport, styles: Styles) -> list[Flowable]:
+    """The staff's opinion of their own unit: a dimension apart, its own table."""
+    if not report.staff:
+        return []
+    font = styles["body"].fontName
+    story: list[Flowable] = [
+        _paragraph(_("Staff's own opinion of their unit"), styles["h2"]),
+        _paragraph(
+            _(
+                "A dimension of its own: never pooled with, nor ranked against, the "
+                "satisfaction of the people served."
+            ),
+            styles["small"],
+        ),
+        _table(_indicator_rows(report.staff), font, (55 * mm, 45 * mm, 50 * mm, 15 * mm)),
+    ]
+    for r in report.staff:
+        said = row_notes(r.index, r.share_satisfied)
+        if said:
+            label = indicator_label(r.indicator)
+            story.append(
+                _paragraph(f"{_escape(label)}: {_escape('; '.join(said))}", styles["small"])
+            )
+    return story
+
+
 def _groups_section(report: UnitReport, styles: Styles) -> list[Flowable]:
     """The overall figures by respondent group, with each group's weight."""
     overall = report.overall
@@ -378,6 +362,8 @@ def _trend_section(report: UnitReport, styles: Styles) -> list[Flowable]:
                 format_decimal(v, "+0.0;-0.0") for v in (delta.estimate, delta.low, delta.high)
             ]
             line += f" ({signed[0]}; {signed[1]} – {signed[2]})"
+        if change.mix_text:
+            line += f" ({_escape(change.mix_text)})"
         story.append(_paragraph(line, styles["body"]))
     return story
 
@@ -388,7 +374,15 @@ def _extremes_section(report: UnitReport, styles: Styles) -> list[Flowable]:
         return []
     story: list[Flowable] = [
         _paragraph(_("Strongest and weakest items"), styles["h2"]),
-        _paragraph(_extremes_rule(), styles["small"]),
+        _paragraph(
+            _(
+                "Only reliable figures are compared; an item is named only where its difference "
+                "from the weakest (or strongest) item has a %(level)s interval that excludes "
+                "zero.",
+                level="95%",
+            ),
+            styles["small"],
+        ),
     ]
     for title, rows in ((_("Strongest"), report.strongest), (_("Weakest"), report.weakest)):
         names = "; ".join(
@@ -397,14 +391,6 @@ def _extremes_section(report: UnitReport, styles: Styles) -> list[Flowable]:
         )
         story.append(_paragraph(f"{title}: {names or '-'}", styles["body"]))
     return story
-
-
-def _extremes_rule() -> str:
-    return _(
-        "Only reliable figures are compared; an item is named only where its difference "
-        "from the weakest (or strongest) item has a %(level)s interval that excludes zero.",
-        level="95%",
-    )
 
 
 def _comments_section(comments: Sequence[tuple[str, str]], styles: Styles) -> list[Flowable]:
@@ -441,6 +427,16 @@ def _footer(report: UnitReport, styles: Styles) -> list[Flowable]:
     return [Spacer(1, 8), _paragraph(notes, styles["small"])]
 
 
+def _methods_section(styles: Styles) -> list[Flowable]:
+    """The technical notes (survey.results.methods), as on the methods page."""
+    k = int(current_app.config.get("SURVEY_SMALL_CELL_K", 5))
+    story: list[Flowable] = [_paragraph(_("How the figures are made"), styles["h2"])]
+    for section in methods_notes(k):
+        story.append(_paragraph(_escape(section.heading), styles["body"]))
+        story.extend(_paragraph(_escape(p), styles["small"]) for p in section.paragraphs)
+    return story
+
+
 def unit_report_pdf(report: UnitReport, comments: Sequence[tuple[str, str]] = ()) -> bytes:
     """The report as PDF bytes (A4), in the language of the current locale.
 
@@ -453,11 +449,13 @@ def unit_report_pdf(report: UnitReport, comments: Sequence[tuple[str, str]] = ()
         *_heading(report, styles),
         *_overall_section(report, styles),
         *_indicators_section(report, styles),
+        *_staff_section(report, styles),
         *_groups_section(report, styles),
         *_trend_section(report, styles),
         *_extremes_section(report, styles),
         *_comments_section(comments, styles),
         *_footer(report, styles),
+        *_methods_section(styles),
     ]
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(

@@ -30,13 +30,19 @@ EXTREMES = 3
 
 @dataclass(frozen=True, slots=True)
 class UnitReport:
-    """One unit's figures for one campaign and period, ready to print."""
+    """One unit's figures for one campaign and period, ready to print.
+
+    ``indicators`` are the satisfaction of the people served and the
+    stakeholders; ``staff`` the staff's opinion of their own unit, a dimension
+    apart (never pooled, never among the strongest or weakest).
+    """
 
     campaign: Campaign
     unit: Unit
     period: Period | None
     overall: ResultRow | None
     indicators: tuple[ResultRow, ...]
+    staff: tuple[ResultRow, ...]
     strongest: tuple[ResultRow, ...]
     weakest: tuple[ResultRow, ...]
     trend: YearOnYear
@@ -104,6 +110,20 @@ def unit_report(campaign: Campaign, unit: Unit, period: str | Period | None = No
     )
     by_indicator = {r.indicator: r for r in rows}
     ordered = tuple(by_indicator[i] for i in indicators if i in by_indicator)
+    staff_rows = (
+        satisfaction(
+            campaign,
+            by=("unit",),
+            indicator=indicators,
+            period=window,
+            units=unit.id,
+            group_breakdown=False,
+            dimension="staff",
+        )
+        if indicators
+        else []
+    )
+    staff_by = {r.indicator: r for r in staff_rows}
     strongest, weakest = strongest_and_weakest(ordered)
     return UnitReport(
         campaign=campaign,
@@ -111,6 +131,7 @@ def unit_report(campaign: Campaign, unit: Unit, period: str | Period | None = No
         period=window,
         overall=by_indicator.get(OVERALL),
         indicators=ordered,
+        staff=tuple(staff_by[i] for i in indicators if i in staff_by),
         strongest=strongest,
         weakest=weakest,
         trend=year_on_year(campaign, unit.id),
