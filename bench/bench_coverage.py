@@ -10,7 +10,8 @@ weight, a lonely group of 1 in a cell of 52, two lonely groups.
 
 For each method it prints coverage of the true index (or share satisfied)
 over all cells, the share of cells the standard flags unreliable, the
-coverage among the cells it calls reliable, and the worst scenario among
+coverage among the cells it calls reliable (over all grid cells, then with
+and without a finite population and its fpc), and the worst scenario among
 those. Printed, not asserted (tests/stats/test_coverage.py asserts a smaller
 version). Run: .venv/bin/python bench/bench_coverage.py [replicates]
 """
@@ -268,11 +269,23 @@ def _grid_rates(t: Tally, minimum: int) -> list[tuple[float, str]]:
     )
 
 
+def _reliable_cover(t: Tally, fpc: bool) -> float:
+    """Coverage among reliable cells of the grid scenarios with (or without) a finite population."""
+    cells = covered = 0.0
+    for name, c in t.by_scenario.items():
+        if name.startswith(SPECIAL) or ("no fpc" not in name) != fpc:
+            continue
+        cells += c[2]
+        covered += c[3]
+    return covered / cells if cells else float("nan")
+
+
 def _table(title: str, tallies: dict[str, Tally], scale: float, minimum: int) -> None:
     print(f"\n{title}")
     print(
         f"{'method':48s} {'cover':>6s} {'width':>6s} {'flagged':>8s} {'cover|reliable':>14s} "
-        f"{'<0.93':>6s} {'<0.90':>6s}  worst grid scenario among reliable cells"
+        f"{'fpc':>6s} {'no fpc':>6s} {'<0.93':>6s} {'<0.90':>6s}  "
+        "worst grid scenario among reliable cells"
     )
     for name, t in tallies.items():
         reliable = t.reliable_covered / t.reliable if t.reliable else float("nan")
@@ -281,6 +294,7 @@ def _table(title: str, tallies: dict[str, Tally], scale: float, minimum: int) ->
         print(
             f"{name:48s} {t.covered / t.cells:6.3f} {scale * t.width / t.cells:6.1f} "
             f"{1 - t.reliable / t.cells:8.3f} {reliable:14.3f} "
+            f"{_reliable_cover(t, True):6.3f} {_reliable_cover(t, False):6.3f} "
             f"{sum(r < 0.93 for r, _ in rates):6d} {sum(r < 0.90 for r, _ in rates):6d}  {worst}"
         )
 

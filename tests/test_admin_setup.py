@@ -38,6 +38,7 @@ from survey.models import (
     User,
     utcnow,
 )
+from survey.results import satisfaction
 
 
 def _signed_in(client, role: str = "evaluator"):  # type: ignore[no-untyped-def]
@@ -1024,3 +1025,32 @@ def test_the_last_active_admin_stays_an_admin(app):
         service.update_user(only, display_name="", role="evaluator", unit=None, by=second)
     db.session.expire_all()
     assert only.role == "admin"
+
+
+def test_population_weighting_is_chosen_per_campaign_and_published(client, app, setting):
+    _signed_in(client)
+    data = _campaign_form(setting, weighting="population")
+    # expert and service_user have no population in the form: refused, nothing saved
+    page = _post(client, "/admin/campaigns/new", data)
+    assert page.status_code == 200
+    assert "Population weighting needs the population N of every surveyed group" in page.text
+    assert db.session.execute(select(Campaign)).first() is None
+    data[_group_field("expert", "population")] = "80"
+    data[_group_field("service_user", "population")] = "20000"
+    assert _post(client, "/admin/campaigns/new", data).status_code == 302
+    campaign = db.session.execute(select(Campaign)).scalar_one()
+    assert campaign.weighting == "population"
+    # The published figures then weight by N_h/N: deputies 500, service users 20000 of the
+    # 20500 whose groups answered (the experts did not answer at this unit).
+    unit = campaign.units[0]
+    campaign.opens_at = None
+    for value in ("very_satisfied",) * 5:
+        gen_response(campaign, unit=unit, group="deputy", answers={"overall": value})
+    for value in ("basically_satisfied",) * 5:
+        gen_response(campaign, unit=unit, group="service_user", answers={"overall": value})
+    db.session.commit()
+    (row,) = satisfaction(campaign, indicator="satisfaction.overall", units=unit.id, k=5)
+    assert dict(row.weights) == pytest.approx({"deputy": 500 / 20500,
+                                               "service_user": 20000 / 20500})
+    assert row.index.estimate == pytest.approx((500 * 100 + 20000 * 50) / 20500)
+    assert "population" in row.weighting

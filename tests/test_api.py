@@ -93,11 +93,15 @@ def test_indicators_by_unit_match_hand_computation(client, campaign, auth):
     index = a["index"]
     assert index["estimate"] == pytest.approx(62.5)
     assert index["se"] == pytest.approx(math.sqrt(max(C_SU + C_PUB, A_KISH)), rel=1e-12)
-    df = (C_SU + C_PUB) ** 2 / (C_SU**2 / 4 + C_PUB**2 / 4)
-    assert index["df"] == pytest.approx(df, rel=1e-12)
+    assert index["df"] == 10 - 2  # the design df n - H (R's degf)
     assert index["level"] == 0.95 and index["suppressed"] is False
     assert index["ci_low"] < 62.5 < index["ci_high"]
+    # ten respondents: the figure is shown, but does not meet the reliability standard
+    # (effective sample size below 30), and says so for a system that would rank it
+    assert index["reliable"] is False and "n_effective" in index["reasons"]
+    assert index["collapsed"] == [] and isinstance(index["kish_floor"], bool)
     share = a["share_satisfied"]
+    assert share["reliable"] is False and "n_effective" in share["reasons"]
     assert share["estimate"] == pytest.approx(0.8)
     assert 0 < share["ci_low"] < 0.8 < share["ci_high"] <= 1
     b = rows[("B", None)]
@@ -106,6 +110,7 @@ def test_indicators_by_unit_match_hand_computation(client, campaign, auth):
         assert estimate["suppressed"] is True
         assert estimate["suppression_reason"]
         assert [estimate[k] for k in ("estimate", "se", "df", "ci_low", "ci_high")] == [None] * 5
+        assert estimate["reliable"] is None and estimate["reasons"] == []
     # Response rates are not measured here: the field is absent, not made up.
     assert "response_rate" not in a
 

@@ -35,7 +35,7 @@ A_INDEX = W_SU * 65 + W_PUB * 55  # 62.5
 C_SU = W_SU**2 * (1 - 5 / 1000) * 812.5 / 5  # 90.94921875
 C_PUB = W_PUB**2 * (1 - 5 / 40) * 1375 / 5  # 15.0390625
 A_VAR = C_SU + C_PUB
-A_DF = A_VAR**2 / (C_SU**2 / 4 + C_PUB**2 / 4)  # Satterthwaite, below the design df 8
+A_DF = 10 - 2  # the design df n - H (R's degf)
 # survey.stats publishes the larger of A_VAR and Kish's floor: R's svyvar of the ten
 # scores about 62.5 (respondent weights W_h/n_h = 0.15 and 0.05; squared deviations
 # 3281.25 and 5781.25 per group; times n/(n-1) = 10/9) = 868.06, times
@@ -126,18 +126,30 @@ def test_csv_by_unit_matches_hand_computation(evaluator_client, campaign):
     assert float(a["index_high"]) == pytest.approx(high, rel=1e-9)
     assert float(a["share_satisfied"]) == pytest.approx(A_SHARE, abs=1e-12)
     assert float(a["share_se"]) == pytest.approx(math.sqrt(A_SHARE_VAR), rel=1e-12)
-    assert 0 < float(a["share_low"]) < A_SHARE < float(a["share_high"]) <= 1
+    # Wilson's interval on the effective sample size n* = p(1 - p)/V, t on 8 df for z
+    n_star = A_SHARE * (1 - A_SHARE) / A_SHARE_VAR
+    t2n = t(A_DF) ** 2 / n_star
+    centre = (A_SHARE + t2n / 2) / (1 + t2n)
+    half = t(A_DF) / (1 + t2n) * math.sqrt(A_SHARE * (1 - A_SHARE) / n_star + t2n / (4 * n_star))
+    assert float(a["share_low"]) == pytest.approx(centre - half, rel=1e-9)
+    assert float(a["share_high"]) == pytest.approx(centre + half, rel=1e-9)
     assert (a["suppressed"], a["suppression_reason"]) == ("false", "")
+    # ten respondents: shown, but not reliable (effective sample size below 30), with why
+    assert (a["index_reliable"], a["share_reliable"]) == ("false", "false")
+    assert "n_effective" in a["index_reasons"].split()
+    assert "n_effective" in a["share_reasons"].split()
+    assert "effective sample size below 30" in a["reading"]
     # B: three respondents, below k=5: every figure empty, n too, the reason given.
     assert (b["n"], b["suppressed"]) == ("", "true")
     for key in ("index_estimate", "index_se", "index_df", "index_low", "index_high",
-                "share_satisfied", "share_se", "share_df", "share_low", "share_high"):
+                "share_satisfied", "share_se", "share_df", "share_low", "share_high",
+                "index_reliable", "index_reasons", "share_reliable", "share_reasons", "reading"):
         assert b[key] == "", key
     assert "5" in b["suppression_reason"]
 
 
-def test_csv_share_interval_is_the_services_korn_graubard_interval(evaluator_client, campaign):
-    # The Korn-Graubard bounds are checked against R in test_results/stats; here only
+def test_csv_share_interval_is_the_services_interval(evaluator_client, campaign):
+    # The share's bounds are checked by hand above and in tests/stats; here only
     # that the export carries them unchanged.
     rows = read_csv(evaluator_client.get(f"/evaluate/campaign/{campaign.id}/export.csv").data)
     expected = satisfaction(campaign, by="unit")[0].share_satisfied
@@ -178,10 +190,12 @@ def test_xlsx_reads_back_with_numbers_formats_and_settings(evaluator_client, cam
     sheet = book["results"]
     assert sheet.freeze_panes == "A2"
     header = [c.value for c in sheet[1]]
-    assert header[:6] == ["Weighting", "Period", "Unit code", "Unit", "n", "Satisfaction index"]
+    assert header[:7] == ["Weighting", "Period", "Dimension", "Unit code", "Unit", "n",
+                          "Satisfaction index"]
     a = {h: c for h, c in zip(header, sheet[2], strict=True)}
     b = {h: c for h, c in zip(header, sheet[3], strict=True)}
     assert a["Unit code"].value == "A" and a["n"].value == 10
+    assert a["Dimension"].value == "external"  # the people served; no staff answered here
     assert isinstance(a["Satisfaction index"].value, float)
     assert a["Satisfaction index"].value == pytest.approx(62.5)
     assert a["Satisfaction index"].number_format == "0.0"
@@ -203,8 +217,10 @@ def test_xlsx_reads_back_with_numbers_formats_and_settings(evaluator_client, cam
     assert pairs["Weighting"] == "policy"
     assert pairs["Small-cell threshold k"] == 5
     assert pairs["Confidence level"] == 0.95
-    assert pairs["Interval method (share satisfied)"] == "korn-graubard"
-    assert pairs["Degrees of freedom"] == "satterthwaite"
+    assert pairs["Interval method (share satisfied)"] == "wilson"
+    assert pairs["Interval method (index)"] == "logit"
+    assert pairs["Degrees of freedom"] == "design"
+    assert pairs["Strata with one respondent"] == "collapse"
     assert pairs["Period"] == "all"
     assert pairs["Period start"] == "2024-01-01" and pairs["Period end"] == "2026-12-31"
     assert pairs["Generated at (UTC)"].endswith("Z")

@@ -162,6 +162,18 @@ def published_variance(design: float, est: float, groups: list[tuple[float, floa
     return max(design, svyvar * sum(w * w * (1 - len(v) / pop) / len(v) for w, pop, v in groups))
 
 
+def collapsed_by_hand(members: list[tuple[float, float, list]], est: float) -> float:
+    """Wolter's collapsed-stratum variance, R's for the joined stratum g with fpc N_g.
+
+    Each respondent's z_i = (W_h / n_h)(y_i - est); v_g = (1 - n_g/N_g) n_g/(n_g - 1)
+    sum (z_i - zbar)^2 over the joined groups; ``members`` holds (W_h, N_h, scores).
+    """
+    z = [w / len(v) * (y - est) for w, _, v in members for y in v]
+    n_g, big_n = len(z), sum(pop for _, pop, _ in members)
+    zbar = sum(z) / n_g
+    return (1 - n_g / big_n) * n_g / (n_g - 1) * sum((x - zbar) ** 2 for x in z)
+
+
 def logit_interval(index: float, se: float, df: float) -> tuple[float, float]:
     """The index's published interval: logit(u) +/- t se_u / (u (1 - u)), u = index/100."""
     u, se_u = index / 100, se / 100
@@ -309,26 +321,27 @@ def test_unit_index_with_policy_weights_by_hand(world):
     # policy weights 3 : 1 : 2 renormalised -> 1/2, 1/6, 1/3
     w_su, w_pub, w_ret = 3 / 6, 1 / 6, 2 / 6
     est = w_su * m_su + w_pub * m_pub + w_ret * m_ret  # 35.4167 + 10 + 25 = 70.4167
-    # sum W_h^2 (1 - f_h) s_h^2 / n_h; the lonely retiree (n=1, "adjust") contributes
-    # W^2 (1 - f) (y - est)^2
-    c_su = w_su**2 * (1 - 6 / 1000) * v_su / 6
+    # The lonely retiree (n=1) is collapsed for the variance with its nearest group in
+    # the campaign's group order (retiree, service_user, public): the service users.
+    # Their joined stratum (n=7, N=1010) carries Wolter's collapsed variance; the public
+    # keep W_h^2 (1 - f_h) s_h^2 / n_h.
+    c_col = collapsed_by_hand([(w_su, 1000, su), (w_ret, 10, ret)], est)
     c_pub = w_pub**2 * (1 - 5 / 40) * v_pub / 5
-    c_ret = w_ret**2 * (1 - 1 / 10) * (m_ret - est) ** 2
     # The lonely retiree carries a third of the weight: Kish's floor is far above.
     groups = [(w_su, 1000, su), (w_pub, 40, pub), (w_ret, 10, ret)]
-    se = math.sqrt(published_variance(c_su + c_pub + c_ret, est, groups))
-    assert se > 1.4 * math.sqrt(c_su + c_pub + c_ret)
-    # Satterthwaite df of the design terms, the lonely one carrying 1 df, capped at 12 - 3
-    satt = (c_su + c_pub + c_ret) ** 2 / (c_su**2 / 5 + c_pub**2 / 4 + c_ret**2 / 1)
-    dof = min(satt, 12 - 3)
+    se = math.sqrt(published_variance(c_col + c_pub, est, groups))
+    assert se > 1.4 * math.sqrt(c_col + c_pub)
+    dof = 12 - 2  # the design df n - H, H counting the variance strata after collapsing
     assert row_a.index.estimate == pytest.approx(est, rel=1e-12)
     assert row_a.index.se == pytest.approx(se, rel=1e-12)
-    assert row_a.index.df == pytest.approx(dof, rel=1e-12)
+    assert row_a.index.df == dof
     low, high = logit_interval(est, se, dof)
     assert row_a.index.low == pytest.approx(low, rel=1e-10)
     assert row_a.index.high == pytest.approx(high, rel=1e-10)
     assert row_a.n == 12 and not row_a.suppressed
     assert "lonely" in row_a.index.note and "retiree" in row_a.index.note
+    assert row_a.index.collapsed == (("retiree", ("service_user",)),)
+    assert row_a.index.kish_floor
     assert dict(row_a.weights) == pytest.approx({"service_user": 0.5, "public": 1 / 6,
                                                  "retiree": 1 / 3})
     assert "policy" in row_a.weighting and "public" in row_a.weighting
@@ -336,11 +349,10 @@ def test_unit_index_with_policy_weights_by_hand(world):
     # share satisfied: 5/6, 4/5, 1/1; variance p(1-p) n/(n-1) per stratum
     p_su, p_pub, p_ret = 5 / 6, 4 / 5, 1.0
     share = w_su * p_su + w_pub * p_pub + w_ret * p_ret
-    s2_su = p_su * (1 - p_su) * 6 / 5
     s2_pub = p_pub * (1 - p_pub) * 5 / 4
-    share_var = (w_su**2 * (1 - 6 / 1000) * s2_su / 6 + w_pub**2 * (1 - 5 / 40) * s2_pub / 5
-                 + w_ret**2 * (1 - 1 / 10) * (p_ret - share) ** 2)
     yes = [[1.0] * 5 + [0.0], [1.0] * 4 + [0.0], [1.0]]
+    share_var = (collapsed_by_hand([(w_su, 1000, yes[0]), (w_ret, 10, yes[2])], share)
+                 + w_pub**2 * (1 - 5 / 40) * s2_pub / 5)
     share_var = published_variance(
         share_var, share, [(w, pop, v) for (w, pop, _), v in zip(groups, yes, strict=True)]
     )
@@ -409,10 +421,15 @@ def test_population_weighting_by_hand(world):
     w_su, w_pub, w_ret = 1000 / 1050, 40 / 1050, 10 / 1050
     su, pub = scores(A_SU), scores(A_PUB)
     est = w_su * mean(su) + w_pub * mean(pub) + w_ret * 75.0
-    variance = (w_su**2 * (1 - 6 / 1000) * var(su) / 6 + w_pub**2 * (1 - 5 / 40) * var(pub) / 5
-                + w_ret**2 * (1 - 1 / 10) * (75.0 - est) ** 2)
+    # the lonely retiree collapsed with the service users, as above
+    variance = (collapsed_by_hand([(w_su, 1000, su), (w_ret, 10, [75.0])], est)
+                + w_pub**2 * (1 - 5 / 40) * var(pub) / 5)
+    variance = published_variance(
+        variance, est, [(w_su, 1000, su), (w_pub, 40, pub), (w_ret, 10, [75.0])]
+    )
     assert row_a.index.estimate == pytest.approx(est, rel=1e-12)
     assert row_a.index.se == pytest.approx(math.sqrt(variance), rel=1e-12)
+    assert row_a.index.df == 12 - 2
     assert "population" in row_a.weighting
     assert dict(row_a.weights)["service_user"] == pytest.approx(1000 / 1050)
 
@@ -458,9 +475,9 @@ def test_year_on_year_by_hand(world):
     # 2025: su 50, 100, 25; public 75, 0; retiree 75 (lonely); weights 1/2, 1/6, 1/3
     su25, pub25 = [50.0, 100.0, 25.0], [75.0, 0.0]
     e25 = mean(su25) / 2 + mean(pub25) / 6 + 75.0 / 3  # 29.1667 + 6.25 + 25
-    c = [0.25 * (1 - 3 / 1000) * var(su25) / 3, (1 / 36) * (1 - 2 / 40) * var(pub25) / 2,
-         (1 / 9) * (1 - 1 / 10) * (75.0 - e25) ** 2]
-    v25 = sum(c)
+    # the lonely retiree collapsed with the service users (nearest in the group order)
+    v25 = (collapsed_by_hand([(0.5, 1000, su25), (1 / 3, 10, [75.0])], e25)
+           + (1 / 36) * (1 - 2 / 40) * var(pub25) / 2)
     # Published: the larger of each year's design variance and Kish's floor.
     p24 = published_variance(v24, e24, [(0.75, 1000, su24), (0.25, 40, pub24)])
     p25 = published_variance(
@@ -471,18 +488,24 @@ def test_year_on_year_by_hand(world):
     assert y25.index.se == pytest.approx(math.sqrt(p25))
     change = yoy.changes[0]
     assert (change.previous, change.year) == ("2024", "2025")
-    diff = e25 - e24  # -20.83
-    se = math.sqrt(p24 + p25)
-    # Welch-Satterthwaite df from each year's own df
-    df24 = min((v24 ** 2) / ((0.75**2 * (1 - 3 / 1000) * var(su24) / 3) ** 2 / 2
-                             + (0.25**2 * (1 - 3 / 40) * var(pub24) / 3) ** 2 / 2), 6 - 2)
-    df25 = min(v25**2 / (c[0] ** 2 / 2 + c[1] ** 2 / 1 + c[2] ** 2 / 1), 6 - 3)
-    dof = (p24 + p25) ** 2 / (p24**2 / df24 + p25**2 / df25)
+    # The retirees answered in 2025 only: the change is worked out on the groups present
+    # in both years (service users and public) with the same weights 3 : 1 for both, so
+    # that a change of who answered is not read as a change of opinion.
+    assert change.left_out == ("retiree",)
+    s25 = 0.75 * mean(su25) + 0.25 * mean(pub25)  # 29.17 * 1.5 ... = 43.75 + 9.375
+    v25s = 0.75**2 * (1 - 3 / 1000) * var(su25) / 3 + 0.25**2 * (1 - 2 / 40) * var(pub25) / 2
+    q24 = p24  # 2024 had exactly these groups and weights
+    q25 = published_variance(v25s, s25, [(0.75, 1000, su25), (0.25, 40, pub25)])
+    diff = s25 - e24
+    se = math.sqrt(q24 + q25)
+    # Welch-Satterthwaite df from each year's own design df n - H: 6 - 2 and 5 - 2
+    dof = (q24 + q25) ** 2 / (q24**2 / 4 + q25**2 / 3)
     assert change.index_change.estimate == pytest.approx(diff)
     assert change.index_change.se == pytest.approx(se)
     low, high = diff - t(dof) * se, diff + t(dof) * se
     assert change.index_change.low == pytest.approx(low)
     assert change.index_change.high == pytest.approx(high)
+    assert "group mix changed" in change.index_change.note
     expected = "higher" if low > 0 else "lower" if high < 0 else "no_clear_change"
     assert change.index_verdict == expected
     assert change.index_verdict_text  # a label for display

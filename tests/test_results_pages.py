@@ -44,7 +44,7 @@ def _interval_by_hand() -> tuple[float, float, float]:
     # s^2: service users 1750/4 = 437.5; public 3250/4 = 812.5; n = 5 each, no fpc.
     v1, v2 = 0.25 * 437.5 / 5, 0.25 * 812.5 / 5
     variance = v1 + v2  # 62.5
-    df = variance**2 / (v1**2 / 4 + v2**2 / 4)  # Satterthwaite
+    df = 10 - 2  # the design df n - H (R's degf)
     # survey.stats publishes the larger of that and Kish's floor: R's svyvar of the ten
     # scores about 70 (weights 1/10, squared deviations 2250 + 3750) is 600 * 10/9,
     # times sum W_h^2 / n_h = 0.1: 66.67.
@@ -82,18 +82,41 @@ def test_small_unit_is_suppressed_with_a_note_and_no_number(client, world):
     assert "fewer than 5 respondents are suppressed" in page
 
 
-def test_sorting_by_index(client, world):
+def _add_unit(campaign, code: str, answers: dict[str, int]) -> None:
+    unit = gen_unit(code, f"单位{code}")
+    campaign.units.append(unit)
+    for value, count in answers.items():
+        for _ in range(count):
+            gen_response(campaign, unit=unit, group="service_user", answers={"overall": value})
+
+
+def test_sorting_by_index_ranks_only_reliable_figures(client, world):
     campaign, *_ = world
-    c2 = gen_unit("C", "单位丙")
-    campaign.units.append(c2)
-    for _ in range(5):
-        gen_response(campaign, unit=c2, group="service_user", answers={"overall": "satisfied"})
+    _add_unit(campaign, "C", {"satisfied": 5})  # index 75 on n=5: not reliable
+    # D: 20 x 100 and 20 x 75, index 87.5; E: 10 x 100, 20 x 75, 6 x 50, 4 x 25, index 72.5.
+    # 40 respondents each, one group: effective n about 39, reliable.
+    _add_unit(campaign, "D", {"very_satisfied": 20, "satisfied": 20})
+    _add_unit(campaign, "E", {"very_satisfied": 10, "satisfied": 20, "basically_satisfied": 6,
+                              "dissatisfied": 4})
     db.session.commit()
     login(client, gen_user("evaluator"))
-    page = client.get(f"/evaluate/campaign/{campaign.id}?sort=index&order=desc").text
-    assert re.findall(r'<tr data-unit="(\w)">', page) == ["C", "A", "B"]  # 75, 70, suppressed
-    page = client.get(f"/evaluate/campaign/{campaign.id}?sort=index&order=asc").text
-    assert re.findall(r'<tr data-unit="(\w)">', page) == ["A", "C", "B"]
+    url = f"/evaluate/campaign/{campaign.id}"
+    page = client.get(url + "?lang=en").text
+    row_a = re.search(r'<tr data-unit="A">(.*?)</tr>', page, re.S).group(1)
+    assert 'class="unreliable"' in row_a and "†" in row_a
+    row_d = re.search(r'<tr data-unit="D">(.*?)</tr>', page, re.S).group(1)
+    assert "unreliable" not in row_d and "†" not in row_d
+    notes = re.search(r'<ul class="figure-notes" id="results-notes">(.*?)</ul>', page, re.S)
+    assert "单位甲" in notes.group(1) and "effective sample size below 30" in notes.group(1)
+    # D's share is 100%: reliable, with NCHS's footnote on the exact interval at the boundary
+    assert not re.search(r"单位D</strong>: [^<]*not reliable", notes.group(1))
+    assert re.search(r"单位D</strong>: at the end of the scale", notes.group(1))
+    assert "never ranked" in page
+    # A (70 on n=10) and C (75 on n=5) do not meet the reliability standard: they are not
+    # ranked, whatever their index, but follow the ranked units in code order; B (n=3) is
+    # suppressed and comes last.
+    assert _order(client.get(url + "?sort=index&order=desc").text) == ["D", "E", "A", "C", "B"]
+    assert _order(client.get(url + "?sort=index&order=asc").text) == ["E", "D", "A", "C", "B"]
 
 
 def test_unit_page_and_a_unit_outside_the_campaign(client, world):
@@ -137,21 +160,21 @@ def _order(page: str) -> list[str]:
 
 def test_sorting_by_n_share_and_unit(client, world):
     campaign, *_ = world
-    c2 = gen_unit("C", "单位丙")
-    campaign.units.append(c2)
-    for _ in range(5):  # C: 5 service users, all satisfied: share 100%, index 75
-        gen_response(campaign, unit=c2, group="service_user", answers={"overall": "satisfied"})
+    _add_unit(campaign, "C", {"satisfied": 5})  # share 100% on n=5: not reliable
+    _add_unit(campaign, "D", {"very_satisfied": 20, "satisfied": 20})  # 100% of 40
+    _add_unit(campaign, "E", {"very_satisfied": 10, "satisfied": 20, "basically_satisfied": 6,
+                              "dissatisfied": 4})  # 90% of 40
     db.session.commit()
     login(client, gen_user("evaluator"))
     url = f"/evaluate/campaign/{campaign.id}"
-    # n: A 10, C 5, B below k (its n is not shown: it sorts as none)
-    assert _order(client.get(url + "?sort=n&order=asc").text) == ["B", "C", "A"]
-    assert _order(client.get(url + "?sort=n&order=desc").text) == ["A", "C", "B"]
-    # share satisfied: C 100%, A 90%; B withheld, last either way
-    assert _order(client.get(url + "?sort=share&order=desc").text) == ["C", "A", "B"]
-    assert _order(client.get(url + "?sort=share&order=asc").text) == ["A", "C", "B"]
-    assert _order(client.get(url + "?sort=unit&order=desc").text) == ["C", "B", "A"]
-    assert _order(client.get(url).text) == ["A", "B", "C"]
+    # n: D 40, E 40, A 10, C 5, B below k (its n is not shown: it sorts as none)
+    assert _order(client.get(url + "?sort=n&order=asc").text) == ["B", "C", "A", "D", "E"]
+    assert _order(client.get(url + "?sort=n&order=desc").text) == ["D", "E", "A", "C", "B"]
+    # share satisfied: D 100%, E 90% ranked; A (90% of 10) and C (100% of 5) not; B last
+    assert _order(client.get(url + "?sort=share&order=desc").text) == ["D", "E", "A", "C", "B"]
+    assert _order(client.get(url + "?sort=share&order=asc").text) == ["E", "D", "A", "C", "B"]
+    assert _order(client.get(url + "?sort=unit&order=desc").text) == ["E", "D", "C", "B", "A"]
+    assert _order(client.get(url).text) == ["A", "B", "C", "D", "E"]
 
 
 def test_suppressed_unit_leaks_nothing_anywhere_on_the_page(client, world):
@@ -424,3 +447,48 @@ def test_the_weighting_names_the_groups_in_the_readers_language(client, world):
     assert not re.search(r"service_user [0-9.]+ \(", english)
     chinese = client.get(f"/evaluate/campaign/{campaign.id}?lang=zh_Hans").text
     assert re.search(r"服务对象 [0-9.]+ \(", chinese)
+
+
+def test_unit_page_names_a_collapsed_lonely_group_beside_the_figure(client, app):
+    # Under disclosure control a unit's figure is built from the groups shown beside it, so
+    # a group of one enters a published figure only where k allows single respondents.
+    app.config["SURVEY_SMALL_CELL_K"] = 1
+    unit = gen_unit("L", "单位丁")
+    campaign = gen_campaign([unit], groups={"service_user": {}, "public": {}})
+    for score in (100, 75, 75, 50, 100, 75):
+        gen_response(campaign, unit=unit, group="service_user", answers={"overall": LEVELS[score]})
+    gen_response(campaign, unit=unit, group="public", answers={"overall": LEVELS[25]})
+    db.session.commit()
+    login(client, gen_user("evaluator"))
+    page = client.get(f"/evaluate/campaign/{campaign.id}/unit/{unit.id}?lang=en").text
+    notes = re.search(r'<ul class="figure-notes" id="by-indicator-notes">(.*?)</ul>', page, re.S)
+    assert notes, "the indicator table has its notes"
+    text = notes.group(1)
+    # R's default ("adjust") would take the lone member's variance from one deviation;
+    # the published figure collapses it with the nearest group, and says so by name.
+    assert ("General public has one respondent: its variance is estimated together with "
+            "Service users (collapsed groups)") in text
+    assert "Index not reliable: effective sample size below 30" in text
+    page = client.get(f"/evaluate/campaign/{campaign.id}/unit/{unit.id}?lang=zh_Hant").text
+    assert "社會公眾僅1人作答：其變異數與服務對象合併估計（合併層）" in page
+
+
+def test_methods_page_in_three_languages(client, app):
+    login(client, gen_user("evaluator"))
+    en = client.get("/evaluate/methods?lang=en").text
+    for phrase in ("very satisfied 100, satisfied 75, basically satisfied 50, dissatisfied 25",
+                   "A 95% confidence interval is a range",
+                   "fewer than 5 respondents is withheld",
+                   "its weight in this figure",
+                   "NCHS Data Presentation Standards for Proportions"):
+        assert phrase in en.replace("&#34;", '"').replace("&#39;", "'"), phrase
+    hans = client.get("/evaluate/methods?lang=zh_Hans").text
+    assert "非常满意100、满意75、基本满意50、不满意25、非常不满意0" in hans
+    assert "95%置信区间" in hans
+    hant = client.get("/evaluate/methods?lang=zh_Hant").text
+    assert "95%信賴區間" in hant and "可靠性標準" in hant
+    campaign_page_link = 'href="/evaluate/methods"'
+    unit = gen_unit("M")
+    campaign = gen_campaign([unit], groups={"service_user": {}})
+    db.session.commit()
+    assert campaign_page_link in client.get(f"/evaluate/campaign/{campaign.id}").text

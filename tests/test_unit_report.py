@@ -93,6 +93,16 @@ def test_report_page_and_pdf(client, app, demo):
     for change in report.trend.changes:
         if change.index_change.estimate is not None:
             assert f"{change.index_change.estimate:+.1f}" in text
+    # The technical notes close the report, as on the methods page; the staff's opinion
+    # of their own unit is a section of its own, and unreliable figures carry their mark.
+    flat = " ".join(text.split())
+    assert "How the figures are made" in flat and "Reliability standard" in flat
+    assert "Whose opinion: two dimensions, never pooled" in flat
+    assert report.staff and "Staff's own opinion of their unit" in flat
+    shown = [r for r in (*report.indicators, *report.staff) if not r.suppressed]
+    if any(not r.index.reliable for r in shown):
+        assert "†" in text and "not reliable" in flat
+    assert "staff-opinion" in page.text and "How the figures are made" in page.text
 
 
 def test_report_refuses_a_unit_outside_the_campaign(client, app, demo):
@@ -105,20 +115,22 @@ def test_report_refuses_a_unit_outside_the_campaign(client, app, demo):
     assert client.get(f"/evaluate/campaign/{demo.id}/unit/987654/report.pdf").status_code == 404
 
 
-def _row(indicator: str, value: float | None):  # type: ignore[no-untyped-def]
+def _row(indicator: str, value: float | None, *, se: float = 1.0, reliable: bool = True):  # type: ignore[no-untyped-def]
     from survey.results.estimates import ResultRow
 
     if value is None:
         est = Estimate.suppressed(n=2)
     else:
-        est = Estimate(value, 1.0, 10.0, value - 2, value + 2, 0.95, 20, "t")
+        # t on 10 df: the interval is value +/- 2.228 se
+        est = Estimate(value, se, 10.0, value - 2.228 * se, value + 2.228 * se, 0.95, 20, "t",
+                       reliable=reliable, reasons=() if reliable else ("n_effective",))
     return ResultRow(
         indicator=indicator, index=est, share_satisfied=est, n=20, groups=(),
         suppressed=value is None, weighting="", weights=(),
     )
 
 
-def test_strongest_and_weakest_leave_out_overall_and_suppressed():
+def test_strongest_and_weakest_leave_out_overall_suppressed_and_unreliable():
     rows = (
         _row("satisfaction.overall", 99.0),
         _row("a", 80.0),
@@ -128,6 +140,8 @@ def test_strongest_and_weakest_leave_out_overall_and_suppressed():
         _row("e", 50.0),
         _row("f", 90.0),
         _row("g", 40.0),
+        _row("h", 99.5, reliable=False),  # not reliable: never ranked, even at the top
+        _row("i", 10.0, reliable=False),
     )
     strongest, weakest = strongest_and_weakest(rows)
     assert [r.indicator for r in strongest] == ["f", "a", "d"]
@@ -135,6 +149,18 @@ def test_strongest_and_weakest_leave_out_overall_and_suppressed():
     strongest, weakest = strongest_and_weakest(rows[:4])
     assert [r.indicator for r in strongest] == ["a"]
     assert [r.indicator for r in weakest] == ["b"]
+
+
+def test_strongest_and_weakest_only_where_the_difference_is_significant():
+    # se 5 each: a difference of 10 has se 7.07 and an interval of about +/- 14.8 on
+    # Welch's 20 df: 80 against 70 is no clear difference, so nothing is named.
+    close = (_row("a", 80.0, se=5.0), _row("b", 75.0, se=5.0), _row("c", 70.0, se=5.0))
+    assert strongest_and_weakest(close) == ((), ())
+    # 90 against 60: a difference of 30, clearly above +/- 14.8; 75 is clear of neither.
+    apart = (_row("a", 90.0, se=5.0), _row("b", 75.0, se=5.0), _row("c", 60.0, se=5.0))
+    strongest, weakest = strongest_and_weakest(apart)
+    assert [r.indicator for r in strongest] == ["a"]
+    assert [r.indicator for r in weakest] == ["c"]
 
 
 def _report_pdf(client, campaign: Campaign, lang: str, tmp_path: Path) -> Path:

@@ -77,6 +77,7 @@ def _initial_data(campaign: Campaign | None, groups: list[Group]) -> dict[str, A
         "max_messages": campaign.max_messages,
         "refusal_conversion": campaign.refusal_conversion,
         "followup_days": campaign.followup_days,
+        "weighting": campaign.weighting,
         "groups": rows,
     }
 
@@ -121,6 +122,7 @@ def _campaign_input(form: CampaignForm) -> service.CampaignInput:
         max_messages=form.max_messages.data,
         refusal_conversion=bool(form.refusal_conversion.data),
         followup_days=form.followup_days.data,
+        weighting=form.weighting.data or "policy",
         groups=[
             service.GroupSettingsInput(
                 code=entry.form.code.data or "",

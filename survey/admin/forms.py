@@ -148,6 +148,17 @@ class CampaignForm(FlaskForm):
     followup_days = IntegerField(
         _l("Working days to follow up a bad review"), default=5, validators=[InputRequired()]
     )
+    weighting = SelectField(
+        _l("Published figures weight the groups by"),
+        choices=options(
+            [
+                ("policy", _l("policy weights (below)")),
+                ("population", _l("population shares N_h/N (every group needs its N)")),
+            ]
+        ),
+        default="policy",
+        validate_choice=False,  # checked with the groups' populations (setup.campaign_rules)
+    )
     groups = FieldList(FormField(GroupSettingsForm))
 
 

@@ -46,7 +46,12 @@ ESTIMATE = {
         "An estimate with its uncertainty. When suppressed (fewer than k respondents, "
         "or withheld so that no such figure can be worked out from this and every other "
         "published figure, over all periods and breakdowns), estimate, se, df, ci_low, "
-        "ci_high and n are null and suppression_reason says why."
+        "ci_high and n are null and suppression_reason says why. A shown figure says "
+        "whether it meets the "
+        "reliability standard (NCHS Data Presentation Standards for Proportions, 2017, "
+        "for the share; a relative-standard-error rule with the same effective sample "
+        "size, df and width rules for the index): a figure whose reliable is false must "
+        "not be ranked."
     ),
     "required": [
         "estimate",
@@ -56,6 +61,11 @@ ESTIMATE = {
         "ci_high",
         "level",
         "n",
+        "reliable",
+        "reasons",
+        "cautions",
+        "collapsed",
+        "kish_floor",
         "suppressed",
         "suppression_reason",
     ],
@@ -68,6 +78,56 @@ ESTIMATE = {
         "ci_high": _nullable("number"),
         "level": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
         "n": _nullable("integer", minimum=0, description="Null when suppressed."),
+        "reliable": _nullable(
+            "boolean",
+            description="Meets the reliability standard; null when suppressed.",
+        ),
+        "reasons": {
+            "type": "array",
+            "items": {
+                "type": "string",
+                "enum": [
+                    "n_effective",
+                    "weight_concentrated",
+                    "df",
+                    "ci_width",
+                    "relative_ci_width",
+                    "rse",
+                    "input_unreliable",
+                    "no_common_groups",
+                    "not_assessed",
+                ],
+            },
+            "description": "Codes of the reliability rules the figure fails (empty if reliable).",
+        },
+        "cautions": {
+            "type": "array",
+            "items": {"type": "string", "enum": ["complement", "boundary"]},
+            "description": "Footnotes that do not make the figure unreliable.",
+        },
+        "collapsed": {
+            "type": "array",
+            "description": (
+                "Groups with one respondent whose variance was estimated together with "
+                "the groups named in 'with' (collapsed strata; R's default would be "
+                "'adjust'); 'with' is empty where no group could take it."
+            ),
+            "items": {
+                "type": "object",
+                "required": ["group", "with"],
+                "properties": {
+                    "group": {"type": "string"},
+                    "with": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+        "kish_floor": _nullable(
+            "boolean",
+            description=(
+                "The standard error is Kish's, from the weights, because the groups' own "
+                "was smaller (a departure from R's design variance)."
+            ),
+        ),
         "suppressed": {"type": "boolean"},
         "suppression_reason": _nullable("string"),
     },
@@ -147,9 +207,12 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "description": (
             "One unit (and group, when broken down by group) and one indicator: the "
-            "satisfaction index (0-100) and the share satisfied (0-1)."
+            "satisfaction index (0-100) and the share satisfied (0-1), of one dimension: "
+            "'external' (the people served and the stakeholders who evaluate the unit) "
+            "or 'staff' (the unit's own staff on their unit), never pooled."
         ),
         "required": [
+            "dimension",
             "unit_code",
             "unit_name",
             "group",
@@ -159,6 +222,7 @@ SCHEMAS: dict[str, Any] = {
             "share_satisfied",
         ],
         "properties": {
+            "dimension": {"type": "string", "enum": ["external", "staff"]},
             "unit_code": {"type": "string"},
             "unit_name": {"type": "string"},
             "group": _nullable("string", description="Null unless by=unit,group."),
@@ -209,7 +273,10 @@ SCHEMAS: dict[str, Any] = {
                         "type": "string",
                         "enum": ["korn-graubard", "logit", "wilson"],
                     },
-                    "df_method": {"type": "string", "enum": ["satterthwaite", "design"]},
+                    "df_method": {
+                        "type": "string",
+                        "enum": ["design", "satterthwaite", "pooled"],
+                    },
                     "lonely_stratum": {"type": "string"},
                 },
             },

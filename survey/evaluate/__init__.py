@@ -11,6 +11,7 @@ from . import (  # noqa: E402,F401
     export_views,
     fieldwork_views,
     followup_views,
+    methods_views,
     report_views,
     results_views,
     scorecard_views,

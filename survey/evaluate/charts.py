@@ -28,6 +28,7 @@ class Bar:
     high: float | None = None
     n: int | None = None
     note: str = ""
+    unreliable: bool = False  # drawn pale grey, with a dagger after n
 
 
 def _x(value: float, domain: tuple[float, float]) -> float:
@@ -72,9 +73,10 @@ def bar_chart(
             )
             continue
         x0, x1 = _x(domain[0], domain), _x(bar.value, domain)
+        kind, fill = ("bar unreliable", "#c3cad6") if bar.unreliable else ("bar", "#5b7db8")
         parts.append(
-            f'<rect class="bar" x="{x0:.1f}" y="{y + 4}" width="{x1 - x0:.1f}" '
-            f'height="{BAR_HEIGHT - 8}" fill="#5b7db8"><title>{escape(bar.label)}: '
+            f'<rect class="{kind}" x="{x0:.1f}" y="{y + 4}" width="{x1 - x0:.1f}" '
+            f'height="{BAR_HEIGHT - 8}" fill="{fill}"><title>{escape(bar.label)}: '
             f"{bar.value:.1f}</title></rect>"
         )
         if bar.low is not None and bar.high is not None:
@@ -88,7 +90,7 @@ def bar_chart(
         if bar.n is not None:
             parts.append(
                 f'<text x="{LABEL_WIDTH + PLOT_WIDTH + 8}" y="{y + 15}" font-size="11" '
-                f'fill="#5f6368">n={bar.n}</text>'
+                f'fill="#5f6368">n={bar.n}{" †" if bar.unreliable else ""}</text>'
             )
     parts.append("</svg>")
     return Markup("".join(parts))

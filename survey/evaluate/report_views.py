@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
 from ..extensions import db
@@ -11,6 +11,7 @@ from ..models import Campaign, Unit
 from ..reports.pdf import unit_report_pdf
 from ..results.comments import Comment, selected_comments
 from ..results.messages import ResultsError
+from ..results.methods import methods_notes
 from ..results.unit_report import UnitReport, unit_report
 from ..web.guards import role_required
 from . import bp
@@ -45,6 +46,7 @@ def unit_report_page(campaign_id: int, unit_id: int) -> ResponseReturnValue:
         indicator_chart=indicator_chart(report.indicators) if report.indicators else None,
         group_chart=group_chart(groups) if groups else None,
         yearly_chart=yearly_chart(report.trend) if report.trend.years else None,
+        methods=methods_notes(int(current_app.config["SURVEY_SMALL_CELL_K"])),
     )
 
 

@@ -7,6 +7,7 @@ what to ask for from the query string and orders rows for display.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
@@ -19,6 +20,8 @@ from ..models import Campaign, Unit, campaigns_newest_first
 from ..results import ResultRow, ResultsError, campaign_groups, satisfaction, year_on_year
 from ..results.estimates import GroupRow
 from ..results.fieldwork import submitted_by_campaign
+from ..results.options import Dimension
+from ..results.reading import rankable, shown_unreliable
 from ..results.service import YearOnYear
 from ..results.unit_report import OVERALL, campaign_indicators
 from ..stats import Estimate
@@ -32,6 +35,11 @@ SORTS = {
     "index": lambda r: (r.index.estimate is None, r.index.estimate or 0.0),
     "share": lambda r: (r.share_satisfied.estimate is None, r.share_satisfied.estimate or 0.0),
     "n": lambda r: r.n,
+}
+# The figure a sort ranks on: only reliable ones are ranked.
+RANKED: dict[str, Callable[[ResultRow], Any]] = {
+    "index": lambda r: r.index,
+    "share": lambda r: r.share_satisfied,
 }
 
 
@@ -52,7 +60,14 @@ def period_choices(campaign: Campaign) -> list[tuple[str, str]]:
 
 def _bars(rows: Sequence[ResultRow], label: Callable[[ResultRow], str]) -> list[Bar]:
     return [
-        Bar(label(r), r.index.estimate, r.index.low, r.index.high, _shown_n(r.n, r.index))
+        Bar(
+            label(r),
+            r.index.estimate,
+            r.index.low,
+            r.index.high,
+            _shown_n(r.n, r.index),
+            unreliable=shown_unreliable(r.index),
+        )
         for r in rows
     ]
 
@@ -96,18 +111,23 @@ def yearly_chart(trend: YearOnYear) -> Markup:
 
 
 def _sorted(rows: list[ResultRow], key: str, order: str) -> list[ResultRow]:
-    """Rows in the asked order; a suppressed row has no figure to sort by, so it goes last.
+    """Rows in the asked order; only reliable figures are ranked.
 
-    n is shown for every row, suppressed or not, so sorting by n keeps them all in place.
+    A figure that does not meet the reliability standard is not ranked: those
+    rows follow the ranked ones in the order of their unit codes, and
+    suppressed rows, which have no figure at all, come last. n is shown for
+    every row, suppressed or not, so sorting by n keeps them all in place.
     """
     rows = sorted(rows, key=SORTS["unit"])
     if key == "n":
         return sorted(rows, key=SORTS["n"], reverse=order == "desc")
-    if key in SORTS and key != "unit":
-        present = [r for r in rows if not r.suppressed]
-        withheld = [r for r in rows if r.suppressed]
-        present.sort(key=SORTS[key], reverse=order == "desc")
-        return present + withheld
+    if key in RANKED:
+        figure = RANKED[key]
+        ranked = [r for r in rows if rankable(figure(r))]
+        unranked = [r for r in rows if shown_unreliable(figure(r))]
+        withheld = [r for r in rows if figure(r).is_suppressed]
+        ranked.sort(key=SORTS[key], reverse=order == "desc")
+        return ranked + unranked + withheld
     return list(reversed(rows)) if order == "desc" else rows
 
 
@@ -173,6 +193,7 @@ def campaign_results(campaign_id: int) -> ResponseReturnValue:
         weighting=rows[0].weighting if rows else "",
         changes=changes,
         k=_k(),
+        unit_label=lambda r: r.unit_name or "",
     )
 
 
@@ -221,6 +242,25 @@ def unit_results(campaign_id: int, unit_id: int) -> ResponseReturnValue:
     )
 
 
+def _by_indicator(
+    campaign: Campaign, unit: Unit, period: str | None, dimension: Dimension
+) -> list[ResultRow]:
+    """The unit's figures of one dimension, one row per indicator in the campaign's order."""
+    indicators = campaign_indicators(campaign)
+    rows = satisfaction(
+        campaign,
+        by=("unit",),
+        indicator=indicators,
+        period=period,
+        units=unit.id,
+        group_breakdown=False,
+        dimension=dimension,
+    )
+    order = {name: i for i, name in enumerate(indicators)}
+    rows.sort(key=lambda r: order.get(r.indicator or "", 99))
+    return rows
+
+
 def _unit_figures(campaign: Campaign, unit: Unit, period: str | None) -> dict[str, object]:
     """Everything the unit page shows, computed before rendering so one error can be reported.
 
@@ -256,17 +296,9 @@ def _unit_figures(campaign: Campaign, unit: Unit, period: str | None) -> dict[st
                 bar_chart(_bars(rows, label), title=title, suppressed_text=suppressed),
             )
         )
-    indicators = campaign_indicators(campaign)
-    by_indicator = satisfaction(
-        campaign,
-        by=("unit",),
-        indicator=indicators,
-        period=period,
-        units=unit.id,
-        group_breakdown=False,
-    )
-    order = {name: i for i, name in enumerate(indicators)}
-    by_indicator.sort(key=lambda r: order.get(r.indicator or "", 99))
+    by_indicator = _by_indicator(campaign, unit, period, "external")
+    # The staff's opinion of their own unit: a dimension of its own, never pooled.
+    staff_by_indicator = _by_indicator(campaign, unit, period, "staff")
     monthly = satisfaction(
         campaign, by=("unit", "month"), indicator=OVERALL, units=unit.id, group_breakdown=False
     )
@@ -276,6 +308,7 @@ def _unit_figures(campaign: Campaign, unit: Unit, period: str | None) -> dict[st
         error=None,
         breakdowns=breakdowns,
         by_indicator=by_indicator,
+        staff_by_indicator=staff_by_indicator,
         indicator_chart=indicator_chart(by_indicator),
         monthly=monthly,
         monthly_chart=line_chart(

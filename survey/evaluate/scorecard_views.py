@@ -47,7 +47,7 @@ def totals_chart(results: list[UnitResult], framework: Framework) -> Markup:
     ]
     return bar_chart(
         bars,
-        title=gettext("Totals with 95% intervals"),
+        title=gettext("Totals with their intervals (95%)"),
         domain=(0.0, framework.total),
         suppressed_text=gettext("not scored yet"),
     )

@@ -68,6 +68,9 @@ class Campaign(Model):
     refusal_conversion: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Bad-review follow-up: working days the unit has to remedy a case.
     followup_days: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    # How the published figures weight the groups: "policy" (the groups' policy weights)
+    # or "population" (population shares N_h/N; every surveyed group needs its N).
+    weighting: Mapped[str] = mapped_column(String(16), default="policy", server_default="policy")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     __table_args__ = (CheckConstraint("period_end >= period_start", name="period_order"),)

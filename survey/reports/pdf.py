@@ -36,53 +36,17 @@ from reportlab.platypus import (
 
 from ..labels import group_label, index_bound, indicator_label
 from ..results.estimates import ResultRow
+from ..results.methods import methods_notes
+from ..results.reading import row_notes, shown_unreliable
 from ..results.unit_report import UnitReport
 from ..stats import Estimate
+from .figures import index_text, n_text, share_text
 from .fonts import SETTING, fit_to_font, report_font
 
 # The zone of a campaign that names none (Campaign.timezone's default).
 DEFAULT_ZONE = "Asia/Shanghai"
 
 Styles = dict[str, ParagraphStyle]
-
-
-def _k() -> int:
-    return int(current_app.config["SURVEY_SMALL_CELL_K"])
-
-
-def withheld_text(estimate: Estimate) -> str:
-    """Why a figure is not shown (too few respondents, or withheld beside such), never its n."""
-    if estimate.complementary:
-        return _("withheld so that a smaller suppressed figure cannot be worked out")
-    return _("fewer than %(k)s responses (small-cell rule)", k=_k())
-
-
-def n_text(n: int, estimate: Estimate) -> str:
-    """A cell's n, or "<k" / "—" for a cell disclosure control withholds (no exact n)."""
-    if estimate.estimate is None and not n:
-        return "—" if estimate.complementary else f"<{_k()}"
-    return str(n)
-
-
-def index_text(estimate: Estimate) -> str:
-    """ "85.3 (82.1-88.5)", or the reason the figure is withheld."""
-    if estimate.estimate is None:
-        return withheld_text(estimate)
-    value, low, high = (
-        format_decimal(v, "0.0")
-        for v in (estimate.estimate, index_bound(estimate.low), index_bound(estimate.high))
-    )
-    return f"{value} ({low}–{high})"
-
-
-def share_text(estimate: Estimate) -> str:
-    """ "92.5% (88.0%-95.4%)" in the reader's locale, or the reason it is withheld."""
-    if estimate.estimate is None:
-        return withheld_text(estimate)
-    value, low, high = (
-        format_percent(v, "0.0%") for v in (estimate.estimate, estimate.low, estimate.high)
-    )
-    return f"{value} ({low}–{high})"
 
 
 def generated_text(report: UnitReport) -> str:
@@ -143,14 +107,18 @@ def _draw_bar(
     y: float,
     row: float,
 ) -> None:
-    """One figure's bar (``value``, the estimate shown) and, where known, its whisker."""
+    """One figure's bar (``value``, the estimate shown) and, where known, its whisker.
+
+    An unreliable figure's bar is pale grey, as on the pages.
+    """
+    fill = "#c3cad6" if shown_unreliable(est) else "#5b7db8"
     drawing.add(
         Rect(
             left,
             y + 3,
             width * value / 100,
             row - 6,
-            fillColor=colors.HexColor("#5b7db8"),
+            fillColor=colors.HexColor(fill),
             strokeColor=None,
         )
     )
@@ -253,6 +221,10 @@ def _overall_section(report: UnitReport, styles: Styles) -> list[Flowable]:
             ),
             styles["body"],
         ),
+        *[
+            _paragraph(_escape(note), styles["small"])
+            for note in row_notes(overall.index, overall.share_satisfied)
+        ],
         _paragraph(overall.weighting, styles["small"]),
     ]
 
@@ -264,15 +236,30 @@ def _chart_and_table(
     rows: list[list[str]],
     widths: Sequence[float],
     styles: Styles,
+    notes: Sequence[tuple[str, list[str]]] = (),
 ) -> list[Flowable]:
-    """A breakdown as the pages show it: heading, bars with whiskers, the table below."""
+    """A breakdown as the pages show it: heading, bars with whiskers, the table, its notes.
+
+    ``notes`` are (row label, notes) pairs: why a figure is unreliable and where
+    it departs from R's default (survey.results.reading), said under the table.
+    """
     font = styles["body"].fontName
-    return [
+    story: list[Flowable] = [
         _paragraph(heading, styles["h2"]),
         bar_drawing(labels, estimates, font),
         Spacer(1, 4),
         _table(rows, font, widths),
     ]
+    for label, said in notes:
+        if said:
+            story.append(
+                _paragraph(f"{_escape(label)}: {_escape('; '.join(said))}", styles["small"])
+            )
+    return story
+
+
+def _row_notes(label: str, row: ResultRow) -> tuple[str, list[str]]:
+    return label, row_notes(row.index, row.share_satisfied)
 
 
 def _indicators_section(report: UnitReport, styles: Styles) -> list[Flowable]:
@@ -286,7 +273,34 @@ def _indicators_section(report: UnitReport, styles: Styles) -> list[Flowable]:
         _indicator_rows(report.indicators),
         (55 * mm, 45 * mm, 50 * mm, 15 * mm),
         styles,
+        [_row_notes(indicator_label(r.indicator), r) for r in report.indicators],
     )
+
+
+def _staff_section(report: UnitReport, styles: Styles) -> list[Flowable]:
+    """The staff's opinion of their own unit: a dimension apart, its own table."""
+    if not report.staff:
+        return []
+    font = styles["body"].fontName
+    story: list[Flowable] = [
+        _paragraph(_("Staff's own opinion of their unit"), styles["h2"]),
+        _paragraph(
+            _(
+                "A dimension of its own: never pooled with, nor ranked against, the "
+                "satisfaction of the people served."
+            ),
+            styles["small"],
+        ),
+        _table(_indicator_rows(report.staff), font, (55 * mm, 45 * mm, 50 * mm, 15 * mm)),
+    ]
+    for r in report.staff:
+        said = row_notes(r.index, r.share_satisfied)
+        if said:
+            label = indicator_label(r.indicator)
+            story.append(
+                _paragraph(f"{_escape(label)}: {_escape('; '.join(said))}", styles["small"])
+            )
+    return story
 
 
 def _groups_section(report: UnitReport, styles: Styles) -> list[Flowable]:
@@ -312,6 +326,7 @@ def _groups_section(report: UnitReport, styles: Styles) -> list[Flowable]:
         rows,
         (45 * mm, 42 * mm, 45 * mm, 12 * mm, 20 * mm),
         styles,
+        [(group_label(g.group), row_notes(g.index, g.share_satisfied)) for g in overall.groups],
     )
 
 
@@ -332,6 +347,7 @@ def _trend_section(report: UnitReport, styles: Styles) -> list[Flowable]:
         rows,
         (25 * mm, 55 * mm, 55 * mm, 15 * mm),
         styles,
+        [_row_notes(y.year or "", y) for y in years],
     )
     for change in report.trend.changes:
         line = _(
@@ -346,15 +362,28 @@ def _trend_section(report: UnitReport, styles: Styles) -> list[Flowable]:
                 format_decimal(v, "+0.0;-0.0") for v in (delta.estimate, delta.low, delta.high)
             ]
             line += f" ({signed[0]}; {signed[1]} – {signed[2]})"
+        if change.mix_text:
+            line += f" ({_escape(change.mix_text)})"
         story.append(_paragraph(line, styles["body"]))
     return story
 
 
 def _extremes_section(report: UnitReport, styles: Styles) -> list[Flowable]:
-    """The strongest and weakest items by name and index."""
+    """The items clearly stronger or weaker than the others, by name and index."""
     if not (report.strongest or report.weakest):
         return []
-    story: list[Flowable] = [_paragraph(_("Strongest and weakest items"), styles["h2"])]
+    story: list[Flowable] = [
+        _paragraph(_("Strongest and weakest items"), styles["h2"]),
+        _paragraph(
+            _(
+                "Only reliable figures are compared; an item is named only where its difference "
+                "from the weakest (or strongest) item has a %(level)s interval that excludes "
+                "zero.",
+                level="95%",
+            ),
+            styles["small"],
+        ),
+    ]
     for title, rows in ((_("Strongest"), report.strongest), (_("Weakest"), report.weakest)):
         names = "; ".join(
             f"{indicator_label(r.indicator)} {format_decimal(r.index.estimate, '0.0')}"
@@ -389,9 +418,23 @@ def _footer(report: UnitReport, styles: Styles) -> list[Flowable]:
                 "suppressed figure can be worked out from the published ones of any period "
                 "or breakdown; a unit's figure is built from the groups shown beside it."
             ),
+            _(
+                "† marks a figure that does not meet the reliability standard: it is shown "
+                "greyed, with the reason under its table, and is never ranked."
+            ),
         )
     )
     return [Spacer(1, 8), _paragraph(notes, styles["small"])]
+
+
+def _methods_section(styles: Styles) -> list[Flowable]:
+    """The technical notes (survey.results.methods), as on the methods page."""
+    k = int(current_app.config.get("SURVEY_SMALL_CELL_K", 5))
+    story: list[Flowable] = [_paragraph(_("How the figures are made"), styles["h2"])]
+    for section in methods_notes(k):
+        story.append(_paragraph(_escape(section.heading), styles["body"]))
+        story.extend(_paragraph(_escape(p), styles["small"]) for p in section.paragraphs)
+    return story
 
 
 def unit_report_pdf(report: UnitReport, comments: Sequence[tuple[str, str]] = ()) -> bytes:
@@ -406,11 +449,13 @@ def unit_report_pdf(report: UnitReport, comments: Sequence[tuple[str, str]] = ()
         *_heading(report, styles),
         *_overall_section(report, styles),
         *_indicators_section(report, styles),
+        *_staff_section(report, styles),
         *_groups_section(report, styles),
         *_trend_section(report, styles),
         *_extremes_section(report, styles),
         *_comments_section(comments, styles),
         *_footer(report, styles),
+        *_methods_section(styles),
     ]
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(

@@ -29,7 +29,7 @@ from ..stats import (
     stratum_weights,
 )
 from .messages import N_, ResultsError
-from .options import EstimationOptions, EstimationSettings
+from .options import DIMENSION_GROUPS, EstimationOptions, EstimationSettings
 from .settings import GroupSetting, describe_cell, policy_weights, weighting_text
 from .summaries import CellKey, StratumSummary
 from .suppression import protect_siblings, withheld_group
@@ -61,7 +61,8 @@ class ResultRow(CellKey):
     ``index`` is the 0-100 satisfaction index (stratified mean over groups);
     ``share_satisfied`` the stratified share of satisfied respondents (0-1).
     ``weighting`` says in words which weights were used; ``weights`` gives
-    them as (group, W_h) pairs.
+    them as (group, W_h) pairs; ``dimension`` whose opinion it is
+    (:data:`~.options.DIMENSION_CHOICES`).
     """
 
     index: Estimate
@@ -71,6 +72,7 @@ class ResultRow(CellKey):
     suppressed: bool
     weighting: str
     weights: tuple[tuple[str, float], ...]
+    dimension: str = "external"
 
     @property
     def cell(self) -> CellKey:
@@ -111,18 +113,38 @@ def estimates_from_summaries(
     no complementary suppression is needed on top.
     """
     o = EstimationOptions.of(options, **overrides).checked()
+    # One dimension at a time: the staff's opinion of their own unit never enters the
+    # index of the people served, nor the reverse.
+    wanted = DIMENSION_GROUPS[o.dimension]
     policy: dict[str, float] | None = None
     equal = False
-    if o.weighting == "policy":
-        policy, equal = policy_weights(settings, o.weights)
+    if o.used_weighting == "policy":
+        policy, equal = dimension_weights(settings, o)
     cells: dict[CellKey, list[StratumSummary]] = {}
     for summary in summaries:
-        cells.setdefault(summary.cell, []).append(summary)
+        if settings[summary.group].dimension in wanted:
+            cells.setdefault(summary.cell, []).append(summary)
     rows = [
         _cell_row(cell, parts, settings, _Weights(policy, equal), o, disclosure)
         for cell, parts in cells.items()
     ]
     return protect_siblings(rows, by, o.small_cell_k) if by and not disclosure else rows
+
+
+def dimension_weights(
+    settings: Mapping[str, GroupSetting], o: EstimationOptions
+) -> tuple[dict[str, float], bool]:
+    """The policy weights of the groups of ``o.dimension`` (and whether they are equal).
+
+    Weights are set per group; a dimension's figures use its own groups' weights
+    only, so staff without a weight do not stop the index of the people served.
+    """
+    wanted = DIMENSION_GROUPS[o.dimension]
+    mine = {code: s for code, s in settings.items() if s.dimension in wanted}
+    override = o.weights
+    if override is not None:
+        override = {g: w for g, w in override.items() if g not in settings or g in mine}
+    return policy_weights(mine, override)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,9 +239,19 @@ def _cell_row(
             p.group: Stratum.from_counts(p.n, p.satisfied, settings[p.group].population)
             for p in parts
         }
-        index = stratified_mean(means, cell_weights, level=o.level, df=o.df, lonely=o.lonely)
+        # The campaign's group order decides which group a lonely one joins.
+        order = list(settings)
+        index = stratified_mean(
+            means, cell_weights, level=o.level, df=o.df, lonely=o.lonely, order=order
+        )
         share = stratified_proportion(
-            counts, cell_weights, method=o.method, level=o.level, df=o.df, lonely=o.lonely
+            counts,
+            cell_weights,
+            method=o.method,
+            level=o.level,
+            df=o.df,
+            lonely=o.lonely,
+            order=order,
         )
     groups = (
         _group_rows(parts, means, settings, weights.policy, used, suppressed, o, disclosure)
@@ -236,8 +268,9 @@ def _cell_row(
         n=n,
         groups=groups,
         suppressed=suppressed,
-        weighting=weighting_text(o.weighting, used, settings, weights.policy, weights.equal),
+        weighting=weighting_text(o.used_weighting, used, settings, weights.policy, weights.equal),
         weights=tuple(used.items()),
+        dimension=o.dimension,
     )
 
 

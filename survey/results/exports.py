@@ -20,6 +20,11 @@ Layout, chosen once:
 Suppressed cells leave every figure empty, n too (an exact n of a withheld
 cell is one more equation for whoever wants to work it out); the reason says
 whether it has fewer than k respondents or is withheld beside such a cell.
+Every shown figure says whether it meets the reliability standard
+(``index_reliable``, ``share_reliable``) and, if not, the codes of the rules
+it fails (``index_reasons``, ``share_reasons``: survey.stats.REASONS);
+``reading`` says the same, and where a figure departs from R's default, in
+the reader's language.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -41,8 +46,9 @@ from ..models import Campaign, CampaignGroup, Group, InstrumentVersion, Response
 from ..spreadsheets import csv_text, xlsx_text_cells
 from .estimates import ResultRow
 from .messages import N_, ResultsError, text
-from .options import PUBLISHED
+from .options import DIMENSION_CHOICES, PUBLISHED, Dimension
 from .periods import Period, resolve_period, utc_offset_minutes
+from .reading import row_notes
 from .service import satisfaction
 from .summaries import not_excluded
 
@@ -131,16 +137,21 @@ def published_results(
     """The combined figures with the fixed settings files and the API publish.
 
     One place for them, so an export and the indicator API can never disagree
-    about a figure they both carry.
+    about a figure they both carry. Both dimensions are published, as rows of
+    their own: the people served and the stakeholders ("external"), and the
+    unit's own staff ("staff"), never pooled.
     """
-    return satisfaction(
-        campaign,
-        by=EXPORT_BY[by],
-        indicator=indicator,
-        period=period,
-        options=dataclasses.replace(PUBLISHED, k=k),
-        units=units,
-    )
+    rows: list[ResultRow] = []
+    for dimension in get_args(Dimension):
+        rows += satisfaction(
+            campaign,
+            by=EXPORT_BY[by],
+            indicator=indicator,
+            period=period,
+            options=dataclasses.replace(PUBLISHED, k=k, dimension=dimension),
+            units=units,
+        )
+    return rows
 
 
 def results_table(
@@ -153,12 +164,19 @@ def results_table(
     """
     by_text = parse_export_by(by)
     period = (period or "").strip() or None
-    published = PUBLISHED.checked()
+    published = PUBLISHED.checked().for_campaign(campaign)
     k = published.small_cell_k
     rows = published_results(campaign, by=by_text, indicator=INDICATOR, period=period, k=k)
     groups = _group_settings(campaign)
     position = {g.group: i for i, g in enumerate(groups)}
-    rows.sort(key=lambda r: (r.unit_code or "", position.get(r.group or "", -1)))
+    dimensions = {d: i for i, d in enumerate(DIMENSION_CHOICES)}
+    rows.sort(
+        key=lambda r: (
+            dimensions[r.dimension],
+            r.unit_code or "",
+            position.get(r.group or "", -1),
+        )
+    )
     window = resolve_period(campaign, period)
     if window is None:
         window = Period(campaign.period_start, campaign.period_end + dt.timedelta(days=1), "")
@@ -167,7 +185,7 @@ def results_table(
         campaign_name=campaign.name,
         indicator=INDICATOR,
         by=by_text,
-        weighting=published.weighting,
+        weighting=published.used_weighting,
         k=k,
         method=published.method,
         level=published.level,
@@ -234,6 +252,7 @@ _PERCENT = "0.0%"
 COLUMNS: tuple[tuple[str, Any, str | None], ...] = (
     ("weighting", _l("Weighting"), None),
     ("period", _l("Period"), None),
+    ("dimension", _l("Dimension"), None),
     ("unit_code", _l("Unit code"), None),
     ("unit_name", _l("Unit"), None),
     ("group", _l("Group"), None),
@@ -248,6 +267,11 @@ COLUMNS: tuple[tuple[str, Any, str | None], ...] = (
     ("share_df", _l("Share df"), "0.0"),
     ("share_low", _l("Share interval low"), _PERCENT),
     ("share_high", _l("Share interval high"), _PERCENT),
+    ("index_reliable", _l("Index reliable"), None),
+    ("index_reasons", _l("Index: rules failed"), None),
+    ("share_reliable", _l("Share reliable"), None),
+    ("share_reasons", _l("Share: rules failed"), None),
+    ("reading", _l("How to read it"), None),
     ("suppressed", _l("Suppressed"), None),
     ("suppression_reason", _l("Reason for suppression"), None),
     ("note", _l("Note"), None),
@@ -277,6 +301,7 @@ def table_records(table: ResultsTable) -> list[dict[str, Any]]:
         record: dict[str, Any] = {
             "weighting": s.weighting,
             "period": s.period,
+            "dimension": row.dimension,
             "unit_code": row.unit_code,
             "unit_name": row.unit_name,
             "group": row.group,
@@ -291,6 +316,11 @@ def table_records(table: ResultsTable) -> list[dict[str, Any]]:
             "share_df": None if suppressed else p.df,
             "share_low": None if suppressed else p.low,
             "share_high": None if suppressed else p.high,
+            "index_reliable": None if suppressed else i.reliable,
+            "index_reasons": None if suppressed else " ".join(i.reasons) or None,
+            "share_reliable": None if suppressed else p.reliable,
+            "share_reasons": None if suppressed else " ".join(p.reasons) or None,
+            "reading": None if suppressed else "; ".join(row_notes(i, p)) or None,
             "suppressed": suppressed,
             "suppression_reason": (
                 suppression_reason(s.k, i.complementary) if suppressed else None
@@ -336,7 +366,7 @@ def settings_items(s: ExportSettings) -> list[tuple[str, Any]]:
         (text(N_("Weighting")), s.weighting),
         (text(N_("Small-cell threshold k")), s.k),
         (text(N_("Interval method (share satisfied)")), s.method),
-        (text(N_("Interval method (index)")), "t"),
+        (text(N_("Interval method (index)")), "logit"),
         (text(N_("Confidence level")), s.level),
         (text(N_("Degrees of freedom")), s.df),
         (text(N_("Strata with one respondent")), s.lonely),

@@ -135,7 +135,15 @@ def _unit_id(campaign: Campaign, code: str) -> int:
 
 
 def estimate_json(estimate: Any, suppressed: bool, k: int) -> dict[str, Any]:
-    """One estimate: null figures and a reason when suppressed."""
+    """One estimate: null figures and a reason when suppressed.
+
+    A shown figure says whether it meets the reliability standard
+    (``reliable``), the codes of the rules it fails (``reasons``, empty when
+    reliable; survey.stats.REASONS), the codes of footnotes that do not make it
+    unreliable (``cautions``) and, where a group with one respondent was
+    collapsed with its neighbour for the variance, which (``collapsed``); a
+    system reading the API must not rank figures whose ``reliable`` is false.
+    """
     hidden = suppressed or estimate.is_suppressed
     return {
         "estimate": None if hidden else _number(estimate.estimate),
@@ -145,6 +153,15 @@ def estimate_json(estimate: Any, suppressed: bool, k: int) -> dict[str, Any]:
         "ci_high": None if hidden else _number(estimate.high),
         "level": estimate.level,
         "n": None if hidden else estimate.n,
+        "reliable": None if hidden else bool(estimate.reliable),
+        "reasons": [] if hidden else list(estimate.reasons),
+        "cautions": [] if hidden else list(estimate.cautions),
+        "collapsed": (
+            []
+            if hidden
+            else [{"group": g, "with": list(partners)} for g, partners in estimate.collapsed]
+        ),
+        "kish_floor": None if hidden else bool(estimate.kish_floor),
         "suppressed": hidden,
         "suppression_reason": (
             None
@@ -168,7 +185,7 @@ def indicator_results(
     unit = (unit or "").strip() or None
     units = [_unit_id(campaign, unit)] if unit else None
     window = resolve_period(campaign, period)
-    published = PUBLISHED.checked()
+    published = PUBLISHED.checked().for_campaign(campaign)
     k = published.small_cell_k
     indicators = campaign_indicators(campaign)
     rows = (
@@ -185,16 +202,17 @@ def indicator_results(
         "period_end": _iso(window.end - dt.timedelta(days=1) if window else campaign.period_end),
         "by": by_text,
         "settings": {
-            "weighting": published.weighting,
+            "weighting": published.used_weighting,
             "k": k,
             "level": published.level,
-            "interval_method_index": "t",
+            "interval_method_index": "logit",
             "interval_method_share": published.method,
             "df_method": published.df,
             "lonely_stratum": published.lonely,
         },
         "results": [
             {
+                "dimension": row.dimension,
                 "unit_code": row.unit_code,
                 "unit_name": row.unit_name,
                 "group": row.group,

@@ -16,19 +16,29 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Unpack
 
 from sqlalchemy import select
 
 from ..extensions import db
+from ..labels import group_label
 from ..models import Campaign, Unit, campaign_unit
-from ..stats import Estimate, difference, verdict
-from .estimates import ResultRow, estimates_from_summaries
+from ..stats import (
+    Estimate,
+    Stratum,
+    difference,
+    same_groups_change,
+    stratified_mean,
+    stratified_proportion,
+    verdict,
+)
+from .estimates import ResultRow, dimension_weights, estimates_from_summaries
 from .messages import N_, ResultsError, text
-from .options import EstimationOptions, EstimationSettings
+from .options import DIMENSION_GROUPS, EstimationOptions, EstimationSettings
 from .periods import Period, resolve_period
 from .protection import protect_summaries
-from .settings import campaign_groups, check_indicators, policy_weights
+from .settings import campaign_groups, check_indicators
 from .summaries import check_by, stratum_summaries
 
 # The plain-language reading of a change (survey.stats.verdict's codes); msgids,
@@ -43,7 +53,13 @@ VERDICT_LABELS = {
 
 @dataclass(frozen=True, slots=True)
 class YearChange:
-    """The change from one calendar year to the next, with its plain-language verdict."""
+    """The change from one calendar year to the next, with its plain-language verdict.
+
+    When the groups that answered differ between the years, the change is
+    worked out on the groups present in both with one set of weights
+    (survey.stats.same_groups_change): ``left_out`` names the groups that
+    answered in one year only, and :attr:`mix_text` says so beside the figure.
+    """
 
     previous: str
     year: str
@@ -51,6 +67,20 @@ class YearChange:
     index_verdict: str
     share_change: Estimate
     share_verdict: str
+    left_out: tuple[str, ...] = ()
+
+    @property
+    def mix_text(self) -> str:
+        """'' when both years had the same groups; else which were left out, in words."""
+        if not self.left_out:
+            return ""
+        return text(
+            N_(
+                "the groups that answered changed: compared on the groups present in both "
+                "years, with the same weights; left out: %(groups)s"
+            ),
+            groups=", ".join(group_label(g) for g in self.left_out),
+        )
 
     @property
     def index_verdict_text(self) -> str:
@@ -97,12 +127,12 @@ def satisfaction(
     defaults to the app's SURVEY_SMALL_CELL_K.
     """
     by_keys = check_by(by)
-    o = EstimationOptions.of(options, **overrides).checked()
+    o = EstimationOptions.of(options, **overrides).checked().for_campaign(campaign)
     indicators = (indicator,) if isinstance(indicator, str) else tuple(indicator)
     settings = campaign_groups(campaign)
     check_indicators(settings, indicators)
-    if o.weighting == "policy":
-        policy_weights(settings, o.weights)  # refuse bad weights before the query
+    if o.used_weighting == "policy":
+        dimension_weights(settings, o)  # refuse bad weights before the query
     k = o.small_cell_k
     summaries = stratum_summaries(
         campaign,
@@ -154,7 +184,7 @@ def year_on_year(
     "higher", "lower" or "no clear change" from survey.stats. A year without
     enough respondents is suppressed, and so are the changes next to it.
     """
-    o = EstimationOptions.of(options, **overrides).checked()
+    o = EstimationOptions.of(options, **overrides).checked().for_campaign(campaign)
     found = _unit_of(campaign, unit.id if isinstance(unit, Unit) else int(unit))
     rows = satisfaction(
         campaign,
@@ -166,14 +196,60 @@ def year_on_year(
         include_flagged=include_flagged,
     )
     years = _every_year(campaign, found, indicator, {row.year: row for row in rows}, o)
+    groups = _groups_by_year(campaign, found.id, indicator, channels, include_flagged, o)
     return YearOnYear(
         unit_id=found.id,
         unit_code=found.code,
         unit_name=found.name,
         indicator=indicator,
         years=years,
-        changes=_changes(years, o.level),
+        changes=_changes(years, groups, o),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _YearGroups:
+    """Per year, each group's scores (for the index) and counts (for the share) as strata."""
+
+    scores: dict[str, dict[str, Stratum]]
+    counts: dict[str, dict[str, Stratum]]
+    order: list[str]
+    weights: dict[str, float] | None
+
+
+def _groups_by_year(
+    campaign: Campaign,
+    unit_id: int,
+    indicator: str,
+    channels: Iterable[str] | str | None,
+    include_flagged: bool,
+    o: EstimationOptions,
+) -> _YearGroups:
+    """The unit's groups of the dimension per calendar year (one more GROUP BY)."""
+    settings = campaign_groups(campaign)
+    wanted = DIMENSION_GROUPS[o.dimension]
+    scores: dict[str, dict[str, Stratum]] = {}
+    counts: dict[str, dict[str, Stratum]] = {}
+    for p in stratum_summaries(
+        campaign,
+        indicator=indicator,
+        by=("unit", "year"),
+        units=[unit_id],
+        channels=channels,
+        include_flagged=include_flagged,
+    ):
+        setting = settings[p.group]
+        if setting.dimension not in wanted or p.cell.year is None:
+            continue
+        population = setting.population
+        scores.setdefault(p.cell.year, {})[p.group] = Stratum.from_sums(
+            p.n, p.total, p.sum_of_squares, population
+        )
+        counts.setdefault(p.cell.year, {})[p.group] = Stratum.from_counts(
+            p.n, p.satisfied, population
+        )
+    weights = dimension_weights(settings, o)[0] if o.used_weighting == "policy" else None
+    return _YearGroups(scores, counts, list(settings), weights)
 
 
 def _unit_of(campaign: Campaign, unit_id: int) -> Any:
@@ -224,12 +300,28 @@ def _every_year(
     return tuple(years)
 
 
-def _changes(years: tuple[ResultRow, ...], level: float) -> tuple[YearChange, ...]:
-    """Each year against the one before, with the verdict of survey.stats."""
+def _changes(
+    years: tuple[ResultRow, ...], groups: _YearGroups, o: EstimationOptions
+) -> tuple[YearChange, ...]:
+    """Each year against the one before, with the verdict of survey.stats.
+
+    Where both years have the same groups, the change is the difference of the
+    two published figures; where the groups differ, both years are estimated
+    again on the groups present in both, with the same weights.
+    """
     changes = []
     for before, after in zip(years, years[1:], strict=False):
-        index_change = difference(after.index, before.index, level=level)
-        share_change = difference(after.share_satisfied, before.share_satisfied, level=level)
+        index_change = difference(after.index, before.index, level=o.level)
+        share_change = difference(after.share_satisfied, before.share_satisfied, level=o.level)
+        left_out: tuple[str, ...] = ()
+        first = groups.scores.get(str(before.year), {})
+        second = groups.scores.get(str(after.year), {})
+        both_shown = not (before.suppressed or after.suppressed)
+        if both_shown and set(first) != set(second):
+            left_out = tuple(sorted(set(first) ^ set(second), key=groups.order.index))
+            index_change, share_change = _same_groups(
+                groups, str(before.year), str(after.year), o
+            )
         changes.append(
             YearChange(
                 previous=str(before.year),
@@ -238,6 +330,29 @@ def _changes(years: tuple[ResultRow, ...], level: float) -> tuple[YearChange, ..
                 index_verdict=verdict(index_change),
                 share_change=share_change,
                 share_verdict=verdict(share_change),
+                left_out=left_out,
             )
         )
     return tuple(changes)
+
+
+def _same_groups(
+    groups: _YearGroups, before: str, after: str, o: EstimationOptions
+) -> tuple[Estimate, Estimate]:
+    """The index and share changes on the groups present in both years, one set of weights."""
+    index = partial(stratified_mean, level=o.level, df=o.df, lonely=o.lonely, order=groups.order)
+    share = partial(
+        stratified_proportion,
+        method=o.method,
+        level=o.level,
+        df=o.df,
+        lonely=o.lonely,
+        order=groups.order,
+    )
+    index_change = same_groups_change(
+        groups.scores[before], groups.scores[after], groups.weights, estimator=index, level=o.level
+    ).change
+    share_change = same_groups_change(
+        groups.counts[before], groups.counts[after], groups.weights, estimator=share, level=o.level
+    ).change
+    return index_change, share_change

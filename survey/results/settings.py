@@ -35,6 +35,7 @@ class GroupSetting:
     instrument_id: str
     weight: float | None
     population: int | None
+    dimension: str = "stakeholders"
 
 
 def campaign_groups(campaign: Campaign) -> dict[str, GroupSetting]:
@@ -46,14 +47,15 @@ def campaign_groups(campaign: Campaign) -> dict[str, GroupSetting]:
             CampaignGroup.instrument_id,
             CampaignGroup.weight,
             CampaignGroup.population,
+            Group.dimension,
         )
         .join(Group, Group.id == CampaignGroup.group_id)
         .where(CampaignGroup.campaign_id == campaign.id)
         .order_by(Group.position, Group.code)
     ).all()
     return {
-        code: GroupSetting(code, position, instrument_id, weight, population)
-        for code, position, instrument_id, weight, population in rows
+        code: GroupSetting(code, position, instrument_id, weight, population, dimension)
+        for code, position, instrument_id, weight, population, dimension in rows
     }
 
 

@@ -75,6 +75,7 @@ class CampaignInput:
     refusal_conversion: bool = True
     followup_days: int | None = 5
     groups: list[GroupSettingsInput] = field(default_factory=list)
+    weighting: str = "policy"
 
 
 def zone_of(name: str) -> ZoneInfo:
@@ -162,6 +163,7 @@ def _check_campaign_input(data: CampaignInput, campaign: Campaign | None) -> dic
     for row in included:
         _check_group_row(row, groups, instruments)
     weight_shares({row.code: row.weight for row in included})
+    _check_weighting(data.weighting, included)
     point_group = None
     if data.point_group:
         if data.point_group not in {row.code for row in included}:
@@ -185,6 +187,21 @@ def _check_campaign_input(data: CampaignInput, campaign: Campaign | None) -> dic
         "included": included,
         "groups": groups,
     }
+
+
+def _check_weighting(weighting: str, included: list[GroupSettingsInput]) -> None:
+    """Population weighting needs every surveyed group's population N (its share is N_h/N)."""
+    if weighting not in ("policy", "population"):
+        raise SetupError(gettext("Choose policy or population weighting."))
+    missing = [group_label(row.code) for row in included if row.population is None]
+    if weighting == "population" and missing:
+        raise SetupError(
+            gettext(
+                "Population weighting needs the population N of every surveyed group; "
+                "%(groups)s has none.",
+                groups=", ".join(missing),
+            )
+        )
 
 
 def _check_identity_and_period(

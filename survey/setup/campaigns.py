@@ -69,6 +69,7 @@ def campaign_settings(campaign: Campaign) -> dict[str, Any]:
             "max_messages",
             "refusal_conversion",
             "followup_days",
+            "weighting",
         ),
     )
     data["point_group"] = campaign.point_group.code if campaign.point_group else None
@@ -85,11 +86,13 @@ def campaign_settings(campaign: Campaign) -> dict[str, Any]:
     return data
 
 
-def _weights_and_populations(settings: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    return {
+def _weights_and_populations(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """What the published figures' weights rest on: the weighting and every group's W and N."""
+    groups: dict[str, Any] = {
         code: {"weight": values["weight"], "population": values["population"]}
         for code, values in settings.get("groups", {}).items()
     }
+    return {"weighting": settings.get("weighting", "policy"), **groups}
 
 
 def _removal_problems(campaign: Campaign, clean: dict[str, Any]) -> str | None:
@@ -193,6 +196,7 @@ def _apply(campaign: Campaign, data: CampaignInput, clean: dict[str, Any]) -> No
     assert data.max_messages is not None  # checked
     campaign.max_messages = data.max_messages
     campaign.refusal_conversion = bool(data.refusal_conversion)
+    campaign.weighting = data.weighting
     existing = {settings.group.code: settings for settings in campaign.groups}
     wanted = {row.code: row for row in clean["included"]}
     for code, settings in existing.items():

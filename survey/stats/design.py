@@ -64,6 +64,12 @@ class Combined:
     pooled_df: float
     weights_variance: float
     design_variance: float
+    collapsed: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def kish_floor(self) -> bool:
+        """True when the published variance is Kish's, not the groups' own (R's)."""
+        return self.variance > self.design_variance
 
     def df(self, method: DfMethod) -> float:
         """The degrees of freedom of ``method`` (one of :data:`DF_CHOICES`)."""
@@ -200,6 +206,7 @@ def combine(
         pooled_df=pooled_df,
         weights_variance=weights_variance,
         design_variance=design_variance,
+        collapsed=contributions.collapsed,
     )
 
 

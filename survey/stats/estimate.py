@@ -41,6 +41,14 @@ class Estimate:
     footnotes that do not make it unreliable; the English text of both is in
     ``note``. An Estimate built by hand has not been assessed: it is not
     reliable, for the reason ``"not_assessed"``.
+
+    Where the figure departs from what R's survey package gives for the same
+    design, the departure is kept as data too, so a page can say it in its
+    reader's language: ``collapsed`` pairs each group with one respondent with
+    the groups whose variance it shares (collapsed strata; an empty tuple when
+    it had to fall back to R's "adjust"), and ``kish_floor`` is True when the
+    standard error is Kish's, from the weights, because the groups' own was
+    smaller.
     """
 
     estimate: float | None
@@ -59,6 +67,8 @@ class Estimate:
     reasons: tuple[str, ...] = ("not_assessed",)
     cautions: tuple[str, ...] = ()
     n_effective_weights: float | None = None
+    collapsed: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    kish_floor: bool = False
 
     @classmethod
     def suppressed(

@@ -49,7 +49,10 @@ class Contributions:
     variance strata after collapsing. ``spreads[h]`` is what ``terms[h]``
     would be if every respondent's score had variance 1 (W_h^2 (1 - f_h)/n_h
     for a plain stratum): the design's own share of the variance, which the
-    answers cannot hide (see :attr:`Combined.pooled_df`).
+    answers cannot hide (see :attr:`Combined.pooled_df`). ``collapsed`` says,
+    for "collapse", which groups each lonely group shares its variance with
+    (an empty tuple: none could take it, so it fell back to "adjust"), so that
+    a page can name them in its reader's language.
     """
 
     terms: dict[str, float]
@@ -59,6 +62,7 @@ class Contributions:
     note: str | None
     n_strata: int
     spreads: dict[str, float]
+    collapsed: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def variance(self) -> float:
@@ -160,6 +164,7 @@ def _collapsed(
     spreads: dict[str, float] = {}
     notes: list[str] = []
     lonely_names: list[str] = []
+    collapsed: list[tuple[str, tuple[str, ...]]] = []
     for members in plan:
         head = members[0]
         s = strata[head]
@@ -170,6 +175,7 @@ def _collapsed(
             lonely_names.extend(lonely)
             others = [h for h in members if h not in lonely] or [lonely[0]]
             joined = [h for h in lonely if h not in others]
+            collapsed.extend((h, tuple(m for m in members if m != h)) for h in lonely)
             notes.append(
                 f"{_listed(joined)} with one respondent: variance estimated together with "
                 f"{_listed(others, plain=True)} (collapsed strata)"
@@ -184,12 +190,20 @@ def _collapsed(
             terms[head] = spreads[head] * deviation**2
             dfs[head] = 1.0
             lonely_names.append(head)
+            collapsed.append((head, ()))
             notes.append(
                 f"{_listed([head])} with one respondent and no other sampled group to collapse "
                 "with: variance from its deviation from the overall mean (adjust)"
             )
     return Contributions(
-        terms, dfs, 1.0, tuple(lonely_names), "; ".join(notes) or None, len(plan), spreads
+        terms,
+        dfs,
+        1.0,
+        tuple(lonely_names),
+        "; ".join(notes) or None,
+        len(plan),
+        spreads,
+        tuple(collapsed),
     )
 
 

@@ -191,6 +191,8 @@ def stratified_mean(
         reasons=verdict.reasons,
         cautions=verdict.cautions,
         n_effective_weights=c.n_effective_weights,
+        collapsed=c.collapsed,
+        kish_floor=c.kish_floor,
     )
 
 

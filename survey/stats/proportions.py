@@ -167,4 +167,6 @@ def stratified_proportion(
         reasons=verdict.reasons,
         cautions=verdict.cautions,
         n_effective_weights=c.n_effective_weights,
+        collapsed=c.collapsed,
+        kish_floor=c.kish_floor,
     )

@@ -13,6 +13,7 @@ from ..labels import (
     localised,
     scorecard_label,
 )
+from ..results.reading import figure_notes, row_notes, shown_unreliable
 
 
 def _decimal(value: float | None, pattern: str = "0.0") -> str:
@@ -34,3 +35,6 @@ def register_templating(app: Flask) -> None:
     app.add_template_global(channel_label)
     app.add_template_global(scorecard_label)
     app.add_template_filter(localised, "localised")
+    app.add_template_global(shown_unreliable)
+    app.add_template_global(row_notes)
+    app.add_template_global(figure_notes)
