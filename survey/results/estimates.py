@@ -214,6 +214,9 @@ def _cell_row(
     Parts withheld by disclosure control are left out of the combined
     figures (a combined figure beside the shown groups would give them back);
     a cell with nothing shown is withheld whole, without an n.
+
+    Long because disclosure, weighting, lonely groups and reliability meet
+    here, each a few lines that read best in the order they apply.
     """
     every = sorted(parts, key=lambda p: settings[p.group].position)
     parts = [p for p in every if not p.withheld]
