@@ -80,14 +80,14 @@ class OptionalFloatField(StringField):
 
 class UnitForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Unit name"), validators=[DataRequired(), Length(max=200)])
     kind = StringField(_l("Kind of institution"), validators=[Optional(), Length(max=80)])
 
 
 class ServicePointForm(FlaskForm):
     unit_id = SelectField(_l("Unit"), coerce=int, validators=[InputRequired()])
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Service point name"), validators=[DataRequired(), Length(max=200)])
 
 
 class TicketSheetForm(FlaskForm):
@@ -116,7 +116,7 @@ class GroupSettingsForm(Form):
 
 class CampaignForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Campaign name"), validators=[DataRequired(), Length(max=200)])
     period_start = DateField(_l("Period start"), validators=[InputRequired()])
     period_end = DateField(_l("Period end"), validators=[InputRequired()])
     opens_at = DateTimeLocalField(_l("Opens at"), format=LOCAL_FORMAT, validators=[Optional()])
