@@ -619,7 +619,9 @@ def test_contact_import_refuses_a_channel_the_campaign_does_not_use(client, app,
     _signed_in(client, "admin")
     page = _upload(client, campaign, unit, "姓名,手机号\n张三,13800138000\n", channel="sms")
     assert page.status_code == 200
-    assert f"campaign {campaign.code} does not use the channel sms" in page.text
+    assert f"campaign {campaign.name} ({campaign.code}) does not use the channel SMS link" in (
+        page.text
+    )
     assert _count(Contact) == 0 and _count(Invitation) == 0 and _events() == []
 
 

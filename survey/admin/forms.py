@@ -151,13 +151,26 @@ class CampaignForm(FlaskForm):
 
 
 class ContactImportForm(FlaskForm):
+    """The upload of a contact list for one campaign.
+
+    Group, unit and channel list only the campaign's own (the view fills them);
+    they are not checked as choices here, so that a stale page gets the
+    service's message naming the campaign's groups, units or channels.
+    """
+
     campaign_id = SelectField(_l("Campaign"), coerce=int, validators=[InputRequired()])
-    group_code = SelectField(_l("Group"), validators=[DataRequired()])
+    group_code = SelectField(_l("Group"), validators=[DataRequired()], validate_choice=False)
     unit_id = SelectField(
-        _l("Unit for rows without a unit column"), coerce=int, validators=[Optional()]
+        _l("Unit for rows without a unit column"),
+        coerce=int,
+        validators=[Optional()],
+        validate_choice=False,
     )
     channel = SelectField(
-        _l("Channel"), choices=options((c, c) for c in CONTACT_CHANNELS), default="link"
+        _l("Channel"),
+        choices=options((c, c) for c in CONTACT_CHANNELS),
+        default="link",
+        validate_choice=False,
     )
     deliver = SelectField(
         _l("Links"),
