@@ -402,6 +402,7 @@ def test_campaign_create_stores_every_setting_and_audits(client, app, setting):
     after = json.loads(event.after)
     assert after["groups"]["deputy"] == {
         "instrument_id": "stakeholder-evaluation",
+        "by_channel": {},
         "weight": 2.0,
         "population": 500,
         "target": 30,

@@ -52,6 +52,7 @@ def _initial_data(campaign: Campaign | None, groups: list[Group]) -> dict[str, A
                 "code": group.code,
                 "included": True,
                 "instrument_id": s.instrument_id,
+                "by_channel": {c.channel: c.instrument_id for c in s.by_channel},
                 "weight": s.weight,
                 "population": s.population,
                 "target": s.target,
@@ -96,8 +97,11 @@ def _set_choices(form: CampaignForm, groups: list[Group]) -> None:
     form.point_group.choices = options(
         [("", "–")] + [(g.code, group_label(g.code)) for g in groups]
     )
+    same = options([("", _("same"))] + [(key, key) for key in sorted(current_instruments())])
     for entry in form.groups:
         entry.form.instrument_id.choices = instruments
+        for channel in CHANNELS:
+            entry.form.by_channel[channel].choices = same
 
 
 def _campaign_input(form: CampaignForm) -> service.CampaignInput:
@@ -127,6 +131,11 @@ def _campaign_input(form: CampaignForm) -> service.CampaignInput:
                 code=entry.form.code.data or "",
                 included=bool(entry.form.included.data),
                 instrument_id=entry.form.instrument_id.data or "",
+                by_channel={
+                    channel: entry.form.by_channel[channel].data
+                    for channel in CHANNELS
+                    if entry.form.by_channel[channel].data
+                },
                 weight=entry.form.weight.data,
                 population=entry.form.population.data,
                 target=entry.form.target.data,
@@ -186,6 +195,8 @@ def campaign_form(campaign_id: int | None = None) -> ResponseReturnValue:
         campaign=campaign,
         started=started,
         shares=_shares(form),
+        channel_codes=CHANNELS,
+        any_by_channel=any(any(e.form.by_channel.data.values()) for e in form.groups),
     )
 
 

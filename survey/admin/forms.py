@@ -29,7 +29,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..contacts.files import CHANNELS as CONTACT_CHANNELS
-from ..models import ROLES
+from ..labels import CHANNEL_LABELS
+from ..models import CHANNELS, ROLES
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 # A select's "none" choice (coerce=int cannot take an empty string).
@@ -103,10 +104,27 @@ class MoveGroupForm(FlaskForm):
     direction = HiddenField(validators=[DataRequired()])
 
 
+class ChannelQuestionnairesForm(Form):
+    """A group's questionnaire per channel, where it is not the group's own ("" = the same).
+
+    One select per channel of models.base.CHANNELS, named by the channel's code,
+    added below the class.
+    """
+
+
+for _channel in CHANNELS:
+    setattr(
+        ChannelQuestionnairesForm,
+        _channel,
+        SelectField(CHANNEL_LABELS[_channel], default="", validate_choice=False),
+    )
+
+
 class GroupSettingsForm(Form):
     """One group's row in the campaign form (a plain Form: the outer form carries the CSRF)."""
 
     code = HiddenField()
+    by_channel = FormField(ChannelQuestionnairesForm)
     included = BooleanField(_l("Surveyed"))
     instrument_id = SelectField(_l("Questionnaire"), validate_choice=False)
     weight = OptionalFloatField(_l("Policy weight"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import demo, instruments, invitations, points, sms, translate, users  # noqa: F401
+from . import campaigns, demo, instruments, invitations, points, sms, translate, users  # noqa: F401
 from .groups import instruments_cli, survey_cli, translate_cli, user_cli
 
 

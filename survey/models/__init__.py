@@ -3,7 +3,8 @@
 - base: the clock (utcnow), the respondent groups and the channels;
 - units: Unit, ServicePoint, Group;
 - instruments: InstrumentVersion;
-- campaigns: Campaign, CampaignGroup, and whether a campaign is open (campaign_state);
+- campaigns: Campaign, CampaignGroup, ChannelInstrument (a group's questionnaire for one
+  channel), and whether a campaign is open (campaign_state);
 - invitations: Contact, Invitation, Ticket;
 - responses: Response, Answer, ResponseScore, CallbackRequest;
 - phone: CallCase, Attempt, DispositionRule (the phone survey's queue);
@@ -27,6 +28,7 @@ from .campaigns import (
     Campaign,
     CampaignGroup,
     CampaignState,
+    ChannelInstrument,
     campaign_by_code,
     campaign_state,
     campaign_unit,
@@ -67,6 +69,7 @@ __all__ = [
     "RATING_CHANNELS",
     "ROLES",
     "Answer",
+    "ChannelInstrument",
     "ApiToken",
     "Attempt",
     "AuditEvent",

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..instruments.store import current_instruments
 from ..labels import group_label
-from ..models import Campaign, CampaignGroup, Group
+from ..models import Campaign, CampaignGroup, ChannelInstrument, Group
 from .messages import N_, ResultsError, text
 from .summaries import CellKey
 
@@ -35,6 +35,19 @@ class GroupSetting:
     instrument_id: str
     weight: float | None
     population: int | None
+    # (channel, instrument id) where the group answers another questionnaire there.
+    by_channel: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def instrument_ids(self) -> tuple[str, ...]:
+        """Every questionnaire the group answers, its own first: all feed its results."""
+        found = [self.instrument_id]
+        found.extend(i for _channel, i in self.by_channel if i not in found)
+        return tuple(found)
+
+    def instrument_text(self) -> str:
+        """The group's questionnaire and those of its channels: ``card; phone: script``."""
+        return "; ".join([self.instrument_id, *(f"{c}: {i}" for c, i in self.by_channel)])
 
 
 def campaign_groups(campaign: Campaign) -> dict[str, GroupSetting]:
@@ -51,8 +64,19 @@ def campaign_groups(campaign: Campaign) -> dict[str, GroupSetting]:
         .where(CampaignGroup.campaign_id == campaign.id)
         .order_by(Group.position, Group.code)
     ).all()
+    by_channel: dict[str, list[tuple[str, str]]] = {}
+    for code, channel, instrument_id in db.session.execute(
+        select(Group.code, ChannelInstrument.channel, ChannelInstrument.instrument_id)
+        .join(CampaignGroup, CampaignGroup.id == ChannelInstrument.campaign_group_id)
+        .join(Group, Group.id == CampaignGroup.group_id)
+        .where(CampaignGroup.campaign_id == campaign.id)
+        .order_by(ChannelInstrument.channel)
+    ):
+        by_channel.setdefault(code, []).append((channel, instrument_id))
     return {
-        code: GroupSetting(code, position, instrument_id, weight, population)
+        code: GroupSetting(
+            code, position, instrument_id, weight, population, tuple(by_channel.get(code, ()))
+        )
         for code, position, instrument_id, weight, population in rows
     }
 
@@ -66,9 +90,10 @@ def check_indicators(settings: Mapping[str, GroupSetting], indicators: Sequence[
     instruments = current_instruments()
     fed: set[str] = set()
     for setting in settings.values():
-        instrument = instruments.get(setting.instrument_id)
-        if instrument is not None:
-            fed.update(instrument.indicators)
+        for instrument_id in setting.instrument_ids:
+            instrument = instruments.get(instrument_id)
+            if instrument is not None:
+                fed.update(instrument.indicators)
     unknown = [i for i in indicators if i not in fed]
     if unknown:
         raise ResultsError(

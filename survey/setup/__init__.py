@@ -39,6 +39,7 @@ from .campaigns import (
     campaign_settings,
     fieldwork_started,
     save_campaign,
+    set_questionnaire,
 )
 from .common import (
     CODE_PATTERN,
@@ -105,6 +106,7 @@ __all__ = [
     "fieldwork_started",
     "groups_in_order",
     "import_contacts",
+    "set_questionnaire",
     "issue_ticket_sheet",
     "local_to_utc",
     "missing_group_codes",
