@@ -29,8 +29,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..contacts.files import CHANNELS as CONTACT_CHANNELS
-from ..labels import CHANNEL_LABELS
-from ..models import CHANNELS, ROLES
+from ..labels import CHANNEL_LABELS, DIMENSION_LABELS
+from ..models import CHANNELS, DIMENSIONS, ROLES
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 # A select's "none" choice (coerce=int cannot take an empty string).
@@ -98,6 +98,27 @@ class TicketSheetForm(FlaskForm):
 
 class AddGroupForm(FlaskForm):
     code = SelectField(_l("Group"), validators=[DataRequired()], validate_choice=False)
+
+
+class OwnGroupForm(FlaskForm):
+    """An administrator's own respondent group: code, a name in each language, dimension."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+    name_zh_hans = StringField(_l("Name in simplified Chinese"), validators=[Length(max=200)])
+    name_zh_hant = StringField(_l("Name in traditional Chinese"), validators=[Length(max=200)])
+    name_en = StringField(_l("Name in English"), validators=[Length(max=200)])
+    dimension = SelectField(
+        _l("Dimension"),
+        choices=options((d, DIMENSION_LABELS[d]) for d in DIMENSIONS),
+        default="stakeholders",
+    )
+
+    def names(self) -> dict[str, str]:
+        return {
+            "zh_Hans": self.name_zh_hans.data or "",
+            "zh_Hant": self.name_zh_hant.data or "",
+            "en": self.name_en.data or "",
+        }
 
 
 class MoveGroupForm(FlaskForm):

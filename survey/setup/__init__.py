@@ -55,9 +55,11 @@ from .contacts import (
 )
 from .groups import (
     add_group,
+    add_own_group,
     groups_in_order,
     missing_group_codes,
     move_group,
+    rename_own_group,
 )
 from .overview import overview_counts
 from .places import (
@@ -95,6 +97,8 @@ __all__ = [
     "TOKEN_FIELDS",
     "USER_FIELDS",
     "add_group",
+    "add_own_group",
+    "rename_own_group",
     "add_user",
     "audit_actions",
     "audit_diff",

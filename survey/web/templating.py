@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, format_percent
 
-from ..labels import channel_label, group_label, index_bound, indicator_label
+from ..labels import channel_label, dimension_label, group_label, index_bound, indicator_label
 
 
 def _decimal(value: float | None, pattern: str = "0.0") -> str:
@@ -24,4 +24,5 @@ def register_templating(app: Flask) -> None:
     app.add_template_filter(index_bound, "index_bound")
     app.add_template_global(indicator_label)
     app.add_template_global(group_label)
+    app.add_template_global(dimension_label)
     app.add_template_global(channel_label)
