@@ -51,7 +51,11 @@ class GroupSetting:
 
 
 def campaign_groups(campaign: Campaign) -> dict[str, GroupSetting]:
-    """Group code -> settings for the campaign, in one query, in the groups' display order."""
+    """Group code -> settings for the campaign, in one query, in the groups' display order.
+
+    A group's questionnaires per channel come in the same query (an outer join:
+    one row per channel that has its own, one row for a group without any).
+    """
     rows = db.session.execute(
         select(
             Group.code,
@@ -59,26 +63,22 @@ def campaign_groups(campaign: Campaign) -> dict[str, GroupSetting]:
             CampaignGroup.instrument_id,
             CampaignGroup.weight,
             CampaignGroup.population,
+            ChannelInstrument.channel,
+            ChannelInstrument.instrument_id,
         )
         .join(Group, Group.id == CampaignGroup.group_id)
+        .outerjoin(ChannelInstrument, ChannelInstrument.campaign_group_id == CampaignGroup.id)
         .where(CampaignGroup.campaign_id == campaign.id)
-        .order_by(Group.position, Group.code)
+        .order_by(Group.position, Group.code, ChannelInstrument.channel)
     ).all()
-    by_channel: dict[str, list[tuple[str, str]]] = {}
-    for code, channel, instrument_id in db.session.execute(
-        select(Group.code, ChannelInstrument.channel, ChannelInstrument.instrument_id)
-        .join(CampaignGroup, CampaignGroup.id == ChannelInstrument.campaign_group_id)
-        .join(Group, Group.id == CampaignGroup.group_id)
-        .where(CampaignGroup.campaign_id == campaign.id)
-        .order_by(ChannelInstrument.channel)
-    ):
-        by_channel.setdefault(code, []).append((channel, instrument_id))
-    return {
-        code: GroupSetting(
-            code, position, instrument_id, weight, population, tuple(by_channel.get(code, ()))
-        )
-        for code, position, instrument_id, weight, population in rows
-    }
+    settings: dict[str, GroupSetting] = {}
+    for code, position, instrument_id, weight, population, channel, other in rows:
+        known = settings.get(code)
+        by_channel = known.by_channel if known is not None else ()
+        if channel is not None:
+            by_channel = (*by_channel, (channel, other))
+        settings[code] = GroupSetting(code, position, instrument_id, weight, population, by_channel)
+    return settings
 
 
 def check_indicators(settings: Mapping[str, GroupSetting], indicators: Sequence[str]) -> None:
