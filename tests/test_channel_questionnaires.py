@@ -159,7 +159,7 @@ def test_the_command_sets_and_clears_a_channels_questionnaire(app, runner):
 def test_the_migration_gives_phone_campaigns_the_cards_phone_script(scratch_url):
     app = create_app(conftest.test_config(scratch_url))
     with app.app_context():
-        upgrade(revision="a482d9b4e3c2")
+        upgrade(revision="38e279cd18e8")
         with db.engine.begin() as conn:
             conn.execute(
                 sa.text(
@@ -195,6 +195,6 @@ def test_the_migration_gives_phone_campaigns_the_cards_phone_script(scratch_url)
         ).all()
         assert [tuple(r) for r in rows] == [(1, "phone", SCRIPT)]
         db.session.remove()
-        downgrade(revision="a482d9b4e3c2")
+        downgrade(revision="38e279cd18e8")
         assert "campaign_group_channel" not in sa.inspect(db.engine).get_table_names()
         db.engine.dispose()

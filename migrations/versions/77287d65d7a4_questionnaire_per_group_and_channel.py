@@ -6,7 +6,7 @@ people of a group answering the shipped post-service card get its shipped phone
 script for the phone channel, the pairing the two files were written for.
 
 Revision ID: 77287d65d7a4
-Revises: a482d9b4e3c2
+Revises: 38e279cd18e8
 Create Date: 2026-12-02 12:12:24.228496
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '77287d65d7a4'
-down_revision = 'a482d9b4e3c2'
+down_revision = '38e279cd18e8'
 branch_labels = None
 depends_on = None
 

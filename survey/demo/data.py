@@ -60,8 +60,6 @@ GROUP_SETTINGS: dict[str, tuple[str, float, int | None, int]] = {
 
 
 FALLBACK_INSTRUMENT = "post-service-card"
-# The card's phone script: what the service users' phone interviews read out.
-PHONE_SCRIPT = "phone-post-service"
 
 
 # Service users per unit over the whole cycle, and how they reached the card.

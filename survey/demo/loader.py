@@ -20,7 +20,6 @@ from ..models import (
     CallbackRequest,
     Campaign,
     CampaignGroup,
-    ChannelInstrument,
     Contact,
     Group,
     InstrumentVersion,
@@ -49,7 +48,6 @@ from .data import (
     GIVEN_NAMES,
     GROUP_SETTINGS,
     ORGANISATIONS,
-    PHONE_SCRIPT,
     PUBLIC_PER_UNIT,
     RECENT_BAD_REVIEWS,
     SEED,
@@ -188,28 +186,17 @@ class _Loader:
             wanted, weight, population, target = GROUP_SETTINGS[code]
             instrument_id = self._instrument_id(wanted)
             self.group_instrument[code] = instrument_id
-            settings = CampaignGroup(
-                group=groups[code],
-                instrument_id=instrument_id,
-                weight=weight,
-                population=population,
-                target=target,
-            )
-            if instrument_id == FALLBACK_INSTRUMENT and self._has(PHONE_SCRIPT):
-                # The operators read the card's phone script, not the card.
-                settings.by_channel.append(
-                    ChannelInstrument(channel="phone", instrument_id=PHONE_SCRIPT)
+            campaign.groups.append(
+                CampaignGroup(
+                    group=groups[code],
+                    instrument_id=instrument_id,
+                    weight=weight,
+                    population=population,
+                    target=target,
                 )
-            campaign.groups.append(settings)
+            )
         db.session.add(campaign)
         return campaign
-
-    def _has(self, instrument_id: str) -> bool:
-        try:
-            current_version(instrument_id)
-        except LookupError:
-            return False
-        return True
 
     def _instrument_id(self, wanted: str) -> str:
         """The instrument a group answers; the card when the wanted file is not there (yet)."""
