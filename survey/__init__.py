@@ -38,7 +38,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from . import (
         access,  # noqa: F401 - registers the login manager's user loader
-        models,  # noqa: F401 - the tables must be known to SQLAlchemy and Alembic
+        labels,
+        models,  # the tables must be known to SQLAlchemy and Alembic
     )
 
     db.init_app(app)
@@ -48,6 +49,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # Ahead of CSRFProtect's own hook, which reads the form: the user of this request
     # (not one cached on a shared app context), then the upload limit of the route.
     app.before_request(_forget_cached_user)
+    # The names of the administrators' own groups, read afresh for each request.
+    labels.own_group_names = models.own_group_names
+    app.before_request(models.forget_own_group_names)
     app.before_request(apply_upload_limit)
     app.before_request(refuse_nul)
     csrf.init_app(app)

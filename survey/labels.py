@@ -7,9 +7,10 @@ without a name here is shown as its dotted name until one is added.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import overload
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 GROUP_LABELS = {
@@ -36,9 +37,35 @@ CHANNEL_LABELS = {
 }
 
 
-def group_label(code: str) -> str:
-    label = GROUP_LABELS.get(code)
+# Where the names of the administrators' own groups come from (code -> language ->
+# name); the app factory sets it to a reader of the groups' table, since this module
+# sits below the models.
+own_group_names: Callable[[], Mapping[str, Mapping[str, str]]] | None = None
+
+
+# The three dimensions of opinion (models.base.DIMENSIONS), never pooled into one figure.
+DIMENSION_LABELS = {
+    "service_users": _l("Served public"),
+    "stakeholders": _l("Stakeholders"),
+    "staff": _l("Staff"),
+}
+
+
+def dimension_label(code: str) -> str:
+    label = DIMENSION_LABELS.get(code)
     return str(label) if label is not None else code
+
+
+def group_label(code: str) -> str:
+    """A group's name in the reader's language: the catalogs', else its own names, else its code."""
+    label = GROUP_LABELS.get(code)
+    if label is not None:
+        return str(label)
+    names = own_group_names().get(code) if own_group_names is not None else None
+    if not names:
+        return code
+    lang = str(get_locale() or "zh_Hans")
+    return names.get(lang) or names.get("zh_Hans") or next(iter(names.values()))
 
 
 def channel_label(code: str) -> str:

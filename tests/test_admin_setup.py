@@ -403,6 +403,7 @@ def test_campaign_create_stores_every_setting_and_audits(client, app, setting):
     after = json.loads(event.after)
     assert after["groups"]["deputy"] == {
         "instrument_id": "stakeholder-evaluation",
+        "by_channel": {},
         "weight": 2.0,
         "population": 500,
         "target": 30,
@@ -620,7 +621,9 @@ def test_contact_import_refuses_a_channel_the_campaign_does_not_use(client, app,
     _signed_in(client, "admin")
     page = _upload(client, campaign, unit, "姓名,手机号\n张三,13800138000\n", channel="sms")
     assert page.status_code == 200
-    assert f"campaign {campaign.code} does not use the channel sms" in page.text
+    assert f"campaign {campaign.name} ({campaign.code}) does not use the channel SMS link" in (
+        page.text
+    )
     assert _count(Contact) == 0 and _count(Invitation) == 0 and _events() == []
 
 

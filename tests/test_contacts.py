@@ -58,8 +58,8 @@ def test_line_numbers_count_blank_rows_and_quoted_line_breaks() -> None:
     ("text", "line", "fragment"),
     [
         ("phone\n13800138000\n", 1, "missing column name"),
-        ("name,email\n王建国,a@b.cn\n", 1, "unknown column 'email'"),
         ("name,name\n王建国,王建国\n", 1, "appears twice"),
+        ('name,phone\n"王建国,13800138000\n李秀英,13900000001\n', 2, "quotation mark"),
         ("name,phone\n王建国,12345\n", 2, "12345"),
         ("name,phone\n王建国,13800138000\n李秀英,138-0013-8000\n", 3, "already on line 2"),
         ("name,language\n王建国,fr\n", 2, "unknown language 'fr'"),
@@ -118,3 +118,45 @@ def test_language_words() -> None:
     assert language_of("zh-CN") == "zh_Hans"
     assert language_of("English") == "en"
     assert language_of("klingon") is None
+
+
+def test_an_unknown_column_is_ignored_with_a_warning() -> None:
+    parsed = parse_contacts("姓名,备注,手机号\n王建国,老代表,13800138000\n")
+    assert parsed.errors == []
+    assert [(w.line, w.message) for w in parsed.warnings] == [
+        (
+            1,
+            "column '备注' is not used and was ignored; the columns used are "
+            "name, phone, organisation, language, unit",
+        )
+    ]
+    assert [(r.name, r.phone, r.organisation) for r in parsed.rows] == [
+        ("王建国", "+8613800138000", None)
+    ]
+
+
+def test_a_header_problem_does_not_stop_the_rows_being_checked() -> None:
+    parsed = parse_contacts("手机号,备注\n12345\n13800138000\n1390000\n")
+    assert [(e.line, e.message.split(" ")[0]) for e in parsed.errors] == [
+        (1, "missing"),
+        (2, "12345"),
+        (4, "1390000"),
+    ]
+    assert parsed.rows == []  # nothing is usable while the header is wrong
+
+
+def test_an_unclosed_quote_is_refused_not_swallowed() -> None:
+    # A quote that closes only further down: the name would hold three lines.
+    text = (
+        'name,phone\n"王建国,13800138000\n李秀英,13900000001\n张伟",13900000002\n'
+        "赵敏,13900000003\n"
+    )
+    parsed = parse_contacts(text)
+    assert [(e.line, "quotation mark" in e.message) for e in parsed.errors] == [(2, True)]
+    assert [r.name for r in parsed.rows] == ["赵敏"]
+    # A line break inside an organisation's quoted cell is still welcome.
+    ok = parse_contacts('name,organisation\n王建国,"省人大\n常委会"\n')
+    assert ok.errors == [] and ok.rows[0].organisation == "省人大\n常委会"
+    # A quote left open to the end of the file, even in the organisation.
+    open_end = parse_contacts('name,organisation\n王建国,"省人大\n李秀英,市政协\n')
+    assert [e.line for e in open_end.errors] == [2]

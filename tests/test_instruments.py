@@ -400,6 +400,18 @@ MISTAKES = [
         "show_if",
         "not both",
     ),
+    (
+        _q("c", 'type = "text"\ntext = { zh_Hans = "意见（选填）", en = "Comments" }\n'),
+        "c",
+        "text",
+        "pages mark a question that is not required",
+    ),
+    (
+        _q("c", 'type = "text"\ntext = { zh_Hans = "意见", en = "Comments (Optional)" }\n'),
+        "c",
+        "text",
+        "'en' says '(optional)'",
+    ),
 ]
 
 

@@ -218,7 +218,7 @@ def test_every_bad_row_is_reported_and_nothing_is_imported(
         4: "1390000",
         5: "already on line 2",
         6: "unknown unit 'xxx'",
-        7: "unit nky is not evaluated",
+        7: "unit 省农业科学院 (nky) is not evaluated",
         8: "unknown language 'de'",
         9: "already has an invitation",
     }
@@ -267,15 +267,43 @@ def test_bad_arguments_import_nothing(
     assert _counts() == (0, 0)
 
 
-def test_bad_header_imports_nothing(
+def test_an_unknown_column_is_ignored_with_a_warning(
     campaign: Campaign, runner: FlaskCliRunner, tmp_path: Path
 ) -> None:
-    result = _invite(runner, _write(tmp_path, "姓名,电邮\n王建国,a@b.cn\n"))
+    result = _invite(runner, _write(tmp_path, "姓名,电邮,备注\n王建国,a@b.cn,老代表\n"))
+    assert result.exit_code == 0, result.output
+    assert "line 1: column '电邮' is not used and was ignored" in result.stderr
+    assert "line 1: column '备注' is not used and was ignored" in result.stderr
+    assert _counts() == (1, 1)
+
+
+def test_bad_header_imports_nothing_and_the_rows_are_still_checked(
+    campaign: Campaign, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    result = _invite(runner, _write(tmp_path, "phone,备注\n13800138000,x\n12345,y\n"))
     assert result.exit_code == 1
-    assert "line 1: unknown column '电邮'" in result.stderr
-    result = _invite(runner, _write(tmp_path, "phone\n13800138000\n"))
     assert "line 1: missing column name" in result.stderr
+    assert "line 3: 12345" in result.stderr
+    assert "line 1: column '备注' is not used" in result.stderr
+    assert "Nothing imported: 2 problem(s)." in result.stderr
     assert _counts() == (0, 0)
+
+
+def test_messages_name_groups_units_and_channels(
+    campaign: Campaign, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    path = _write(tmp_path, "name,phone,unit\n王建国,13800138000,nky\n")
+    result = _invite(runner, path, group="expert")
+    assert result.exit_code == 1
+    name = campaign.name
+    assert (
+        f"group Experts and scholars (expert) is not surveyed in campaign {name} (demo2025); "
+        "its groups are People's congress deputies (deputy), CPPCC members (cppcc), "
+        "Service users (service_user)"
+    ) in result.stderr
+    assert f"line 2: unit 省农业科学院 (nky) is not evaluated in campaign {name}" in (
+        result.stderr
+    )
 
 
 def test_sms_needs_mobile_numbers(
@@ -304,9 +332,10 @@ def test_a_channel_the_campaign_does_not_use_is_refused(
         runner, _write(tmp_path, "name,phone\n王建国,13800138000\n"), "--channel", "sms"
     )
     assert result.exit_code == 1
-    assert "campaign demo2025 does not use the channel sms; its channels are qr, link" in (
-        result.stderr
-    )
+    assert (
+        f"campaign {campaign.name} (demo2025) does not use the channel SMS link (sms); its "
+        "channels are QR code at a service point (qr), Personal link (link)"
+    ) in result.stderr
     assert _counts() == (0, 0)
 
 

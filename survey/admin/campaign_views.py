@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .. import setup as service
+from ..contacts.files import CHANNELS as CONTACT_CHANNELS
 from ..extensions import db
 from ..instruments import localized
 from ..instruments.store import current_instruments
@@ -51,6 +52,7 @@ def _initial_data(campaign: Campaign | None, groups: list[Group]) -> dict[str, A
                 "code": group.code,
                 "included": True,
                 "instrument_id": s.instrument_id,
+                "by_channel": {c.channel: c.instrument_id for c in s.by_channel},
                 "weight": s.weight,
                 "population": s.population,
                 "target": s.target,
@@ -96,8 +98,11 @@ def _set_choices(form: CampaignForm, groups: list[Group]) -> None:
     form.point_group.choices = options(
         [("", "–")] + [(g.code, group_label(g.code)) for g in groups]
     )
+    same = options([("", _("same"))] + [(key, key) for key in sorted(current_instruments())])
     for entry in form.groups:
         entry.form.instrument_id.choices = instruments
+        for channel in CHANNELS:
+            entry.form.by_channel[channel].choices = same
 
 
 def _campaign_input(form: CampaignForm) -> service.CampaignInput:
@@ -128,6 +133,11 @@ def _campaign_input(form: CampaignForm) -> service.CampaignInput:
                 code=entry.form.code.data or "",
                 included=bool(entry.form.included.data),
                 instrument_id=entry.form.instrument_id.data or "",
+                by_channel={
+                    channel: entry.form.by_channel[channel].data
+                    for channel in CHANNELS
+                    if entry.form.by_channel[channel].data
+                },
                 weight=entry.form.weight.data,
                 population=entry.form.population.data,
                 target=entry.form.target.data,
@@ -187,6 +197,8 @@ def campaign_form(campaign_id: int | None = None) -> ResponseReturnValue:
         campaign=campaign,
         started=started,
         shares=_shares(form),
+        channel_codes=CHANNELS,
+        any_by_channel=any(any(e.form.by_channel.data.values()) for e in form.groups),
     )
 
 
@@ -213,16 +225,24 @@ def _links_csv(result: ImportResult) -> str:
     ),
 )
 def contacts() -> ResponseReturnValue:
-    """Upload a contacts CSV: the same checks as `flask survey invite`, all rows or none."""
+    """Upload a contacts CSV: the same checks as `flask survey invite`, all rows or none.
+
+    The page is for one campaign at a time (``?campaign=``, else the newest):
+    its groups, units and channels are the only ones offered.
+    """
     form = ContactImportForm()
-    form.campaign_id.choices = options(
-        (c.id, f"{c.code} · {c.name}") for c in service.campaigns_newest_first()
-    )
-    form.group_code.choices = options(
-        (g.code, group_label(g.code)) for g in service.groups_in_order()
-    )
-    form.unit_id.choices = options([(NONE, "–"), *unit_pairs()])
+    campaigns = service.campaigns_newest_first()
+    form.campaign_id.choices = options((c.id, f"{c.name} ({c.code})") for c in campaigns)
+    if request.method == "POST":  # the campaign the page was for; never another one
+        chosen = form.campaign_id.data
+    else:
+        chosen = request.args.get("campaign", type=int) or (campaigns[0].id if campaigns else None)
+    campaign = next((c for c in campaigns if c.id == chosen), None)
+    if campaign is not None:
+        form.campaign_id.data = campaign.id
+        _offer_the_campaigns_own(form, campaign)
     errors: list[str] = []
+    warnings: list[str] = []
     encoding = None
     if form.validate_on_submit():
         campaign = db.session.get(Campaign, form.campaign_id.data)
@@ -238,23 +258,55 @@ def contacts() -> ResponseReturnValue:
             )
         except ImportRejected as rejected:
             errors = [str(error) for error in rejected.errors]
+            warnings = [str(warning) for warning in rejected.warnings]
             encoding = rejected.encoding
         else:
             db.session.commit()
-            if form.deliver.data == "csv":
-                response = no_store(_links_csv(result), "text/csv")
-                response.headers["Content-Disposition"] = (
-                    f'attachment; filename="links-{result.campaign.code}-{result.group.code}.csv"'
-                )
-                return response
-            return no_store(
-                render_template(
-                    "admin/contacts_done.html", result=result, campaign=campaign, group=group
-                )
-            )
+            return _imported(result, form.deliver.data == "csv")
     elif request.method == "POST":
         errors = [
             f"{form[name].label.text}: {' '.join(map(str, msgs))}"
             for name, msgs in form.errors.items()
         ]
-    return render_template("admin/contacts.html", form=form, errors=errors, encoding=encoding)
+    return render_template(
+        "admin/contacts.html",
+        form=form,
+        campaign=campaign,
+        campaigns=campaigns,
+        errors=errors,
+        warnings=warnings,
+        encoding=encoding,
+    )
+
+
+def _imported(result: ImportResult, as_csv: bool) -> ResponseReturnValue:
+    """The links of an import, once: a CSV for a mail merge or a page."""
+    if as_csv:
+        response = no_store(_links_csv(result), "text/csv")
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="links-{result.campaign.code}-{result.group.code}.csv"'
+        )
+        return response
+    return no_store(
+        render_template(
+            "admin/contacts_done.html",
+            result=result,
+            campaign=result.campaign,
+            group=result.group,
+        )
+    )
+
+
+def _offer_the_campaigns_own(form: ContactImportForm, campaign: Campaign) -> None:
+    """Groups, units and channels of this campaign only, by their names."""
+    form.group_code.choices = options(
+        (s.group.code, group_label(s.group.code))
+        for s in sorted(campaign.groups, key=lambda s: (s.group.position, s.group.code))
+    )
+    form.unit_id.choices = options(
+        [(NONE, "–"), *((u.id, f"{u.name} ({u.code})") for u in campaign.units)]
+    )
+    used = [c for c in CONTACT_CHANNELS if c in campaign.channel_list()]
+    form.channel.choices = options((c, channel_label(c)) for c in used)
+    if request.method == "GET" and used and form.channel.data not in used:
+        form.channel.data = used[0]

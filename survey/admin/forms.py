@@ -29,7 +29,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..contacts.files import CHANNELS as CONTACT_CHANNELS
-from ..models import ROLES
+from ..labels import CHANNEL_LABELS, DIMENSION_LABELS
+from ..models import CHANNELS, DIMENSIONS, ROLES
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 # A select's "none" choice (coerce=int cannot take an empty string).
@@ -81,14 +82,14 @@ class OptionalFloatField(StringField):
 
 class UnitForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Unit name"), validators=[DataRequired(), Length(max=200)])
     kind = StringField(_l("Kind of institution"), validators=[Optional(), Length(max=80)])
 
 
 class ServicePointForm(FlaskForm):
     unit_id = SelectField(_l("Unit"), coerce=int, validators=[InputRequired()])
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Service point name"), validators=[DataRequired(), Length(max=200)])
 
 
 class TicketSheetForm(FlaskForm):
@@ -100,14 +101,52 @@ class AddGroupForm(FlaskForm):
     code = SelectField(_l("Group"), validators=[DataRequired()], validate_choice=False)
 
 
+class OwnGroupForm(FlaskForm):
+    """An administrator's own respondent group: code, a name in each language, dimension."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+    name_zh_hans = StringField(_l("Name in simplified Chinese"), validators=[Length(max=200)])
+    name_zh_hant = StringField(_l("Name in traditional Chinese"), validators=[Length(max=200)])
+    name_en = StringField(_l("Name in English"), validators=[Length(max=200)])
+    dimension = SelectField(
+        _l("Dimension"),
+        choices=options((d, DIMENSION_LABELS[d]) for d in DIMENSIONS),
+        default="stakeholders",
+    )
+
+    def names(self) -> dict[str, str]:
+        return {
+            "zh_Hans": self.name_zh_hans.data or "",
+            "zh_Hant": self.name_zh_hant.data or "",
+            "en": self.name_en.data or "",
+        }
+
+
 class MoveGroupForm(FlaskForm):
     direction = HiddenField(validators=[DataRequired()])
+
+
+class ChannelQuestionnairesForm(Form):
+    """A group's questionnaire per channel, where it is not the group's own ("" = the same).
+
+    One select per channel of models.base.CHANNELS, named by the channel's code,
+    added below the class.
+    """
+
+
+for _channel in CHANNELS:
+    setattr(
+        ChannelQuestionnairesForm,
+        _channel,
+        SelectField(CHANNEL_LABELS[_channel], default="", validate_choice=False),
+    )
 
 
 class GroupSettingsForm(Form):
     """One group's row in the campaign form (a plain Form: the outer form carries the CSRF)."""
 
     code = HiddenField()
+    by_channel = FormField(ChannelQuestionnairesForm)
     included = BooleanField(_l("Surveyed"))
     instrument_id = SelectField(_l("Questionnaire"), validate_choice=False)
     weight = OptionalFloatField(_l("Policy weight"))
@@ -117,7 +156,7 @@ class GroupSettingsForm(Form):
 
 class CampaignForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Campaign name"), validators=[DataRequired(), Length(max=200)])
     period_start = DateField(_l("Period start"), validators=[InputRequired()])
     period_end = DateField(_l("Period end"), validators=[InputRequired()])
     opens_at = DateTimeLocalField(_l("Opens at"), format=LOCAL_FORMAT, validators=[Optional()])
@@ -163,13 +202,26 @@ class CampaignForm(FlaskForm):
 
 
 class ContactImportForm(FlaskForm):
+    """The upload of a contact list for one campaign.
+
+    Group, unit and channel list only the campaign's own (the view fills them);
+    they are not checked as choices here, so that a stale page gets the
+    service's message naming the campaign's groups, units or channels.
+    """
+
     campaign_id = SelectField(_l("Campaign"), coerce=int, validators=[InputRequired()])
-    group_code = SelectField(_l("Group"), validators=[DataRequired()])
+    group_code = SelectField(_l("Group"), validators=[DataRequired()], validate_choice=False)
     unit_id = SelectField(
-        _l("Unit for rows without a unit column"), coerce=int, validators=[Optional()]
+        _l("Unit for rows without a unit column"),
+        coerce=int,
+        validators=[Optional()],
+        validate_choice=False,
     )
     channel = SelectField(
-        _l("Channel"), choices=options((c, c) for c in CONTACT_CHANNELS), default="link"
+        _l("Channel"),
+        choices=options((c, c) for c in CONTACT_CHANNELS),
+        default="link",
+        validate_choice=False,
     )
     deliver = SelectField(
         _l("Links"),

@@ -23,6 +23,7 @@ from . import bp
 from .forms import (
     AddGroupForm,
     MoveGroupForm,
+    OwnGroupForm,
     ServicePointForm,
     TicketSheetForm,
     UnitForm,
@@ -181,7 +182,11 @@ def groups() -> ResponseReturnValue:
     elif request.method == "POST":
         flash(_("Choose a group to add."), "error")
     return render_template(
-        "admin/groups.html", form=form, groups=service.groups_in_order(), move_form=MoveGroupForm()
+        "admin/groups.html",
+        form=form,
+        groups=service.groups_in_order(),
+        move_form=MoveGroupForm(),
+        own_form=OwnGroupForm(formdata=None),
     )
 
 
@@ -202,4 +207,4 @@ def group_move(group_id: int) -> ResponseReturnValue:
     return redirect(url_for("admin.groups"))
 
 
-from . import account_views, campaign_views, device_views  # noqa: E402,F401
+from . import account_views, campaign_views, device_views, group_views  # noqa: E402,F401

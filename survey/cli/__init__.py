@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import demo, frameworks, instruments, invitations, points, sms, translate, users  # noqa: F401
+from . import campaigns, demo, frameworks, instruments, invitations, points, sms, translate, users  # noqa: F401
 from .groups import (
     cycle_cli,
     framework_cli,

@@ -30,7 +30,8 @@ from .groups import _cli_locale, survey_cli
     "contacts_path",
     required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="CSV: name, phone, organisation, language, unit (UTF-8 or GB18030).",
+    help="CSV: name, phone, organisation, language, unit (UTF-8 or GB18030); "
+    "other columns are ignored with a warning.",
 )
 @click.option("--channel", type=click.Choice(["link", "sms", "paper", "phone"]), default="link")
 @click.option(
@@ -81,6 +82,8 @@ def _invite(
     click.echo(
         gettext("Read %(path)s as %(encoding)s.", path=contacts_path, encoding=result.encoding)
     )
+    for warning in result.warnings:
+        click.echo(str(warning), err=True)
     if out_path is not None:
         _commit_with_file(result, out_path)
         return
@@ -103,6 +106,8 @@ def _refused(rejected: ImportRejected, contacts_path: Path) -> NoReturn:
             ),
             err=True,
         )
+    for warning in rejected.warnings:
+        click.echo(str(warning), err=True)
     for error in rejected.errors:
         click.echo(str(error), err=True)
     click.echo(gettext("Nothing imported: %(n)d problem(s).", n=len(rejected.errors)), err=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import gettext
 
@@ -91,11 +91,19 @@ class ContactRow:
 
 @dataclass
 class ParsedContacts:
-    """The rows that are good, and every problem found; the file is usable only without errors."""
+    """The rows that are good, every problem found, and what was ignored.
+
+    The file is usable only without errors; warnings (a column we do not use,
+    such as a 备注 of the evaluator's own) do not stop it.
+    """
 
     rows: list[ContactRow]
     errors: list[RowError]
     columns: tuple[str, ...]
+    warnings: list[RowError] = field(default_factory=list)
+    # Every row read, good or not, for the checks that need the database: a
+    # row's unknown unit is reported beside its bad phone number, not later.
+    read: list[ContactRow] = field(default_factory=list)
 
 
 def decode_contacts(data: bytes) -> tuple[str, str]:
@@ -133,28 +141,83 @@ def language_of(text: str) -> str | None:
     return LANGUAGE_WORDS.get(word.lower()) or LANGUAGE_WORDS.get(word) or normalise(word)
 
 
-def _header(cells: list[str]) -> tuple[tuple[str, ...], list[str]]:
-    """Our column names for the header cells, and the problems with the header."""
+def _header(cells: list[str]) -> tuple[tuple[str, ...], list[str], list[str]]:
+    """Our column names for the header cells ("" for one ignored), its problems and warnings.
+
+    A column we do not use (备注, 邮箱, a number of the evaluator's own) is
+    ignored with a warning rather than refused: spreadsheets carry such columns,
+    and refusing them sent people back to delete a column for nothing.
+    """
     problems: list[str] = []
+    warnings: list[str] = []
     columns: list[str] = []
     for cell in cells:
         key = cell.strip().lower()
         column = HEADER_ALIASES.get(cell.strip()) or HEADER_ALIASES.get(key) or key
         if column not in COLUMNS:
-            problems.append(
-                gettext(
-                    "unknown column %(column)s; the columns are %(known)s",
-                    column=repr(cell.strip()),
-                    known=", ".join(COLUMNS),
+            if cell.strip():
+                warnings.append(
+                    gettext(
+                        "column %(column)s is not used and was ignored; the columns used are "
+                        "%(known)s",
+                        column=repr(cell.strip()),
+                        known=", ".join(COLUMNS),
+                    )
                 )
-            )
+            column = ""
         elif column in columns:
             problems.append(gettext("column %(column)s appears twice", column=column))
+            column = ""
         columns.append(column)
     for column in REQUIRED_COLUMNS:
         if column not in columns:
             problems.append(gettext("missing column %(column)s", column=column))
-    return tuple(columns), problems
+    return tuple(columns), problems, warnings
+
+
+def _records(text: str) -> list[tuple[list[str], int]]:
+    """The CSV's records, each with how many more lines of text it took than one.
+
+    Python's reader lets a quotation mark that is never closed swallow every
+    line after it into one cell; the count of lines a record took is what lets
+    the rows say so (see :func:`_unclosed_quote`).
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records: list[tuple[list[str], int]] = []
+    last_line = 0
+    for record in reader:
+        records.append((record, reader.line_num - last_line - 1))
+        last_line = reader.line_num
+    try:
+        for _record in csv.reader(io.StringIO(text, newline=""), strict=True):
+            pass
+    except csv.Error as error:
+        if "end of data" in str(error) and records:  # the last record's quote never closes
+            records[-1] = (records[-1][0], -1)
+    return records
+
+
+def _unclosed_quote(cells: list[str], columns: tuple[str, ...], extra_lines: int) -> str | None:
+    """Why a record looks like an unclosed quotation mark, or None.
+
+    A line break is at home in an organisation's cell (Alt+Enter in Excel),
+    never in a name, a number, a language or a unit code: there it means a
+    quotation mark opened and not closed, and the lines after it ran into the
+    row. A quote still open at the end of the file is refused wherever it is.
+    """
+    if extra_lines < 0 or (
+        extra_lines > 0
+        and any(
+            "\n" in cell or "\r" in cell
+            for cell, column in zip(cells, columns, strict=False)
+            if column and column != "organisation"
+        )
+    ):
+        return gettext(
+            'a quotation mark (") in this row is not closed, so the lines after it ran into '
+            "the row; close the quote or remove it"
+        )
+    return None
 
 
 def parse_contacts(
@@ -167,24 +230,30 @@ def parse_contacts(
     receive a text message. Blank rows are skipped but still counted, so line
     numbers match the spreadsheet.
     """
-    records = list(csv.reader(io.StringIO(text, newline="")))
+    records = _records(text)
     errors: list[RowError] = []
-    if not any(cell.strip() for record in records for cell in record):
+    if not any(cell.strip() for record, _extra in records for cell in record):
         raise ContactFileError(gettext("The file is empty; the first line must be the header."))
-    if not any(cell.strip() for cell in records[0]):
+    if not any(cell.strip() for cell in records[0][0]):
         errors.append(RowError(1, gettext("the first line is blank; it must be the header")))
         return ParsedContacts([], errors, ())
-    columns, header_problems = _header(records[0])
+    columns, header_problems, header_warnings = _header(records[0][0])
     if phone_required and "phone" not in columns:
         header_problems.append(gettext("missing column %(column)s", column="phone"))
     errors.extend(RowError(1, problem) for problem in header_problems)
-    if header_problems:
-        return ParsedContacts([], errors, columns)
+    warnings = [RowError(1, warning) for warning in header_warnings]
 
+    # The rows are checked even when the header has a problem: every problem of
+    # the file is reported at once, so it is put right in one go.
     rows: list[ContactRow] = []
+    read: list[ContactRow] = []
     seen_phones: dict[str, int] = {}
-    for index, cells in enumerate(records[1:], start=2):
+    for index, (cells, extra_lines) in enumerate(records[1:], start=2):
         if not any(cell.strip() for cell in cells):
+            continue
+        unclosed = _unclosed_quote(cells, columns, extra_lines)
+        if unclosed is not None:
+            errors.append(RowError(index, unclosed))
             continue
         row, problems = _row(index, cells, columns, phone_required, mobile_only)
         if row is not None and row.phone is not None:
@@ -198,11 +267,15 @@ def parse_contacts(
                     )
                 )
         errors.extend(RowError(index, problem) for problem in problems)
-        if row is not None and not problems:
-            rows.append(row)
+        if row is not None:
+            read.append(row)
+            if not problems:
+                rows.append(row)
     if not rows and not errors:
         errors.append(RowError(2, gettext("the file has a header but no contacts")))
-    return ParsedContacts(rows, errors, columns)
+    if header_problems:
+        rows = []
+    return ParsedContacts(rows, errors, columns, warnings, read)
 
 
 def _row(
@@ -223,10 +296,12 @@ def _row(
             )
         )
     values = {
-        column: (cells[i].strip() if i < len(cells) else "") for i, column in enumerate(columns)
+        column: (cells[i].strip() if i < len(cells) else "")
+        for i, column in enumerate(columns)
+        if column
     }
     name = " ".join(values.get("name", "").split())
-    if not name:
+    if not name and "name" in columns:  # a missing column is said once, on line 1
         problems.append(gettext("the name is empty"))
     elif len(name) > MAX_NAME:
         problems.append(gettext("the name is longer than %(n)d characters", n=MAX_NAME))
@@ -249,7 +324,7 @@ def _row(
                 problems.append(
                     gettext("%(phone)s is a landline and cannot receive SMS", phone=raw_phone)
                 )
-    elif phone_required:
+    elif phone_required and "phone" in columns:
         problems.append(gettext("the phone number is empty"))
     language: str | None = None
     if values.get("language"):

@@ -44,6 +44,7 @@ from .model import (
     Text,
 )
 from .partial import PartialRule, parse_partial
+from .wording import optional_marker
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _INDICATOR = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
@@ -124,6 +125,8 @@ class _Parser:
             text = value.get(lang)
             if not isinstance(text, str) or not text.strip():
                 raise self.fail(question, field_name, f"missing translation for '{lang}'")
+            if field_name == "text" and (problem := optional_marker(lang, text)):
+                raise self.fail(question, field_name, problem)
         return dict(value)
 
     def parse(self) -> tuple[str, Text, Text | None, float, bool, tuple[Page, ...]]:

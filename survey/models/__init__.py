@@ -3,7 +3,8 @@
 - base: the clock (utcnow), the respondent groups and the channels;
 - units: Unit, ServicePoint, Group;
 - instruments: InstrumentVersion;
-- campaigns: Campaign, CampaignGroup, and whether a campaign is open (campaign_state);
+- campaigns: Campaign, CampaignGroup, ChannelInstrument (a group's questionnaire for one
+  channel), and whether a campaign is open (campaign_state);
 - invitations: Contact, Invitation, Ticket;
 - responses: Response, Answer, ResponseScore, CallbackRequest;
 - phone: CallCase, Attempt, DispositionRule (the phone survey's queue);
@@ -29,6 +30,7 @@ from .campaigns import (
     Campaign,
     CampaignGroup,
     CampaignState,
+    ChannelInstrument,
     campaign_by_code,
     campaign_state,
     campaign_unit,
@@ -63,7 +65,9 @@ from .units import (
     Group,
     ServicePoint,
     Unit,
+    forget_own_group_names,
     group_by_code,
+    own_group_names,
     point_by_code,
     unit_by_code,
     units_in_code_order,
@@ -100,6 +104,9 @@ __all__ = [
     "ROLES",
     "UNIT_ROLES",
     "Answer",
+    "ChannelInstrument",
+    "forget_own_group_names",
+    "own_group_names",
     "ApiToken",
     "Attempt",
     "AuditEvent",

@@ -149,6 +149,45 @@ class CampaignGroup(Model):
 
     campaign: Mapped[Campaign] = relationship(back_populates="groups")
     group: Mapped[Group] = relationship()
+    by_channel: Mapped[list[ChannelInstrument]] = relationship(
+        back_populates="settings",
+        cascade="all, delete-orphan",
+        order_by="ChannelInstrument.channel",
+    )
+
+    def instrument_for(self, channel: str) -> str:
+        """The questionnaire this group answers through ``channel``: its own, else the group's.
+
+        A group reached by QR code and by phone needs the card on the screen and
+        the phone script on the line (a self-introduction, no promise of
+        anonymity the operator cannot keep, no request for the number just dialled).
+        """
+        return next((c.instrument_id for c in self.by_channel if c.channel == channel), None) or (
+            self.instrument_id
+        )
+
+    def instrument_ids(self) -> list[str]:
+        """Every questionnaire the group answers in the campaign, the group's own first."""
+        found = [self.instrument_id]
+        found.extend(c.instrument_id for c in self.by_channel if c.instrument_id not in found)
+        return found
+
+
+class ChannelInstrument(Model):
+    """A group's questionnaire for one channel of a campaign, in place of the group's own."""
+
+    __tablename__ = "campaign_group_channel"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_group_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign_group.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    instrument_id: Mapped[str] = mapped_column(String(80))
+
+    __table_args__ = (UniqueConstraint("campaign_group_id", "channel"),)
+
+    settings: Mapped[CampaignGroup] = relationship(back_populates="by_channel")
 
 
 def campaigns_newest_first() -> list[Campaign]:
@@ -168,6 +207,4 @@ def latest_campaign() -> Campaign | None:
 
 
 def campaign_by_code(code: str) -> Campaign | None:
-    return db.session.execute(
-        db.select(Campaign).where(Campaign.code == code)
-    ).scalar_one_or_none()
+    return db.session.execute(db.select(Campaign).where(Campaign.code == code)).scalar_one_or_none()

@@ -52,6 +52,17 @@ class Group(Model):
         default=lambda context: dimension_of_code(context.get_current_parameters()["code"]),
         server_default="stakeholders",
     )
+    # An administrator's own group (enterprise representatives, people's supervisors,
+    # village cadres, ...) has its name in the three languages; a shipped group has
+    # none here: its name is in the catalogs (labels.GROUP_LABELS).
+    name_zh_hans: Mapped[str | None] = mapped_column(String(200))
+    name_zh_hant: Mapped[str | None] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+
+    def names(self) -> dict[str, str]:
+        """Language -> name of an administrator's own group; empty for a shipped one."""
+        given = {"zh_Hans": self.name_zh_hans, "zh_Hant": self.name_zh_hant, "en": self.name_en}
+        return {lang: name for lang, name in given.items() if name}
 
 
 def units_in_code_order() -> list[Unit]:
@@ -70,3 +81,32 @@ def point_by_code(code: str) -> ServicePoint | None:
 
 def group_by_code(code: str) -> Group | None:
     return db.session.execute(db.select(Group).where(Group.code == code)).scalar_one_or_none()
+
+
+def own_group_names() -> dict[str, dict[str, str]]:
+    """Code -> names of every administrator's own group, for labels.group_label.
+
+    Read once per application context (a request, a command): a page names
+    dozens of groups, and each would otherwise be a query.
+    """
+    from flask import g, has_app_context
+
+    if has_app_context() and "own_group_names" in g:
+        return g.own_group_names
+    found = {
+        group.code: group.names()
+        for group in db.session.execute(
+            db.select(Group).where(Group.name_zh_hans.is_not(None))
+        ).scalars()
+    }
+    if has_app_context():
+        g.own_group_names = found
+    return found
+
+
+def forget_own_group_names() -> None:
+    """After a group is added or renamed: the next label reads the names again."""
+    from flask import g, has_app_context
+
+    if has_app_context():
+        g.pop("own_group_names", None)

@@ -145,6 +145,7 @@ def card(
                     "question": question,
                     "field": form[field_name(question.id)],
                     "hint": hint,
+                    "note": localized(question.hint, lang, fallback) if question.hint else "",
                     "range": range_text(question),
                 }
             )

@@ -106,22 +106,24 @@ class Target:
 
 
 def _instrument_for(
-    campaign: Campaign, settings: CampaignGroup
+    campaign: Campaign, settings: CampaignGroup, channel: str
 ) -> tuple[Instrument, InstrumentVersion]:
-    """The instrument on disk now, with its version row.
+    """The group's instrument for this channel on disk now, with its version row.
 
     current_version() stores (flushes) a version seen for the first time; the
     face commits right after resolving a target, so a page view never holds a
     write transaction open (SQLite allows one writer) nor loses the row.
     """
+    instrument_id = settings.instrument_for(channel)
     try:
-        return current_version(settings.instrument_id)
+        return current_version(instrument_id)
     except LookupError:
         current_app.logger.error(
-            "campaign %s group %s: instrument %r not found",
+            "campaign %s group %s channel %s: instrument %r not found",
             campaign.code,
             settings.group_id,
-            settings.instrument_id,
+            channel,
+            instrument_id,
         )
         raise Unavailable("unavailable", campaign) from None
 
@@ -168,7 +170,7 @@ def resolve_point(code: str, channel: str) -> Target:
         raise Unavailable("not_open" if states == {"not_open"} else "closed", campaigns[0])
     campaign = open_ones[0]
     settings = _settings(campaign, campaign.point_group_id)
-    instrument, version = _instrument_for(campaign, settings)
+    instrument, version = _instrument_for(campaign, settings, channel)
     return Target(
         campaign=campaign,
         unit=point.unit,
@@ -202,7 +204,7 @@ def resolve_ticket(token: str) -> Target:
     if point.unit not in campaign.units:
         raise Unavailable("unknown", campaign)
     settings = _settings(campaign, campaign.point_group_id)
-    instrument, version = _instrument_for(campaign, settings)
+    instrument, version = _instrument_for(campaign, settings, "ticket")
     return Target(
         campaign=campaign,
         unit=point.unit,
@@ -255,7 +257,7 @@ def target_of_invitation(invitation: Invitation) -> Target:
         version = draft.instrument_version
         instrument = instrument_of(version)
     else:
-        instrument, version = _instrument_for(campaign, settings)
+        instrument, version = _instrument_for(campaign, settings, invitation.channel)
     target = Target(
         campaign=campaign,
         unit=invitation.unit,

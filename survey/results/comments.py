@@ -108,12 +108,11 @@ def text_questions(campaign: Campaign) -> dict[str, str]:
     instruments = current_instruments()
     found: dict[str, str] = {}
     for setting in campaign_groups(campaign).values():
-        instrument = instruments.get(setting.instrument_id)
-        if instrument is None:
-            continue
-        for question in instrument.questions:
-            if question.type == "text":
-                found.setdefault(question.id, instrument.id)
+        for instrument_id in setting.instrument_ids:
+            instrument = instruments.get(instrument_id)
+            for question in instrument.questions if instrument is not None else ():
+                if question.type == "text":
+                    found.setdefault(question.id, instrument_id)
     return found
 
 

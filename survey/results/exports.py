@@ -50,6 +50,7 @@ from .options import DIMENSION_CHOICES, PUBLISHED, Dimension
 from .periods import Period, resolve_period, utc_offset_minutes
 from .reading import row_notes
 from .service import satisfaction
+from .settings import campaign_groups
 from .summaries import not_excluded
 
 __all__ = [
@@ -202,19 +203,24 @@ def results_table(
 
 
 def _group_settings(campaign: Campaign) -> tuple[GroupSettingRow, ...]:
+    """Each group's settings; its questionnaire with those of its channels (``card; phone: …``)."""
     rows = db.session.execute(
-        select(
-            Group.code,
-            CampaignGroup.instrument_id,
-            CampaignGroup.weight,
-            CampaignGroup.population,
-            CampaignGroup.target,
-        )
+        select(Group.code, CampaignGroup.target)
         .join(Group, Group.id == CampaignGroup.group_id)
         .where(CampaignGroup.campaign_id == campaign.id)
         .order_by(Group.position, Group.code)
     ).all()
-    return tuple(GroupSettingRow(*row) for row in rows)
+    settings = campaign_groups(campaign)
+    return tuple(
+        GroupSettingRow(
+            code,
+            settings[code].instrument_text(),
+            settings[code].weight,
+            settings[code].population,
+            target,
+        )
+        for code, target in rows
+    )
 
 
 def instrument_versions(campaign: Campaign, window: Period) -> tuple[tuple[str, str, int], ...]:

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..instruments.store import current_instruments
 from ..labels import group_label
-from ..models import Campaign, CampaignGroup, Group
+from ..models import Campaign, CampaignGroup, ChannelInstrument, Group
 from .messages import N_, ResultsError, text
 from .summaries import CellKey
 
@@ -36,10 +36,27 @@ class GroupSetting:
     weight: float | None
     population: int | None
     dimension: str = "stakeholders"
+    # (channel, instrument id) where the group answers another questionnaire there.
+    by_channel: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def instrument_ids(self) -> tuple[str, ...]:
+        """Every questionnaire the group answers, its own first: all feed its results."""
+        found = [self.instrument_id]
+        found.extend(i for _channel, i in self.by_channel if i not in found)
+        return tuple(found)
+
+    def instrument_text(self) -> str:
+        """The group's questionnaire and those of its channels: ``card; phone: script``."""
+        return "; ".join([self.instrument_id, *(f"{c}: {i}" for c, i in self.by_channel)])
 
 
 def campaign_groups(campaign: Campaign) -> dict[str, GroupSetting]:
-    """Group code -> settings for the campaign, in one query, in the groups' display order."""
+    """Group code -> settings for the campaign, in one query, in the groups' display order.
+
+    A group's questionnaires per channel come in the same query (an outer join:
+    one row per channel that has its own, one row for a group without any).
+    """
     rows = db.session.execute(
         select(
             Group.code,
@@ -48,15 +65,24 @@ def campaign_groups(campaign: Campaign) -> dict[str, GroupSetting]:
             CampaignGroup.weight,
             CampaignGroup.population,
             Group.dimension,
+            ChannelInstrument.channel,
+            ChannelInstrument.instrument_id,
         )
         .join(Group, Group.id == CampaignGroup.group_id)
+        .outerjoin(ChannelInstrument, ChannelInstrument.campaign_group_id == CampaignGroup.id)
         .where(CampaignGroup.campaign_id == campaign.id)
-        .order_by(Group.position, Group.code)
+        .order_by(Group.position, Group.code, ChannelInstrument.channel)
     ).all()
-    return {
-        code: GroupSetting(code, position, instrument_id, weight, population, dimension)
-        for code, position, instrument_id, weight, population, dimension in rows
-    }
+    settings: dict[str, GroupSetting] = {}
+    for code, position, instrument_id, weight, population, dimension, channel, other in rows:
+        known = settings.get(code)
+        by_channel = known.by_channel if known is not None else ()
+        if channel is not None:
+            by_channel = (*by_channel, (channel, other))
+        settings[code] = GroupSetting(
+            code, position, instrument_id, weight, population, dimension, by_channel
+        )
+    return settings
 
 
 def check_indicators(settings: Mapping[str, GroupSetting], indicators: Sequence[str]) -> None:
@@ -68,9 +94,10 @@ def check_indicators(settings: Mapping[str, GroupSetting], indicators: Sequence[
     instruments = current_instruments()
     fed: set[str] = set()
     for setting in settings.values():
-        instrument = instruments.get(setting.instrument_id)
-        if instrument is not None:
-            fed.update(instrument.indicators)
+        for instrument_id in setting.instrument_ids:
+            instrument = instruments.get(instrument_id)
+            if instrument is not None:
+                fed.update(instrument.indicators)
     unknown = [i for i in indicators if i not in fed]
     if unknown:
         raise ResultsError(

@@ -54,9 +54,10 @@ def campaign_indicators(campaign: Campaign) -> tuple[str, ...]:
     instruments = current_instruments()
     fed: set[str] = set()
     for setting in campaign_groups(campaign).values():
-        instrument = instruments.get(setting.instrument_id)
-        if instrument is not None:
-            fed.update(instrument.indicators)
+        for instrument_id in setting.instrument_ids:
+            instrument = instruments.get(instrument_id)
+            if instrument is not None:
+                fed.update(instrument.indicators)
     return tuple(sorted(fed, key=lambda name: (name != OVERALL, name)))
 
 

@@ -39,6 +39,7 @@ from .campaigns import (
     campaign_settings,
     fieldwork_started,
     save_campaign,
+    set_questionnaire,
 )
 from .common import (
     CODE_PATTERN,
@@ -54,9 +55,11 @@ from .contacts import (
 )
 from .groups import (
     add_group,
+    add_own_group,
     groups_in_order,
     missing_group_codes,
     move_group,
+    rename_own_group,
 )
 from .overview import overview_counts
 from .places import (
@@ -94,6 +97,8 @@ __all__ = [
     "TOKEN_FIELDS",
     "USER_FIELDS",
     "add_group",
+    "add_own_group",
+    "rename_own_group",
     "add_user",
     "audit_actions",
     "audit_diff",
@@ -105,6 +110,7 @@ __all__ = [
     "fieldwork_started",
     "groups_in_order",
     "import_contacts",
+    "set_questionnaire",
     "issue_ticket_sheet",
     "local_to_utc",
     "missing_group_codes",

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..instruments.store import current_instruments
-from ..labels import group_label
+from ..labels import channel_label, group_label
 from ..models import (
     CHANNELS,
     Campaign,
@@ -45,6 +45,8 @@ class GroupSettingsInput:
     code: str
     included: bool = False
     instrument_id: str = ""
+    # Channel -> another questionnaire for it (the phone script for "phone").
+    by_channel: dict[str, str] = field(default_factory=dict)
     weight: float | None = None
     population: int | None = None
     target: int | None = None
@@ -261,6 +263,27 @@ def _check_fieldwork(data: CampaignInput) -> tuple[list[Unit], list[str]]:
     return [unit for unit in units if unit is not None], channels
 
 
+def check_questionnaires(
+    row: GroupSettingsInput, instruments: Mapping[str, Any] | None = None
+) -> None:
+    """The group's questionnaire and those of its channels are questionnaires we have."""
+    instruments = current_instruments() if instruments is None else instruments
+    label = group_label(row.code)
+    if row.instrument_id not in instruments:
+        raise SetupError(gettext("Choose the questionnaire of %(group)s.", group=label))
+    for channel, instrument_id in row.by_channel.items():
+        if channel not in CHANNELS or instrument_id not in instruments:
+            raise SetupError(
+                gettext(
+                    "The questionnaire of %(group)s by %(channel)s must be one of the "
+                    "questionnaires, not %(value)s.",
+                    group=label,
+                    channel=channel_label(channel),
+                    value=repr(instrument_id),
+                )
+            )
+
+
 def _check_group_row(
     row: GroupSettingsInput, groups: Mapping[str, Group], instruments: Mapping[str, Any]
 ) -> None:
@@ -268,8 +291,7 @@ def _check_group_row(
     label = group_label(row.code)
     if row.code not in groups:
         raise SetupError(gettext("Unknown group %(code)s.", code=repr(row.code)))
-    if row.instrument_id not in instruments:
-        raise SetupError(gettext("Choose the questionnaire of %(group)s.", group=label))
+    check_questionnaires(row, instruments)
     if row.population is not None and row.population <= 0:
         raise SetupError(
             gettext("The population of %(group)s must be a positive number.", group=label)

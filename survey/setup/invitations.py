@@ -23,13 +23,13 @@ from ..channels.links import create_invitation, invitation_url
 from ..contacts.files import (
     CHANNELS,
     ContactFileError,
-    ContactRow,
     ParsedContacts,
     RowError,
     decode_contacts,
     parse_contacts,
 )
 from ..extensions import db
+from ..labels import channel_label, group_label
 from ..models import Campaign, Contact, Group, Invitation, Unit
 from ..spreadsheets import csv_text
 
@@ -37,10 +37,16 @@ from ..spreadsheets import csv_text
 class ImportRejected(Exception):
     """Nothing was imported; ``errors`` says why, row by row (line 1 is the header)."""
 
-    def __init__(self, errors: list[RowError], encoding: str | None = None) -> None:
+    def __init__(
+        self,
+        errors: list[RowError],
+        encoding: str | None = None,
+        warnings: list[RowError] | None = None,
+    ) -> None:
         super().__init__("; ".join(str(error) for error in errors))
         self.errors = errors
         self.encoding = encoding
+        self.warnings = warnings or []
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,24 @@ class ImportResult:
     group: Group
     encoding: str
     links: list[IssuedLink]
+    warnings: list[RowError]
+
+
+def named_group(code: str) -> str:
+    """A group as people read it, with the code a command line takes: 人大代表 (deputy)."""
+    return f"{group_label(code)} ({code})"
+
+
+def named_channel(code: str) -> str:
+    return f"{channel_label(code)} ({code})"
+
+
+def named_unit(unit: Unit) -> str:
+    return f"{unit.name} ({unit.code})"
+
+
+def named_campaign(campaign: Campaign) -> str:
+    return f"{campaign.name} ({campaign.code})"
 
 
 def _campaign_and_group(
@@ -80,9 +104,15 @@ def _campaign_and_group(
             gettext(
                 "group %(group)s is not surveyed in campaign %(campaign)s; "
                 "its groups are %(known)s",
-                group=group_code,
-                campaign=campaign_code,
-                known=", ".join(settings.group.code for settings in campaign.groups) or "-",
+                group=named_group(group_code),
+                campaign=named_campaign(campaign),
+                known=", ".join(
+                    named_group(settings.group.code)
+                    for settings in sorted(
+                        campaign.groups, key=lambda s: (s.group.position, s.group.code)
+                    )
+                )
+                or "-",
             )
         )
     return campaign, group, problems
@@ -95,8 +125,8 @@ def _unit_problem(code: str, campaign: Campaign | None, units: dict[str, Unit]) 
     if campaign is not None and unit not in campaign.units:
         return gettext(
             "unit %(unit)s is not evaluated in campaign %(campaign)s",
-            unit=code,
-            campaign=campaign.code,
+            unit=named_unit(unit),
+            campaign=named_campaign(campaign),
         )
     return None
 
@@ -138,7 +168,7 @@ def _arguments(
                     gettext(
                         "unknown channel %(channel)s; use %(known)s",
                         channel=repr(channel),
-                        known=", ".join(CHANNELS),
+                        known=", ".join(named_channel(code) for code in CHANNELS),
                     ),
                 )
             ]
@@ -151,9 +181,9 @@ def _arguments(
             gettext(
                 "campaign %(campaign)s does not use the channel %(channel)s; its channels are "
                 "%(known)s",
-                campaign=campaign.code,
-                channel=channel,
-                known=", ".join(campaign.channel_list()) or "-",
+                campaign=named_campaign(campaign),
+                channel=named_channel(channel),
+                known=", ".join(named_channel(code) for code in campaign.channel_list()) or "-",
             )
         )
     return campaign, group, arg_problems
@@ -166,10 +196,10 @@ def check_import(
     group_code: str,
     unit_code: str | None = None,
     channel: str = "link",
-) -> tuple[Campaign, Group, dict[str, Unit], list[ContactRow], str]:
+) -> tuple[Campaign, Group, dict[str, Unit], ParsedContacts, str]:
     """Everything that could go wrong, found before anything is written; raises ImportRejected.
 
-    Returns the campaign, group, units by code, the rows and the file's encoding.
+    Returns the campaign, group, units by code, the parsed file and its encoding.
     Problems with the command's own arguments are reported on line 0 (no line
     of the file); those of the header on line 1.
     """
@@ -182,8 +212,9 @@ def check_import(
         )
     except ContactFileError as error:
         raise ImportRejected([*errors, RowError(0, str(error))]) from None
+    warnings = parsed.warnings
 
-    wanted = {row.unit for row in parsed.rows if row.unit}
+    wanted = {row.unit for row in parsed.read if row.unit}
     if unit_code:
         wanted.add(unit_code)
     units = {
@@ -196,14 +227,14 @@ def check_import(
 
     already: dict[str, int] = {}
     if campaign is not None and group is not None:
-        already = _already_invited(campaign, group, [r.phone for r in parsed.rows if r.phone])
+        already = _already_invited(campaign, group, [r.phone for r in parsed.read if r.phone])
 
     row_errors = _row_problems(parsed, campaign, units, unit_code, already)
     errors.extend(sorted(row_errors, key=lambda error: error.line))
     if errors:
-        raise ImportRejected(errors, encoding)
+        raise ImportRejected(errors, encoding, warnings)
     assert campaign is not None and group is not None
-    return campaign, group, units, parsed.rows, encoding
+    return campaign, group, units, parsed, encoding
 
 
 def _row_problems(
@@ -215,7 +246,7 @@ def _row_problems(
 ) -> list[RowError]:
     """The problems of the rows: unknown or missing units, people already invited."""
     row_errors = list(parsed.errors)
-    for row in parsed.rows:
+    for row in parsed.read:
         if row.unit:
             problem = _unit_problem(row.unit, campaign, units)
             if problem:
@@ -252,7 +283,7 @@ def import_invitations(
     caller commits (one transaction for the whole file) and must hand the
     returned links on at once: the tokens are not stored.
     """
-    campaign, group, units, rows, encoding = check_import(
+    campaign, group, units, parsed, encoding = check_import(
         data,
         campaign_code=campaign_code,
         group_code=group_code,
@@ -260,7 +291,7 @@ def import_invitations(
         channel=channel,
     )
     links: list[IssuedLink] = []
-    for row in rows:
+    for row in parsed.rows:
         unit = units[row.unit or unit_code or ""]
         contact = Contact(
             name=row.name, phone=row.phone, organisation=row.organisation, language=row.language
@@ -280,7 +311,9 @@ def import_invitations(
             )
         )
     db.session.flush()
-    return ImportResult(campaign=campaign, group=group, encoding=encoding, links=links)
+    return ImportResult(
+        campaign=campaign, group=group, encoding=encoding, links=links, warnings=parsed.warnings
+    )
 
 
 LINK_COLUMNS: tuple[str, ...] = ("name", "organisation", "unit", "link")

@@ -7,6 +7,7 @@ from flask_babel import format_date, format_datetime, format_decimal, format_per
 
 from ..labels import (
     channel_label,
+    dimension_label,
     group_label,
     index_bound,
     indicator_label,
@@ -32,6 +33,7 @@ def register_templating(app: Flask) -> None:
     app.add_template_filter(index_bound, "index_bound")
     app.add_template_global(indicator_label)
     app.add_template_global(group_label)
+    app.add_template_global(dimension_label)
     app.add_template_global(channel_label)
     app.add_template_global(scorecard_label)
     app.add_template_filter(localised, "localised")
