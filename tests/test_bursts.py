@@ -195,9 +195,10 @@ def test_an_accepted_burst_counts_and_its_cases_open_from_the_acceptance(app, cl
     before = _api_rows(app, campaign)
     evaluator = gen_user("evaluator")
     desk = app.test_client()
-    login(desk, evaluator)
     accepted_at = start + dt.timedelta(hours=2)
     with time_machine.travel(_at(accepted_at), tick=False):
+        # Signed in at the time of the review: a staff session is judged by its idle time.
+        login(desk, evaluator)
         done = desk.post(
             f"/evaluate/campaign/{campaign.id}/bursts",
             data={"burst": str(burst.id), "decision": "accept", "reason": "系统故障后集中评价"},
