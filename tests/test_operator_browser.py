@@ -29,6 +29,11 @@ def test_an_interview_from_the_keyboard_alone(app, live_server, tmp_path):
     campaign = gen_campaign(groups={"service_user": {"instrument_id": "phone-post-service"}})
     campaign.call_from, campaign.call_until = "00:00", "23:59"
     campaign.lunch_from = campaign.lunch_until = "00:00"  # no lunch break
+    # A calendar without public holidays: the browser runs on the real clock, and on a
+    # holiday the queue would (rightly) offer no call.
+    no_holidays = tmp_path / "no-holidays.toml"
+    no_holidays.write_text("", encoding="utf-8")
+    app.config["SURVEY_WORKDAY_CALENDAR"] = str(no_holidays)
     contact = gen_contact("陈七", "+8613912345678")
     invitation, _token = gen_invitation(
         campaign, group="service_user", contact=contact, channel="phone"
@@ -91,6 +96,11 @@ def test_a_0_to_10_score_from_its_digit(app, live_server, tmp_path):
     campaign = gen_campaign(groups={"staff": {"instrument_id": "staff-survey"}})
     campaign.call_from, campaign.call_until = "00:00", "23:59"
     campaign.lunch_from = campaign.lunch_until = "00:00"  # no lunch break
+    # A calendar without public holidays: the browser runs on the real clock, and on a
+    # holiday the queue would (rightly) offer no call.
+    no_holidays = tmp_path / "no-holidays.toml"
+    no_holidays.write_text("", encoding="utf-8")
+    app.config["SURVEY_WORKDAY_CALENDAR"] = str(no_holidays)
     contact = gen_contact("周八", "+8613912345679")
     invitation, _token = gen_invitation(campaign, group="staff", contact=contact, channel="phone")
     operator = gen_user("operator")
