@@ -60,3 +60,6 @@ def test_cards_flagged_before_become_held_bursts_one_per_client(scratch_url):
         assert members == {1: bursts[0][0], 2: bursts[0][0], 3: bursts[1][0], 4: None}
         downgrade(revision=PREVIOUS)
         assert "burst" not in sa.inspect(db.engine).get_table_names()
+        # The scratch database is dropped after the test: close the pool's connections
+        # first, or PostgreSQL ends them under the pool and they are never closed.
+        db.engine.dispose()
