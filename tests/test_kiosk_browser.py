@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from factories import DEFAULT_PASSWORD, gen_campaign, gen_service_point, gen_unit, gen_user
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
@@ -44,7 +45,8 @@ def test_an_administrator_enrols_a_tablet_which_then_shows_kiosk_cards(app, live
         assert tablet.find_element(By.TAG_NAME, "h1").text == "登记这台平板"
         tablet.find_element(By.NAME, "code").send_keys(code.lower())
         tablet.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-        WebDriverWait(tablet, 15).until(
+        # An element read while the answer replaces the page may go stale: read it again.
+        WebDriverWait(tablet, 15, ignored_exceptions=(StaleElementReferenceException,)).until(
             lambda d: d.find_element(By.TAG_NAME, "h1").text == "这台平板已登记"
         )
         assert "Tablet at window 3" in tablet.find_element(By.CSS_SELECTOR, "p.lead").text
@@ -55,7 +57,8 @@ def test_an_administrator_enrols_a_tablet_which_then_shows_kiosk_cards(app, live
             if options:
                 options[0].click()
         tablet.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-        WebDriverWait(tablet, 15).until(
+        # An element read while the answer replaces the page may go stale: read it again.
+        WebDriverWait(tablet, 15, ignored_exceptions=(StaleElementReferenceException,)).until(
             lambda d: d.find_elements(By.CSS_SELECTOR, "meta[http-equiv=refresh]")
         )
     finally:
