@@ -1,7 +1,7 @@
 """one unit, one opinion: opinions and their required fixes
 
 Revision ID: c505214513b3
-Revises: 1a2b3c4d5e6f
+Revises: 6a1d2e3f4b5c
 Create Date: 2026-12-02 15:02:05.322167
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c505214513b3'
-down_revision = '1a2b3c4d5e6f'
+down_revision = '6a1d2e3f4b5c'
 branch_labels = None
 depends_on = None
 
