@@ -168,6 +168,7 @@ def card(
         unit_name=target.unit.name,
         point_name=target.point.name if target.point is not None else None,
         missing=missing,
+        test=target.test,
     )
     return no_store(make_response(body, status))
 
@@ -178,6 +179,7 @@ def thanks(response: Response, *, kiosk_code: str | None = None) -> Any:
         title=gettext("Thank you"),
         kiosk_code=kiosk_code,
         callback=False,
+        test=response.test,
     )
     result = make_response(body, 200)
     if kiosk_code is not None:
