@@ -185,6 +185,13 @@ def thanks(response: Response, *, kiosk_code: str | None = None) -> Any:
     return no_store(result)
 
 
+def thanks_again() -> Any:
+    body = render_template(
+        "respond/thanks.html", title=gettext("Thank you"), kiosk_code=None, callback=False
+    )
+    return make_response(body, 200)
+
+
 def forget_person(result: FlaskResponse) -> None:
     """Kiosk: the next person at the tablet starts clean (no language choice, no session)."""
     session.clear()

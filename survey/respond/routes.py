@@ -6,7 +6,8 @@
 - ``/device/enrol``: where a tablet's one-time enrolment code is typed;
 - ``/t/<token>``: a receipt's one-time ticket (channel "ticket");
 - ``/i/<token>``: one person's invitation, page by page, resumable;
-- ``/f/<token>``: the respondent of a bad review rates what was done (once).
+- ``/f/<token>``: the respondent of a bad review rates what was done (once);
+- ``/thanks``: the thank-you page in another language (its language links).
 
 Status codes: a questionnaire page 200; a page sent back with errors to correct
 422 (what was entered is kept); a tampered form 400 (nothing stored); the pages
@@ -51,6 +52,17 @@ def home() -> ResponseReturnValue:
         title=gettext("Satisfaction survey"),
         message=gettext("Scan the QR code at the counter or open the link you received."),
     )
+
+
+@bp.get("/thanks")
+def thank_you() -> ResponseReturnValue:
+    """The thank-you page again, in the language its links ask for.
+
+    The thank-you follows a POST to the card's address, where a language link
+    (``?lang=``) would open a fresh card as though nothing had been sent; its
+    links lead here instead. It shows nothing of the answers, so it needs no token.
+    """
+    return render.thanks_again()
 
 
 def _point_limit() -> str:
