@@ -17,7 +17,7 @@ MAX_PAGE = 10**9
 # (endpoint, label, roles). A section appears once its blueprint provides the endpoint.
 STAFF_NAV: tuple[tuple[str, Any, frozenset[str]], ...] = (
     ("evaluate.index", _l("Results"), frozenset({"admin", "evaluator"})),
-    ("evaluate.fieldwork", _l("Fieldwork"), frozenset({"admin", "evaluator"})),
+    ("evaluate.fieldwork", _l("Fieldwork"), frozenset({"admin"})),
     ("evaluate.cycles", _l("Scorecard"), frozenset({"admin", "evaluator"})),
     ("evaluate.self_assessment_home", _l("Self-assessment"), frozenset({"liaison"})),
     ("evaluate.followup_list", _l("Follow-up"), frozenset({"admin", "evaluator", "handler"})),
