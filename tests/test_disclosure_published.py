@@ -249,3 +249,69 @@ def test_the_attacks_of_the_issue_fail(app, client, world):
                  if n is None and group is not None
                  and attacker.recover(_vector(atoms, {(unit, group)}, period)) is not None}
     assert ("A", "deputy", "2025-06") in recovered
+
+
+def _fieldwork_counts(page: str) -> Iterator[tuple[set[tuple[str, str]], str | None, int]]:
+    """The administrator's fieldwork counts as (unit, group) tables, channel, n."""
+    import re
+
+    def cells(row: str) -> list[str]:
+        return [re.sub(r"<[^>]+>", "", c).strip()
+                for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
+
+    units = re.search(r'<table id="units">(.*?)</table>', page, re.S).group(1)
+    for unit, group, row in re.findall(r'<tr data-unit="(\w+)" data-group="(\w+)">(.*?)</tr>',
+                                       units, re.S):
+        yield {(unit, group)}, None, int(cells(row)[2])
+    channels = re.search(r'<table id="channels">(.*?)</table>', page, re.S).group(1)
+    for group, row in re.findall(r'<tr data-group="(\w+)">(.*?)</tr>', channels, re.S):
+        for channel, n in re.findall(r'data-channel="(\w+)">([\d,]+)<', row):
+            yield {(u, group) for u in ("A", "B")}, channel, int(n.replace(",", ""))
+
+
+def test_fieldwork_counts_stay_with_the_administrator_for_they_give_cells_away(
+        app, client, world):
+    """The fieldwork's exact counts (per unit and group, per group and channel), the anomalies
+    and the campaigns' response totals are not on any evaluator or API surface; beside what the
+    API and the exports publish they would give withheld cells away, as the attacker shows."""
+    campaign, counts = world
+    published = [p for p in _everything(app, client, campaign)
+                 if p.indicator == INDICATORS[0]]  # the evaluator is signed in now
+    for address in ("/evaluate/fieldwork", f"/evaluate/fieldwork?campaign={campaign.id}",
+                    f"/evaluate/campaign/{campaign.id}/anomalies"):
+        assert client.get(address).status_code == 403, address
+    for address in ("/evaluate/?lang=en", f"/evaluate/campaign/{campaign.id}?lang=en",
+                    f"/evaluate/campaign/{campaign.id}/bursts?lang=en"):
+        page = client.get(address).text
+        assert "/evaluate/fieldwork" not in page and "/anomalies" not in page, address
+    assert ">Responses<" not in client.get("/evaluate/?lang=en").text
+    assert client.get("/api/v1/campaigns/tiny/fieldwork").status_code == 404
+
+    # What the administrator sees, added to what the evaluator and the API reader have.
+    admin = app.test_client()
+    login(admin, gen_user("admin"))
+    page = admin.get(f"/evaluate/fieldwork?campaign={campaign.id}&lang=en").text
+    truth = counts[INDICATORS[0]]  # every card answers it: its counts are the cards'
+    atoms = sorted(truth, key=lambda a: (a[0], a[1], a[2], a[3] or "", a[4]))
+    respondents = [truth[a] for a in atoms]
+    shown: dict[tuple[str, str, str], set[str]] = {}
+    for p in published:
+        if p.group is not None and p.n is not None:
+            shown.setdefault((p.indicator, p.unit, p.period), set()).add(p.group)
+    attacker = _attacker(atoms)
+    for p in published:
+        if p.n is not None:
+            attacker._add([*map(Fraction, _vector(atoms, _covers(p, shown), p.period)),
+                           Fraction(p.n)])
+    assert attacker.lightest_pool(respondents, K) is None  # the published alone: safe
+    fieldwork = list(_fieldwork_counts(page))
+    assert len(fieldwork) > 10
+    for tables, channel, n in fieldwork:
+        vector = [int((a[0], a[1]) in tables and (channel is None or a[2] == channel))
+                  for a in atoms]
+        assert n == sum(m for m, x in zip(respondents, vector, strict=True) if x)
+        attacker._add([*map(Fraction, vector), Fraction(n)])
+    withheld = [p for p in published if p.n is None and p.group is not None]
+    recovered = [p for p in withheld
+                 if attacker.recover(_vector(atoms, {(p.unit, p.group)}, p.period))]
+    assert recovered and attacker.lightest_pool(respondents, K) is not None

@@ -14,7 +14,7 @@ from survey import create_app
 from survey.extensions import db
 
 REVISION = "7d3a1c9e5b20"
-PREVIOUS = "1a2b3c4d5e6f"
+PREVIOUS = "c505214513b3"
 
 
 def test_existing_campaigns_stay_open_and_their_answers_real(scratch_url):

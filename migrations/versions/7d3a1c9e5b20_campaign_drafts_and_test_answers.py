@@ -5,7 +5,7 @@ answers given in test mode while it is a draft are marked test. Every campaign
 that exists already stays open (draft false), every answer stays real.
 
 Revision ID: 7d3a1c9e5b20
-Revises: 1a2b3c4d5e6f
+Revises: c505214513b3
 Create Date: 2026-12-02 15:10:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7d3a1c9e5b20'
-down_revision = '1a2b3c4d5e6f'
+down_revision = 'c505214513b3'
 branch_labels = None
 depends_on = None
 

@@ -112,7 +112,7 @@ class Target:
         return [p for p in self.instrument.pages if any(q.id in shown for q in p.questions)]
 
 
-def _refuse_unless_open(campaign: Campaign, testing: Collection[int]) -> None:
+def refuse_unless_open(campaign: Campaign, testing: Collection[int]) -> None:
     """Raise why the campaign takes no answers now; a draft is "not open yet" to respondents."""
     state = campaign_state(campaign, testing=campaign.id in testing)
     if state is not None:
@@ -224,7 +224,7 @@ def resolve_ticket(token: str, *, testing: Collection[int] = ()) -> Target:
         raise Unavailable("answered", campaign)
     if ticket.expires_at is not None and utcnow() >= ticket.expires_at:
         raise Unavailable("expired", campaign)
-    _refuse_unless_open(campaign, testing)
+    refuse_unless_open(campaign, testing)
     point = ticket.service_point
     if point.unit not in campaign.units:
         raise Unavailable("unknown", campaign)
@@ -243,8 +243,8 @@ def resolve_ticket(token: str, *, testing: Collection[int] = ()) -> Target:
     )
 
 
-def resolve_invitation(token: str, *, testing: Collection[int] = ()) -> Target:
-    """One person's questionnaire, with the answers saved so far when they come back."""
+def invitation_by_token(token: str) -> Invitation:
+    """The invitation a personal link's token belongs to; Unavailable("unknown") if none."""
     if not looks_like_token(token):
         raise Unavailable("unknown")
     invitation = db.session.execute(
@@ -252,7 +252,12 @@ def resolve_invitation(token: str, *, testing: Collection[int] = ()) -> Target:
     ).scalar_one_or_none()
     if invitation is None:
         raise Unavailable("unknown")
-    return target_of_invitation(invitation, testing=testing)
+    return invitation
+
+
+def resolve_invitation(token: str, *, testing: Collection[int] = ()) -> Target:
+    """One person's questionnaire, with the answers saved so far when they come back."""
+    return target_of_invitation(invitation_by_token(token), testing=testing)
 
 
 def target_of_invitation(invitation: Invitation, *, testing: Collection[int] = ()) -> Target:
@@ -271,7 +276,7 @@ def target_of_invitation(invitation: Invitation, *, testing: Collection[int] = (
         invitation.expires_at is not None and utcnow() >= invitation.expires_at
     ):
         raise Unavailable("expired", campaign)
-    _refuse_unless_open(campaign, testing)
+    refuse_unless_open(campaign, testing)
     if invitation.unit not in campaign.units:
         raise Unavailable("unknown", campaign)
     settings = _settings(campaign, invitation.group_id)
