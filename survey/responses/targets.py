@@ -218,8 +218,8 @@ def resolve_ticket(token: str) -> Target:
     )
 
 
-def resolve_invitation(token: str) -> Target:
-    """One person's questionnaire, with the answers saved so far when they come back."""
+def invitation_by_token(token: str) -> Invitation:
+    """The invitation a personal link's token belongs to; Unavailable("unknown") if none."""
     if not looks_like_token(token):
         raise Unavailable("unknown")
     invitation = db.session.execute(
@@ -227,7 +227,12 @@ def resolve_invitation(token: str) -> Target:
     ).scalar_one_or_none()
     if invitation is None:
         raise Unavailable("unknown")
-    return target_of_invitation(invitation)
+    return invitation
+
+
+def resolve_invitation(token: str) -> Target:
+    """One person's questionnaire, with the answers saved so far when they come back."""
+    return target_of_invitation(invitation_by_token(token))
 
 
 def target_of_invitation(invitation: Invitation) -> Target:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from ...extensions import db
 from ...i18n import normalise
@@ -162,12 +163,16 @@ def reissue_sms_invitations(
     Their tokens were never sent anywhere (no message exists) and cannot be
     recovered from the hash, so each gets a fresh token, and its message the
     new link. Only invitations still pending with no response are touched: a
-    link someone may already hold is never replaced. Does not commit.
+    link someone may already hold is never replaced. The other units of a link
+    (``lead_id`` set) get no message of their own: the lead's names them all,
+    and none of its units may have been begun. Does not commit.
     """
     from ...models import Response
 
+    other = aliased(Invitation)
     has_message = select(OutboundMessage.id).where(OutboundMessage.invitation_id == Invitation.id)
     has_response = select(Response.id).where(Response.invitation_id == Invitation.id)
+    other_begun = select(other.id).where(other.lead_id == Invitation.id, other.status != "pending")
     invitations = (
         db.session.execute(
             select(Invitation)
@@ -177,8 +182,10 @@ def reissue_sms_invitations(
                 Invitation.channel == "sms",
                 Invitation.status == "pending",
                 Invitation.contact_id.is_not(None),
+                Invitation.lead_id.is_(None),
                 ~has_message.exists(),
                 ~has_response.exists(),
+                ~other_begun.exists(),
             )
             .order_by(Invitation.id)
         )
@@ -212,13 +219,19 @@ def queue_reminders(campaign: Campaign, now: dt.datetime | None = None) -> list[
     now = now or utcnow()
     maximum = int(current_app.config["SURVEY_REMINDER_MAX"])
     interval = dt.timedelta(days=float(current_app.config["SURVEY_REMINDER_INTERVAL_DAYS"]))
+    other = aliased(Invitation)
+    # A link of several units is reminded (on its lead's messages) while any unit is open.
+    other_open = select(other.id).where(
+        other.lead_id == Invitation.id, other.status.in_(OPEN_STATUSES)
+    )
     invitations = (
         db.session.execute(
             select(Invitation)
             .where(
                 Invitation.campaign_id == campaign.id,
                 Invitation.channel == "sms",
-                Invitation.status.in_(OPEN_STATUSES),
+                Invitation.lead_id.is_(None),
+                Invitation.status.in_(OPEN_STATUSES) | other_open.exists(),
             )
             .order_by(Invitation.id)
         )
