@@ -129,7 +129,7 @@ def parse_export_by(value: str | None) -> str:
 def published_results(
     campaign: Campaign,
     *,
-    by: str,
+    by: str | tuple[str, ...],
     indicator: str | Sequence[str],
     period: str | None,
     k: int,
@@ -146,7 +146,7 @@ def published_results(
     for dimension in get_args(Dimension):
         rows += satisfaction(
             campaign,
-            by=EXPORT_BY[by],
+            by=EXPORT_BY[by] if isinstance(by, str) else by,
             indicator=indicator,
             period=period,
             options=dataclasses.replace(PUBLISHED, k=k, dimension=dimension),
