@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ..results.exports import EXPORT_BY
+from ..results.publication import API_BY
 from .openapi_scorecard import SCORECARD_SCHEMAS, scorecard_paths
 
 __all__ = ["openapi_document"]
@@ -217,6 +217,9 @@ SCHEMAS: dict[str, Any] = {
             "unit_code",
             "unit_name",
             "group",
+            "channel",
+            "service_point_code",
+            "service_point_name",
             "indicator",
             "n",
             "index",
@@ -227,6 +230,17 @@ SCHEMAS: dict[str, Any] = {
             "unit_code": {"type": "string"},
             "unit_name": {"type": "string"},
             "group": _nullable("string", description="Null unless by=unit,group."),
+            "channel": _nullable(
+                "string",
+                description="The channel (qr, kiosk, ticket, link, sms, phone, ivr, ...); "
+                "null unless by=unit,channel.",
+            ),
+            "service_point_code": _nullable(
+                "string",
+                description="The service point; null unless by=unit,point, and there "
+                "null for the unit's answers that came through no service point.",
+            ),
+            "service_point_name": _nullable("string"),
             "indicator": {"type": "string"},
             "n": _nullable(
                 "integer",
@@ -253,7 +267,7 @@ SCHEMAS: dict[str, Any] = {
             "period": _nullable("string", description="The period asked for; null for all."),
             "period_start": {"type": "string", "format": "date"},
             "period_end": {"type": "string", "format": "date"},
-            "by": {"type": "string", "enum": list(EXPORT_BY)},
+            "by": {"type": "string", "enum": list(API_BY)},
             "settings": {
                 "type": "object",
                 "required": [
@@ -421,8 +435,13 @@ def _indicator_paths() -> dict[str, Any]:
                         "name": "by",
                         "in": "query",
                         "required": False,
-                        "description": "Break down by unit (default) or by unit and group.",
-                        "schema": {"type": "string", "enum": list(EXPORT_BY)},
+                        "description": (
+                            "Break down by unit (default), by unit and group, by unit and "
+                            "channel, or by unit and service point. By channel or service "
+                            "point the figures cover the whole campaign only (disclosure "
+                            "control publishes them no finer), so a period is refused (400)."
+                        ),
+                        "schema": {"type": "string", "enum": list(API_BY)},
                     },
                 ],
                 "responses": {
