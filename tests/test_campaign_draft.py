@@ -292,3 +292,29 @@ def test_an_administrator_tries_the_phone_script_in_the_console(rapp):
         assert db.session.execute(select(func.count()).select_from(model)).scalar_one() == 0
     # Open, there is no test call to make.
     assert admin.post(url, data=data).status_code == 404
+
+
+def test_a_draft_with_test_answers_can_still_change_units_groups_and_weights(rapp):
+    from test_admin_setup import _campaign_form
+
+    units = [gen_unit("A"), gen_unit("B")]
+    point = gen_service_point(units[0])
+    for code in ("deputy", "expert", "service_user"):
+        gen_group(code)
+    db.session.commit()
+    staff = _staff(rapp)
+    form = _campaign_form(units, opens_at="")
+    form["period_start"] = (utcnow().date() - dt.timedelta(days=5)).isoformat()
+    assert staff.post("/admin/campaigns/new", data=form).status_code == 302
+    campaign = db.session.execute(select(Campaign).where(Campaign.code == "2030")).scalar_one()
+    _test_mode(staff, campaign)
+    assert post_card(staff, f"/p/{point.code}")[0].status_code == 200
+    # Unit A (which has the test answer) leaves, and the weights change: no "after fieldwork".
+    edit = dict(form, unit_ids=[str(units[1].id)])
+    edit[next(k for k in edit if k.endswith("-weight") and edit[k] == "2")] = "3"
+    saved = staff.post(f"/admin/campaigns/{campaign.id}", data=edit)
+    assert saved.status_code == 302, saved.text
+    db.session.expire_all()
+    assert [u.code for u in db.session.get(Campaign, campaign.id).units] == ["B"]
+    events = db.session.execute(select(AuditEvent.action)).scalars().all()
+    assert "campaign.weights_after_start" not in events
