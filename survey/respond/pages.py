@@ -182,6 +182,7 @@ def card(
         missing=missing,
         unit_step=unit_step,
         units_url=units_url,
+        test=target.test,
     )
     return no_store(make_response(body, status))
 
@@ -223,11 +224,19 @@ def thanks(response: Response, *, kiosk_code: str | None = None) -> Any:
         title=gettext("Thank you"),
         kiosk_code=kiosk_code,
         callback=False,
+        test=response.test,
     )
     result = make_response(body, 200)
     if kiosk_code is not None:
         forget_person(result)
     return no_store(result)
+
+
+def thanks_again() -> Any:
+    body = render_template(
+        "respond/thanks.html", title=gettext("Thank you"), kiosk_code=None, callback=False
+    )
+    return make_response(body, 200)
 
 
 def forget_person(result: FlaskResponse) -> None:

@@ -6,7 +6,8 @@
 - ``/device/enrol``: where a tablet's one-time enrolment code is typed;
 - ``/t/<token>``: a receipt's one-time ticket (channel "ticket");
 - ``/i/<token>``: one person's invitation, page by page, resumable;
-- ``/f/<token>``: the respondent of a bad review rates what was done (once).
+- ``/f/<token>``: the respondent of a bad review rates what was done (once);
+- ``/thanks``: the thank-you page in another language (its language links).
 
 Status codes: a questionnaire page 200; a page sent back with errors to correct
 422 (what was entered is kept); a tampered form 400 (nothing stored); the pages
@@ -30,6 +31,7 @@ from flask_babel import force_locale, get_locale, gettext
 
 from .. import responses as service
 from ..channels.devices import DEVICE_COOKIE, DeviceError, enrol, kiosk_device
+from ..channels.test_mode import TEST_COOKIE, tested_campaigns
 from ..extensions import db, limiter
 from ..followup.cases import case_by_rating_token, rate_by_link, rating_link_open
 from ..i18n import normalise, requested_language
@@ -53,6 +55,17 @@ def home() -> ResponseReturnValue:
     )
 
 
+@bp.get("/thanks")
+def thank_you() -> ResponseReturnValue:
+    """The thank-you page again, in the language its links ask for.
+
+    The thank-you follows a POST to the card's address, where a language link
+    (``?lang=``) would open a fresh card as though nothing had been sent; its
+    links lead here instead. It shows nothing of the answers, so it needs no token.
+    """
+    return render.thanks_again()
+
+
 def _point_limit() -> str:
     return str(current_app.config["SURVEY_POINT_RATE_LIMIT"])
 
@@ -61,7 +74,12 @@ def _point_limit() -> str:
 @limiter.limit(_point_limit, methods=["POST"])
 @retry_once_on_lost_connection
 def point(code: str) -> ResponseReturnValue:
-    return _card(lambda: service.resolve_point(code, "qr"))
+    return _card(lambda: service.resolve_point(code, "qr", testing=_testing()))
+
+
+def _testing() -> frozenset[int]:
+    """The draft campaigns this browser tests (test mode, survey.channels.test_mode)."""
+    return tested_campaigns(request.cookies.get(TEST_COOKIE))
 
 
 @bp.route("/k/<code>", methods=["GET", "POST"])
@@ -71,9 +89,13 @@ def kiosk(code: str) -> ResponseReturnValue:
     """Kiosk mode on an enrolled device; anywhere else, the public card with its limits."""
     device = kiosk_device(request.cookies.get(DEVICE_COOKIE), code)
     if device is None:
-        return render.no_store(_card(lambda: service.resolve_point(code, "qr")))
+        return render.no_store(_card(lambda: service.resolve_point(code, "qr", testing=_testing())))
     result = render.no_store(
-        _card(lambda: service.resolve_point(code, "kiosk"), kiosk_code=code, device_id=device.id)
+        _card(
+            lambda: service.resolve_point(code, "kiosk", testing=_testing()),
+            kiosk_code=code,
+            device_id=device.id,
+        )
     )
     db.session.commit()  # last_seen_at, when it moved
     # Renewed with every card, so a tablet in daily use never sees its cookie expire.
@@ -108,7 +130,7 @@ def enrol_device() -> ResponseReturnValue:
 @bp.route("/t/<token>", methods=["GET", "POST"])
 @retry_once_on_lost_connection
 def ticket(token: str) -> ResponseReturnValue:
-    return _card(lambda: service.resolve_ticket(token))
+    return _card(lambda: service.resolve_ticket(token, testing=_testing()))
 
 
 @bp.route("/i/<token>", methods=["GET", "POST"])
@@ -219,9 +241,9 @@ def _invitation(token: str, unit_code: str | None = None) -> Any:
         if unit_code is None and request.method != "POST" and service.asks_several(lead):
             return _with_language(lead.language, lambda: _units_page(lead, token))
         if unit_code is None:
-            target = service.target_of_invitation(lead)
+            target = service.target_of_invitation(lead, testing=_testing())
         else:
-            target = service.resolve_link_unit(token, unit_code)
+            target = service.resolve_link_unit(token, unit_code, testing=_testing())
     except Unavailable as error:
         return render.unavailable(error)
     db.session.commit()  # an instrument version seen for the first time, kept for good
@@ -249,7 +271,7 @@ def _answered(done: Response, token: str) -> Any:
 def _units_page(lead: Invitation, token: str) -> Any:
     """The units a link asks about, how far each got, and where to go on."""
     try:
-        steps = service.unit_steps(lead)
+        steps = service.unit_steps(lead, testing=_testing())
     except Unavailable as error:
         return render.unavailable(error)
     done_code = request.args.get("done")

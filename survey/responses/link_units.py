@@ -10,13 +10,20 @@ the units and how far each got; a unit's questionnaire is its own address.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Invitation, Response, campaign_state, utcnow
-from .targets import Target, Unavailable, invitation_by_token, target_of_invitation
+from ..models import Invitation, Response, utcnow
+from .targets import (
+    Target,
+    Unavailable,
+    invitation_by_token,
+    refuse_unless_open,
+    target_of_invitation,
+)
 
 # What the list of a link's units says about each one.
 NEW, BEGUN, ANSWERED = "new", "begun", "answered"
@@ -53,11 +60,12 @@ def asks_several(lead: Invitation) -> bool:
     return len(linked_invitations(lead)) > 1
 
 
-def unit_steps(lead: Invitation) -> list[UnitStep]:
+def unit_steps(lead: Invitation, *, testing: Collection[int] = ()) -> list[UnitStep]:
     """Each unit of the link with how far it got, in the order the units were added.
 
     Raises Unavailable when the link as a whole cannot be answered: every unit
-    withdrawn, the link expired, the campaign not open.
+    withdrawn, the link expired, the campaign not open (a draft: only in test
+    mode, ``testing``).
     """
     invitations = linked_invitations(lead)
     campaign = lead.campaign
@@ -65,9 +73,7 @@ def unit_steps(lead: Invitation) -> list[UnitStep]:
         raise Unavailable("withdrawn", campaign)
     if lead.status == "expired" or (lead.expires_at is not None and utcnow() >= lead.expires_at):
         raise Unavailable("expired", campaign)
-    state = campaign_state(campaign)
-    if state is not None:
-        raise Unavailable(state, campaign)
+    refuse_unless_open(campaign, testing)
     responses = {
         response.invitation_id: response
         for response in db.session.execute(
@@ -88,7 +94,7 @@ def unit_steps(lead: Invitation) -> list[UnitStep]:
     return steps
 
 
-def resolve_link_unit(token: str, unit_code: str) -> Target:
+def resolve_link_unit(token: str, unit_code: str, *, testing: Collection[int] = ()) -> Target:
     """The questionnaire about one unit of a link, with what was saved of it so far.
 
     The same checks as a single-unit link (answered, withdrawn, expired,
@@ -102,7 +108,7 @@ def resolve_link_unit(token: str, unit_code: str) -> Target:
     )
     if invitation is None:
         raise Unavailable("unknown", lead.campaign)
-    return target_of_invitation(invitation)
+    return target_of_invitation(invitation, testing=testing)
 
 
 def lead_of(invitation: Invitation) -> Invitation:

@@ -75,9 +75,13 @@ def queue_invitation_sms(
     """Queue the invitation SMS, with the link only ``token`` can make; does not commit.
 
     Returns None (and queues nothing) when the contact has no usable mobile
-    number or the number opted out; returns the existing row when the
-    invitation's message was already queued.
+    number or the number opted out, or while the campaign is a draft (being
+    tried: no real contact hears of it; ``flask survey sms-invite`` sends once it
+    is open); returns the existing row when the invitation's message was
+    already queued.
     """
+    if invitation.campaign.draft:
+        return None
     contact = invitation.contact
     phone = sms_number(contact.phone if contact else None)
     if phone is None or is_opted_out(phone):
@@ -216,6 +220,8 @@ def queue_reminders(campaign: Campaign, now: dt.datetime | None = None) -> list[
     a reminder queued meanwhile by another process (the unique constraint)
     costs nothing else.
     """
+    if campaign.draft:
+        return []  # nobody real was invited to a campaign being tried
     now = now or utcnow()
     maximum = int(current_app.config["SURVEY_REMINDER_MAX"])
     interval = dt.timedelta(days=float(current_app.config["SURVEY_REMINDER_INTERVAL_DAYS"]))
