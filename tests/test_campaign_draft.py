@@ -250,6 +250,9 @@ def test_the_opening_page_warns_of_a_shared_point(rapp):
     db.session.commit()
     assert point_overlaps(draft) == []  # a draft serves no one yet
     staff = _staff(rapp)
+    # Its page says already which points it would share once opened.
+    page = staff.get(f"/admin/campaigns/{draft.id}?lang=en").text
+    assert 'id="point-overlaps"' in page and running.code in page
     page = staff.get(f"/admin/campaigns/{draft.id}/open?lang=en").text
     assert 'id="point-overlaps"' in page and running.code in page and point.name in page
     # A tester of the draft gets the draft's card at the point; everyone else the running one's.
