@@ -11,6 +11,7 @@ import copy
 from typing import Any
 
 from ..results.publication import API_BY
+from .openapi_scorecard import SCORECARD_SCHEMAS, scorecard_paths
 
 __all__ = ["openapi_document"]
 
@@ -308,7 +309,8 @@ def openapi_document() -> dict[str, Any]:
             "title": "Satisfaction survey indicator API",
             "version": "1.0.0",
             "description": (
-                "Read-only satisfaction indicators for the institution-evaluation system. "
+                "Read-only satisfaction indicators, and the evaluation scorecard's cycles, "
+                "unit scores and issued opinions, for the institution-evaluation system. "
                 "Every figure comes with its standard error, degrees of freedom and interval; "
                 "small cells are suppressed (null figures with a reason). Weighting: the "
                 "campaign's policy group weights renormalised over the groups present. "
@@ -318,7 +320,12 @@ def openapi_document() -> dict[str, Any]:
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "paths": {**_campaign_paths(), **_one_campaign_paths(), **_indicator_paths()},
+        "paths": {
+            **_campaign_paths(),
+            **_one_campaign_paths(),
+            **_indicator_paths(),
+            **scorecard_paths(),
+        },
         "components": _components(),
     }
 
@@ -466,5 +473,5 @@ def _components() -> dict[str, Any]:
             "Unauthorized": _json(_ref("Error"), "No valid API token."),
             "NotFound": _json(_ref("Error"), "No campaign with this code."),
         },
-        "schemas": copy.deepcopy(SCHEMAS),
+        "schemas": copy.deepcopy({**SCHEMAS, **SCORECARD_SCHEMAS}),
     }

@@ -94,9 +94,7 @@ def unit_steps(lead: Invitation, *, testing: Collection[int] = ()) -> list[UnitS
     return steps
 
 
-def resolve_link_unit(
-    token: str, unit_code: str, *, testing: Collection[int] = ()
-) -> Target:
+def resolve_link_unit(token: str, unit_code: str, *, testing: Collection[int] = ()) -> Target:
     """The questionnaire about one unit of a link, with what was saved of it so far.
 
     The same checks as a single-unit link (answered, withdrawn, expired,

@@ -20,10 +20,10 @@ from ..results.comments import selected_comments
 from ..stats.composite import Points
 from .scoring import UnitResult, unit_years
 
-__all__ = ["compose", "significant_changes"]
+__all__ = ["category_points", "compose", "grade_odds", "points_dict", "significant_changes"]
 
 
-def _points(p: Points | None) -> dict[str, float] | None:
+def points_dict(p: Points | None) -> dict[str, float] | None:
     if p is None:
         return None
     return {"points": p.points, "low": p.low, "high": p.high}
@@ -37,11 +37,11 @@ def significant_changes(result: UnitResult) -> list[dict[str, Any]]:
     for item in result.framework.items:
         moved = result.change.items.get(item.id)
         if moved is not None and (moved.low > 0 or moved.high < 0):
-            found.append({"item": item.id, "title": dict(item.title), **(_points(moved) or {})})
+            found.append({"item": item.id, "title": dict(item.title), **(points_dict(moved) or {})})
     return found
 
 
-def _categories(result: UnitResult) -> list[dict[str, Any]]:
+def category_points(result: UnitResult) -> list[dict[str, Any]]:
     """Each scored category's points out of its maximum (innovation: after the caps)."""
     rows = []
     for category in result.framework.categories:
@@ -67,7 +67,7 @@ def _categories(result: UnitResult) -> list[dict[str, Any]]:
     return rows
 
 
-def _grade(result: UnitResult) -> dict[str, Any] | None:
+def grade_odds(result: UnitResult) -> dict[str, Any] | None:
     odds = result.composite.grade if result.composite is not None else None
     if odds is None:
         return None
@@ -108,24 +108,24 @@ def compose(opinion: Opinion, cycle: Cycle, unit: Unit) -> dict[str, Any]:
             "title": dict(result.framework.title),
             "total": result.framework.total,
         },
-        "total": _points(composite.total) if composite else None,
-        "grade": _grade(result),
+        "total": points_dict(composite.total) if composite else None,
+        "grade": grade_odds(result),
         "rank": (
             {"rank": result.rank.rank, "low": result.rank.low, "high": result.rank.high}
             if result.rank
             else None
         ),
         "units": len(cycle.units),
-        "change": _points(result.change.total) if result.change else None,
+        "change": points_dict(result.change.total) if result.change else None,
         "years": [
-            {"year": r.year, **(_points(r.composite.total) or {})}
+            {"year": r.year, **(points_dict(r.composite.total) or {})}
             for r in scored
             if r.composite is not None
         ],
         "missing": list(result.missing),
         "withheld": list(result.withheld),
         "reliable": result.reliable,
-        "categories": _categories(result),
+        "categories": category_points(result),
         "changes": significant_changes(result),
         "comments": _comments(cycle, unit, opinion.year),
         "problems": opinion.problems,
