@@ -22,6 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 from ..extensions import Model
 from .base import utcnow
@@ -68,6 +69,9 @@ class Response(Model):
     device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"), index=True)
     # The operator who entered a phone interview, for audit; never shown to evaluators.
     operator_id: Mapped[int | None] = mapped_column(Integer)
+    # Whether the scores are in the running monthly summaries now (survey.responses.running):
+    # the guard that adds or takes away a response's scores exactly once.
+    summarised: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan", order_by="Answer.id"
