@@ -406,12 +406,12 @@ def test_demo_phone_interviews_come_from_call_cases(demo_output: str, client: Fl
     assert _count(Attempt) > len(phone)
     rates = phone_response_rates(campaign)[None]
     assert rates is not None and 0 < rates.rr1 < 1 and 0 < rates.e < 1
-    evaluator = db.session.execute(select(User).where(User.role == "evaluator")).scalar_one()
+    admin = db.session.execute(select(User).where(User.role == "admin")).scalar_one()
     from factories import login
 
     from survey.demo import DEMO_PASSWORD
 
-    login(client, evaluator, DEMO_PASSWORD)
+    login(client, admin, DEMO_PASSWORD)
     page = client.get(f"/evaluate/fieldwork?campaign={campaign.id}&lang=en").text
     campaign_row = page.split("Phone survey: response rates (AAPOR)")[1].split("</tr>")[1]
     assert "no attempts yet" not in campaign_row and f"{rates.rr1:.1%}" in campaign_row

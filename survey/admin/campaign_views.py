@@ -24,6 +24,7 @@ from ..web.guards import role_required
 from ..web.uploads import accepts_upload
 from . import bp
 from .forms import NONE, CampaignForm, ContactImportForm, options
+from .opening_views import campaign_state_panel
 from .routes import SETUP_ROLES, no_store, unit_pairs
 
 
@@ -199,6 +200,7 @@ def campaign_form(campaign_id: int | None = None) -> ResponseReturnValue:
         shares=_shares(form),
         channel_codes=CHANNELS,
         any_by_channel=any(any(e.form.by_channel.data.values()) for e in form.groups),
+        state_panel=campaign_state_panel(campaign),
     )
 
 

@@ -278,3 +278,12 @@ class TokenForm(FlaskForm):
     name = StringField(
         _l("Name (who uses the token)"), validators=[DataRequired(), Length(max=200)]
     )
+
+
+class OpenCampaignForm(FlaskForm):
+    """Opening a draft campaign is confirmed: its test answers are deleted for good."""
+
+    confirm = BooleanField(
+        _l("I have tried the campaign: delete its test answers and open it"),
+        validators=[DataRequired(_l("Tick the box to confirm the opening."))],
+    )

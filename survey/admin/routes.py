@@ -207,4 +207,10 @@ def group_move(group_id: int) -> ResponseReturnValue:
     return redirect(url_for("admin.groups"))
 
 
-from . import account_views, campaign_views, device_views, group_views  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    account_views,
+    campaign_views,
+    device_views,
+    group_views,
+    opening_views,
+)

@@ -15,6 +15,7 @@
 - bursts: Burst (cards of one public source beyond its usual, held for review);
 - access: User, ApiToken, AuditEvent;
 - reports: ReportComment;
+- opinions: Opinion (one unit, one opinion) and its RequiredFix items;
 - scorecard: FrameworkVersion, Cycle and its units, campaigns and deadlines, and what a
   unit's year records (ItemScore, MethodNote, DataValue, ScoreEvent, Evidence).
 
@@ -42,6 +43,7 @@ from .devices import DEVICE_STATES, Device
 from .followup import FIX_RATINGS, RATING_CHANNELS, FollowUpCase
 from .instruments import InstrumentVersion
 from .invitations import Contact, Invitation, Ticket
+from .opinions import LOOK_BACK_OUTCOMES, OPINION_STATES, Opinion, RequiredFix
 from .phone import Attempt, CallCase, DispositionRule
 from .reports import ReportComment
 from .responses import Answer, CallbackRequest, Response, ResponseScore
@@ -93,6 +95,10 @@ __all__ = [
     "ItemScore",
     "MethodNote",
     "ScoreEvent",
+    "LOOK_BACK_OUTCOMES",
+    "OPINION_STATES",
+    "Opinion",
+    "RequiredFix",
     "CHANNELS",
     "DEVICE_STATES",
     "Device",

@@ -155,7 +155,8 @@ def save_campaign(campaign: Campaign | None, data: CampaignInput) -> CampaignSav
     started = False if campaign is None else fieldwork_started(campaign)
     before = None if campaign is None else campaign_settings(campaign)
     if campaign is None:
-        campaign = Campaign()
+        # A new campaign is a draft: tried in test mode, opened explicitly (setup.opening).
+        campaign = Campaign(draft=True)
         db.session.add(campaign)
     _apply(campaign, data, clean)
     _flush()
