@@ -384,6 +384,9 @@ def test_an_invalid_choice_is_refused_with_a_clear_message(rapp, sent):
     assert CANT_CHOOSE in reply.text
     assert "Nothing has been saved yet." in reply.text
     assert ACTION in reply.text  # the page again, with what was done
+    # Said in the title and in a summary that takes the focus, tied to the question.
+    assert "<title>Error: " in reply.text and 'id="error-summary"' in reply.text
+    assert 'aria-describedby="e-rating"' in reply.text and 'aria-invalid="true"' in reply.text
     case = _case(case.id)
     assert (case.status, case.fix_rating, case.rated_at) == ("remedied", None, None)
 

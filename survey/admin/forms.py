@@ -287,3 +287,10 @@ class OpenCampaignForm(FlaskForm):
         _l("I have tried the campaign: delete its test answers and open it"),
         validators=[DataRequired(_l("Tick the box to confirm the opening."))],
     )
+
+
+class TestCallForm(FlaskForm):
+    """A draft's phone script tried in the console: for which group, about which unit."""
+
+    group = SelectField(_l("Group"), validators=[DataRequired()], validate_choice=False)
+    unit_id = SelectField(_l("Unit"), coerce=int, validators=[InputRequired()])

@@ -38,9 +38,12 @@ class CampaignSaved:
 
 
 def fieldwork_started(campaign: Campaign, now: dt.datetime | None = None) -> bool:
-    """The campaign has opened or has an answer: settings changes now alter live results."""
+    """The campaign has opened or has an answer: settings changes now alter live results.
+
+    Never for a draft: it has only test answers, which no result counts.
+    """
     now = now or utcnow()
-    if campaign.id is None:
+    if campaign.id is None or campaign.draft:
         return False
     if campaign.opens() <= now:
         return True
@@ -103,7 +106,11 @@ def _weights_and_populations(settings: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _removal_problems(campaign: Campaign, clean: dict[str, Any]) -> str | None:
-    """Units or groups with answers or invitations cannot leave the campaign."""
+    """Units or groups with answers or invitations cannot leave the campaign.
+
+    Test answers and test calls do not count: they are deleted when the draft
+    opens, and a draft is tried in order to be changed.
+    """
     keep_groups = {row.code for row in clean["included"]}
     keep_units = {unit.id for unit in clean["units"]}
     for settings in campaign.groups:
@@ -112,7 +119,11 @@ def _removal_problems(campaign: Campaign, clean: dict[str, Any]) -> str | None:
         for model in (Response, Invitation):
             if db.session.execute(
                 select(model.id)
-                .where(model.campaign_id == campaign.id, model.group_id == settings.group_id)
+                .where(
+                    model.campaign_id == campaign.id,
+                    model.group_id == settings.group_id,
+                    model.test.is_(False),
+                )
                 .limit(1)
             ).first():
                 return gettext(
@@ -125,7 +136,11 @@ def _removal_problems(campaign: Campaign, clean: dict[str, Any]) -> str | None:
         for model in (Response, Invitation):
             if db.session.execute(
                 select(model.id)
-                .where(model.campaign_id == campaign.id, model.unit_id == unit.id)
+                .where(
+                    model.campaign_id == campaign.id,
+                    model.unit_id == unit.id,
+                    model.test.is_(False),
+                )
                 .limit(1)
             ).first():
                 return gettext(
