@@ -5,7 +5,7 @@ scores are in it. The upgrade fills both from the responses already stored (the 
 sums as ``flask survey summaries rebuild``).
 
 Revision ID: 6f3680272da0
-Revises: 7d3a1c9e5b20
+Revises: 8e4b2d0a6c31
 Create Date: 2026-12-02 15:04:47.738637
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '6f3680272da0'
-down_revision = '7d3a1c9e5b20'
+down_revision = '8e4b2d0a6c31'
 branch_labels = None
 depends_on = None
 
