@@ -1,7 +1,7 @@
 """SMS sender signatures (【签名】): a campaign's, and a unit's own that overrides it.
 
 Revision ID: 7b2e3f4a5c6d
-Revises: 8e4b2d0a6c31
+Revises: 6f3680272da0
 Create Date: 2026-12-02 15:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7b2e3f4a5c6d'
-down_revision = '8e4b2d0a6c31'
+down_revision = '6f3680272da0'
 branch_labels = None
 depends_on = None
 
