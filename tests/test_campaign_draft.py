@@ -33,9 +33,19 @@ from sqlalchemy import func, select
 from survey.channels.sms import queue_invitation_sms
 from survey.channels.test_mode import TEST_COOKIE, cookie_for
 from survey.extensions import db
-from survey.models import AuditEvent, Campaign, FollowUpCase, Invitation, Ticket, utcnow
+from survey.models import (
+    Attempt,
+    AuditEvent,
+    CallCase,
+    Campaign,
+    FollowUpCase,
+    Invitation,
+    Ticket,
+    utcnow,
+)
 from survey.responses.targets import resolve_point
 from survey.results import satisfaction
+from survey.results.fieldwork import flagged_by_service_point
 from survey.setup.opening import point_overlaps
 
 
@@ -119,6 +129,7 @@ def test_test_mode_takes_test_answers_kept_out_of_everything(rapp):
     assert all(r.test and r.flagged and r.burst_id is None for r in stored)
     assert db.session.execute(select(func.count(FollowUpCase.id))).scalar_one() == 0
     assert satisfaction(campaign, units=campaign.units[0].id, k=1) == []
+    assert flagged_by_service_point(campaign) == []  # no fieldwork, no burst card either
     page = staff.get(f"/admin/campaigns/{campaign.id}?lang=en").text
     assert "Test answers so far: 6." in page
     # Another browser is still told the survey has not started.
@@ -241,6 +252,9 @@ def test_the_opening_page_warns_of_a_shared_point(rapp):
     db.session.commit()
     assert point_overlaps(draft) == []  # a draft serves no one yet
     staff = _staff(rapp)
+    # Its page says already which points it would share once opened.
+    page = staff.get(f"/admin/campaigns/{draft.id}?lang=en").text
+    assert 'id="point-overlaps"' in page and running.code in page
     page = staff.get(f"/admin/campaigns/{draft.id}/open?lang=en").text
     assert 'id="point-overlaps"' in page and running.code in page and point.name in page
     # A tester of the draft gets the draft's card at the point; everyone else the running one's.
@@ -250,3 +264,62 @@ def test_the_opening_page_warns_of_a_shared_point(rapp):
     assert [(r.campaign_id, r.test) for r in responses()] == [(draft.id, True)]
     post_card(rapp.test_client(), f"/p/{point.code}")
     assert [(r.campaign_id, r.test) for r in responses()][1] == (running.id, False)
+
+
+def test_an_administrator_tries_the_phone_script_in_the_console(rapp):
+    from test_operator_console import FULL, _answer
+
+    campaign = gen_campaign(groups={"service_user": {"instrument_id": "phone-post-service"}})
+    campaign.draft = True
+    db.session.commit()
+    evaluator = _staff(rapp, "evaluator")
+    data = {"group": "service_user", "unit_id": str(campaign.units[0].id)}
+    url = f"/admin/campaigns/{campaign.id}/test-call"
+    assert evaluator.post(url, data=data).status_code == 403
+    admin = _staff(rapp)
+    page = admin.get(f"/admin/campaigns/{campaign.id}?lang=en").text
+    assert 'id="test-call"' in page
+    started = admin.post(url, data=data)
+    assert started.status_code == 303 and "/operator/case/" in started.headers["Location"]
+    case_id = int(started.headers["Location"].rsplit("/", 1)[1])
+    for question, value in FULL:
+        assert _answer(admin, case_id, question, value).status_code == 303
+    done = admin.post(
+        f"/operator/case/{case_id}/disposition", data={"q": "end", "disposition": "complete"}
+    )
+    assert done.status_code == 303, done.text
+    [answer] = responses()
+    assert answer.test and answer.flagged and answer.channel == "phone"
+
+    assert _open(admin, campaign).status_code == 303
+    assert responses() == []
+    for model in (CallCase, Attempt, Invitation):
+        assert db.session.execute(select(func.count()).select_from(model)).scalar_one() == 0
+    # Open, there is no test call to make.
+    assert admin.post(url, data=data).status_code == 404
+
+
+def test_a_draft_with_test_answers_can_still_change_units_groups_and_weights(rapp):
+    from test_admin_setup import _campaign_form
+
+    units = [gen_unit("A"), gen_unit("B")]
+    point = gen_service_point(units[0])
+    for code in ("deputy", "expert", "service_user"):
+        gen_group(code)
+    db.session.commit()
+    staff = _staff(rapp)
+    form = _campaign_form(units, opens_at="")
+    form["period_start"] = (utcnow().date() - dt.timedelta(days=5)).isoformat()
+    assert staff.post("/admin/campaigns/new", data=form).status_code == 302
+    campaign = db.session.execute(select(Campaign).where(Campaign.code == "2030")).scalar_one()
+    _test_mode(staff, campaign)
+    assert post_card(staff, f"/p/{point.code}")[0].status_code == 200
+    # Unit A (which has the test answer) leaves, and the weights change: no "after fieldwork".
+    edit = dict(form, unit_ids=[str(units[1].id)])
+    edit[next(k for k in edit if k.endswith("-weight") and edit[k] == "2")] = "3"
+    saved = staff.post(f"/admin/campaigns/{campaign.id}", data=edit)
+    assert saved.status_code == 302, saved.text
+    db.session.expire_all()
+    assert [u.code for u in db.session.get(Campaign, campaign.id).units] == ["B"]
+    events = db.session.execute(select(AuditEvent.action)).scalars().all()
+    assert "campaign.weights_after_start" not in events

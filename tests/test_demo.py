@@ -392,6 +392,13 @@ def test_the_demo_has_open_bad_reviews_on_any_date(
         ).all()
         assert open_cases
         assert any(phone for _id, phone in open_cases)
+        # and one burst held for review, two days back, inside the campaign
+        from survey.models import Burst
+
+        (burst,) = db.session.execute(select(Burst)).scalars().all()
+        assert (burst.status, burst.cards) == ("held", 4)
+        assert campaign.period_start <= (burst.first_at + dt.timedelta(hours=8)).date()
+        assert burst.last_at < today.replace(tzinfo=None)
 
 
 def test_demo_phone_interviews_come_from_call_cases(demo_output: str, client: FlaskClient) -> None:
@@ -478,3 +485,33 @@ def test_the_demo_opinions_show_on_the_liaisons_and_evaluators_pages(
     login(office, evaluator, DEMO_PASSWORD)
     board = office.get("/evaluate/fixes?lang=en").text
     assert "days late" in board and "reported, waiting for the look-back" in board
+
+def test_the_demo_has_one_burst_held_for_review(demo_output: str, client: FlaskClient) -> None:
+    """The bursts page shows something on the first run: one phone's four bad cards at a
+    counter, seconds apart, flagged out of every figure, their bad reviews held."""
+    from factories import login
+
+    from survey.demo import DEMO_PASSWORD
+    from survey.models import Burst, FollowUpCase, User
+
+    campaign = db.session.execute(
+        select(Campaign).where(Campaign.code == DEMO_CAMPAIGN)
+    ).scalar_one()
+    (burst,) = db.session.execute(select(Burst)).scalars().all()
+    assert (burst.status, burst.source, burst.channel, burst.cards) == ("held", "client", "qr", 4)
+    assert burst.unit.code == "rmyy" and burst.rule == "rate"
+    assert DEMO_NOW.replace(tzinfo=None) - burst.last_at < dt.timedelta(days=3)
+    cards = list(
+        db.session.execute(select(Response).where(Response.burst_id == burst.id)).scalars()
+    )
+    assert len(cards) == 4 and all(r.flagged for r in cards)  # out of every figure
+    cases = db.session.execute(
+        select(FollowUpCase.status).where(FollowUpCase.response_id.in_([r.id for r in cards]))
+    ).scalars().all()
+    assert cases and set(cases) == {"held"}
+    evaluator = db.session.execute(select(User).where(User.username == "evaluator")).scalar_one()
+    login(client, evaluator, DEMO_PASSWORD)
+    page = client.get(f"/evaluate/campaign/{campaign.id}/bursts?lang=en").text
+    assert page.count('name="burst"') == 1 and f'data-burst="{burst.id}"' in page
+    assert f"/evaluate/campaign/{campaign.id}/bursts" in client.get(
+        f"/evaluate/campaign/{campaign.id}?lang=en").text

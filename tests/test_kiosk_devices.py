@@ -132,6 +132,7 @@ def test_wrong_and_expired_codes_change_nothing_and_speak_the_readers_language(r
     assert "This code is not valid" in wrong.get_data(as_text=True)
     empty = client.post("/device/enrol?lang=zh_Hant", data={"code": ""})
     assert empty.status_code == 422 and "請輸入登記碼" in empty.get_data(as_text=True)
+    assert "<title>錯誤：" in empty.text and 'aria-describedby="e-code"' in empty.text
     minutes = rapp.config["SURVEY_DEVICE_CODE_MINUTES"]
     with time_machine.travel(utcnow() + dt.timedelta(minutes=minutes, seconds=1), tick=False):
         late = client.post("/device/enrol?lang=zh_Hans", data={"code": code})

@@ -9,12 +9,18 @@ from flask_login import current_user
 
 from ..channels.test_mode import TEST_COOKIE, TEST_MODE_HOURS, cookie_for, tested_campaigns
 from ..extensions import db
-from ..models import Campaign
+from ..labels import group_label
+from ..models import Campaign, group_by_code
 from ..setup import SetupError
-from ..setup.opening import count_test_answers, open_campaign, point_overlaps
+from ..setup.opening import (
+    count_test_answers,
+    open_campaign,
+    point_overlaps,
+    start_test_call,
+)
 from ..web.guards import role_required
 from . import bp
-from .forms import ActionForm, OpenCampaignForm
+from .forms import ActionForm, OpenCampaignForm, TestCallForm
 from .routes import SETUP_ROLES
 
 
@@ -93,6 +99,34 @@ def campaign_open(campaign_id: int) -> ResponseReturnValue:
     )
 
 
+def _test_call_form(campaign: Campaign) -> TestCallForm:
+    form = TestCallForm()
+    form.group.choices = [(s.group.code, group_label(s.group.code)) for s in campaign.groups]
+    form.unit_id.choices = [(u.id, f"{u.code} · {u.name}") for u in campaign.units]
+    return form
+
+
+@bp.post("/campaigns/<int:campaign_id>/test-call")
+@role_required("admin")
+def campaign_test_call(campaign_id: int) -> ResponseReturnValue:
+    """Try the draft's phone script in the operator console: a test call nobody answers."""
+    campaign = _draft_or_404(campaign_id)
+    form = _test_call_form(campaign)
+    back = redirect(url_for("admin.campaign_edit", campaign_id=campaign.id), 303)
+    group = group_by_code(form.group.data or "")
+    unit = next((u for u in campaign.units if u.id == form.unit_id.data), None)
+    if not form.validate_on_submit() or group is None or unit is None:
+        flash(_("Choose a group and a unit of the campaign."), "error")
+        return back
+    try:
+        call = start_test_call(campaign, group, unit, by=current_user)
+    except SetupError as error:
+        flash(str(error), "error")
+        return back
+    db.session.commit()
+    return redirect(url_for("operator.case", case_id=call.id), 303)
+
+
 def campaign_state_panel(campaign: Campaign | None) -> dict[str, object]:
     """What the campaign page says of the campaign's state: draft and testing, or shared points."""
     if campaign is None:
@@ -104,4 +138,8 @@ def campaign_state_panel(campaign: Campaign | None) -> dict[str, object]:
         "test_answers": count_test_answers(campaign),
         "points": [p for u in campaign.units for p in u.service_points],
         "test_form": ActionForm(),
+        "overlaps": point_overlaps(campaign, as_opened=True),
+        "call_form": _test_call_form(campaign)
+        if "phone" in campaign.channel_list() and current_user.role == "admin"
+        else None,
     }

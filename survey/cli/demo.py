@@ -17,6 +17,7 @@ def demo() -> None:
 
     from ..demo import (
         load_demo,
+        load_demo_burst,
         load_demo_followups,
         load_demo_phone_queue,
         load_demo_report_comments,
@@ -27,6 +28,7 @@ def demo() -> None:
     with force_locale(_cli_locale()):
         result = load_demo()
         load_demo_followups()  # first: the demo handler gets the unit with open cases
+        load_demo_burst()  # one burst held for review on the bursts page
         accounts = load_demo_users()
         calls = load_demo_phone_queue()
         load_demo_report_comments()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -56,6 +56,9 @@ class Invitation(Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     # The invitation whose link also asks about this unit; None for a lead (or a single unit).
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id"), index=True)
+    # A test call's invitation: a draft's phone script tried in the operator console
+    # (survey.setup.opening.start_test_call); no contact, deleted when the campaign opens.
+    test: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     campaign: Mapped[Campaign] = relationship()
     group: Mapped[Group] = relationship()

@@ -23,13 +23,18 @@ from flask_babel import gettext
 from sqlalchemy import delete, func, select, update
 
 from ..access.audit import record_audit
+from ..channels.links import create_invitation
 from ..extensions import db, rows_changed
 from ..models import (
+    Attempt,
+    CallCase,
     Campaign,
+    Group,
     Invitation,
     Response,
     ServicePoint,
     Ticket,
+    Unit,
     User,
     campaign_unit,
     utcnow,
@@ -117,6 +122,51 @@ def point_overlaps(campaign: Campaign, *, as_opened: bool = False) -> list[Point
     return found
 
 
+def start_test_call(campaign: Campaign, group: Group, unit: Unit, *, by: User) -> CallCase:
+    """A test call of a draft: the group's phone script in the console, held by ``by``. Flushed.
+
+    Nobody is dialled: the invitation has no contact and is marked test, so its
+    answers are test answers (survey.responses.interview) and the call, its
+    attempts and the invitation are deleted when the campaign opens. Refused
+    (SetupError) for an opened campaign, one without the phone channel, or a
+    group or unit the campaign does not survey.
+    """
+    if not campaign.draft:
+        raise _refuse(gettext("Campaign %(code)s is already open.", code=campaign.code))
+    if "phone" not in campaign.channel_list():
+        raise _refuse(
+            gettext("Campaign %(code)s does not use the phone channel.", code=campaign.code)
+        )
+    if campaign.group_settings(group.id) is None or unit not in campaign.units:
+        raise _refuse(gettext("Choose a group and a unit of the campaign."))
+    invitation, _token = create_invitation(campaign, group, unit, channel="phone")
+    invitation.test = True
+    call = CallCase(
+        campaign=campaign,
+        invitation=invitation,
+        status="claimed",
+        claimed_by_id=by.id,
+        claimed_at=utcnow(),
+    )
+    db.session.add(call)
+    _flush()
+    return call
+
+
+def _delete_test_calls(campaign: Campaign) -> None:
+    """The test calls of a campaign being opened: attempts, cases, invitations."""
+    invitations = select(Invitation.id).where(
+        Invitation.campaign_id == campaign.id, Invitation.test.is_(True)
+    )
+    cases = select(CallCase.id).where(CallCase.invitation_id.in_(invitations))
+    for statement in (
+        delete(Attempt).where(Attempt.case_id.in_(cases)),
+        delete(CallCase).where(CallCase.invitation_id.in_(invitations)),
+        delete(Invitation).where(Invitation.campaign_id == campaign.id, Invitation.test.is_(True)),
+    ):
+        db.session.execute(statement.execution_options(synchronize_session=False))
+
+
 def open_campaign(campaign: Campaign, *, by: User) -> int:
     """Open a draft campaign: its test answers deleted, it takes answers; audited. Flushed.
 
@@ -126,7 +176,7 @@ def open_campaign(campaign: Campaign, *, by: User) -> int:
     if not campaign.draft:
         raise _refuse(gettext("Campaign %(code)s is already open.", code=campaign.code))
     test = select(Response.id).where(Response.campaign_id == campaign.id, Response.test.is_(True))
-    # The receipts and personal links tried in test mode are unused again.
+    # The receipts and personal links tried in test mode are unused again (test calls go).
     tickets = rows_changed(
         update(Ticket)
         .where(Ticket.id.in_(select(Response.ticket_id).where(Response.id.in_(test))))
@@ -145,6 +195,7 @@ def open_campaign(campaign: Campaign, *, by: User) -> int:
         .where(Response.campaign_id == campaign.id, Response.test.is_(True))
         .execution_options(synchronize_session=False)
     )
+    _delete_test_calls(campaign)
     campaign.draft = False
     record_audit(
         "campaign.open",
