@@ -45,6 +45,7 @@ from survey.models import (
 )
 from survey.responses.targets import resolve_point
 from survey.results import satisfaction
+from survey.results.fieldwork import flagged_by_service_point
 from survey.setup.opening import point_overlaps
 
 
@@ -128,6 +129,7 @@ def test_test_mode_takes_test_answers_kept_out_of_everything(rapp):
     assert all(r.test and r.flagged and r.burst_id is None for r in stored)
     assert db.session.execute(select(func.count(FollowUpCase.id))).scalar_one() == 0
     assert satisfaction(campaign, units=campaign.units[0].id, k=1) == []
+    assert flagged_by_service_point(campaign) == []  # no fieldwork, no burst card either
     page = staff.get(f"/admin/campaigns/{campaign.id}?lang=en").text
     assert "Test answers so far: 6." in page
     # Another browser is still told the survey has not started.
@@ -250,6 +252,9 @@ def test_the_opening_page_warns_of_a_shared_point(rapp):
     db.session.commit()
     assert point_overlaps(draft) == []  # a draft serves no one yet
     staff = _staff(rapp)
+    # Its page says already which points it would share once opened.
+    page = staff.get(f"/admin/campaigns/{draft.id}?lang=en").text
+    assert 'id="point-overlaps"' in page and running.code in page
     page = staff.get(f"/admin/campaigns/{draft.id}/open?lang=en").text
     assert 'id="point-overlaps"' in page and running.code in page and point.name in page
     # A tester of the draft gets the draft's card at the point; everyone else the running one's.

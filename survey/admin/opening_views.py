@@ -138,6 +138,7 @@ def campaign_state_panel(campaign: Campaign | None) -> dict[str, object]:
         "test_answers": count_test_answers(campaign),
         "points": [p for u in campaign.units for p in u.service_points],
         "test_form": ActionForm(),
+        "overlaps": point_overlaps(campaign, as_opened=True),
         "call_form": _test_call_form(campaign)
         if "phone" in campaign.channel_list() and current_user.role == "admin"
         else None,

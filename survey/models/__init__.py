@@ -7,6 +7,7 @@
   channel), and whether a campaign is open (campaign_state);
 - invitations: Contact, Invitation, Ticket;
 - responses: Response, Answer, ResponseScore, CallbackRequest;
+- summaries: MonthlySummary (running sums per cell and month that results read);
 - phone: CallCase, Attempt, DispositionRule (the phone survey's queue);
 - sms: OutboundMessage, SmsOptOut (the SMS outbox);
 - followup: FollowUpCase (bad reviews and their remedy);
@@ -63,6 +64,7 @@ from .scorecard import (
     ScoreEvent,
 )
 from .sms import MESSAGE_STATES, OutboundMessage, SmsOptOut
+from .summaries import MonthlySummary, touch_responses
 from .units import (
     Group,
     ServicePoint,
@@ -131,6 +133,8 @@ __all__ = [
     "ReportComment",
     "Response",
     "ResponseScore",
+    "MonthlySummary",
+    "touch_responses",
     "ServicePoint",
     "SmsOptOut",
     "Ticket",

@@ -69,6 +69,9 @@ class Response(Model):
     device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"), index=True)
     # The operator who entered a phone interview, for audit; never shown to evaluators.
     operator_id: Mapped[int | None] = mapped_column(Integer)
+    # Whether the scores are in the running monthly summaries now (survey.results.running):
+    # the guard that adds or takes away a response's scores exactly once.
+    summarised: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # A test answer, given in test mode while its campaign was a draft: also flagged, so
     # no figure, export, API or comment counts it; it opens no follow-up case and is
     # deleted when the campaign opens (survey.setup.opening).
