@@ -105,6 +105,9 @@ def _error_state(driver, lang: str, label: str, found: list[str]) -> None:  # ty
     _check(driver, label, found)
 
 
+_STATUS = "return performance.getEntriesByType('navigation')[0].responseStatus;"
+
+
 def _as_staff(driver, base: str, username: str, role: str, paths, found: list[str]) -> None:  # type: ignore[no-untyped-def]
     """Signed in afresh as ``username``, axe on each of ``paths`` (in English)."""
     _fresh(driver, base)
@@ -112,6 +115,9 @@ def _as_staff(driver, base: str, username: str, role: str, paths, found: list[st
     for path in paths:
         driver.get(f"{base}{path}?lang=en")
         _check(driver, f"{role} {path}", found)
+        status = driver.execute_script(_STATUS)
+        if status != 200:  # an error page checked instead of the page meant
+            found.append(f"{role} {path}: answered {status}")
 
 
 def _path(url: str) -> str:
@@ -232,6 +238,8 @@ def test_staff_pages_of_every_role(app, live_server, driver, tmp_path):
             "/admin/tokens",
             "/admin/contacts",
             "/admin/audit",
+            f"{evaluate}/anomalies",
+            "/evaluate/fieldwork",
         ],
         "evaluator": [
             "/evaluate/",
@@ -240,8 +248,6 @@ def test_staff_pages_of_every_role(app, live_server, driver, tmp_path):
             f"{evaluate}/unit/{ids['unit']}/comments",
             f"{evaluate}/unit/{ids['unit']}/report",
             f"{evaluate}/bursts",
-            f"{evaluate}/anomalies",
-            "/evaluate/fieldwork",
             "/evaluate/follow-up",
             "/evaluate/methods",
         ],
@@ -268,8 +274,9 @@ def test_staff_pages_of_every_role(app, live_server, driver, tmp_path):
             ActionChains(driver).send_keys(digit).perform()
             if driver.execute_script(checked) != 1:
                 found.append("operator console: a digit in the answer form picked nothing")
-    driver.get(f"{base}/evaluate/?lang=zh_Hans")
-    _check(driver, "handler follow-up in Chinese", found)
+    for lang in ("zh_Hans", "zh_Hant"):
+        driver.get(f"{base}/evaluate/follow-up/{ids['case']}?lang={lang}")
+        _check(driver, f"handler case in {lang}", found)
     assert not found, "\n".join(found)
 
 
@@ -285,8 +292,14 @@ def test_scorecard_pages_of_the_evaluator_and_the_liaison(app, live_server, driv
             f"/evaluate/cycle/{cycle.id}",
             f"/evaluate/cycle/{cycle.id}/unit/{unit.id}",
             f"/evaluate/cycle/{cycle.id}/unit/{unit.id}/assess",
+            f"/evaluate/cycle/{cycle.id}/unit/{unit.id}/opinion/2025",
+            "/evaluate/fixes",
         ],
-        "liaison": ["/evaluate/self-assessment", f"/evaluate/self-assessment/{cycle.id}/2025"],
+        "liaison": [
+            "/evaluate/self-assessment",
+            f"/evaluate/self-assessment/{cycle.id}/2025",
+            "/evaluate/unit-opinions",
+        ],
     }
     found: list[str] = []
     for role, paths in pages.items():
