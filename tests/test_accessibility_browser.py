@@ -2,10 +2,11 @@
 
 One headless Chromium for the module (the machine is small): axe-core's WCAG 2.0/2.1
 A and AA rules run on the respondent pages in the three languages and in their
-error states, on the sign-in page, and on the main pages of every staff role; any
-violation fails, with the rule, the element and what axe says to fix. The kiosk's
-thank-you counts down and stops at a key; a card is answered with keys alone.
-The operator's script from the keyboard alone is test_operator_browser.py.
+error states, on the sign-in page, and on the main pages of every staff role (the
+liaison's and the scorecard's too); any violation fails, with the rule, the element
+and what axe says to fix. The kiosk's thank-you counts down and stops at a key; a
+card is answered with keys alone. The operator's script from the keyboard alone is
+test_operator_browser.py.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 from axe_support import axe_violations
 from factories import DEFAULT_PASSWORD, gen_contact, gen_invitation, gen_user
+from scorecard_support import mini_cycle
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -101,6 +103,21 @@ def _error_state(driver, lang: str, label: str, found: list[str]) -> None:  # ty
     if focused != "error-summary":
         found.append(f"{label}: the focus is on {focused!r}, not the error summary")
     _check(driver, label, found)
+
+
+_STATUS = "return performance.getEntriesByType('navigation')[0].responseStatus;"
+
+
+def _as_staff(driver, base: str, username: str, role: str, paths, found: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Signed in afresh as ``username``, axe on each of ``paths`` (in English)."""
+    _fresh(driver, base)
+    browser_sign_in(driver, base, username, DEFAULT_PASSWORD)
+    for path in paths:
+        driver.get(f"{base}{path}?lang=en")
+        _check(driver, f"{role} {path}", found)
+        status = driver.execute_script(_STATUS)
+        if status != 200:  # an error page checked instead of the page meant
+            found.append(f"{role} {path}: answered {status}")
 
 
 def _path(url: str) -> str:
@@ -221,6 +238,8 @@ def test_staff_pages_of_every_role(app, live_server, driver, tmp_path):
             "/admin/tokens",
             "/admin/contacts",
             "/admin/audit",
+            f"{evaluate}/anomalies",
+            "/evaluate/fieldwork",
         ],
         "evaluator": [
             "/evaluate/",
@@ -229,8 +248,6 @@ def test_staff_pages_of_every_role(app, live_server, driver, tmp_path):
             f"{evaluate}/unit/{ids['unit']}/comments",
             f"{evaluate}/unit/{ids['unit']}/report",
             f"{evaluate}/bursts",
-            f"{evaluate}/anomalies",
-            "/evaluate/fieldwork",
             "/evaluate/follow-up",
             "/evaluate/methods",
         ],
@@ -239,11 +256,7 @@ def test_staff_pages_of_every_role(app, live_server, driver, tmp_path):
     }
     found: list[str] = []
     for role, paths in pages.items():
-        _fresh(driver, base)
-        browser_sign_in(driver, base, users[role].username, DEFAULT_PASSWORD)
-        for path in paths:
-            driver.get(f"{base}{path}?lang=en")
-            _check(driver, f"{role} {path}", found)
+        _as_staff(driver, base, users[role].username, role, paths, found)
         if role == "operator":
             driver.find_element(By.CSS_SELECTOR, "form[action*='/operator/next/'] button").click()
             WebDriverWait(driver, 15).until(lambda d: "/operator/case/" in d.current_url)
@@ -261,8 +274,36 @@ def test_staff_pages_of_every_role(app, live_server, driver, tmp_path):
             ActionChains(driver).send_keys(digit).perform()
             if driver.execute_script(checked) != 1:
                 found.append("operator console: a digit in the answer form picked nothing")
-    driver.get(f"{base}/evaluate/?lang=zh_Hans")
-    _check(driver, "handler follow-up in Chinese", found)
+    for lang in ("zh_Hans", "zh_Hant"):
+        driver.get(f"{base}/evaluate/follow-up/{ids['case']}?lang={lang}")
+        _check(driver, f"handler case in {lang}", found)
+    assert not found, "\n".join(found)
+
+
+def test_scorecard_pages_of_the_evaluator_and_the_liaison(app, live_server, driver, tmp_path):
+    cycle, unit, _other = mini_cycle(app, tmp_path / "frameworks")
+    users = {role: gen_user(role, unit_id=unit.id) for role in ("liaison",)}
+    users["evaluator"] = gen_user("evaluator")
+    db.session.commit()
+    base = live_server.url
+    pages = {
+        "evaluator": [
+            "/evaluate/cycles",
+            f"/evaluate/cycle/{cycle.id}",
+            f"/evaluate/cycle/{cycle.id}/unit/{unit.id}",
+            f"/evaluate/cycle/{cycle.id}/unit/{unit.id}/assess",
+            f"/evaluate/cycle/{cycle.id}/unit/{unit.id}/opinion/2025",
+            "/evaluate/fixes",
+        ],
+        "liaison": [
+            "/evaluate/self-assessment",
+            f"/evaluate/self-assessment/{cycle.id}/2025",
+            "/evaluate/unit-opinions",
+        ],
+    }
+    found: list[str] = []
+    for role, paths in pages.items():
+        _as_staff(driver, base, users[role].username, role, paths, found)
     assert not found, "\n".join(found)
 
 

@@ -45,6 +45,7 @@ from survey.models import (
 )
 from survey.responses.targets import resolve_point
 from survey.results import satisfaction
+from survey.results.fieldwork import flagged_by_service_point
 from survey.setup.opening import point_overlaps
 
 
@@ -128,6 +129,7 @@ def test_test_mode_takes_test_answers_kept_out_of_everything(rapp):
     assert all(r.test and r.flagged and r.burst_id is None for r in stored)
     assert db.session.execute(select(func.count(FollowUpCase.id))).scalar_one() == 0
     assert satisfaction(campaign, units=campaign.units[0].id, k=1) == []
+    assert flagged_by_service_point(campaign) == []  # no fieldwork, no burst card either
     page = staff.get(f"/admin/campaigns/{campaign.id}?lang=en").text
     assert "Test answers so far: 6." in page
     # Another browser is still told the survey has not started.

@@ -167,3 +167,39 @@ def test_schemathesis_finds_no_violation_in_the_scorecard_api(app, world, auth) 
             db.session.rollback()
 
         run()
+
+
+def test_a_staff_item_reads_the_staffs_own_figure(app) -> None:
+    # The published figures are of one dimension at a time; the staff item once asked for
+    # the external one and got nothing, so no unit on the shipped framework could be scored.
+    from factories import gen_campaign, gen_response, gen_unit
+
+    from survey.scorecard import load_framework
+    from survey.scorecard.survey_feed import survey_figures
+
+    framework = load_framework(
+        Path(__file__).resolve().parent.parent / "frameworks" / ("provincial-institutions.toml")
+    )
+    unit = gen_unit("u", "单位")
+    campaign = gen_campaign(
+        [unit],
+        groups={"staff": {}, "service_user": {}},
+        period_start=dt.date(2025, 1, 1),
+        period_end=dt.date(2025, 12, 31),
+    )
+    db.session.flush()
+    for level in ("very_satisfied", "satisfied", "satisfied", "satisfied", "basically_satisfied"):
+        gen_response(
+            campaign,
+            unit=unit,
+            group="staff",
+            answers={"overall": level},
+            submitted_at=dt.datetime(2025, 6, 2, 2),
+        )
+    db.session.commit()
+    figures = survey_figures(campaign, 2025, {unit.id: framework}, [unit.id])
+    staff = framework.item("social.staff").survey
+    assert staff is not None and (unit.id, staff) in figures
+    figure = figures[(unit.id, staff)]
+    # 100, 75, 75, 75, 50 on the card's scale: a mean of 75 over five staff.
+    assert figure.row.n == 5 and figure.estimate.estimate == pytest.approx(75.0)

@@ -81,6 +81,7 @@ def _initial_data(campaign: Campaign | None, groups: list[Group]) -> dict[str, A
         "refusal_conversion": campaign.refusal_conversion,
         "followup_days": campaign.followup_days,
         "weighting": campaign.weighting,
+        "sms_signature": campaign.sms_signature or "",
         "groups": rows,
     }
 
@@ -129,6 +130,7 @@ def _campaign_input(form: CampaignForm) -> service.CampaignInput:
         refusal_conversion=bool(form.refusal_conversion.data),
         followup_days=form.followup_days.data,
         weighting=form.weighting.data or "policy",
+        sms_signature=form.sms_signature.data or "",
         groups=[
             service.GroupSettingsInput(
                 code=entry.form.code.data or "",

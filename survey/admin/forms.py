@@ -84,6 +84,7 @@ class UnitForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
     name = StringField(_l("Unit name"), validators=[DataRequired(), Length(max=200)])
     kind = StringField(_l("Kind of institution"), validators=[Optional(), Length(max=80)])
+    sms_signature = StringField(_l("SMS signature of its own"), validators=[Length(max=40)])
 
 
 class ServicePointForm(FlaskForm):
@@ -198,6 +199,7 @@ class CampaignForm(FlaskForm):
         default="policy",
         validate_choice=False,  # checked with the groups' populations (setup.campaign_rules)
     )
+    sms_signature = StringField(_l("SMS signature"), validators=[Length(max=40)])
     groups = FieldList(FormField(GroupSettingsForm))
 
 

@@ -23,6 +23,7 @@ def demo() -> None:
         load_demo_report_comments,
         load_demo_users,
     )
+    from ..demo.scorecard import load_demo_scorecard
 
     with force_locale(_cli_locale()):
         result = load_demo()
@@ -31,6 +32,7 @@ def demo() -> None:
         accounts = load_demo_users()
         calls = load_demo_phone_queue()
         load_demo_report_comments()
+        load_demo_scorecard()  # last: its opinion quotes the comments chosen for the report
         db.session.commit()
         _report(result, accounts, calls)
 

@@ -29,7 +29,12 @@ DEMO_USERS: tuple[tuple[str, str], ...] = (
     ("evaluator", "evaluator"),
     ("operator", "operator"),
     ("handler", "handler"),
+    # A second evaluator, so a draft opinion can be reviewed by someone other than its drafter.
+    ("reviewer", "evaluator"),
+    # The liaison of the unit whose opinion the demo issues (survey.demo.scorecard).
+    ("liaison", "liaison"),
 )
+LIAISON_UNIT = "rmyy"
 
 
 def _busiest_followup_unit(campaign: Campaign) -> int:
@@ -67,16 +72,15 @@ def load_demo_users() -> list[str]:
         select(Campaign).where(Campaign.code == DEMO_CAMPAIGN)
     ).scalar_one_or_none()
     handler_unit = _busiest_followup_unit(campaign) if campaign and campaign.units else None
+    liaison_unit = next(
+        (u.id for u in (campaign.units if campaign else []) if u.code == LIAISON_UNIT), None
+    )
+    unit_of = {"handler": handler_unit, "liaison": liaison_unit}
     created = []
     for username, role in DEMO_USERS:
-        if role == "handler" and handler_unit is None:
+        if role in unit_of and unit_of[role] is None:
             continue
-        create_user(
-            username,
-            DEMO_PASSWORD,
-            role,
-            unit_id=handler_unit if role == "handler" else None,
-        )
+        create_user(username, DEMO_PASSWORD, role, unit_id=unit_of.get(role))
         created.append(username)
     return created
 

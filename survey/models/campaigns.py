@@ -75,6 +75,9 @@ class Campaign(Model):
     # How the published figures weight the groups: "policy" (the groups' policy weights)
     # or "population" (population shares N_h/N; every surveyed group needs its N).
     weighting: Mapped[str] = mapped_column(String(16), default="policy", server_default="policy")
+    # The SMS sender signature (签名) without its 【】, which mainland carriers require at
+    # the start of every message; a unit's own signature overrides it (survey.channels.sms).
+    sms_signature: Mapped[str | None] = mapped_column(String(12))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     # A draft takes only test answers (kept apart, deleted when it opens) until an
     # administrator opens it (survey.setup.opening). Campaigns made before drafts

@@ -79,6 +79,7 @@ def campaign_settings(campaign: Campaign) -> dict[str, Any]:
             "refusal_conversion",
             "followup_days",
             "weighting",
+            "sms_signature",
         ),
     )
     data["point_group"] = campaign.point_group.code if campaign.point_group else None
@@ -232,6 +233,7 @@ def _apply(campaign: Campaign, data: CampaignInput, clean: dict[str, Any]) -> No
     campaign.max_messages = data.max_messages
     campaign.refusal_conversion = bool(data.refusal_conversion)
     campaign.weighting = data.weighting
+    campaign.sms_signature = clean["sms_signature"]
     existing = {settings.group.code: settings for settings in campaign.groups}
     wanted = {row.code: row for row in clean["included"]}
     for code, settings in existing.items():

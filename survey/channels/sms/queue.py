@@ -133,7 +133,7 @@ def queue_rating_sms(
     token = new_token()
     case_row.rating_token_hash = hash_token(token)
     link = rating_url(token)
-    body = rating_body(case_row.unit.name, link, language)
+    body = rating_body(case_row.unit, case_row.campaign, link, language)
     return _queued("rating", phone, body, link, language, now or utcnow(), followup_case=case_row)
 
 
@@ -291,7 +291,7 @@ def _next_reminder(
     return _queued(
         f"reminder-{len(reminders) + 1}",
         phone,
-        reminder_body(first.link, first.language),
+        reminder_body(invitation, first.link, first.language),
         first.link,
         first.language,
         now,
