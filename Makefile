@@ -23,6 +23,10 @@ run: $(STAMP) translations
 	$(BIN)/flask survey instruments check
 	$(BIN)/flask survey instruments load
 	$(BIN)/flask survey demo
+	# The outbox worker with the console backend beside the server, stopped with it: the
+	# demo's text messages (and their links) are printed here, never sent.
+	$(BIN)/flask survey send --console --poll 2 & sender=$$!; \
+	trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: $(STAMP) translations

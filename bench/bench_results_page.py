@@ -80,6 +80,7 @@ def main() -> None:
         t0 = time.perf_counter()
         ids = data.setup(app_url, folder)
         data.load(conninfo, args.responses, *ids)
+        data.rebuild_summaries(app_url, folder)
         data.log(f"  loaded in {time.perf_counter() - t0:.1f} s")
         measure(app_url, folder)
 

@@ -41,8 +41,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         labels,
         models,  # the tables must be known to SQLAlchemy and Alembic
     )
+    from .results import running
 
     db.init_app(app)
+    # Results read running monthly sums, kept in step at every commit (survey.results.running).
+    running.install(db.session)
     migrate.init_app(
         app, db, directory=str(config_module.MIGRATIONS_DIR), render_as_batch=True
     )

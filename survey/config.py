@@ -92,6 +92,9 @@ def _public_channels() -> dict[str, Any]:
         # How long a kiosk device's one-time enrolment code may wait to be typed on the
         # tablet, and how many codes one client may try (a code has about 50 bits).
         "SURVEY_DEVICE_CODE_MINUTES": _int("SURVEY_DEVICE_CODE_MINUTES", 30),
+        # After a kiosk card, the seconds before a fresh one opens, counted down on the
+        # screen; any tap or key stops the count (WCAG 2.2.1). Without JavaScript it stays.
+        "SURVEY_KIOSK_NEXT_SECONDS": _int("SURVEY_KIOSK_NEXT_SECONDS", 60),
         "SURVEY_DEVICE_ENROL_RATE_LIMIT": os.environ.get(
             "SURVEY_DEVICE_ENROL_RATE_LIMIT", "10 per hour"
         ),

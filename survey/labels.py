@@ -56,6 +56,19 @@ def dimension_label(code: str) -> str:
     return str(label) if label is not None else code
 
 
+# The two published dimensions (results.options.Dimension): whose opinion a figure is.
+PUBLISHED_DIMENSION_LABELS = {
+    "external": _l("People served and stakeholders"),
+    "staff": _l("Staff's own opinion of their unit"),
+}
+
+
+def published_dimension_label(code: str) -> str:
+    """A published figure's dimension by name, for people (the CSV and the API keep the code)."""
+    label = PUBLISHED_DIMENSION_LABELS.get(code)
+    return str(label) if label is not None else code
+
+
 def group_label(code: str) -> str:
     """A group's name in the reader's language: the catalogs', else its own names, else its code."""
     label = GROUP_LABELS.get(code)

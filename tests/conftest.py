@@ -112,13 +112,33 @@ def test_config(url: str, **extra: object) -> dict[str, object]:
 
 
 @pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
+def app(database_url: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
     app = create_app(test_config(database_url))
     with app.app_context():
         yield app
-        db.session.remove()
-        _delete_all_rows()
-        db.engine.dispose()
+        db.session.rollback()
+        try:
+            if not request.node.get_closest_marker("summaries_may_differ"):
+                _check_running_summaries()
+        finally:
+            db.session.remove()
+            _delete_all_rows()
+            db.engine.dispose()
+
+
+def _check_running_summaries() -> None:
+    """After every test, whatever it changed: the monthly summaries equal the responses'.
+
+    Results read only the running summaries, so a change that forgot them would
+    publish stale figures; every test is a check of that, as `flask survey
+    summaries check` is in production.
+    """
+    from survey.results.running import disagreements
+
+    problems = disagreements(db.session)
+    db.session.rollback()
+    if problems:
+        pytest.fail("running summaries differ from the responses:\n" + "\n".join(problems[:10]))
 
 
 def _delete_all_rows() -> None:

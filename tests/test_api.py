@@ -132,6 +132,7 @@ def test_indicators_by_group_for_one_unit_and_period(client, campaign, auth):
 @pytest.mark.parametrize(
     "query, word",
     [("period=2030", "2030"), ("period=soon", "soon"), ("unit=Z", "Z"), ("by=channel", "unit"),
+     ("by=unit,point,group", "unit,point"),
      ("period=9999", "9999"), ("period=9999-Q4", "9999-Q4"), ("period=0000", "0000"),
      ("unit=%00", "NUL")],  # NUL: PostgreSQL cannot even compare it
 )
@@ -230,3 +231,41 @@ def test_unknown_api_address_answers_in_json(client):
     assert response.get_json() == {
         "error": "There is no page at this address. It may have been removed."
     }
+
+
+def test_indicators_by_channel_and_by_service_point_cover_the_whole_campaign(
+        client, campaign, auth):
+    """Each unit by channel and by service point, through the protection the unit page uses:
+    the whole campaign only (a period is refused), suppressed parts null."""
+    from survey.models import Response, ServicePoint
+
+    a = campaign.units[0]
+    point = db.session.execute(select(ServicePoint).where(ServicePoint.code == "A-1")).scalar_one()
+    for response in db.session.execute(
+            select(Response).where(Response.unit_id == a.id, Response.channel == "qr")).scalars():
+        response.service_point_id = point.id
+    db.session.commit()
+    url = "/api/v1/campaigns/main/indicators?by=unit,channel"
+    body = client.get(url, headers=auth).get_json()
+    assert body["by"] == "unit,channel" and body["period"] is None
+    rows = {(r["unit_code"], r["channel"]): r for r in body["results"] if r["indicator"] == IND}
+    assert set(rows) == {("A", "qr"), ("A", "link"), ("B", "qr")}
+    assert (rows["A", "qr"]["n"], rows["A", "link"]["n"]) == (5, 5)
+    assert rows["A", "qr"]["index"]["estimate"] == pytest.approx(65)  # the service users
+    assert rows["A", "link"]["index"]["estimate"] == pytest.approx(55)  # the public
+    assert rows["B", "qr"]["n"] is None and rows["B", "qr"]["index"]["suppressed"] is True
+    assert all(r["group"] is None and r["service_point_code"] is None for r in rows.values())
+
+    body = client.get("/api/v1/campaigns/main/indicators?by=unit,point&unit=A",
+                      headers=auth).get_json()
+    rows = {r["service_point_code"]: r for r in body["results"] if r["indicator"] == IND}
+    assert set(rows) == {"A-1", None}  # None: the answers through no service point
+    assert rows["A-1"]["service_point_name"] and rows["A-1"]["n"] == 5
+    assert rows["A-1"]["share_satisfied"]["estimate"] == pytest.approx(0.8)
+    assert rows[None]["n"] == 5 and rows[None]["channel"] is None
+
+    headers = {**auth, "Accept-Language": "en"}
+    for by in ("unit,channel", "unit,point"):
+        refused = client.get(f"/api/v1/campaigns/main/indicators?by={by}&period=2025",
+                             headers=headers)
+        assert refused.status_code == 400 and "whole campaign" in refused.get_json()["error"]

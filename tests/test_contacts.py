@@ -78,7 +78,8 @@ def test_bad_files_name_the_line(text: str, line: int, fragment: str) -> None:
 def test_every_bad_row_is_reported_not_just_the_first() -> None:
     text = "name,phone\n,13800138000\n王建国,999\n李秀英,13900000001\n张伟,13900000001\n"
     parsed = parse_contacts(text)
-    assert [e.line for e in parsed.errors] == [2, 3, 5]
+    # Line 5 twice: line 4's number under another name, and for the same unit again.
+    assert [e.line for e in parsed.errors] == [2, 3, 5, 5]
     assert [r.line for r in parsed.rows] == [4]
 
 

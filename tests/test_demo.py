@@ -22,11 +22,16 @@ from survey.models import (
     Answer,
     CallbackRequest,
     Campaign,
+    Cycle,
     Group,
     Invitation,
+    ItemScore,
+    Opinion,
     ReportComment,
+    RequiredFix,
     Response,
     ResponseScore,
+    ScoreEvent,
     Ticket,
     Unit,
     campaign_state,
@@ -51,6 +56,11 @@ def _table_counts() -> dict[str, int]:
         Answer,
         ResponseScore,
         ReportComment,
+        Cycle,
+        ItemScore,
+        ScoreEvent,
+        Opinion,
+        RequiredFix,
     )
     return {model.__name__: _count(model) for model in models}
 
@@ -275,12 +285,18 @@ def test_demo_accounts_sign_in_and_are_made_only_once(
 
     assert f"password {DEMO_PASSWORD}" in demo_output
     users = {u.username: u for u in db.session.execute(select(User)).scalars()}
-    assert {u.role for u in users.values()} == {"admin", "evaluator", "operator", "handler"}
-    assert users["handler"].unit_id is not None
+    assert {u.role for u in users.values()} == {
+        "admin",
+        "evaluator",
+        "operator",
+        "handler",
+        "liaison",
+    }
+    assert users["handler"].unit_id is not None and users["liaison"].unit_id is not None
     login(client, users["evaluator"], DEMO_PASSWORD)
     again = runner.invoke(args=["survey", "demo"], env=ENGLISH)
     assert "password" not in again.output
-    assert len(db.session.execute(select(User)).all()) == 4
+    assert len(db.session.execute(select(User)).all()) == 6
 
 
 def test_demo_has_a_call_queue_the_operator_can_work(demo_output: str) -> None:
@@ -376,6 +392,13 @@ def test_the_demo_has_open_bad_reviews_on_any_date(
         ).all()
         assert open_cases
         assert any(phone for _id, phone in open_cases)
+        # and one burst held for review, two days back, inside the campaign
+        from survey.models import Burst
+
+        (burst,) = db.session.execute(select(Burst)).scalars().all()
+        assert (burst.status, burst.cards) == ("held", 4)
+        assert campaign.period_start <= (burst.first_at + dt.timedelta(hours=8)).date()
+        assert burst.last_at < today.replace(tzinfo=None)
 
 
 def test_demo_phone_interviews_come_from_call_cases(demo_output: str, client: FlaskClient) -> None:
@@ -406,12 +429,89 @@ def test_demo_phone_interviews_come_from_call_cases(demo_output: str, client: Fl
     assert _count(Attempt) > len(phone)
     rates = phone_response_rates(campaign)[None]
     assert rates is not None and 0 < rates.rr1 < 1 and 0 < rates.e < 1
-    evaluator = db.session.execute(select(User).where(User.role == "evaluator")).scalar_one()
+    admin = db.session.execute(select(User).where(User.role == "admin")).scalar_one()
     from factories import login
 
     from survey.demo import DEMO_PASSWORD
 
-    login(client, evaluator, DEMO_PASSWORD)
+    login(client, admin, DEMO_PASSWORD)
     page = client.get(f"/evaluate/fieldwork?campaign={campaign.id}&lang=en").text
     campaign_row = page.split("Phone survey: response rates (AAPOR)")[1].split("</tr>")[1]
     assert "no attempts yet" not in campaign_row and f"{rates.rr1:.1%}" in campaign_row
+
+
+def test_the_demo_cycle_is_scored_every_year_with_its_entries(demo_output: str) -> None:
+    from survey.scorecard.scoring import cycle_year
+
+    cycle = db.session.execute(select(Cycle)).scalar_one()
+    assert cycle.year_list == [2024, 2025, 2026]
+    assert {link.unit.code for link in cycle.units} == {"zwfw", "rmyy", "nky"}
+    centre = next(link for link in cycle.units if link.unit.code == "zwfw")
+    assert centre.unit_set_version is not None and centre.approved_at is not None
+    for year in cycle.year_list:
+        results = cycle_year(cycle, year)
+        assert all(r.scored for r in results), year
+        assert all(r.composite and r.composite.grade for r in results), year
+    sources = {s for (s,) in db.session.execute(select(ItemScore.source).distinct())}
+    assert sources == {"self", "on_site"}
+    events = db.session.execute(select(ScoreEvent.item_id)).scalars().all()
+    assert any(e.startswith("bonus.") for e in events)
+    assert any(e.startswith("deduction.") for e in events)
+
+
+def test_the_demo_opinions_show_on_the_liaisons_and_evaluators_pages(
+    demo_output: str, client: FlaskClient
+) -> None:
+    from factories import login
+
+    from survey.demo.extras import DEMO_PASSWORD
+    from survey.models import User
+    from survey.scorecard.fixes import fix_board
+
+    issued = db.session.execute(select(Opinion).where(Opinion.state == "issued")).scalar_one()
+    assert issued.year == 2025 and issued.content
+    assert db.session.execute(select(Opinion.state).where(Opinion.year == 2026)).scalar_one() == (
+        "draft"
+    )
+    assert [r.status for r in fix_board()] == ["overdue", "reported", "open", "closed"]
+    liaison = db.session.execute(select(User).where(User.username == "liaison")).scalar_one()
+    assert liaison.unit_id == issued.unit_id
+    login(client, liaison, DEMO_PASSWORD)
+    mine = client.get(f"/evaluate/unit-opinions/{issued.id}?lang=en")
+    assert mine.status_code == 200 and "Required fixes" in mine.text
+    assert client.get(f"/evaluate/opinion/{issued.id}.docx").status_code == 200
+    office = client.application.test_client()
+    evaluator = db.session.execute(select(User).where(User.username == "evaluator")).scalar_one()
+    login(office, evaluator, DEMO_PASSWORD)
+    board = office.get("/evaluate/fixes?lang=en").text
+    assert "days late" in board and "reported, waiting for the look-back" in board
+
+def test_the_demo_has_one_burst_held_for_review(demo_output: str, client: FlaskClient) -> None:
+    """The bursts page shows something on the first run: one phone's four bad cards at a
+    counter, seconds apart, flagged out of every figure, their bad reviews held."""
+    from factories import login
+
+    from survey.demo import DEMO_PASSWORD
+    from survey.models import Burst, FollowUpCase, User
+
+    campaign = db.session.execute(
+        select(Campaign).where(Campaign.code == DEMO_CAMPAIGN)
+    ).scalar_one()
+    (burst,) = db.session.execute(select(Burst)).scalars().all()
+    assert (burst.status, burst.source, burst.channel, burst.cards) == ("held", "client", "qr", 4)
+    assert burst.unit.code == "rmyy" and burst.rule == "rate"
+    assert DEMO_NOW.replace(tzinfo=None) - burst.last_at < dt.timedelta(days=3)
+    cards = list(
+        db.session.execute(select(Response).where(Response.burst_id == burst.id)).scalars()
+    )
+    assert len(cards) == 4 and all(r.flagged for r in cards)  # out of every figure
+    cases = db.session.execute(
+        select(FollowUpCase.status).where(FollowUpCase.response_id.in_([r.id for r in cards]))
+    ).scalars().all()
+    assert cases and set(cases) == {"held"}
+    evaluator = db.session.execute(select(User).where(User.username == "evaluator")).scalar_one()
+    login(client, evaluator, DEMO_PASSWORD)
+    page = client.get(f"/evaluate/campaign/{campaign.id}/bursts?lang=en").text
+    assert page.count('name="burst"') == 1 and f'data-burst="{burst.id}"' in page
+    assert f"/evaluate/campaign/{campaign.id}/bursts" in client.get(
+        f"/evaluate/campaign/{campaign.id}?lang=en").text

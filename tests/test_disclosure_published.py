@@ -70,6 +70,8 @@ class Published:
     period: str
     n: int | None
     index: float | None
+    # by=unit,channel or by=unit,point (the whole campaign): ("channel", "qr"), ("point", None)
+    part: tuple[str, str | None] | None = None
 
 
 @pytest.fixture
@@ -107,7 +109,10 @@ def world(app):  # type: ignore[no-untyped-def]
 
 def _api(client, headers) -> Iterator[Published]:  # type: ignore[no-untyped-def]
     for period in PERIODS:
-        for by in ("unit", "unit,group"):
+        breakdowns = ["unit", "unit,group"]
+        if period == "all":  # channels and points: the whole campaign only
+            breakdowns += ["unit,channel", "unit,point"]
+        for by in breakdowns:
             for unit in (None, "A", "B"):
                 query = f"period={period if period != 'all' else ''}&by={by}"
                 if unit:
@@ -118,8 +123,10 @@ def _api(client, headers) -> Iterator[Published]:  # type: ignore[no-untyped-def
                 for row in response.get_json()["results"]:
                     index = row["index"]
                     assert (row["n"] is None) == index["suppressed"] == (index["n"] is None)
+                    part = (("channel", row["channel"]) if by == "unit,channel" else
+                            ("point", row["service_point_code"]) if by == "unit,point" else None)
                     yield Published("api", row["indicator"], row["unit_code"], row["group"],
-                                    period, row["n"], index["estimate"])
+                                    period, row["n"], index["estimate"], part)
 
 
 def _csv(client, campaign_id: int) -> Iterator[Published]:  # type: ignore[no-untyped-def]
@@ -166,7 +173,7 @@ def test_nothing_published_gives_away_a_withheld_cell_or_a_pool_below_k(app, cli
         if p.n is not None:
             shown.setdefault((p.indicator, p.unit, p.period), set()).add(p.group or "")
     by_group_index = {(p.indicator, p.unit, p.group, p.period): (p.n, p.index) for p in groups}
-    withheld_seen = 0
+    withheld_seen = parts_seen = 0
     for indicator in INDICATORS:
         truth = counts[indicator]
         atoms = sorted(truth, key=lambda a: (a[0], a[1], a[2], a[3] or "", a[4]))
@@ -174,6 +181,15 @@ def test_nothing_published_gives_away_a_withheld_cell_or_a_pool_below_k(app, cli
         attacker = _attacker(atoms)
         secrets = []
         for p in (p for p in published if p.indicator == indicator):
+            if p.part is not None:
+                if p.n is None:
+                    secrets.append((p, _part_vector(atoms, p, set(WEIGHTS))))
+                    continue
+                vector = _part_equation(atoms, respondents, p)
+                if vector is not None:
+                    parts_seen += 1
+                    attacker._add([*map(Fraction, vector), Fraction(p.n)])
+                continue
             vector = _vector(atoms, _covers(p, shown), p.period)
             if p.n is None:
                 secrets.append((p, _vector(atoms, {(p.unit, p.group)} if p.group else
@@ -191,6 +207,37 @@ def test_nothing_published_gives_away_a_withheld_cell_or_a_pool_below_k(app, cli
             assert attacker.recover(vector) is None, f"{p} can be worked out"
         assert attacker.lightest_pool(respondents, K) is None
     assert withheld_seen > 20  # the fixture does put the attacker to work
+    assert parts_seen > 4  # and channels and points are among what it reads
+
+
+def _part_vector(atoms: list[AtomKey], p: Published, groups: set[str]) -> list[int]:
+    """The atoms of a unit's channel or point figure over ``groups`` (the whole campaign)."""
+    assert p.part is not None
+    kind, value = p.part
+    return [int(a[0] == p.unit and a[1] in groups and a[2 if kind == "channel" else 3] == value)
+            for a in atoms]
+
+
+def _part_equation(atoms: list[AtomKey], respondents: list[int], p: Published
+                   ) -> list[int] | None:
+    """The atoms a shown channel or point figure covers: the groups whose count is its n.
+
+    The API does not say which groups a unit's channel figure is built from (the shown ones,
+    as a unit's figure); the attacker takes the one set of groups whose respondents there
+    number n, and passes over a figure that several sets would fit. Sound: some set fits.
+    """
+    from itertools import combinations
+
+    fits = []
+    for size in range(1, len(WEIGHTS) + 1):
+        for groups in combinations(WEIGHTS, size):
+            vector = _part_vector(atoms, p, set(groups))
+            if any(vector) and sum(n for n, x in zip(respondents, vector, strict=True)
+                                   if x) == p.n:
+                fits.append(vector)
+    assert fits, p
+    distinct = {tuple(v) for v in fits}
+    return fits[0] if len(distinct) == 1 else None
 
 
 def _attacker(atoms: list[AtomKey]) -> Attacker:
@@ -212,7 +259,7 @@ def _assert_built_from_shown_groups(p: Published, shown, by_group_index) -> None
 def test_the_attacks_of_the_issue_fail(app, client, world):
     campaign, counts = world
     published = [p for p in _everything(app, client, campaign) if p.source == "api"
-                 and p.indicator == INDICATORS[0]]
+                 and p.indicator == INDICATORS[0] and p.part is None]
     figure = {(p.unit, p.group, p.period): p.n for p in published}
     # A year against its quarters: for every withheld quarter of a group, the year or
     # another quarter is withheld too (their n is not published).
@@ -249,3 +296,69 @@ def test_the_attacks_of_the_issue_fail(app, client, world):
                  if n is None and group is not None
                  and attacker.recover(_vector(atoms, {(unit, group)}, period)) is not None}
     assert ("A", "deputy", "2025-06") in recovered
+
+
+def _fieldwork_counts(page: str) -> Iterator[tuple[set[tuple[str, str]], str | None, int]]:
+    """The administrator's fieldwork counts as (unit, group) tables, channel, n."""
+    import re
+
+    def cells(row: str) -> list[str]:
+        return [re.sub(r"<[^>]+>", "", c).strip()
+                for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
+
+    units = re.search(r'<table id="units">(.*?)</table>', page, re.S).group(1)
+    for unit, group, row in re.findall(r'<tr data-unit="(\w+)" data-group="(\w+)">(.*?)</tr>',
+                                       units, re.S):
+        yield {(unit, group)}, None, int(cells(row)[2])
+    channels = re.search(r'<table id="channels">(.*?)</table>', page, re.S).group(1)
+    for group, row in re.findall(r'<tr data-group="(\w+)">(.*?)</tr>', channels, re.S):
+        for channel, n in re.findall(r'data-channel="(\w+)">([\d,]+)<', row):
+            yield {(u, group) for u in ("A", "B")}, channel, int(n.replace(",", ""))
+
+
+def test_fieldwork_counts_stay_with_the_administrator_for_they_give_cells_away(
+        app, client, world):
+    """The fieldwork's exact counts (per unit and group, per group and channel), the anomalies
+    and the campaigns' response totals are not on any evaluator or API surface; beside what the
+    API and the exports publish they would give withheld cells away, as the attacker shows."""
+    campaign, counts = world
+    published = [p for p in _everything(app, client, campaign)  # the evaluator signs in
+                 if p.indicator == INDICATORS[0] and p.part is None]
+    for address in ("/evaluate/fieldwork", f"/evaluate/fieldwork?campaign={campaign.id}",
+                    f"/evaluate/campaign/{campaign.id}/anomalies"):
+        assert client.get(address).status_code == 403, address
+    for address in ("/evaluate/?lang=en", f"/evaluate/campaign/{campaign.id}?lang=en",
+                    f"/evaluate/campaign/{campaign.id}/bursts?lang=en"):
+        page = client.get(address).text
+        assert "/evaluate/fieldwork" not in page and "/anomalies" not in page, address
+    assert ">Responses<" not in client.get("/evaluate/?lang=en").text
+    assert client.get("/api/v1/campaigns/tiny/fieldwork").status_code == 404
+
+    # What the administrator sees, added to what the evaluator and the API reader have.
+    admin = app.test_client()
+    login(admin, gen_user("admin"))
+    page = admin.get(f"/evaluate/fieldwork?campaign={campaign.id}&lang=en").text
+    truth = counts[INDICATORS[0]]  # every card answers it: its counts are the cards'
+    atoms = sorted(truth, key=lambda a: (a[0], a[1], a[2], a[3] or "", a[4]))
+    respondents = [truth[a] for a in atoms]
+    shown: dict[tuple[str, str, str], set[str]] = {}
+    for p in published:
+        if p.group is not None and p.n is not None:
+            shown.setdefault((p.indicator, p.unit, p.period), set()).add(p.group)
+    attacker = _attacker(atoms)
+    for p in published:
+        if p.n is not None:
+            attacker._add([*map(Fraction, _vector(atoms, _covers(p, shown), p.period)),
+                           Fraction(p.n)])
+    assert attacker.lightest_pool(respondents, K) is None  # the published alone: safe
+    fieldwork = list(_fieldwork_counts(page))
+    assert len(fieldwork) > 10
+    for tables, channel, n in fieldwork:
+        vector = [int((a[0], a[1]) in tables and (channel is None or a[2] == channel))
+                  for a in atoms]
+        assert n == sum(m for m, x in zip(respondents, vector, strict=True) if x)
+        attacker._add([*map(Fraction, vector), Fraction(n)])
+    withheld = [p for p in published if p.n is None and p.group is not None]
+    recovered = [p for p in withheld
+                 if attacker.recover(_vector(atoms, {(p.unit, p.group)}, p.period))]
+    assert recovered and attacker.lightest_pool(respondents, K) is not None

@@ -149,7 +149,7 @@ def test_a_call_back_booked_by_the_person_needs_its_time(app):
 
 def test_the_fieldwork_page_documents_the_mapping_and_waits_for_attempts(app, client):
     campaign, cases = _campaign_with_cases(3)
-    login(client, gen_user("evaluator"))
+    login(client, gen_user("admin"))
     page = client.get(f"/evaluate/fieldwork?campaign={campaign.id}&lang=en").text
     # Nobody called yet: no 0.0% and no e = 1.00, but the plain fact.
     assert "no attempts yet" in page and "0.0%" not in page

@@ -195,7 +195,8 @@ def test_xlsx_reads_back_with_numbers_formats_and_settings(evaluator_client, cam
     a = {h: c for h, c in zip(header, sheet[2], strict=True)}
     b = {h: c for h, c in zip(header, sheet[3], strict=True)}
     assert a["Unit code"].value == "A" and a["n"].value == 10
-    assert a["Dimension"].value == "external"  # the people served; no staff answered here
+    # the people served, by name (the CSV keeps the code); no staff answered here
+    assert a["Dimension"].value == "People served and stakeholders"
     assert isinstance(a["Satisfaction index"].value, float)
     assert a["Satisfaction index"].value == pytest.approx(62.5)
     assert a["Satisfaction index"].number_format == "0.0"
@@ -280,3 +281,20 @@ def test_a_small_group_is_left_out_of_its_units_figure(evaluator_client, app):
     assert (su["n"], su["suppressed"], su["index_estimate"]) == ("10", "false", "75.0")
     whole = read_csv(evaluator_client.get(f"/evaluate/campaign/{campaign.id}/export.csv").data)
     assert (whole[0]["n"], whole[0]["index_estimate"]) == ("10", "75.0")
+
+
+def test_xlsx_names_the_dimension_and_the_group_in_the_readers_language(client, campaign):
+    login(client, gen_user("evaluator"))
+    for lang, dimension, group in (("en", "People served and stakeholders", "Service users"),
+                                   ("zh_Hans", "服务对象和利益相关方", "服务对象")):
+        client.get(f"/evaluate/?lang={lang}")
+        body = client.get(f"/evaluate/campaign/{campaign.id}/export.xlsx?by=unit,group").data
+        sheet = load_workbook(io.BytesIO(body))["results"]
+        rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+        assert {r[2] for r in rows} == {dimension}, lang
+        assert group in {r[5] for r in rows}, lang
+        assert "service_user" not in {r[5] for r in rows} and "external" not in {r[2] for r in rows}
+    # The CSV is for machines: codes.
+    rows = read_csv(client.get(f"/evaluate/campaign/{campaign.id}/export.csv?by=unit,group").data)
+    assert {r["dimension"] for r in rows} == {"external"}
+    assert "service_user" in {r["group"] for r in rows}

@@ -143,11 +143,12 @@ def test_the_sms_is_in_the_language_of_the_review(rapp):
     assert sms.segments(message.body) == 1
 
 
-def test_a_long_unit_name_is_left_out_of_the_sms(rapp):
+def test_a_long_unit_name_is_still_named_in_the_sms(rapp):
+    """Who acted is said in every message, even when it takes another segment."""
     _case_row, message = _remedied(rapp, language="en", unit_name="Bureau " * 20)
     assert message.body == (
-        f"Your review has been acted on. Please rate what was done: {message.link} "
-        "Reply TD to opt out"
+        f"{'Bureau ' * 20} has acted on your review. Please rate what was done: "
+        f"{message.link} Reply TD to opt out"
     )
 
 
@@ -384,6 +385,9 @@ def test_an_invalid_choice_is_refused_with_a_clear_message(rapp, sent):
     assert CANT_CHOOSE in reply.text
     assert "Nothing has been saved yet." in reply.text
     assert ACTION in reply.text  # the page again, with what was done
+    # Said in the title and in a summary that takes the focus, tied to the question.
+    assert "<title>Error: " in reply.text and 'id="error-summary"' in reply.text
+    assert 'aria-describedby="e-rating"' in reply.text and 'aria-invalid="true"' in reply.text
     case = _case(case.id)
     assert (case.status, case.fix_rating, case.rated_at) == ("remedied", None, None)
 

@@ -71,7 +71,7 @@ def test_import_creates_contacts_and_invitations_and_prints_links_once(
     assert result.exit_code == 0, result.output
     assert "as UTF-8." in result.output
     lines = [line.split("\t") for line in result.output.splitlines() if "\t" in line]
-    assert [(name, masked) for name, masked, _url in lines] == [
+    assert [(name, masked) for name, masked, _units, _url in lines] == [
         ("王建国", "+86 138****8000"),
         ("李秀英", "+86 139****0001"),
         ("张伟", "+86 755 ****5678"),
@@ -80,7 +80,7 @@ def test_import_creates_contacts_and_invitations_and_prints_links_once(
 
     invitations = db.session.execute(select(Invitation).order_by(Invitation.id)).scalars().all()
     assert len(invitations) == 3
-    for (name, _masked, url), invitation in zip(lines, invitations, strict=True):
+    for (name, _masked, _units, url), invitation in zip(lines, invitations, strict=True):
         token = urlsplit(url).path.rsplit("/", 1)[-1]
         assert url == f"http://survey.test/i/{token}"
         assert len(token) == 22
@@ -207,7 +207,8 @@ def test_every_bad_row_is_reported_and_nothing_is_imported(
     campaign: Campaign, runner: FlaskCliRunner, tmp_path: Path
 ) -> None:
     earlier = gen_contact("赵敏", "+8613900000099")
-    gen_invitation(campaign, "deputy", contact=earlier)
+    zwfw = next(unit for unit in campaign.units if unit.code == "zwfw")
+    gen_invitation(campaign, "deputy", zwfw, contact=earlier)  # the unit line 9 asks about
     db.session.commit()
     before = _counts()
     result = _invite(runner, _write(tmp_path, BAD_ROWS))
@@ -227,7 +228,8 @@ def test_every_bad_row_is_reported_and_nothing_is_imported(
             text.startswith(f"line {line}: ") and fragment in text for text in err.splitlines()
         ), (line, err)
     assert "line 2:" not in err
-    assert "Nothing imported: 7 problem(s)." in err
+    # Line 5 has two: another person's name on line 2's number, and the same unit again.
+    assert "Nothing imported: 8 problem(s)." in err
     assert _counts() == before
 
 

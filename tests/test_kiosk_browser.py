@@ -40,7 +40,7 @@ def test_an_administrator_enrols_a_tablet_which_then_shows_kiosk_cards(app, live
     try:
         # Before enrolment the tablet is a browser like any other: the public card.
         tablet.get(f"{base}/k/{point_code}")
-        assert not tablet.find_elements(By.CSS_SELECTOR, "meta[http-equiv=refresh]")
+        assert not tablet.find_elements(By.ID, "next-countdown")
         tablet.get(f"{base}/device/enrol")
         assert tablet.find_element(By.TAG_NAME, "h1").text == "登记这台平板"
         tablet.find_element(By.NAME, "code").send_keys(code.lower())
@@ -59,7 +59,7 @@ def test_an_administrator_enrols_a_tablet_which_then_shows_kiosk_cards(app, live
         tablet.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
         # An element read while the answer replaces the page may go stale: read it again.
         WebDriverWait(tablet, 15, ignored_exceptions=(StaleElementReferenceException,)).until(
-            lambda d: d.find_elements(By.CSS_SELECTOR, "meta[http-equiv=refresh]")
+            lambda d: d.find_element(By.ID, "next-countdown").is_displayed()
         )
     finally:
         tablet.quit()

@@ -49,7 +49,7 @@ def test_an_unenrolled_browser_at_k_gets_the_public_card_with_its_limits(rapp, c
     page = client.get(url)
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert 'http-equiv="refresh"' not in html
+    assert 'http-equiv="refresh"' not in html and "next-countdown" not in html
     statuses = [post_card(client, url)[0].status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     rows = responses()
@@ -58,7 +58,7 @@ def test_an_unenrolled_browser_at_k_gets_the_public_card_with_its_limits(rapp, c
     assert [r.device_id for r in rows] == [None, None, None]
     assert [r.flagged for r in rows] == [True, True, True]
     thanks = client.post(url, data={})  # nothing to take; no kiosk restart either way
-    assert 'http-equiv="refresh"' not in thanks.get_data(as_text=True)
+    assert "next-countdown" not in thanks.get_data(as_text=True)
 
 
 def test_admin_enrols_a_tablet_with_a_one_time_code_shown_once(app, client):
@@ -108,7 +108,7 @@ def test_admin_enrols_a_tablet_with_a_one_time_code_shown_once(app, client):
     csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', kiosk.text).group(1)
     thanks = tablet.post(f"/k/{point.code}", data=form_data(answers, key, csrf_token=csrf))
     assert thanks.status_code == 200
-    assert f'content="5;url=/k/{point.code}"' in thanks.get_data(as_text=True)
+    assert f'data-href="/k/{point.code}"' in thanks.get_data(as_text=True)
     [response] = responses()
     assert response.channel == "kiosk" and response.device_id == device.id
 
@@ -132,6 +132,7 @@ def test_wrong_and_expired_codes_change_nothing_and_speak_the_readers_language(r
     assert "This code is not valid" in wrong.get_data(as_text=True)
     empty = client.post("/device/enrol?lang=zh_Hant", data={"code": ""})
     assert empty.status_code == 422 and "請輸入登記碼" in empty.get_data(as_text=True)
+    assert "<title>錯誤：" in empty.text and 'aria-describedby="e-code"' in empty.text
     minutes = rapp.config["SURVEY_DEVICE_CODE_MINUTES"]
     with time_machine.travel(utcnow() + dt.timedelta(minutes=minutes, seconds=1), tick=False):
         late = client.post("/device/enrol?lang=zh_Hans", data={"code": code})
@@ -154,7 +155,7 @@ def test_a_revoked_device_gets_the_public_card(app, client, runner):
     app.config["WTF_CSRF_ENABLED"] = False
     _campaign, point = point_campaign()
     device = enrol_tablet(client, point)
-    assert 'http-equiv="refresh"' not in client.get(f"/k/{point.code}").text
+    assert "next-countdown" not in client.get(f"/k/{point.code}").text
     post_card(client, f"/k/{point.code}")
     admin = gen_user("admin")
     staff = app.test_client()

@@ -140,8 +140,12 @@ def test_conditional_question_on_the_same_page_is_shown_with_a_hint_not_required
     assert 'type="tel"' in tag
     source = inst.question(phone_q.show_if.question)
     option = source.option(phone_q.show_if.any_of[0])
-    hint = re.search(r'<p class="hint">([^<]*)</p>', html[html.index(tag) - 2000 :])
+    name = field_name(phone_q.id)
+    hint = re.search(rf'<p class="hint" id="h-{name}">([^<]*)</p>', html)
     assert hint is not None and localized(option.text, "en", inst.languages[0]) in hint.group(1)
+    # Tied to its question, so a screen reader reads it with the field (WCAG 1.3.1).
+    assert re.search(rf'<fieldset id="f-{name}" aria-describedby="h-{name}[ "]', html)
+    assert re.search(rf'aria-describedby="h-{name}[^"]*"', tag)
 
 
 def test_missing_required_answer_keeps_what_was_entered(rapp, client):
@@ -319,7 +323,12 @@ def test_kiosk_thanks_then_shows_a_fresh_card_and_forgets_the_person(rapp, clien
     thanks = client.post(url + "?lang=en", data=data)
     html = thanks.get_data(as_text=True)
     assert thanks.status_code == 200
-    assert f'<meta http-equiv="refresh" content="5;url={url}">' in html
+    # A countdown to the next card that a tap or key stops (WCAG 2.2.1), never a refresh.
+    assert 'http-equiv="refresh"' not in html
+    assert f'id="next-countdown" hidden data-seconds="60" data-href="{url}"' in html
+    assert 'src="/static/kiosk.js"' in html
+    # No language links here: one would set a language for the next person.
+    assert "?lang=" not in html and "/thanks?lang" not in html
     assert f'href="{url}"' in html
     cookies = thanks.headers.getlist("Set-Cookie")
     assert any(c.startswith("lang=;") for c in cookies), cookies

@@ -102,7 +102,7 @@ def test_https_requests_get_hsts(rapp: Flask) -> None:
 
 def test_staff_pages_are_never_stored(client: FlaskClient) -> None:
     assert client.get("/login").headers["Cache-Control"] == "no-store"
-    login(client, gen_user("evaluator"))
+    login(client, gen_user("admin"))
     for address in ("/evaluate/", "/evaluate/fieldwork", "/evaluate/no-such-page"):
         assert client.get(address).headers["Cache-Control"] == "no-store", address
     with client.get("/static/staff.css") as stylesheet:

@@ -68,7 +68,7 @@ def test_send_once_with_the_request_twilio_expects(twilio):
     assert message is not None and message.link is not None
     token = message.link.rsplit("/", 1)[1]
     assert hash_token(token) == invitation.token_hash
-    assert message.link in message.body and segments(message.body) == 1
+    assert message.link in message.body and "市政务服务中心" in message.body  # who is asking
 
     report = send_due(_backend(), limit=10)
 
@@ -317,10 +317,11 @@ def test_no_usable_number_no_message(app):
     assert all(inv.channel == "sms" for inv, _m in created)
 
 
-def test_long_unit_names_are_left_out_to_keep_one_segment(twilio):
+def test_a_long_unit_name_is_still_named(twilio):
+    """Who is asking is said in every message, even when it takes another segment."""
     [(_inv, message)] = _invite(unit_name="某" * 80, language="en")
-    assert "某" not in message.body and message.link in message.body
-    assert segments(message.body) == 1
+    assert "某" * 80 in message.body and message.link in message.body
+    assert segments(message.body) == 3
 
 
 @pytest.mark.parametrize(

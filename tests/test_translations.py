@@ -59,9 +59,14 @@ def test_every_string_translated_with_its_placeholders(lang):
     for message in _catalog(lang):
         if not message.id:
             continue
-        if not message.string or message.fuzzy:
+        # A plural message has a tuple of ids and of strings (one per plural form).
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not all(strings) or message.fuzzy:
             problems.append(f"untranslated: {message.id!r}")
-        elif set(PLACEHOLDER.findall(message.id)) != set(PLACEHOLDER.findall(message.string)):
+            continue
+        wanted = set().union(*(PLACEHOLDER.findall(i) for i in ids))
+        if any(set(PLACEHOLDER.findall(s)) != wanted for s in strings):
             problems.append(f"placeholders differ: {message.id!r}")
     assert not problems, problems[:5]
 

@@ -24,6 +24,7 @@ from ..web.guards import role_required
 from ..web.uploads import accepts_upload
 from . import bp
 from .forms import NONE, CampaignForm, ContactImportForm, options
+from .opening_views import campaign_state_panel
 from .routes import SETUP_ROLES, no_store, unit_pairs
 
 
@@ -80,6 +81,7 @@ def _initial_data(campaign: Campaign | None, groups: list[Group]) -> dict[str, A
         "refusal_conversion": campaign.refusal_conversion,
         "followup_days": campaign.followup_days,
         "weighting": campaign.weighting,
+        "sms_signature": campaign.sms_signature or "",
         "groups": rows,
     }
 
@@ -128,6 +130,7 @@ def _campaign_input(form: CampaignForm) -> service.CampaignInput:
         refusal_conversion=bool(form.refusal_conversion.data),
         followup_days=form.followup_days.data,
         weighting=form.weighting.data or "policy",
+        sms_signature=form.sms_signature.data or "",
         groups=[
             service.GroupSettingsInput(
                 code=entry.form.code.data or "",
@@ -199,6 +202,7 @@ def campaign_form(campaign_id: int | None = None) -> ResponseReturnValue:
         shares=_shares(form),
         channel_codes=CHANNELS,
         any_by_channel=any(any(e.form.by_channel.data.values()) for e in form.groups),
+        state_panel=campaign_state_panel(campaign),
     )
 
 

@@ -84,6 +84,7 @@ class UnitForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
     name = StringField(_l("Unit name"), validators=[DataRequired(), Length(max=200)])
     kind = StringField(_l("Kind of institution"), validators=[Optional(), Length(max=80)])
+    sms_signature = StringField(_l("SMS signature of its own"), validators=[Length(max=40)])
 
 
 class ServicePointForm(FlaskForm):
@@ -198,6 +199,7 @@ class CampaignForm(FlaskForm):
         default="policy",
         validate_choice=False,  # checked with the groups' populations (setup.campaign_rules)
     )
+    sms_signature = StringField(_l("SMS signature"), validators=[Length(max=40)])
     groups = FieldList(FormField(GroupSettingsForm))
 
 
@@ -278,3 +280,19 @@ class TokenForm(FlaskForm):
     name = StringField(
         _l("Name (who uses the token)"), validators=[DataRequired(), Length(max=200)]
     )
+
+
+class OpenCampaignForm(FlaskForm):
+    """Opening a draft campaign is confirmed: its test answers are deleted for good."""
+
+    confirm = BooleanField(
+        _l("I have tried the campaign: delete its test answers and open it"),
+        validators=[DataRequired(_l("Tick the box to confirm the opening."))],
+    )
+
+
+class TestCallForm(FlaskForm):
+    """A draft's phone script tried in the console: for which group, about which unit."""
+
+    group = SelectField(_l("Group"), validators=[DataRequired()], validate_choice=False)
+    unit_id = SelectField(_l("Unit"), coerce=int, validators=[InputRequired()])

@@ -67,7 +67,11 @@ def unit_form(unit_id: int | None = None) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             saved = service.save_unit(
-                unit, code=form.code.data or "", name=form.name.data or "", kind=form.kind.data
+                unit,
+                code=form.code.data or "",
+                name=form.name.data or "",
+                kind=form.kind.data,
+                sms_signature=form.sms_signature.data,
             )
         except service.SetupError as error:
             flash(str(error), "error")
@@ -207,4 +211,10 @@ def group_move(group_id: int) -> ResponseReturnValue:
     return redirect(url_for("admin.groups"))
 
 
-from . import account_views, campaign_views, device_views, group_views  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    account_views,
+    campaign_views,
+    device_views,
+    group_views,
+    opening_views,
+)

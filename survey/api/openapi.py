@@ -10,7 +10,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ..results.exports import EXPORT_BY
+from ..results.publication import API_BY
+from .openapi_scorecard import SCORECARD_SCHEMAS, scorecard_paths
 
 __all__ = ["openapi_document"]
 
@@ -216,6 +217,9 @@ SCHEMAS: dict[str, Any] = {
             "unit_code",
             "unit_name",
             "group",
+            "channel",
+            "service_point_code",
+            "service_point_name",
             "indicator",
             "n",
             "index",
@@ -226,6 +230,17 @@ SCHEMAS: dict[str, Any] = {
             "unit_code": {"type": "string"},
             "unit_name": {"type": "string"},
             "group": _nullable("string", description="Null unless by=unit,group."),
+            "channel": _nullable(
+                "string",
+                description="The channel (qr, kiosk, ticket, link, sms, phone, ivr, ...); "
+                "null unless by=unit,channel.",
+            ),
+            "service_point_code": _nullable(
+                "string",
+                description="The service point; null unless by=unit,point, and there "
+                "null for the unit's answers that came through no service point.",
+            ),
+            "service_point_name": _nullable("string"),
             "indicator": {"type": "string"},
             "n": _nullable(
                 "integer",
@@ -252,7 +267,7 @@ SCHEMAS: dict[str, Any] = {
             "period": _nullable("string", description="The period asked for; null for all."),
             "period_start": {"type": "string", "format": "date"},
             "period_end": {"type": "string", "format": "date"},
-            "by": {"type": "string", "enum": list(EXPORT_BY)},
+            "by": {"type": "string", "enum": list(API_BY)},
             "settings": {
                 "type": "object",
                 "required": [
@@ -294,7 +309,8 @@ def openapi_document() -> dict[str, Any]:
             "title": "Satisfaction survey indicator API",
             "version": "1.0.0",
             "description": (
-                "Read-only satisfaction indicators for the institution-evaluation system. "
+                "Read-only satisfaction indicators, and the evaluation scorecard's cycles, "
+                "unit scores and issued opinions, for the institution-evaluation system. "
                 "Every figure comes with its standard error, degrees of freedom and interval; "
                 "small cells are suppressed (null figures with a reason). Weighting: the "
                 "campaign's policy group weights renormalised over the groups present. "
@@ -304,7 +320,12 @@ def openapi_document() -> dict[str, Any]:
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "paths": {**_campaign_paths(), **_one_campaign_paths(), **_indicator_paths()},
+        "paths": {
+            **_campaign_paths(),
+            **_one_campaign_paths(),
+            **_indicator_paths(),
+            **scorecard_paths(),
+        },
         "components": _components(),
     }
 
@@ -414,8 +435,13 @@ def _indicator_paths() -> dict[str, Any]:
                         "name": "by",
                         "in": "query",
                         "required": False,
-                        "description": "Break down by unit (default) or by unit and group.",
-                        "schema": {"type": "string", "enum": list(EXPORT_BY)},
+                        "description": (
+                            "Break down by unit (default), by unit and group, by unit and "
+                            "channel, or by unit and service point. By channel or service "
+                            "point the figures cover the whole campaign only (disclosure "
+                            "control publishes them no finer), so a period is refused (400)."
+                        ),
+                        "schema": {"type": "string", "enum": list(API_BY)},
                     },
                 ],
                 "responses": {
@@ -447,5 +473,5 @@ def _components() -> dict[str, Any]:
             "Unauthorized": _json(_ref("Error"), "No valid API token."),
             "NotFound": _json(_ref("Error"), "No campaign with this code."),
         },
-        "schemas": copy.deepcopy(SCHEMAS),
+        "schemas": copy.deepcopy({**SCHEMAS, **SCORECARD_SCHEMAS}),
     }

@@ -1,8 +1,9 @@
 """API views: JSON only, bearer-token authentication, no session, no CSRF.
 
-Thin: the figures come from :mod:`survey.results.publication`; errors are JSON
+Thin: the figures come from :mod:`survey.results.publication` and the
+scorecard's from :mod:`survey.scorecard.published`; errors are JSON
 ``{"error": message}`` with 400 (a query that cannot be answered as asked) or
-404 (no such campaign).
+404 (no such campaign or cycle).
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from flask.typing import ResponseReturnValue
 from ..extensions import db
 from ..results import ResultsError
 from ..results import publication as service
+from ..scorecard import published as scorecard
+from ..scorecard.cycles import cycle_by_code
+from ..scorecard.messages import ScorecardError
 from ..web.guards import api_token_required, public
 from . import bp
 from .openapi import openapi_document
@@ -70,3 +74,50 @@ def indicators(code: str) -> ResponseReturnValue:
         db.session.rollback()
         return jsonify(error=str(error)), 400
     return jsonify(body)
+
+
+def _no_cycle(code: str) -> ResponseReturnValue:
+    return jsonify(error=f"no cycle with code {code!r}"), 404
+
+
+@bp.route("/cycles")
+@api_token_required
+def cycles() -> ResponseReturnValue:
+    return jsonify(cycles=scorecard.cycle_list())
+
+
+@bp.route("/cycles/<code>")
+@api_token_required
+def cycle(code: str) -> ResponseReturnValue:
+    found = cycle_by_code(code)
+    if found is None:
+        return _no_cycle(code)
+    return jsonify(scorecard.cycle_detail(found))
+
+
+@bp.route("/cycles/<code>/scores")
+@api_token_required
+def cycle_scores(code: str) -> ResponseReturnValue:
+    found = cycle_by_code(code)
+    if found is None:
+        return _no_cycle(code)
+    try:
+        year = scorecard.year_of(found, request.args.get("year"))
+    except ScorecardError as error:
+        return jsonify(error=str(error)), 400
+    return jsonify(scorecard.unit_scores(found, year))
+
+
+@bp.route("/cycles/<code>/opinions")
+@api_token_required
+def cycle_opinions(code: str) -> ResponseReturnValue:
+    found = cycle_by_code(code)
+    if found is None:
+        return _no_cycle(code)
+    year = None
+    if request.args.get("year"):
+        try:
+            year = scorecard.year_of(found, request.args.get("year"))
+        except ScorecardError as error:
+            return jsonify(error=str(error)), 400
+    return jsonify(scorecard.issued_opinions_of(found, year))

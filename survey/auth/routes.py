@@ -60,6 +60,7 @@ def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")) or home_for(current_user.role))
     form = LoginForm()
+    failure = None
     if form.validate_on_submit():
         # The username as sign-in compares it, so that no spelling escapes the count.
         name_key = username_key(form.username.data or "")[:80]
@@ -70,13 +71,14 @@ def login() -> ResponseReturnValue:
         if user is None:
             db.session.rollback()
             count_failure(name_key, address)
-            flash(_("Wrong username or password."), "error")
+            # In the page's error summary, which takes the focus: a flash is not announced.
+            failure = _("Wrong username or password.")
         else:
             db.session.commit()
             login_user(user)
             mark_active()
             return redirect(_safe_next(request.args.get("next")) or home_for(user.role))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, failure=failure)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -72,6 +72,28 @@ def create_invitation(
     return invitation, token
 
 
+def add_unit_to_link(lead: Invitation, unit: Unit) -> Invitation:
+    """Ask the person of ``lead`` about ``unit`` too, through the link they already have.
+
+    A new invitation for the unit (its own response, its own place in the
+    response rates) that points to the lead. Its token is never issued: only
+    a hash of a random one is stored, so no address opens it by itself.
+    """
+    invitation = Invitation(
+        campaign=lead.campaign,
+        group=lead.group,
+        unit=unit,
+        contact=lead.contact,
+        channel=lead.channel,
+        token_hash=hash_token(new_token()),
+        language=lead.language,
+        expires_at=lead.expires_at,
+        lead=lead,
+    )
+    db.session.add(invitation)
+    return invitation
+
+
 def issue_tickets(
     campaign: Campaign, point: ServicePoint, count: int, *, days: int | None = None
 ) -> list[tuple[Ticket, str]]:
@@ -95,4 +117,3 @@ def issue_tickets(
         db.session.add(ticket)
         issued.append((ticket, token))
     return issued
-

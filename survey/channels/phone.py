@@ -478,12 +478,12 @@ def queue_counts(campaign: Campaign, now: dt.datetime | None = None) -> dict[str
 
 
 def phone_campaigns() -> list[Campaign]:
-    """The campaigns that have phone cases, newest first."""
+    """The campaigns that have phone cases, newest first; not a draft (it calls nobody)."""
     ids = select(CallCase.campaign_id).group_by(CallCase.campaign_id)
     return list(
         db.session.execute(
             select(Campaign)
-            .where(Campaign.id.in_(ids))
+            .where(Campaign.id.in_(ids), Campaign.draft.is_(False))
             .order_by(Campaign.period_start.desc(), Campaign.id.desc())
         ).scalars()
     )

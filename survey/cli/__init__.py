@@ -22,6 +22,7 @@ from .groups import (
 def register_cli(app: Flask) -> None:
     """``flask survey ...`` and ``flask translate ...`` on the app's command line."""
     from .devices import device_cli
+    from .summaries import summaries_cli
     from .tokens import api_token_cli
 
     survey_cli.add_command(instruments_cli)
@@ -30,5 +31,6 @@ def register_cli(app: Flask) -> None:
     survey_cli.add_command(user_cli)
     survey_cli.add_command(api_token_cli)
     survey_cli.add_command(device_cli)
+    survey_cli.add_command(summaries_cli)
     app.cli.add_command(survey_cli)
     app.cli.add_command(translate_cli)

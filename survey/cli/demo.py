@@ -17,18 +17,22 @@ def demo() -> None:
 
     from ..demo import (
         load_demo,
+        load_demo_burst,
         load_demo_followups,
         load_demo_phone_queue,
         load_demo_report_comments,
         load_demo_users,
     )
+    from ..demo.scorecard import load_demo_scorecard
 
     with force_locale(_cli_locale()):
         result = load_demo()
         load_demo_followups()  # first: the demo handler gets the unit with open cases
+        load_demo_burst()  # one burst held for review on the bursts page
         accounts = load_demo_users()
         calls = load_demo_phone_queue()
         load_demo_report_comments()
+        load_demo_scorecard()  # last: its opinion quotes the comments chosen for the report
         db.session.commit()
         _report(result, accounts, calls)
 

@@ -90,11 +90,30 @@ def _invite(
     db.session.commit()
     click.echo(
         gettext(
-            "%(n)d invitations created. The links are shown only this once:", n=len(result.links)
+            "%(n)d invitations created. The links are shown only this once:", n=result.invitations
         )
     )
     for link in result.links:
-        click.echo(f"{link.contact.name}\t{mask_phone(link.contact.phone)}\t{link.url}")
+        if link.url is not None:
+            click.echo(
+                f"{link.contact.name}\t{mask_phone(link.contact.phone)}\t{link.unit_names}"
+                f"\t{link.url}"
+            )
+    _added(result)
+
+
+def _added(result: ImportResult) -> None:
+    """The people whose earlier link now asks about more units (no new link for them)."""
+    for link in result.links:
+        if link.url is None:
+            click.echo(
+                gettext(
+                    "%(name)s %(phone)s: the link sent earlier now also asks about %(units)s",
+                    name=link.contact.name,
+                    phone=mask_phone(link.contact.phone),
+                    units="、".join(unit.name for unit in link.added),
+                )
+            )
 
 
 def _refused(rejected: ImportRejected, contacts_path: Path) -> NoReturn:
@@ -128,7 +147,8 @@ def _commit_with_file(result: ImportResult, out_path: Path) -> None:
     click.echo(
         gettext(
             "%(n)d invitations created; links written to %(path)s.",
-            n=len(result.links),
+            n=result.invitations,
             path=out_path,
         )
     )
+    _added(result)

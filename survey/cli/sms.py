@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 from flask import current_app
@@ -12,21 +13,30 @@ from ..extensions import db
 from ..models import group_by_code
 from .groups import _campaign_by_code, survey_cli
 
+if TYPE_CHECKING:
+    from ..channels.twilio_backend import ConsoleBackend
+
 
 @survey_cli.command("send")
 @click.option("--once", is_flag=True, help="One pass over the due messages, then stop.")
 @click.option("--limit", default=100, show_default=True, help="Messages per pass.")
 @click.option("--poll", default=5.0, show_default=True, help="Seconds between passes.")
-def sms_send(once: bool, limit: int, poll: float) -> None:
+@click.option(
+    "--console",
+    is_flag=True,
+    help="Never send: print each message here (the console backend), whatever is configured.",
+)
+def sms_send(once: bool, limit: int, poll: float, console: bool) -> None:
     """Send due SMS from the outbox (Twilio, or the log without credentials)."""
     import time
 
     from ..channels.sms import send_due
-    from ..channels.twilio_backend import backend_from_config
+    from ..channels.twilio_backend import ConsoleBackend, SmsBackend, backend_from_config
 
     if limit < 1:
         raise click.BadParameter("must be at least 1", param_hint="--limit")
-    backend = backend_from_config(current_app.config)
+    backend: SmsBackend = ConsoleBackend() if console else backend_from_config(current_app.config)
+    shown = 0
     while True:
         report = send_due(backend, limit=limit)
         if report.handled or report.recovered or once:
@@ -37,10 +47,25 @@ def sms_send(once: bool, limit: int, poll: float) -> None:
             )
             for error in report.errors:
                 click.echo(error, err=True)
+        if isinstance(backend, ConsoleBackend):
+            shown = _show_console_messages(backend, shown)
         if once:
             return
         if report.handled < limit:
             time.sleep(poll)
+
+
+def _show_console_messages(backend: ConsoleBackend, shown: int) -> int:
+    """Print the messages the console backend took since the last pass; returns how many now.
+
+    The demo (``make run``) runs this worker beside the server, so a text
+    message and its link appear in the terminal instead of sitting in the outbox.
+    """
+    from ..contacts.phones import mask_phone
+
+    for item in backend.sent[shown:]:
+        click.echo(f"SMS (not sent) to {mask_phone(item['to'])}: {item['body']}")
+    return len(backend.sent)
 
 
 @survey_cli.command("rq-worker")

@@ -247,7 +247,7 @@ def parse_contacts(
     # the file is reported at once, so it is put right in one go.
     rows: list[ContactRow] = []
     read: list[ContactRow] = []
-    seen_phones: dict[str, int] = {}
+    seen_phones: dict[str, list[ContactRow]] = {}
     for index, (cells, extra_lines) in enumerate(records[1:], start=2):
         if not any(cell.strip() for cell in cells):
             continue
@@ -257,15 +257,7 @@ def parse_contacts(
             continue
         row, problems = _row(index, cells, columns, phone_required, mobile_only)
         if row is not None and row.phone is not None:
-            first = seen_phones.setdefault(row.phone, index)
-            if first != index:
-                problems.append(
-                    gettext(
-                        "phone number %(phone)s is already on line %(first)d",
-                        phone=row.phone,
-                        first=first,
-                    )
-                )
+            problems.extend(_same_person(row, seen_phones))
         errors.extend(RowError(index, problem) for problem in problems)
         if row is not None:
             read.append(row)
@@ -276,6 +268,50 @@ def parse_contacts(
     if header_problems:
         rows = []
     return ParsedContacts(rows, errors, columns, warnings, read)
+
+
+def _same_person(row: ContactRow, seen: dict[str, list[ContactRow]]) -> list[str]:
+    """What is wrong with a row whose phone number is on an earlier line too.
+
+    One number is one person: on several lines it asks that person about
+    several units (a deputy rating three institutions), one unit a line. The
+    lines must then agree on who it is (name, language) and name different
+    units; the first line's organisation is kept.
+    """
+    assert row.phone is not None
+    earlier = seen.setdefault(row.phone, [])
+    problems: list[str] = []
+    if earlier:
+        first = earlier[0]
+        if row.name != first.name:
+            problems.append(
+                gettext(
+                    "phone number %(phone)s is on line %(first)d with another name (%(name)s); "
+                    "one number is one person",
+                    phone=row.phone,
+                    first=first.line,
+                    name=first.name,
+                )
+            )
+        if row.language and first.language and row.language != first.language:
+            problems.append(
+                gettext(
+                    "phone number %(phone)s is on line %(first)d with another language",
+                    phone=row.phone,
+                    first=first.line,
+                )
+            )
+        same_unit = next((other for other in earlier if other.unit == row.unit), None)
+        if same_unit is not None:
+            problems.append(
+                gettext(
+                    "phone number %(phone)s is already on line %(first)d for the same unit",
+                    phone=row.phone,
+                    first=same_unit.line,
+                )
+            )
+    earlier.append(row)
+    return problems
 
 
 def _row(

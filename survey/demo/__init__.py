@@ -25,6 +25,7 @@ from .data import DEMO_CAMPAIGN, FALLBACK_INSTRUMENT, SEED, DemoResult
 from .extras import (
     DEMO_PASSWORD,
     DEMO_USERS,
+    load_demo_burst,
     load_demo_followups,
     load_demo_phone_queue,
     load_demo_report_comments,
@@ -41,6 +42,7 @@ __all__ = [
     "DemoResult",
     "demo_period",
     "load_demo",
+    "load_demo_burst",
     "load_demo_followups",
     "load_demo_phone_queue",
     "load_demo_report_comments",

@@ -75,7 +75,7 @@ PUBLIC_PER_UNIT = 20  # general public, reached by phone
 STAKEHOLDERS_PER_UNIT = 6  # per stakeholder group and unit: 5 answer, 1 is still pending
 
 
-STAFF_PER_UNIT = 8  # 7 answer, 1 pending
+STAFF_PER_UNIT = 19  # 18 answer (6 a year: the scorecard's staff item needs k), 1 pending
 
 
 UNUSED_TICKETS_PER_POINT = 2

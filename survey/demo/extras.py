@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
 
 from sqlalchemy import func, select
@@ -17,7 +18,7 @@ from ..models import (
     Invitation,
     utcnow,
 )
-from .data import DEMO_CAMPAIGN, SEED
+from .data import BEIJING, DEMO_CAMPAIGN, SEED
 
 # Demo accounts, one per role, so `make run` can show every part of the workspace.
 DEMO_PASSWORD = "demo-password"
@@ -28,7 +29,12 @@ DEMO_USERS: tuple[tuple[str, str], ...] = (
     ("evaluator", "evaluator"),
     ("operator", "operator"),
     ("handler", "handler"),
+    # A second evaluator, so a draft opinion can be reviewed by someone other than its drafter.
+    ("reviewer", "evaluator"),
+    # The liaison of the unit whose opinion the demo issues (survey.demo.scorecard).
+    ("liaison", "liaison"),
 )
+LIAISON_UNIT = "rmyy"
 
 
 def _busiest_followup_unit(campaign: Campaign) -> int:
@@ -66,16 +72,15 @@ def load_demo_users() -> list[str]:
         select(Campaign).where(Campaign.code == DEMO_CAMPAIGN)
     ).scalar_one_or_none()
     handler_unit = _busiest_followup_unit(campaign) if campaign and campaign.units else None
+    liaison_unit = next(
+        (u.id for u in (campaign.units if campaign else []) if u.code == LIAISON_UNIT), None
+    )
+    unit_of = {"handler": handler_unit, "liaison": liaison_unit}
     created = []
     for username, role in DEMO_USERS:
-        if role == "handler" and handler_unit is None:
+        if role in unit_of and unit_of[role] is None:
             continue
-        create_user(
-            username,
-            DEMO_PASSWORD,
-            role,
-            unit_id=handler_unit if role == "handler" else None,
-        )
+        create_user(username, DEMO_PASSWORD, role, unit_id=unit_of.get(role))
         created.append(username)
     return created
 
@@ -226,3 +231,58 @@ def load_demo_report_comments(per_unit: int = 3) -> int:
             db.session.add(ReportComment(answer_id=comment.answer_id))
             chosen += 1
     return chosen
+
+
+# One phone that sent this many very dissatisfied cards at a counter of this unit, 30
+# seconds apart: past the per-client limit (SURVEY_BURST_COUNT, 3), so a burst is held.
+BURST_CARDS = 4
+BURST_UNIT = "rmyy"
+
+
+def load_demo_burst(now: dt.datetime | None = None) -> int:
+    """One burst held for review, so the bursts page has one on the first run (once).
+
+    Two days before the load (at 10:12 in China), whatever its date, and through
+    the real rule (survey.responses.bursts.check_card): its cards are flagged
+    out of every figure and their bad reviews held from the handler until an
+    evaluator accepts or excludes the burst. Returns its cards (0: none added).
+    """
+    from ..followup.cases import open_case_if_bad
+    from ..instruments.store import current_version
+    from ..models import Answer, Burst, Response
+    from ..responses.answers import answer_columns
+    from ..responses.bursts import check_card
+    from ..responses.scoring import store_scores
+
+    campaign = db.session.execute(
+        select(Campaign).where(Campaign.code == DEMO_CAMPAIGN)
+    ).scalar_one_or_none()
+    if campaign is None or db.session.execute(
+        select(Burst.id).where(Burst.campaign_id == campaign.id).limit(1)
+    ).first():
+        return 0
+    settings = next(g for g in campaign.groups if g.group.code == "service_user")
+    instrument, version = current_version(settings.instrument_id)
+    unit = next(u for u in campaign.units if u.code == BURST_UNIT)
+    point = min(unit.service_points, key=lambda p: p.code)
+    day = ((now or utcnow()) + BEIJING).date() - dt.timedelta(days=2)
+    first = dt.datetime.combine(day, dt.time(10, 12)) - BEIJING
+    client = hashlib.sha256(b"demo: one phone at the counter").hexdigest()
+    question = instrument.question("overall")
+    for k in range(BURST_CARDS):
+        moment = first + dt.timedelta(seconds=30 * k)
+        response = Response(
+            campaign=campaign, unit=unit, group=settings.group, channel="qr",
+            instrument_version=version, service_point_id=point.id, language="zh_Hans",
+            client_hash=client, started_at=moment - dt.timedelta(seconds=40),
+            submitted_at=moment,
+        )
+        response.answers.append(
+            Answer(question_id="overall", **answer_columns(question, "very_dissatisfied"))
+        )
+        store_scores(response, instrument)
+        db.session.add(response)
+        db.session.flush()
+        open_case_if_bad(response, instrument)
+        check_card(response, None, now=moment)
+    return BURST_CARDS

@@ -181,6 +181,7 @@ class _Loader:
             units=units,
             point_group=groups["service_user"],
             created_at=self.first,
+            sms_signature="省评议办",  # its texts open with 【省评议办】 (make run prints them)
         )
         for code in GROUP_CODES:
             wanted, weight, population, target = GROUP_SETTINGS[code]

@@ -12,7 +12,9 @@ from . import (  # noqa: E402,F401
     fieldwork_views,
     followup_views,
     methods_views,
+    opinion_views,
     report_views,
     results_views,
     scorecard_views,
+    unit_opinion_views,
 )

@@ -58,9 +58,14 @@ def bursts(campaign_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/campaign/<int:campaign_id>/anomalies")
-@role_required("evaluator", "admin")
+@role_required("admin")
 def anomalies(campaign_id: int) -> ResponseReturnValue:
-    """Per point and kiosk device: the last hour against the usual, lowest ratings, bursts."""
+    """Per point and kiosk device: the last hour against the usual, lowest ratings, bursts.
+
+    Administrators only, as the fieldwork page: a point's cards of the last day
+    and how many were lowest ratings are an exact count and answer of a pool far
+    below k, outside the published table.
+    """
     campaign = db.get_or_404(Campaign, campaign_id)
     page = render_template(
         "evaluate/anomalies.html",

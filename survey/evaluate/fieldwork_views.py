@@ -1,4 +1,14 @@
-"""The fieldwork monitor: responses against targets, invitations, flagged bursts (on reload)."""
+"""The fieldwork monitor: responses against targets, invitations, flagged bursts (on reload).
+
+Administrators only. Its counts are exact, per unit and group, per group and
+channel, per service point, and the phone rates carry their case counts: an
+evaluator holding them beside the published figures could subtract the
+published parts from them and learn the size (and, through the flagged and
+lowest-rating counts, the answers) of a cell the results withhold. The people
+who read results see respondent counts only as the results publish them (each
+figure's n, withheld below k, survey.results.protection); the administrator who
+runs the fieldwork (contact lists, devices, the phone team) sees them exactly.
+"""
 
 from __future__ import annotations
 
@@ -34,7 +44,7 @@ def _phone_rate_rows(campaign: Campaign) -> list[tuple[str, ResponseRates | None
 
 
 @bp.route("/fieldwork", endpoint="fieldwork")
-@role_required("evaluator", "admin")
+@role_required("admin")
 def fieldwork_view() -> ResponseReturnValue:
     """The campaign chosen with ?campaign=<id>, else the newest open one."""
     raw = request.args.get("campaign", "").strip()

@@ -8,9 +8,11 @@ who complained. A unit without a handler gets one from an administrator.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from babel.dates import format_datetime
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext
@@ -32,8 +34,7 @@ from ..followup.cases import (
     record_rating,
     record_remedy,
 )
-from ..instruments import localized
-from ..instruments.store import instrument_of
+from ..followup.reading import case_answers, case_origin, case_previews
 from ..models import (
     Campaign,
     FollowUpCase,
@@ -93,31 +94,20 @@ def followup_list() -> ResponseReturnValue:
         counts=counts,
         units=units,
         cases=cases,
+        previews=case_previews(cases, str(get_locale() or "zh_Hans")),
         status=request.args.get("status", "open"),
         now=utcnow(),
         calendar_gaps=calendar_gaps(campaign) if campaign is not None else [],
     )
 
 
-def _answers(case_row: FollowUpCase) -> list[tuple[str, str]]:
-    """The bad review's answers as (question, answer) in the reader's language."""
-    response = case_row.response
-    lang = str(get_locale() or "zh_Hans")
-    instrument = instrument_of(response.instrument_version)
-    shown = []
-    for answer in response.answers:
-        try:
-            question = instrument.question(answer.question_id)
-        except KeyError:
-            continue
-        if question.type == "phone":
-            continue  # the number is contact data, shown apart and only to the handler
-        value = answer.value or ""
-        option = next((o for o in question.options if o.value == value), None)
-        shown.append(
-            (localized(question.text, lang), localized(option.text, lang) if option else value)
-        )
-    return shown
+def _on_campaign_clock(moment: dt.datetime | None) -> str:
+    """An aware time as people read it, on its own clock (Flask-Babel's would turn it to UTC)."""
+    if moment is None:
+        return ""
+    return format_datetime(
+        moment, "short", tzinfo=moment.tzinfo, locale=str(get_locale() or "zh_Hans")
+    )
 
 
 @bp.route("/follow-up/<int:case_id>")
@@ -125,13 +115,16 @@ def _answers(case_row: FollowUpCase) -> list[tuple[str, str]]:
 def followup_case(case_id: int) -> ResponseReturnValue:
     case_row = db.get_or_404(FollowUpCase, case_id)
     _visible(case_row)
+    origin = case_origin(case_row)
     callback = None
     if _may_see_number(case_row):
         callback = callback_of(case_row)
     return render_template(
         "evaluate/followup_case.html",
         case=case_row,
-        answers=_answers(case_row),
+        answers=case_answers(case_row, str(get_locale() or "zh_Hans")),
+        origin=origin,
+        received=_on_campaign_clock(origin.submitted_at),
         callback=callback,
         rating_message=rating_message(case_row),
         # The current account, to change knowingly rather than retype (or wipe) it.

@@ -12,6 +12,7 @@ from typing import Any
 from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
+from flask_login import current_user
 from markupsafe import Markup
 
 from ..extensions import db
@@ -134,9 +135,18 @@ def _sorted(rows: list[ResultRow], key: str, order: str) -> list[ResultRow]:
 @bp.route("/")
 @role_required("evaluator", "admin")
 def index() -> ResponseReturnValue:
-    counts = submitted_by_campaign()
+    """The campaigns; their exact response counts and fieldwork only for administrators.
+
+    A campaign's count of every submitted card, less the published parts, is the
+    size of what the results withhold (survey.evaluate.fieldwork_views says why
+    fieldwork counts are the administrator's).
+    """
+    fieldwork = current_user.role == "admin"
+    counts = submitted_by_campaign() if fieldwork else {}
     campaigns = campaigns_newest_first()
-    return render_template("evaluate/index.html", campaigns=campaigns, counts=counts)
+    return render_template(
+        "evaluate/index.html", campaigns=campaigns, counts=counts, fieldwork=fieldwork
+    )
 
 
 def _period_arg(campaign: Campaign) -> str | None:

@@ -16,11 +16,13 @@ from ..labels import localised
 from ..models import Cycle, CycleUnit, Unit
 from ..scorecard.cycles import cycles_newest_first
 from ..scorecard.framework import Framework
+from ..scorecard.score_table import scores_csv, scores_xlsx
 from ..scorecard.scoring import UnitResult, cycle_year, unit_years
 from ..web.guards import role_required
 from ..web.navigation import whole_number
 from . import bp
 from .charts import Bar, Point, bar_chart, line_chart
+from .export_views import XLSX_TYPE, _download
 
 
 def chosen_year(cycle: Cycle) -> int:
@@ -128,3 +130,26 @@ def cycle_unit_page(cycle_id: int, unit_id: int) -> ResponseReturnValue:
         categories_chart=categories_chart(result),
         years_chart=years_chart(every_year, result.framework),
     )
+
+
+def _scores_file(cycle_id: int, kind: str) -> ResponseReturnValue:
+    """Every unit's scores of a year, for the annual performance assessment."""
+    cycle = db.get_or_404(Cycle, cycle_id)
+    year = chosen_year(cycle)
+    if kind == "csv":
+        body, content_type = scores_csv(cycle, year), "text/csv; charset=utf-8"
+    else:
+        body, content_type = scores_xlsx(cycle, year), XLSX_TYPE
+    return _download(body, content_type, f"scores-{cycle.code}-{year}.{kind}")
+
+
+@bp.route("/cycle/<int:cycle_id>/scores.csv")
+@role_required("evaluator", "admin")
+def cycle_scores_csv(cycle_id: int) -> ResponseReturnValue:
+    return _scores_file(cycle_id, "csv")
+
+
+@bp.route("/cycle/<int:cycle_id>/scores.xlsx")
+@role_required("evaluator", "admin")
+def cycle_scores_xlsx(cycle_id: int) -> ResponseReturnValue:
+    return _scores_file(cycle_id, "xlsx")

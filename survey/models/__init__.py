@@ -7,6 +7,7 @@
   channel), and whether a campaign is open (campaign_state);
 - invitations: Contact, Invitation, Ticket;
 - responses: Response, Answer, ResponseScore, CallbackRequest;
+- summaries: MonthlySummary (running sums per cell and month that results read);
 - phone: CallCase, Attempt, DispositionRule (the phone survey's queue);
 - sms: OutboundMessage, SmsOptOut (the SMS outbox);
 - followup: FollowUpCase (bad reviews and their remedy);
@@ -14,6 +15,7 @@
 - bursts: Burst (cards of one public source beyond its usual, held for review);
 - access: User, ApiToken, AuditEvent;
 - reports: ReportComment;
+- opinions: Opinion (one unit, one opinion) and its RequiredFix items;
 - scorecard: FrameworkVersion, Cycle and its units, campaigns and deadlines, and what a
   unit's year records (ItemScore, MethodNote, DataValue, ScoreEvent, Evidence).
 
@@ -41,6 +43,7 @@ from .devices import DEVICE_STATES, Device
 from .followup import FIX_RATINGS, RATING_CHANNELS, FollowUpCase
 from .instruments import InstrumentVersion
 from .invitations import Contact, Invitation, Ticket
+from .opinions import LOOK_BACK_OUTCOMES, OPINION_STATES, Opinion, RequiredFix
 from .phone import Attempt, CallCase, DispositionRule
 from .reports import ReportComment
 from .responses import Answer, CallbackRequest, Response, ResponseScore
@@ -61,6 +64,7 @@ from .scorecard import (
     ScoreEvent,
 )
 from .sms import MESSAGE_STATES, OutboundMessage, SmsOptOut
+from .summaries import MonthlySummary, touch_responses
 from .units import (
     Group,
     ServicePoint,
@@ -91,6 +95,10 @@ __all__ = [
     "ItemScore",
     "MethodNote",
     "ScoreEvent",
+    "LOOK_BACK_OUTCOMES",
+    "OPINION_STATES",
+    "Opinion",
+    "RequiredFix",
     "CHANNELS",
     "DEVICE_STATES",
     "Device",
@@ -125,6 +133,8 @@ __all__ = [
     "ReportComment",
     "Response",
     "ResponseScore",
+    "MonthlySummary",
+    "touch_responses",
     "ServicePoint",
     "SmsOptOut",
     "Ticket",

@@ -2,7 +2,9 @@
 
 Whether a campaign takes answers is decided here, once (:func:`campaign_state`):
 the respondent pages, the phone queue, ticket sheets, the API and the
-fieldwork monitor all ask this one rule.
+fieldwork monitor all ask this one rule. A campaign made on the set-up pages
+starts as a draft: it takes no answers but test ones (test mode, see
+survey.channels.test_mode) until an administrator opens it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -30,8 +33,9 @@ from .base import utcnow
 if TYPE_CHECKING:
     from .units import Group, Unit
 
-# Why a campaign takes no answers now.
-CampaignState = Literal["not_open", "closed"]
+# Why a campaign takes no answers now: a draft (not opened yet by an administrator),
+# before its opening time, or after its closing time.
+CampaignState = Literal["draft", "not_open", "closed"]
 
 
 class Campaign(Model):
@@ -71,7 +75,14 @@ class Campaign(Model):
     # How the published figures weight the groups: "policy" (the groups' policy weights)
     # or "population" (population shares N_h/N; every surveyed group needs its N).
     weighting: Mapped[str] = mapped_column(String(16), default="policy", server_default="policy")
+    # The SMS sender signature (签名) without its 【】, which mainland carriers require at
+    # the start of every message; a unit's own signature overrides it (survey.channels.sms).
+    sms_signature: Mapped[str | None] = mapped_column(String(12))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # A draft takes only test answers (kept apart, deleted when it opens) until an
+    # administrator opens it (survey.setup.opening). Campaigns made before drafts
+    # existed, and the demo's, are open.
+    draft: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (CheckConstraint("period_end >= period_start", name="period_order"),)
 
@@ -95,7 +106,7 @@ class Campaign(Model):
         return dt.datetime.combine(self.period_end + dt.timedelta(days=1), dt.time())
 
     def state(self, now: dt.datetime | None = None) -> CampaignState | None:
-        """None while it takes answers; else "not_open" (not yet) or "closed" (no more)."""
+        """None while it takes answers; else "draft", "not_open" (not yet) or "closed"."""
         return campaign_state(self, now)
 
     def is_open(self, now: dt.datetime | None = None) -> bool:
@@ -105,13 +116,19 @@ class Campaign(Model):
         return next((g for g in self.groups if g.group_id == group_id), None)
 
 
-def campaign_state(campaign: Campaign, now: dt.datetime | None = None) -> CampaignState | None:
-    """None when the campaign takes answers at ``now``, else "not_open" or "closed".
+def campaign_state(
+    campaign: Campaign, now: dt.datetime | None = None, *, testing: bool = False
+) -> CampaignState | None:
+    """None when the campaign takes answers at ``now``, else "draft", "not_open" or "closed".
 
-    The one rule every channel, page and count asks: open from its opening
-    time (else the first day of its period) until its closing time (else the
-    day after its period ends).
+    The one rule every channel, page and count asks: a draft takes none (but
+    test answers, when ``testing``: whatever the dates, since a campaign is
+    tried before its period begins); an opened campaign takes them from its
+    opening time (else the first day of its period) until its closing time
+    (else the day after its period ends).
     """
+    if campaign.draft:
+        return None if testing else "draft"
     now = now or utcnow()
     if now < campaign.opens():
         return "not_open"

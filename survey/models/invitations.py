@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -30,7 +30,15 @@ class Contact(Model):
 
 
 class Invitation(Model):
-    """One person, one group, one channel, one token (stored only as a hash)."""
+    """One person, one group, one channel, one token (stored only as a hash), one unit.
+
+    A person asked about several units (a deputy rating three institutions)
+    has one invitation per unit, so each unit's answers are a response of
+    their own and each counts in its unit's response rates. The first is the
+    lead: its token is the one link sent. The others point to it
+    (``lead_id``) and carry the hash of a token never issued, so no address
+    opens them by themselves; the lead's link opens all of them.
+    """
 
     __tablename__ = "invitation"
 
@@ -46,11 +54,28 @@ class Invitation(Model):
     language: Mapped[str | None] = mapped_column(String(16))
     expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # The invitation whose link also asks about this unit; None for a lead (or a single unit).
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id"), index=True)
+    # A test call's invitation: a draft's phone script tried in the operator console
+    # (survey.setup.opening.start_test_call); no contact, deleted when the campaign opens.
+    test: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     campaign: Mapped[Campaign] = relationship()
     group: Mapped[Group] = relationship()
     unit: Mapped[Unit] = relationship()
     contact: Mapped[Contact | None] = relationship()
+    lead: Mapped[Invitation | None] = relationship(remote_side=[id], back_populates="others")
+    # The other units the lead's link asks about, in the order they were added.
+    others: Mapped[list[Invitation]] = relationship(back_populates="lead", order_by="Invitation.id")
+
+    def link_lead(self) -> Invitation:
+        """The invitation whose link asks about this one's unit (itself when it is a lead)."""
+        return self.lead if self.lead is not None else self
+
+    def linked(self) -> list[Invitation]:
+        """The invitations the same link asks about, the lead's unit first, none withdrawn."""
+        lead = self.link_lead()
+        return [i for i in (lead, *lead.others) if i.status != "withdrawn"]
 
 
 class Ticket(Model):

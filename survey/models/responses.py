@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -68,6 +69,13 @@ class Response(Model):
     device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"), index=True)
     # The operator who entered a phone interview, for audit; never shown to evaluators.
     operator_id: Mapped[int | None] = mapped_column(Integer)
+    # Whether the scores are in the running monthly summaries now (survey.results.running):
+    # the guard that adds or takes away a response's scores exactly once.
+    summarised: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A test answer, given in test mode while its campaign was a draft: also flagged, so
+    # no figure, export, API or comment counts it; it opens no follow-up case and is
+    # deleted when the campaign opens (survey.setup.opening).
+    test: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan", order_by="Answer.id"

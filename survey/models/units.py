@@ -18,6 +18,8 @@ class Unit(Model):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str | None] = mapped_column(String(80))
+    # The unit's own SMS signature (without 【】), for messages about it alone.
+    sms_signature: Mapped[str | None] = mapped_column(String(12))
 
     service_points: Mapped[list[ServicePoint]] = relationship(
         back_populates="unit", order_by="ServicePoint.code"

@@ -43,6 +43,7 @@ from ..channels.phone import (
     record_attempt,
     renew_claim,
 )
+from ..channels.phone_units import claim_next_unit, unit_step
 from ..contacts.phones import mask_phone
 from ..extensions import db
 from ..instruments import localized
@@ -212,6 +213,11 @@ def _case_page(
     disposition_form: DispositionForm | None = None,
     status: int = 200,
 ) -> Any:
+    """The case page: who, which unit (of how many), the script's step or summary, outcomes.
+
+    Long because the template takes every part of a call in one place, each a
+    line here; split up, the page's parts would be gathered in several places.
+    """
     campaign = call.campaign
     contact = call.invitation.contact
     history = attempt_history(call)
@@ -237,6 +243,7 @@ def _case_page(
         contact=contact,
         group=call.invitation.group,
         unit=call.invitation.unit,
+        unit_of=unit_step(call),
         history=history,
         target=target,
         unavailable=unavailable,
@@ -406,6 +413,18 @@ def _finish(call: CallCase, form: DispositionForm, code: str, notes: str | None)
     except Unavailable:
         db.session.rollback()
     flash(gettext("Recorded: %(outcome)s. The answers are stored.", outcome=label(code)), "info")
+    following = claim_next_unit(call, operator)
+    if following is not None:
+        # The person is still on the line: go on about their next unit in the same call.
+        flash(
+            gettext(
+                "Go on in the same call: %(name)s is also asked about %(unit)s.",
+                name=following.invitation.contact.name if following.invitation.contact else "",
+                unit=following.invitation.unit.name,
+            ),
+            "info",
+        )
+        return redirect(url_for("operator.case", case_id=following.id), 303)
     return redirect(url_for("operator.index"), 303)
 
 

@@ -457,6 +457,11 @@ def unit_report_pdf(report: UnitReport, comments: Sequence[tuple[str, str]] = ()
         *_footer(report, styles),
         *_methods_section(styles),
     ]
+    return a4_pdf(story, font, title=report.unit.name, author=report.campaign.name)
+
+
+def a4_pdf(story: Sequence[Flowable], font: str, *, title: str, author: str) -> bytes:
+    """A story on A4 with the reports' margins; the canvas starts in ``font`` (embedded)."""
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,
@@ -465,11 +470,11 @@ def unit_report_pdf(report: UnitReport, comments: Sequence[tuple[str, str]] = ()
         rightMargin=18 * mm,
         topMargin=16 * mm,
         bottomMargin=16 * mm,
-        title=report.unit.name,
-        author=report.campaign.name,
+        title=title,
+        author=author,
         initialFontName=font,
     )
-    doc.build(story)
+    doc.build(list(story))
     return buffer.getvalue()
 
 

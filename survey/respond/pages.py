@@ -15,6 +15,7 @@ from flask import (
     render_template,
     request,
     session,
+    url_for,
 )
 from flask_babel import gettext
 
@@ -23,7 +24,7 @@ from ..channels.devices import DEVICE_COOKIE, DEVICE_COOKIE_DAYS
 from ..followup.cases import FIX_RATING_LABELS
 from ..i18n import LANG_COOKIE
 from ..instruments import Instrument, Page, Question, localized
-from ..models import Device, FollowUpCase, Response
+from ..models import Device, FollowUpCase, Invitation, Response, Unit
 from ..responses.answers import number_text
 from ..responses.targets import Tampered, Target, Unavailable
 from ..web.answer_form import AnswerForm, field_name
@@ -122,7 +123,18 @@ def card(
     kiosk_code: str | None = None,
     status: int = 200,
     missing: bool = False,
+    unit_step: tuple[int, int] | None = None,
+    units_url: str | None = None,
 ) -> Any:
+    """A card, or one page of a longer questionnaire.
+
+    ``unit_step`` (this unit's place among a link's units, and their number)
+    and ``units_url`` (the list of them) are given for a link that asks about
+    several units, so the page says which unit it is about and leads back.
+
+    Long because it gathers, question by question, everything the template
+    shows (number, field, condition hint, note, range) in one pass.
+    """
     instrument = target.instrument
     fallback = instrument.languages[0]
     numbers = numbering(instrument)
@@ -168,8 +180,42 @@ def card(
         unit_name=target.unit.name,
         point_name=target.point.name if target.point is not None else None,
         missing=missing,
+        unit_step=unit_step,
+        units_url=units_url,
+        test=target.test,
     )
     return no_store(make_response(body, status))
+
+
+def units_page(
+    lead: Invitation, steps: list[service.UnitStep], token: str, *, done: Unit | None
+) -> Any:
+    """The units one link asks about: answered, begun or not begun, and a way into each.
+
+    A plain list of links, so it works with JavaScript off; ``done`` is the
+    unit whose answers were just received.
+    """
+    items = [
+        {
+            "unit": step.invitation.unit,
+            "state": step.state,
+            "url": url_for(
+                "respond.invitation_unit", token=token, unit_code=step.invitation.unit.code
+            ),
+        }
+        for step in steps
+    ]
+    following = next((item for item in items if item["state"] != service.ANSWERED), None)
+    body = render_template(
+        "respond/units.html",
+        title=gettext("Your evaluation"),
+        items=items,
+        done=done,
+        following=following,
+        answered=service.ANSWERED,
+        begun=service.BEGUN,
+    )
+    return make_response(body, 200)
 
 
 def thanks(response: Response, *, kiosk_code: str | None = None) -> Any:
@@ -178,11 +224,19 @@ def thanks(response: Response, *, kiosk_code: str | None = None) -> Any:
         title=gettext("Thank you"),
         kiosk_code=kiosk_code,
         callback=False,
+        test=response.test,
     )
     result = make_response(body, 200)
     if kiosk_code is not None:
         forget_person(result)
     return no_store(result)
+
+
+def thanks_again() -> Any:
+    body = render_template(
+        "respond/thanks.html", title=gettext("Thank you"), kiosk_code=None, callback=False
+    )
+    return make_response(body, 200)
 
 
 def forget_person(result: FlaskResponse) -> None:

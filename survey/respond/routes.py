@@ -6,7 +6,8 @@
 - ``/device/enrol``: where a tablet's one-time enrolment code is typed;
 - ``/t/<token>``: a receipt's one-time ticket (channel "ticket");
 - ``/i/<token>``: one person's invitation, page by page, resumable;
-- ``/f/<token>``: the respondent of a bad review rates what was done (once).
+- ``/f/<token>``: the respondent of a bad review rates what was done (once);
+- ``/thanks``: the thank-you page in another language (its language links).
 
 Status codes: a questionnaire page 200; a page sent back with errors to correct
 422 (what was entered is kept); a tampered form 400 (nothing stored); the pages
@@ -30,11 +31,12 @@ from flask_babel import force_locale, get_locale, gettext
 
 from .. import responses as service
 from ..channels.devices import DEVICE_COOKIE, DeviceError, enrol, kiosk_device
+from ..channels.test_mode import TEST_COOKIE, tested_campaigns
 from ..extensions import db, limiter
 from ..followup.cases import case_by_rating_token, rate_by_link, rating_link_open
 from ..i18n import normalise, requested_language
 from ..instruments import Page, Question
-from ..models import FollowUpCase
+from ..models import FollowUpCase, Invitation, Response
 from ..responses.answers import AnswerValue
 from ..responses.targets import Tampered, Target, Unavailable
 from ..web.answer_form import AnswerForm, build_form, check_page, unexpected_fields
@@ -53,6 +55,17 @@ def home() -> ResponseReturnValue:
     )
 
 
+@bp.get("/thanks")
+def thank_you() -> ResponseReturnValue:
+    """The thank-you page again, in the language its links ask for.
+
+    The thank-you follows a POST to the card's address, where a language link
+    (``?lang=``) would open a fresh card as though nothing had been sent; its
+    links lead here instead. It shows nothing of the answers, so it needs no token.
+    """
+    return render.thanks_again()
+
+
 def _point_limit() -> str:
     return str(current_app.config["SURVEY_POINT_RATE_LIMIT"])
 
@@ -61,7 +74,12 @@ def _point_limit() -> str:
 @limiter.limit(_point_limit, methods=["POST"])
 @retry_once_on_lost_connection
 def point(code: str) -> ResponseReturnValue:
-    return _card(lambda: service.resolve_point(code, "qr"))
+    return _card(lambda: service.resolve_point(code, "qr", testing=_testing()))
+
+
+def _testing() -> frozenset[int]:
+    """The draft campaigns this browser tests (test mode, survey.channels.test_mode)."""
+    return tested_campaigns(request.cookies.get(TEST_COOKIE))
 
 
 @bp.route("/k/<code>", methods=["GET", "POST"])
@@ -71,9 +89,13 @@ def kiosk(code: str) -> ResponseReturnValue:
     """Kiosk mode on an enrolled device; anywhere else, the public card with its limits."""
     device = kiosk_device(request.cookies.get(DEVICE_COOKIE), code)
     if device is None:
-        return render.no_store(_card(lambda: service.resolve_point(code, "qr")))
+        return render.no_store(_card(lambda: service.resolve_point(code, "qr", testing=_testing())))
     result = render.no_store(
-        _card(lambda: service.resolve_point(code, "kiosk"), kiosk_code=code, device_id=device.id)
+        _card(
+            lambda: service.resolve_point(code, "kiosk", testing=_testing()),
+            kiosk_code=code,
+            device_id=device.id,
+        )
     )
     db.session.commit()  # last_seen_at, when it moved
     # Renewed with every card, so a tablet in daily use never sees its cookie expire.
@@ -108,13 +130,20 @@ def enrol_device() -> ResponseReturnValue:
 @bp.route("/t/<token>", methods=["GET", "POST"])
 @retry_once_on_lost_connection
 def ticket(token: str) -> ResponseReturnValue:
-    return _card(lambda: service.resolve_ticket(token))
+    return _card(lambda: service.resolve_ticket(token, testing=_testing()))
 
 
 @bp.route("/i/<token>", methods=["GET", "POST"])
 @retry_once_on_lost_connection
 def invitation(token: str) -> ResponseReturnValue:
     return render.no_store(_invitation(token))
+
+
+@bp.route("/i/<token>/u/<unit_code>", methods=["GET", "POST"])
+@retry_once_on_lost_connection
+def invitation_unit(token: str, unit_code: str) -> ResponseReturnValue:
+    """One unit's questionnaire of a link that asks about several units."""
+    return render.no_store(_invitation(token, unit_code))
 
 
 @bp.route("/f/<token>", methods=["GET", "POST"])
@@ -194,26 +223,79 @@ def _card(
 # --- invitations: page by page -----------------------------------------------------------------
 
 
-def _invitation(token: str) -> Any:
+def _invitation(token: str, unit_code: str | None = None) -> Any:
+    """A personal link: its one questionnaire, or the list of its units and each unit's pages.
+
+    A link that asks about several units opens on the list (GET ``/i/<token>``);
+    each unit is answered at ``/i/<token>/u/<unit code>``. A form posted to
+    ``/i/<token>`` (opened before a unit was added to the link) still counts
+    for the unit it was about: the lead's.
+    """
     key = request.form.get("submission_key", "") if request.method == "POST" else ""
     if key:
         done = service.response_by_key(key)
         if done is not None and done.submitted_at is not None:
-            return render.thanks(done)
+            return _answered(done, token)
     try:
-        target = service.resolve_invitation(token)
+        lead = service.lead_by_token(token)
+        if unit_code is None and request.method != "POST" and service.asks_several(lead):
+            return _with_language(lead.language, lambda: _units_page(lead, token))
+        if unit_code is None:
+            target = service.target_of_invitation(lead, testing=_testing())
+        else:
+            target = service.resolve_link_unit(token, unit_code, testing=_testing())
     except Unavailable as error:
         return render.unavailable(error)
     db.session.commit()  # an instrument version seen for the first time, kept for good
-    preferred = normalise(target.invitation.language) if target.invitation else None
+    link = _Link(token, unit_code, several=service.asks_several(lead))
+    return _with_language(lead.language, lambda: _invitation_pages(target, link))
+
+
+def _with_language(tag: str | None, show: Callable[[], Any]) -> Any:
+    """The language the letter or SMS was written in, until the person picks another."""
+    preferred = normalise(tag)
     if preferred and requested_language() is None:
-        # The language the letter or SMS was written in, until the person picks another.
         with force_locale(preferred):
-            return _invitation_pages(target, token)
-    return _invitation_pages(target, token)
+            return show()
+    return show()
 
 
-def _invitation_pages(target: Target, token: str) -> Any:
+def _answered(done: Response, token: str) -> Any:
+    """The page after a unit was sent (again, for a retried POST)."""
+    invitation = db.session.get(Invitation, done.invitation_id) if done.invitation_id else None
+    if invitation is not None and service.asks_several(service.lead_of(invitation)):
+        return redirect(url_for("respond.invitation", token=token, done=done.unit.code), 303)
+    return render.thanks(done)
+
+
+def _units_page(lead: Invitation, token: str) -> Any:
+    """The units a link asks about, how far each got, and where to go on."""
+    try:
+        steps = service.unit_steps(lead, testing=_testing())
+    except Unavailable as error:
+        return render.unavailable(error)
+    done_code = request.args.get("done")
+    done = next((s.invitation.unit for s in steps if s.invitation.unit.code == done_code), None)
+    return render.units_page(lead, steps, token, done=done)
+
+
+class _Link:
+    """Where a personal link's pages live: ``/i/<token>``, or ``/i/<token>/u/<unit>``."""
+
+    def __init__(self, token: str, unit_code: str | None, *, several: bool) -> None:
+        self.token = token
+        self.unit_code = unit_code
+        self.several = several
+
+    def url(self, **args: Any) -> str:
+        if self.unit_code is None:
+            return url_for("respond.invitation", token=self.token, **args)
+        return url_for(
+            "respond.invitation_unit", token=self.token, unit_code=self.unit_code, **args
+        )
+
+
+def _invitation_pages(target: Target, link: _Link) -> Any:
     lang = _lang()
     key = request.form.get("submission_key", "") if request.method == "POST" else ""
     if target.draft is None and service.is_full(target):
@@ -226,7 +308,7 @@ def _invitation_pages(target: Target, token: str) -> Any:
     allowed = [page for page in pages if order[page.id] <= reached] or pages[:1]
 
     if request.method != "POST":  # GET, and HEAD (link previews, uptime monitors)
-        return _show_page(target, allowed, pages, lang)
+        return _show_page(target, allowed, pages, lang, link)
 
     page = next((p for p in allowed if p.id == request.form.get("page")), None)
     action = request.form.get("action", "next")
@@ -242,7 +324,9 @@ def _invitation_pages(target: Target, token: str) -> Any:
         form, target.instrument, page.questions, target.answers, require=action != "back"
     )
     if not result.valid:
-        return render.card(target, form, page, lang, pages=pages, status=422)
+        return render.card(
+            target, form, page, lang, pages=pages, status=422, **_unit_context(target, link)
+        )
 
     combined = {q: v for q, v in target.answers.items() if q not in {x.id for x in page.questions}}
     combined.update(result.answers)
@@ -252,15 +336,15 @@ def _invitation_pages(target: Target, token: str) -> Any:
     if action == "back":
         previous = pages[max(index - 1, 0)]
         _save(target, page, result.answers, lang, reached, order)
-        return redirect(url_for("respond.invitation", token=token, page=previous.id), 303)
+        return redirect(link.url(page=previous.id), 303)
     if index + 1 < len(pages):
         following = pages[index + 1]
         _save(target, page, result.answers, lang, max(reached, order[following.id]), order)
-        return redirect(url_for("respond.invitation", token=token, page=following.id), 303)
+        return redirect(link.url(page=following.id), 303)
     gap = service.missing_required(target, combined)
     if gap is not None and gap.id != page.id:
         _save(target, page, result.answers, lang, reached, order)
-        return redirect(url_for("respond.invitation", token=token, page=gap.id, missing=1), 303)
+        return redirect(link.url(page=gap.id, missing=1), 303)
     try:
         response, _new = service.submit_invitation(
             target, page, result.answers, key=key, started_at=started_at, language=lang
@@ -268,17 +352,35 @@ def _invitation_pages(target: Target, token: str) -> Any:
     except Unavailable as error:
         return render.unavailable(error)
     db.session.commit()
+    if link.several:
+        return redirect(url_for("respond.invitation", token=link.token, done=target.unit.code), 303)
     return render.thanks(response)
 
 
-def _show_page(target: Target, allowed: list[Page], pages: list[Page], lang: str) -> Any:
+def _unit_context(target: Target, link: _Link) -> dict[str, Any]:
+    """For a link of several units: which one this is, and the way back to the list."""
+    if not link.several or target.invitation is None:
+        return {}
+    units = [i.unit for i in service.linked_invitations(service.lead_of(target.invitation))]
+    position = next((n for n, unit in enumerate(units, start=1) if unit.id == target.unit.id), 1)
+    return {
+        "unit_step": (position, len(units)),
+        "units_url": url_for("respond.invitation", token=link.token),
+    }
+
+
+def _show_page(
+    target: Target, allowed: list[Page], pages: list[Page], lang: str, link: _Link
+) -> Any:
     """The page asked for (?page=), if reached already, else the furthest one reached."""
     wanted = request.args.get("page")
     page = next((p for p in allowed if p.id == wanted), allowed[-1])
     form = _form(target, page.questions, lang, initial=target.answers)
     form.submission_key.data = service.new_submission_key(target)
     missing = request.args.get("missing") == "1"
-    return render.card(target, form, page, lang, pages=pages, missing=missing)
+    return render.card(
+        target, form, page, lang, pages=pages, missing=missing, **_unit_context(target, link)
+    )
 
 
 def _save(

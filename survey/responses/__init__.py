@@ -3,6 +3,7 @@
 No Flask request objects here: a face parses its request and calls these.
 
 - targets: from a code or token to what may be answered (or why not: Unavailable);
+- link_units: one personal link asking about several units, unit by unit;
 - keys: submission keys (a retried POST is recognised), client hashes;
 - bursts: the rule that holds cards of a public source beyond its usual; review: an
   evaluator accepting or excluding them;
@@ -24,6 +25,18 @@ from .keys import (
     new_submission_key,
     response_by_key,
 )
+from .link_units import (
+    ANSWERED,
+    BEGUN,
+    NEW,
+    UnitStep,
+    asks_several,
+    lead_by_token,
+    lead_of,
+    linked_invitations,
+    resolve_link_unit,
+    unit_steps,
+)
 from .submit import (
     missing_required,
     save_page,
@@ -44,11 +57,21 @@ from .targets import (
 )
 
 __all__ = [
+    "ANSWERED",
+    "BEGUN",
+    "NEW",
     "STATUS",
     "AnswerValue",
     "Tampered",
     "Target",
     "Unavailable",
+    "UnitStep",
+    "asks_several",
+    "lead_by_token",
+    "lead_of",
+    "linked_invitations",
+    "resolve_link_unit",
+    "unit_steps",
     "answer_columns",
     "check_submission_key",
     "client_hash",

@@ -46,7 +46,7 @@ from sqlalchemy import ColumnElement, func, select, update
 
 from ..extensions import db
 from ..instruments import OVERALL_INDICATOR
-from ..models import Burst, FollowUpCase, Response, ResponseScore, Ticket
+from ..models import Burst, FollowUpCase, Response, ResponseScore, Ticket, touch_responses
 
 # An overall score at or below this is the lowest level of the scale (very dissatisfied: 0).
 LOWEST_SCORE = 0.0
@@ -215,6 +215,7 @@ def _hold_window(burst: Burst, in_window: tuple[ColumnElement[bool], ...]) -> No
         .values(flagged=True, burst_id=burst.id)
         .execution_options(synchronize_session=False)
     )
+    touch_responses(db.session, members)  # held out of the running summaries
     # Bad reviews of the window's earlier cards that nobody has acted on yet: held too.
     db.session.execute(
         update(FollowUpCase)

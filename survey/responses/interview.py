@@ -39,8 +39,11 @@ def interview_target(case: CallCase) -> Target:
 
     Raises :class:`survey.responses.Unavailable` when it can no longer
     be answered (campaign closed, invitation withdrawn or already answered).
+    A test call (a draft's phone script tried by an administrator) takes test answers.
     """
-    return target_of_invitation(case.invitation)
+    invitation = case.invitation
+    testing = (invitation.campaign_id,) if invitation.test else ()
+    return target_of_invitation(invitation, testing=testing)
 
 
 def interview_language(invitation: Invitation, languages: tuple[str, ...]) -> str:
@@ -80,9 +83,7 @@ def save_answer(
     """
     page = target.instrument.page(question.page_id)
     one = Page(id=page.id, title=None, questions=(question,))
-    response = save_page(
-        target, one, answers, language=script_language(target), reached=page.id
-    )
+    response = save_page(target, one, answers, language=script_language(target), reached=page.id)
     if response.operator_id is None:
         response.operator_id = operator.id
     target.answers = {

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from ..access.audit import record_audit, snapshot
 from ..extensions import db
 from ..followup.cases import REASON_TOO_SHORT, deadline, reason_is_enough
-from ..models import Burst, Campaign, FollowUpCase, Response, User, utcnow
+from ..models import Burst, Campaign, FollowUpCase, Response, User, touch_responses, utcnow
 
 DECISIONS = {"accept": "accepted", "exclude": "excluded"}
 # What the audit trail keeps of a burst.
@@ -119,6 +119,8 @@ def _held_cases(burst: Burst) -> list[FollowUpCase]:
 
 
 def _accept(burst: Burst, now: dt.datetime) -> None:
+    members = select(Response.id).where(Response.burst_id == burst.id)
+    touch_responses(db.session, db.session.execute(members).scalars())  # counted from now on
     db.session.execute(
         update(Response)
         .where(Response.burst_id == burst.id)

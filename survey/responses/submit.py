@@ -109,6 +109,8 @@ def submit_card(
         language=language,
         started_at=min(started_at, now),
         submitted_at=now,
+        test=target.test,  # flagged too: every figure leaves flagged cards out
+        flagged=target.test,
     )
     if target.channel == "qr" and target.point is not None:
         response.client_hash = client_hash(remote_addr)
@@ -130,12 +132,22 @@ def submit_card(
     except IntegrityError:
         db.session.rollback()
         return _winner(key=key, ticket_id=target.ticket.id if target.ticket else None)
-    # Stored and scored: the burst rule may flag it (and its source's cards of the last
-    # minutes) before its bad review, if it is one, opens a case (held, if flagged).
-    check_card(response, target.ticket, now)
-    open_case_if_bad(response, target.instrument)
+    _check_and_follow_up(response, target, now)
     db.session.flush()
     return response, True
+
+
+def _check_and_follow_up(response: Response, target: Target, now: dt.datetime) -> None:
+    """A card stored and scored: the burst rule, then the follow-up of a bad review.
+
+    The burst rule may flag it (and its source's cards of the last minutes)
+    before its bad review, if it is one, opens a case (held, if flagged). A
+    test answer is neither: a tester's cards are no burst, their low ratings no case.
+    """
+    if response.test:
+        return
+    check_card(response, target.ticket, now)
+    open_case_if_bad(response, target.instrument)
 
 
 def _winner(
@@ -210,6 +222,8 @@ def _draft(target: Target, language: str, *, lock: bool = False) -> Response:
             invitation_id=target.invitation.id,
             language=language,
             started_at=utcnow(),
+            test=target.test,
+            flagged=target.test,
         )
         db.session.add(response)
     return response
@@ -257,7 +271,8 @@ def submit_invitation(
         if operator_id is not None:
             response.operator_id = operator_id
         store_scores(response, target.instrument)
-        open_case_if_bad(response, target.instrument)
+        if not response.test:
+            open_case_if_bad(response, target.instrument)
         db.session.flush()
     except IntegrityError:
         db.session.rollback()

@@ -7,7 +7,8 @@ refused, how a retry is recognised) can be read and tested in one place.
 Status codes of the pages that are not a questionnaire:
 
 - 404 unknown code or token (and a malformed token, without a database query);
-- 410 expired token, withdrawn invitation, campaign not open (yet or any more);
+- 410 expired token, withdrawn invitation, campaign not open (yet or any more; a draft
+  campaign outside test mode is "not open yet" to the respondent);
 - 409 ticket or invitation already answered ("thank you, already answered");
 - 200 group full (the cap at target: the respondent is thanked, not refused);
 - 400 a form that was tampered with (unknown fields, a form of another card).
@@ -15,6 +16,7 @@ Status codes of the pages that are not a questionnaire:
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -90,6 +92,11 @@ class Target:
     answers: dict[str, AnswerValue] = field(default_factory=dict)
 
     @property
+    def test(self) -> bool:
+        """A test answer: its campaign is a draft, reached in test mode (nothing else opens one)."""
+        return self.campaign.draft
+
+    @property
     def scope(self) -> str:
         """What a submission key is bound to: a form of one card never counts for another."""
         if self.invitation is not None:
@@ -103,6 +110,24 @@ class Target:
         """The pages with at least one question shown, given the answers so far."""
         shown = visible_ids(self.instrument, self.answers)
         return [p for p in self.instrument.pages if any(q.id in shown for q in p.questions)]
+
+
+def refuse_unless_open(campaign: Campaign, testing: Collection[int]) -> None:
+    """Raise why the campaign takes no answers now; a draft is "not open yet" to respondents."""
+    state = campaign_state(campaign, testing=campaign.id in testing)
+    if state is not None:
+        raise Unavailable("not_open" if state == "draft" else state, campaign)
+
+
+def serving_order(campaigns: Collection[Campaign]) -> list[Campaign]:
+    """Campaigns in the order a service point's code prefers them: the one that wins first.
+
+    The rule: the campaign whose answering began last (its opening time, else
+    the first day of its period) wins; of two that began together, the one
+    made last. A point serving two open campaigns serves only the winner, and
+    the set-up pages warn of it (survey.setup.opening.point_overlaps).
+    """
+    return sorted(campaigns, key=lambda c: (c.opens(), c.id), reverse=True)
 
 
 def _instrument_for(
@@ -136,12 +161,14 @@ def _settings(campaign: Campaign, group_id: int | None) -> CampaignGroup:
     return settings
 
 
-def resolve_point(code: str, channel: str) -> Target:
+def resolve_point(code: str, channel: str, *, testing: Collection[int] = ()) -> Target:
     """The card a service point's reusable code opens now (channel "qr" or "kiosk").
 
     Of the campaigns that include the point's unit, survey a point group and use
-    this channel, the open one that opened last wins; when none is open, the
-    page says whether the survey is over or not begun.
+    this channel, the open one that began last wins (``serving_order``); a
+    draft campaign the browser tests (``testing``: campaign ids, see
+    survey.channels.test_mode) comes before them all. When none is open, the
+    page says whether the survey is over or not begun (a draft: not begun).
     """
     if len(code) > 40:
         raise Unavailable("unknown")
@@ -155,19 +182,19 @@ def resolve_point(code: str, channel: str) -> Target:
             select(Campaign)
             .join(campaign_unit, campaign_unit.c.campaign_id == Campaign.id)
             .where(campaign_unit.c.unit_id == point.unit_id, Campaign.point_group_id.is_not(None))
-            .order_by(Campaign.opens_at.desc(), Campaign.period_start.desc(), Campaign.id.desc())
         )
         .scalars()
         .all()
     )
-    campaigns = [c for c in campaigns if channel in c.channel_list()]
+    campaigns = serving_order([c for c in campaigns if channel in c.channel_list()])
     if not campaigns:
         raise Unavailable("closed")
     now = utcnow()
-    open_ones = [c for c in campaigns if campaign_state(c, now) is None]
+    tested = [c for c in campaigns if c.draft and c.id in testing]
+    open_ones = tested or [c for c in campaigns if campaign_state(c, now) is None]
     if not open_ones:
         states = {campaign_state(c, now) for c in campaigns}
-        raise Unavailable("not_open" if states == {"not_open"} else "closed", campaigns[0])
+        raise Unavailable("closed" if "closed" in states else "not_open", campaigns[0])
     campaign = open_ones[0]
     settings = _settings(campaign, campaign.point_group_id)
     instrument, version = _instrument_for(campaign, settings, channel)
@@ -183,7 +210,7 @@ def resolve_point(code: str, channel: str) -> Target:
     )
 
 
-def resolve_ticket(token: str) -> Target:
+def resolve_ticket(token: str, *, testing: Collection[int] = ()) -> Target:
     """The card behind a receipt's one-time token; refused once it has been answered."""
     if not looks_like_token(token):
         raise Unavailable("unknown")
@@ -197,9 +224,7 @@ def resolve_ticket(token: str) -> Target:
         raise Unavailable("answered", campaign)
     if ticket.expires_at is not None and utcnow() >= ticket.expires_at:
         raise Unavailable("expired", campaign)
-    state = campaign_state(campaign)
-    if state is not None:
-        raise Unavailable(state, campaign)
+    refuse_unless_open(campaign, testing)
     point = ticket.service_point
     if point.unit not in campaign.units:
         raise Unavailable("unknown", campaign)
@@ -218,8 +243,8 @@ def resolve_ticket(token: str) -> Target:
     )
 
 
-def resolve_invitation(token: str) -> Target:
-    """One person's questionnaire, with the answers saved so far when they come back."""
+def invitation_by_token(token: str) -> Invitation:
+    """The invitation a personal link's token belongs to; Unavailable("unknown") if none."""
     if not looks_like_token(token):
         raise Unavailable("unknown")
     invitation = db.session.execute(
@@ -227,14 +252,19 @@ def resolve_invitation(token: str) -> Target:
     ).scalar_one_or_none()
     if invitation is None:
         raise Unavailable("unknown")
-    return target_of_invitation(invitation)
+    return invitation
 
 
-def target_of_invitation(invitation: Invitation) -> Target:
+def resolve_invitation(token: str, *, testing: Collection[int] = ()) -> Target:
+    """One person's questionnaire, with the answers saved so far when they come back."""
+    return target_of_invitation(invitation_by_token(token), testing=testing)
+
+
+def target_of_invitation(invitation: Invitation, *, testing: Collection[int] = ()) -> Target:
     """The questionnaire of an invitation already found (by its token, or by the phone console).
 
     The same checks as for a personal link: answered, withdrawn, expired,
-    campaign not open, unit or group no longer surveyed.
+    campaign not open (a draft only in test mode), unit or group no longer surveyed.
     """
     campaign = invitation.campaign
     draft = _response_of(invitation_id=invitation.id)
@@ -246,9 +276,7 @@ def target_of_invitation(invitation: Invitation) -> Target:
         invitation.expires_at is not None and utcnow() >= invitation.expires_at
     ):
         raise Unavailable("expired", campaign)
-    state = campaign_state(campaign)
-    if state is not None:
-        raise Unavailable(state, campaign)
+    refuse_unless_open(campaign, testing)
     if invitation.unit not in campaign.units:
         raise Unavailable("unknown", campaign)
     settings = _settings(campaign, invitation.group_id)
@@ -315,6 +343,7 @@ def is_full(target: Target) -> bool:
             Response.campaign_id == target.campaign.id,
             Response.group_id == target.settings.group_id,
             Response.submitted_at.is_not(None),
+            Response.test.is_(False),
         )
     ).scalar_one()
     return count >= target.settings.target

@@ -12,7 +12,8 @@ Layout, chosen once:
   table would break every CSV reader, so only the two settings that change
   from file to file, ``weighting`` and ``period``, are repeated as columns on
   every row; the full settings are in the XLSX.
-- XLSX: sheet "results" (the same columns, translated headings, numbers as
+- XLSX: sheet "results" (the same columns, translated headings, the
+  dimension and the group by name in the reader's language, numbers as
   numbers with number formats, header row frozen) and sheet "settings"
   (every setting, the groups' weights, populations and targets, and the
   instrument versions answered).
@@ -42,6 +43,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..labels import group_label, published_dimension_label
 from ..models import Campaign, CampaignGroup, Group, InstrumentVersion, Response, utcnow
 from ..spreadsheets import csv_text, xlsx_text_cells
 from .estimates import ResultRow
@@ -129,7 +131,7 @@ def parse_export_by(value: str | None) -> str:
 def published_results(
     campaign: Campaign,
     *,
-    by: str,
+    by: str | tuple[str, ...],
     indicator: str | Sequence[str],
     period: str | None,
     k: int,
@@ -146,7 +148,7 @@ def published_results(
     for dimension in get_args(Dimension):
         rows += satisfaction(
             campaign,
-            by=EXPORT_BY[by],
+            by=EXPORT_BY[by] if isinstance(by, str) else by,
             indicator=indicator,
             period=period,
             options=dataclasses.replace(PUBLISHED, k=k, dimension=dimension),
@@ -399,6 +401,10 @@ def results_xlsx(table: ResultsTable) -> bytes:
             value = record[key]
             if key == "suppressed":
                 value = text(N_("yes")) if value else text(N_("no"))
+            elif key == "dimension":  # for people: the name (the CSV keeps the code)
+                value = published_dimension_label(value)
+            elif key == "group" and value:
+                value = group_label(value)
             values.append(value)
         sheet.append(values)
     for column_index, (_, _, number_format) in enumerate(cols, start=1):

@@ -160,10 +160,14 @@ def default_campaign(now: dt.datetime | None = None) -> Campaign | None:
 
 
 def _submitted(campaign: Campaign) -> tuple[ColumnElement[bool], ...]:
-    """The campaign's submitted responses, less bad reviews excluded in the follow-up."""
+    """The campaign's submitted responses, less bad reviews excluded in the follow-up.
+
+    Never a draft's test answers: they are not fieldwork (nor flagged burst cards).
+    """
     return (
         Response.campaign_id == campaign.id,
         Response.submitted_at.is_not(None),
+        Response.test.is_(False),
         not_excluded(Response.id),
     )
 

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..models import Campaign, ServicePoint, Unit, campaign_state, campaign_unit
 from ..results import ResultsError
 from ..results.exports import (
+    EXPORT_BY,
     parse_export_by,
     published_results,
 )
@@ -173,6 +174,39 @@ def estimate_json(estimate: Any, suppressed: bool, k: int) -> dict[str, Any]:
     }
 
 
+# What the API may break its figures down by: the exports' choices, and each unit by channel
+# or by service point. Disclosure control publishes channels and points over the whole campaign
+# only (survey.results.protection), as the unit page shows them, so these take no period.
+API_BY: dict[str, tuple[str, ...]] = {
+    **EXPORT_BY,
+    "unit,channel": ("unit", "channel"),
+    "unit,point": ("unit", "service_point"),
+}
+WHOLE_CAMPAIGN_ONLY = ("unit,channel", "unit,point")
+
+
+def parse_api_by(value: str | None, period: str | None) -> str:
+    """``by`` of the indicator API; a period with a channel or point breakdown is refused."""
+    raw = (value or "unit").replace(" ", "")
+    if raw in WHOLE_CAMPAIGN_ONLY:
+        if period:
+            raise ResultsError(
+                N_(
+                    "Figures by channel or by service point cover the whole campaign only "
+                    "(finer ones would let withheld cells be worked out): leave the period out."
+                )
+            )
+        return raw
+    try:
+        return parse_export_by(value)
+    except ResultsError:
+        raise ResultsError(
+            N_("The indicators are broken down by %(choices)s, not %(value)s."),
+            choices=", ".join(API_BY),
+            value=repr(value),
+        ) from None
+
+
 def indicator_results(
     campaign: Campaign, *, period: str | None, unit: str | None, by: str | None
 ) -> dict[str, Any]:
@@ -180,8 +214,8 @@ def indicator_results(
 
     Raises ResultsError (the caller answers 400) for a bad period, unit or ``by``.
     """
-    by_text = parse_export_by(by)
     period = (period or "").strip() or None
+    by_text = parse_api_by(by, period)
     unit = (unit or "").strip() or None
     units = [_unit_id(campaign, unit)] if unit else None
     window = resolve_period(campaign, period)
@@ -190,7 +224,8 @@ def indicator_results(
     indicators = campaign_indicators(campaign)
     rows = (
         published_results(
-            campaign, by=by_text, indicator=indicators, period=period, k=k, units=units
+            campaign, by=API_BY[by_text], indicator=indicators, period=period, k=k,
+            units=units,
         )
         if indicators
         else []
@@ -216,6 +251,9 @@ def indicator_results(
                 "unit_code": row.unit_code,
                 "unit_name": row.unit_name,
                 "group": row.group,
+                "channel": row.channel,
+                "service_point_code": row.service_point_code,
+                "service_point_name": row.service_point_name,
                 "indicator": row.indicator,
                 "n": None if row.suppressed else row.n,
                 "index": estimate_json(row.index, row.suppressed, k),

@@ -15,15 +15,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Select, case, func, literal_column, select
+from sqlalchemy import Select, String, case, func, literal_column, select
 
 from ..extensions import db
 from ..models import (
     CHANNELS,
     Campaign,
     CampaignGroup,
-    FollowUpCase,
     Group,
+    MonthlySummary,
     Response,
     ResponseScore,
     ServicePoint,
@@ -38,6 +38,7 @@ from .periods import (
     resolve_period,
     utc_offset_minutes,
 )
+from .running import not_excluded, sync_pending
 
 __all__ = [
     "BY_KEYS",
@@ -147,20 +148,6 @@ def _as_tuple(value: Iterable[Any] | Any | None) -> tuple[Any, ...] | None:
     return tuple(value)
 
 
-def not_excluded(response_id: Any = Response.id) -> Any:
-    """The condition that a response's bad review was not excluded as malicious or mistaken.
-
-    Excluded with a recorded reason in the follow-up, such a response no
-    longer counts anywhere: figures, fieldwork counts, comments and the
-    small-cell counts that decide what is shown. (NOT IN over the few
-    excluded ids: one hashed lookup per row, where a correlated NOT EXISTS
-    was planned as a loop over the follow-up table for every response.)
-    """
-    return response_id.not_in(
-        select(FollowUpCase.response_id).where(FollowUpCase.status == "excluded")
-    )
-
-
 def stratum_summaries(
     campaign: Campaign,
     *,
@@ -200,7 +187,11 @@ def stratum_summaries(
             )
     offset = utc_offset_minutes(campaign) if window or set(keys) & set(PERIOD_KINDS) else 0
     where = _Filters(indicators, window, _as_tuple(units), channel_list, include_flagged, offset)
-    inner = _sums_by_ids(campaign, keys, where).subquery("sums")
+    sync_pending(db.session)  # changes of this transaction not yet in the running sums
+    if _months_answer(where):
+        inner = _sums_from_months(campaign, keys, where).subquery("sums")
+    else:
+        inner = _sums_by_ids(campaign, keys, where).subquery("sums")
     names, stmt = _with_names(campaign, keys, inner)
     return _summaries(db.session.execute(stmt), names, indicators)
 
@@ -215,6 +206,66 @@ class _Filters:
     channels: tuple[Any, ...] | None
     include_flagged: bool
     offset: int
+
+
+def _months_answer(where: _Filters) -> bool:
+    """Whether the running monthly summaries hold the answer (they hold counted cards only).
+
+    Flagged cards are not in them, and a window that starts or ends inside a
+    month (a campaign that opened mid-month, two dates) cuts a month in two.
+    """
+    if where.include_flagged:
+        return False
+    return where.window is None or (where.window.start.day == 1 and where.window.end.day == 1)
+
+
+def _sums_from_months(campaign: Campaign, keys: Sequence[str], where: _Filters) -> Select[Any]:
+    """The inner query from ``monthly_summary``: as many rows as cells and months.
+
+    A year and a quarter are spelled from the month ("2026-05" is in "2026" and
+    "2026-Q2"), the same spelling as :func:`.periods.local_period`.
+    """
+    m = MonthlySummary
+    year = func.substr(m.month, 1, 4, type_=String)
+    month_digits = func.substr(m.month, 6, 2, type_=String)
+    quarter = (
+        year
+        + "-Q"
+        + case(
+            (month_digits <= "03", "1"),
+            (month_digits <= "06", "2"),
+            (month_digits <= "09", "3"),
+            else_="4",
+        )
+    )
+    by_key: dict[str, Any] = {
+        "indicator": m.indicator,
+        "unit": m.unit_id.label("unit_id"),
+        "service_point": m.service_point_id,
+        "channel": m.channel,
+        "year": year.label("year"),
+        "quarter": quarter.label("quarter"),
+        "month": m.month.label("month"),
+    }
+    columns: list[Any] = [m.group_id.label("group_id")]
+    columns += [by_key[key] for key in keys if key in by_key]
+    inner = select(
+        *columns,
+        func.sum(m.n).label("n"),
+        func.sum(m.total).label("total"),
+        func.sum(m.sum_of_squares).label("sum_of_squares"),
+        func.sum(m.satisfied).label("satisfied"),
+    ).where(m.campaign_id == campaign.id, m.indicator.in_(where.indicators))
+    if where.units is not None:
+        inner = inner.where(m.unit_id.in_([int(u) for u in where.units]))
+    if where.channels is not None:
+        inner = inner.where(m.channel.in_(where.channels))
+    if where.window is not None:
+        inner = inner.where(
+            m.month >= where.window.start.strftime("%Y-%m"),
+            m.month < where.window.end.strftime("%Y-%m"),
+        )
+    return inner.group_by(*(literal_column(str(i + 1)) for i in range(len(columns))))
 
 
 def _sums_by_ids(campaign: Campaign, keys: Sequence[str], where: _Filters) -> Select[Any]:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Campaign, CampaignGroup, Group
 from ..results import PUBLISHED, ResultRow, estimates_from_summaries, stratum_summaries
+from ..results.options import Dimension
 from ..results.settings import campaign_groups
 from ..stats import Estimate
 from .framework import Framework, SurveyFeed
@@ -82,7 +83,13 @@ def survey_figures(
         within = [s for s in summaries if s.group in groups]
         if not within:
             continue
-        rows = estimates_from_summaries(within, groups, options=PUBLISHED, by=("indicator", "unit"))
+        # The published figures are of one published dimension: the staff's own, or the
+        # external one (whose groups here are this dimension's only); without saying which,
+        # the staff's rows were dropped and no staff item could be scored.
+        published: Dimension = "staff" if dimension == "staff" else "external"
+        rows = estimates_from_summaries(
+            within, groups, options=PUBLISHED, by=("indicator", "unit"), dimension=published
+        )
         by_cell = {(row.unit_id, row.indicator): row for row in rows}
         for feed in feeds:
             if feed.dimension != dimension:

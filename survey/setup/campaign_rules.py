@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask_babel import format_decimal, gettext
 from sqlalchemy import select
 
+from ..channels.sms.signature import SignatureError, clean_signature
 from ..extensions import db
 from ..instruments.store import current_instruments
 from ..labels import channel_label, group_label
@@ -78,6 +79,7 @@ class CampaignInput:
     followup_days: int | None = 5
     groups: list[GroupSettingsInput] = field(default_factory=list)
     weighting: str = "policy"
+    sms_signature: str = ""
 
 
 def zone_of(name: str) -> ZoneInfo:
@@ -188,7 +190,16 @@ def _check_campaign_input(data: CampaignInput, campaign: Campaign | None) -> dic
         "point_group": point_group,
         "included": included,
         "groups": groups,
+        "sms_signature": _checked_signature(data.sms_signature),
     }
+
+
+def _checked_signature(raw: str) -> str | None:
+    """The campaign's SMS signature as stored, or SetupError saying the carriers' rule."""
+    try:
+        return clean_signature(raw)
+    except SignatureError as error:
+        raise SetupError(str(error)) from None
 
 
 def _check_weighting(weighting: str, included: list[GroupSettingsInput]) -> None:

@@ -38,9 +38,12 @@ class CampaignSaved:
 
 
 def fieldwork_started(campaign: Campaign, now: dt.datetime | None = None) -> bool:
-    """The campaign has opened or has an answer: settings changes now alter live results."""
+    """The campaign has opened or has an answer: settings changes now alter live results.
+
+    Never for a draft: it has only test answers, which no result counts.
+    """
     now = now or utcnow()
-    if campaign.id is None:
+    if campaign.id is None or campaign.draft:
         return False
     if campaign.opens() <= now:
         return True
@@ -76,6 +79,7 @@ def campaign_settings(campaign: Campaign) -> dict[str, Any]:
             "refusal_conversion",
             "followup_days",
             "weighting",
+            "sms_signature",
         ),
     )
     data["point_group"] = campaign.point_group.code if campaign.point_group else None
@@ -103,7 +107,11 @@ def _weights_and_populations(settings: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _removal_problems(campaign: Campaign, clean: dict[str, Any]) -> str | None:
-    """Units or groups with answers or invitations cannot leave the campaign."""
+    """Units or groups with answers or invitations cannot leave the campaign.
+
+    Test answers and test calls do not count: they are deleted when the draft
+    opens, and a draft is tried in order to be changed.
+    """
     keep_groups = {row.code for row in clean["included"]}
     keep_units = {unit.id for unit in clean["units"]}
     for settings in campaign.groups:
@@ -112,7 +120,11 @@ def _removal_problems(campaign: Campaign, clean: dict[str, Any]) -> str | None:
         for model in (Response, Invitation):
             if db.session.execute(
                 select(model.id)
-                .where(model.campaign_id == campaign.id, model.group_id == settings.group_id)
+                .where(
+                    model.campaign_id == campaign.id,
+                    model.group_id == settings.group_id,
+                    model.test.is_(False),
+                )
                 .limit(1)
             ).first():
                 return gettext(
@@ -125,7 +137,11 @@ def _removal_problems(campaign: Campaign, clean: dict[str, Any]) -> str | None:
         for model in (Response, Invitation):
             if db.session.execute(
                 select(model.id)
-                .where(model.campaign_id == campaign.id, model.unit_id == unit.id)
+                .where(
+                    model.campaign_id == campaign.id,
+                    model.unit_id == unit.id,
+                    model.test.is_(False),
+                )
                 .limit(1)
             ).first():
                 return gettext(
@@ -155,7 +171,8 @@ def save_campaign(campaign: Campaign | None, data: CampaignInput) -> CampaignSav
     started = False if campaign is None else fieldwork_started(campaign)
     before = None if campaign is None else campaign_settings(campaign)
     if campaign is None:
-        campaign = Campaign()
+        # A new campaign is a draft: tried in test mode, opened explicitly (setup.opening).
+        campaign = Campaign(draft=True)
         db.session.add(campaign)
     _apply(campaign, data, clean)
     _flush()
@@ -216,6 +233,7 @@ def _apply(campaign: Campaign, data: CampaignInput, clean: dict[str, Any]) -> No
     campaign.max_messages = data.max_messages
     campaign.refusal_conversion = bool(data.refusal_conversion)
     campaign.weighting = data.weighting
+    campaign.sms_signature = clean["sms_signature"]
     existing = {settings.group.code: settings for settings in campaign.groups}
     wanted = {row.code: row for row in clean["included"]}
     for code, settings in existing.items():

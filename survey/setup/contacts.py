@@ -54,7 +54,7 @@ def record_contact_import(result: ImportResult, *, unit_code: str | None, channe
             "group": result.group.code,
             "unit": unit_code,
             "channel": channel,
-            "invitations": len(result.links),
+            "invitations": result.invitations,
             "encoding": result.encoding,
         },
         campaign_id=result.campaign.id,

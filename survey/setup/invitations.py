@@ -19,10 +19,11 @@ from pathlib import Path
 from flask_babel import gettext
 from sqlalchemy import select
 
-from ..channels.links import create_invitation, invitation_url
+from ..channels.links import add_unit_to_link, create_invitation, invitation_url
 from ..contacts.files import (
     CHANNELS,
     ContactFileError,
+    ContactRow,
     ParsedContacts,
     RowError,
     decode_contacts,
@@ -51,14 +52,24 @@ class ImportRejected(Exception):
 
 @dataclass(frozen=True)
 class IssuedLink:
-    """One imported contact's invitation and the link to send them (shown once)."""
+    """One imported person's link and the units it asks about.
+
+    ``token`` and ``url`` are the new link (shown once); both are None when the
+    file only added units to a link the person was given before, which then
+    asks about them too (``added`` are those units).
+    """
 
     line: int
     contact: Contact
     invitation: Invitation
-    unit: Unit
-    token: str
-    url: str
+    units: tuple[Unit, ...]
+    token: str | None
+    url: str | None
+    added: tuple[Unit, ...] = ()
+
+    @property
+    def unit_names(self) -> str:
+        return "、".join(unit.name for unit in self.units)
 
 
 @dataclass
@@ -68,6 +79,16 @@ class ImportResult:
     encoding: str
     links: list[IssuedLink]
     warnings: list[RowError]
+
+    @property
+    def new_links(self) -> list[IssuedLink]:
+        """The people given a link by this import (the others had one and got units added)."""
+        return [link for link in self.links if link.url is not None]
+
+    @property
+    def invitations(self) -> int:
+        """Invitations created: one per person and unit."""
+        return sum(len(link.added) if link.url is None else len(link.units) for link in self.links)
 
 
 def named_group(code: str) -> str:
@@ -131,17 +152,18 @@ def _unit_problem(code: str, campaign: Campaign | None, units: dict[str, Unit]) 
     return None
 
 
-def _already_invited(campaign: Campaign, group: Group, phones: list[str]) -> dict[str, int]:
-    """Phone -> an invitation id, for phones already invited to this campaign and group.
+def _already_invited(campaign: Campaign, group: Group, phones: list[str]) -> dict[str, Invitation]:
+    """Phone -> the lead of the link already sent to it, in this campaign and group.
 
     A withdrawn invitation does not count: withdrawing one is how a wrong
-    entry is put right, and the person may then be invited again.
+    entry is put right, and the person may then be invited again. A person
+    found here is not refused: the file's units are added to their link.
     """
-    found: dict[str, int] = {}
+    found: dict[str, Invitation] = {}
     for start in range(0, len(phones), 500):
         chunk = phones[start : start + 500]
         rows = db.session.execute(
-            select(Contact.phone, Invitation.id)
+            select(Contact.phone, Invitation)
             .join(Invitation, Invitation.contact_id == Contact.id)
             .where(
                 Invitation.campaign_id == campaign.id,
@@ -149,10 +171,11 @@ def _already_invited(campaign: Campaign, group: Group, phones: list[str]) -> dic
                 Invitation.status != "withdrawn",
                 Contact.phone.in_(chunk),
             )
+            .order_by(Invitation.id)
         ).all()
-        for phone, invitation_id in rows:
+        for phone, invitation in rows:
             if phone is not None:  # in the chunk asked for, so never None
-                found.setdefault(phone, invitation_id)
+                found.setdefault(phone, invitation.link_lead())
     return found
 
 
@@ -225,11 +248,11 @@ def check_import(
     if default_problem:
         errors.append(RowError(0, default_problem))
 
-    already: dict[str, int] = {}
+    already: dict[str, Invitation] = {}
     if campaign is not None and group is not None:
         already = _already_invited(campaign, group, [r.phone for r in parsed.read if r.phone])
 
-    row_errors = _row_problems(parsed, campaign, units, unit_code, already)
+    row_errors = _row_problems(parsed, campaign, units, unit_code, already, channel)
     errors.extend(sorted(row_errors, key=lambda error: error.line))
     if errors:
         raise ImportRejected(errors, encoding, warnings)
@@ -242,9 +265,10 @@ def _row_problems(
     campaign: Campaign | None,
     units: dict[str, Unit],
     unit_code: str | None,
-    already: dict[str, int],
+    already: dict[str, Invitation],
+    channel: str,
 ) -> list[RowError]:
-    """The problems of the rows: unknown or missing units, people already invited."""
+    """The problems of the rows: unknown or missing units, a unit the person already has."""
     row_errors = list(parsed.errors)
     for row in parsed.read:
         if row.unit:
@@ -255,18 +279,42 @@ def _row_problems(
             row_errors.append(
                 RowError(row.line, gettext("no unit: give --unit or a unit column for this row"))
             )
-        if row.phone and row.phone in already:
-            row_errors.append(
-                RowError(
-                    row.line,
-                    gettext(
-                        "phone number %(phone)s already has an invitation for this campaign "
-                        "and group",
-                        phone=row.phone,
-                    ),
+        lead = already.get(row.phone) if row.phone else None
+        if lead is not None:
+            row_errors.extend(
+                RowError(row.line, problem)
+                for problem in _adding_problems(
+                    row.phone or "", lead, row.unit or unit_code, channel
                 )
             )
     return row_errors
+
+
+def _adding_problems(
+    phone: str, lead: Invitation, unit_code: str | None, channel: str
+) -> list[str]:
+    """Why a unit cannot be added to the link a person already has, if it cannot."""
+    problems = []
+    if lead.channel != channel:
+        problems.append(
+            gettext(
+                "phone number %(phone)s already has a link for this campaign and group by "
+                "%(channel)s; import it with that channel to add units to the same link",
+                phone=phone,
+                channel=named_channel(lead.channel),
+            )
+        )
+    asked = next((i.unit for i in lead.linked() if i.unit.code == unit_code), None)
+    if asked is not None:
+        problems.append(
+            gettext(
+                "phone number %(phone)s already has an invitation for %(unit)s in this campaign "
+                "and group",
+                phone=phone,
+                unit=named_unit(asked),
+            )
+        )
+    return problems
 
 
 def import_invitations(
@@ -277,8 +325,11 @@ def import_invitations(
     unit_code: str | None = None,
     channel: str = "link",
 ) -> ImportResult:
-    """Check a contacts CSV, then add one Contact and one Invitation per row (not committed).
+    """Check a contacts CSV, then add a Contact and a link per person (not committed).
 
+    Rows with one phone number are one person, asked about each row's unit
+    through one link (one Invitation per unit). A person this campaign and
+    group already invited gets the file's units added to the link they have.
     Raises ImportRejected, having added nothing, if any row is bad. The
     caller commits (one transaction for the whole file) and must hand the
     returned links on at once: the tokens are not stored.
@@ -290,32 +341,91 @@ def import_invitations(
         unit_code=unit_code,
         channel=channel,
     )
+    already = (
+        _already_invited(campaign, group, [r.phone for r in parsed.rows if r.phone])
+        if parsed.rows
+        else {}
+    )
     links: list[IssuedLink] = []
-    for row in parsed.rows:
-        unit = units[row.unit or unit_code or ""]
-        contact = Contact(
-            name=row.name, phone=row.phone, organisation=row.organisation, language=row.language
-        )
-        db.session.add(contact)
-        invitation, token = create_invitation(
-            campaign, group, unit, channel=channel, contact=contact, language=row.language
-        )
-        links.append(
-            IssuedLink(
-                line=row.line,
-                contact=contact,
-                invitation=invitation,
-                unit=unit,
-                token=token,
-                url=invitation_url(token),
-            )
-        )
+    for rows in _people(parsed.rows):
+        person_units = tuple(units[row.unit or unit_code or ""] for row in rows)
+        lead = already.get(rows[0].phone) if rows[0].phone else None
+        if lead is not None:
+            links.append(_add_units(lead, rows[0].line, person_units))
+        else:
+            links.append(_new_link(campaign, group, channel, rows, person_units))
     db.session.flush()
     return ImportResult(
         campaign=campaign, group=group, encoding=encoding, links=links, warnings=parsed.warnings
     )
 
 
+def _add_units(lead: Invitation, line: int, units: tuple[Unit, ...]) -> IssuedLink:
+    """The units of a person already invited, added to the link they have (no new link)."""
+    for unit in units:
+        add_unit_to_link(lead, unit)
+    assert lead.contact is not None  # found by the contact's phone number
+    return IssuedLink(
+        line=line,
+        contact=lead.contact,
+        invitation=lead,
+        units=tuple(i.unit for i in lead.linked()),
+        token=None,
+        url=None,
+        added=units,
+    )
+
+
+def _new_link(
+    campaign: Campaign,
+    group: Group,
+    channel: str,
+    rows: list[ContactRow],
+    units: tuple[Unit, ...],
+) -> IssuedLink:
+    """A new contact and one link asking about ``units``: the lead and one more per unit."""
+    first = rows[0]
+    contact = Contact(
+        name=first.name,
+        phone=first.phone,
+        organisation=next((r.organisation for r in rows if r.organisation), None),
+        language=first.language,
+    )
+    db.session.add(contact)
+    invitation, token = create_invitation(
+        campaign, group, units[0], channel=channel, contact=contact, language=first.language
+    )
+    for unit in units[1:]:
+        add_unit_to_link(invitation, unit)
+    return IssuedLink(
+        line=first.line,
+        contact=contact,
+        invitation=invitation,
+        units=units,
+        token=token,
+        url=invitation_url(token),
+    )
+
+
+def _people(rows: list[ContactRow]) -> list[list[ContactRow]]:
+    """The rows of each person, in file order: rows with one phone number are one person.
+
+    A row without a number is a person of its own (nothing tells two of them apart).
+    """
+    by_phone: dict[str, list[ContactRow]] = {}
+    people: list[list[ContactRow]] = []
+    for row in rows:
+        if row.phone is None:
+            people.append([row])
+        elif row.phone in by_phone:
+            by_phone[row.phone].append(row)
+        else:
+            by_phone[row.phone] = [row]
+            people.append(by_phone[row.phone])
+    return people
+
+
+# One row per person; "units" lists every unit the link asks about (、 between them).
 LINK_COLUMNS: tuple[str, ...] = ("name", "organisation", "unit", "link")
 
 
@@ -341,8 +451,9 @@ def link_rows(links: list[IssuedLink]) -> list[list[str]]:
         [
             csv_text(link.contact.name),
             csv_text(link.contact.organisation or ""),
-            csv_text(link.unit.name),
+            csv_text(link.unit_names),
             link.url,
         ]
         for link in links
+        if link.url is not None
     ]

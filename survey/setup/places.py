@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..access.audit import record_audit, record_change, snapshot
 from ..channels.links import issue_tickets, ticket_url
 from ..channels.print_sheets import SheetTicket
+from ..channels.sms.signature import SignatureError, clean_signature
 from ..extensions import db
 from ..models import (
     Campaign,
@@ -27,15 +28,26 @@ MAX_SHEET_TICKETS = 600
 
 
 def _unit_snapshot(unit: Unit) -> dict[str, Any]:
-    return snapshot(unit, ("id", "code", "name", "kind"))
+    return snapshot(unit, ("id", "code", "name", "kind", "sms_signature"))
 
 
-def save_unit(unit: Unit | None, *, code: str, name: str, kind: str | None = None) -> Unit:
-    """Create (``unit`` None) or edit a unit; the code must be unused by another unit."""
+def save_unit(
+    unit: Unit | None,
+    *,
+    code: str,
+    name: str,
+    kind: str | None = None,
+    sms_signature: str | None = None,
+) -> Unit:
+    """Create (``unit`` None) or edit a unit; the code must be unused by another unit.
+
+    ``sms_signature`` is the unit's own (None or empty: the campaign's is used).
+    """
     try:
         code = check_code(code, gettext("unit"))
         name = check_name(name)
-    except SetupError as error:
+        signature = clean_signature(sms_signature)
+    except (SetupError, SignatureError) as error:
         raise _refuse(str(error)) from None
     kind = " ".join((kind or "").split())[:80] or None
     other = db.session.execute(select(Unit).where(Unit.code == code)).scalar_one_or_none()
@@ -46,13 +58,14 @@ def save_unit(unit: Unit | None, *, code: str, name: str, kind: str | None = Non
             )
         )
     if unit is None:
-        unit = Unit(code=code, name=name, kind=kind)
+        unit = Unit(code=code, name=name, kind=kind, sms_signature=signature)
         db.session.add(unit)
         db.session.flush()
         record_audit("unit.create", "unit", unit.id, after=_unit_snapshot(unit))
     else:
         before = _unit_snapshot(unit)
         unit.code, unit.name, unit.kind = code, name, kind
+        unit.sms_signature = signature
         record_change("unit.update", "unit", unit.id, before, _unit_snapshot(unit))
     _flush()
     return unit

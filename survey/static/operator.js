@@ -1,7 +1,8 @@
 // The phone console, quicker with the keyboard. Everything also works without this file:
 // the answer control has autofocus, Enter submits, each outcome button has an accesskey.
 //   digits       pick the option showing that digit (toggle it for several answers): 1..9 in
-//                the order listed, or the score itself (0..9) on a 0-10 scale
+//                the order listed, or the score itself (0..9) on a 0-10 scale; only while
+//                the focus is in the answer form
 //   Enter        next question (Shift+Enter: a new line in a text answer)
 //   F2..F9       the outcomes shown next to their buttons
 (function () {
@@ -32,8 +33,9 @@
     }
     if (event.altKey || event.ctrlKey || event.metaKey) { return; }
     var inAnswer = answerForm && answerForm.contains(target);
-    if (/^[0-9]$/.test(event.key) && answerForm && !isTyping(target)
-        && !(dispositionForm && dispositionForm.contains(target))) {
+    // Digits pick options only while the focus is in the answer form (WCAG 2.1.4): on a
+    // header link, the notes or an outcome button a digit is just a key.
+    if (/^[0-9]$/.test(event.key) && inAnswer && !isTyping(target)) {
       var option = answerForm.querySelector('input[data-digit="' + event.key + '"]');
       if (option) {
         event.preventDefault();

@@ -17,9 +17,11 @@ MAX_PAGE = 10**9
 # (endpoint, label, roles). A section appears once its blueprint provides the endpoint.
 STAFF_NAV: tuple[tuple[str, Any, frozenset[str]], ...] = (
     ("evaluate.index", _l("Results"), frozenset({"admin", "evaluator"})),
-    ("evaluate.fieldwork", _l("Fieldwork"), frozenset({"admin", "evaluator"})),
+    ("evaluate.fieldwork", _l("Fieldwork"), frozenset({"admin"})),
     ("evaluate.cycles", _l("Scorecard"), frozenset({"admin", "evaluator"})),
+    ("evaluate.fixes_board", _l("Fixes"), frozenset({"admin", "evaluator"})),
     ("evaluate.self_assessment_home", _l("Self-assessment"), frozenset({"liaison"})),
+    ("evaluate.unit_opinions", _l("Opinions"), frozenset({"liaison"})),
     ("evaluate.followup_list", _l("Follow-up"), frozenset({"admin", "evaluator", "handler"})),
     ("operator.index", _l("Phone survey"), frozenset({"admin", "operator"})),
     ("admin.index", _l("Set-up"), frozenset({"admin", "evaluator"})),

@@ -64,6 +64,14 @@ from .queue import (
     reissue_sms_invitations,
 )
 from .retention import FINAL_STATES, redact_expired
+from .signature import (
+    SIGNATURE_MAX,
+    SIGNATURE_MIN,
+    SignatureError,
+    clean_signature,
+    signature_for,
+    signed,
+)
 from .status import record_status
 from .worker import (
     BACKOFF_BASE_SECONDS,
@@ -78,6 +86,12 @@ from .worker import (
 )
 
 __all__ = [
+    "SIGNATURE_MAX",
+    "SIGNATURE_MIN",
+    "SignatureError",
+    "clean_signature",
+    "signature_for",
+    "signed",
     "BACKOFF_BASE_SECONDS",
     "BACKOFF_MAX_SECONDS",
     "CLOCK_MARGIN",

@@ -1,18 +1,20 @@
 """The texts of the messages: invitation, reminder, rating request, opt-out reply.
 
-Each fits one SMS segment where it can: the unit's name is left out when it
-would make the message longer than one segment.
+Each opens with the sender signature (【...】, survey.channels.sms.signature)
+and names the unit or units it is about, so the person knows who is asking,
+even when that takes a second segment.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from flask import current_app
 from flask_babel import force_locale, gettext
 
 from ...i18n import normalise
-from ...models import (
-    Invitation,
-)
+from ...models import Campaign, Invitation, Unit
+from .signature import signature_for, signed
 
 _GSM7 = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -45,53 +47,60 @@ def message_language(invitation: Invitation) -> str:
     return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
-def invitation_body(invitation: Invitation, link: str, language: str) -> str:
-    """The invitation text with the personal link, in one segment when it fits.
+def unit_names(units: Sequence[Unit]) -> str:
+    """The units a message is about, as read: 甲、乙、丙, or the first two and how many more.
 
-    The unit's name is included when the message still fits one segment, and
-    left out otherwise (a long institution name would double the cost).
+    Every message says who is asking; a long list is cut after two names so
+    that a message to an expert asked about ten units stays a few segments.
     """
+    names = [unit.name for unit in units]
+    between = gettext("、")  # the list separator of the message's language
+    if len(names) > 3:
+        return gettext(
+            "%(units)s and %(n)s more units", units=between.join(names[:2]), n=len(names) - 2
+        )
+    return between.join(names)
+
+
+def invitation_body(invitation: Invitation, link: str, language: str) -> str:
+    """The invitation text: the signature, the unit(s) the person is asked about, the link.
+
+    The units are always named (who is asking): for a Chinese text with its
+    link that is usually two segments, which the gateway joins into one message.
+    """
+    units = [i.unit for i in invitation.linked()] or [invitation.unit]
     with force_locale(language):
-        full = gettext(
-            "%(unit)s invites you to a satisfaction survey: %(link)s Reply TD to opt out",
-            unit=invitation.unit.name,
+        body = gettext(
+            "You are invited to evaluate %(units)s: %(link)s Reply TD to opt out",
+            units=unit_names(units),
             link=link,
         )
-        if segments(full) == 1:
-            return full
-        return gettext(
-            "You are invited to a satisfaction survey: %(link)s Reply TD to opt out", link=link
-        )
+    return signed(body, signature_for(invitation.campaign, units))
 
 
-def rating_body(unit_name: str, link: str, language: str) -> str:
-    """The request to rate the fix of a bad review, with its one-time link.
-
-    As with the invitation, the unit's name is left out when it would make the
-    message longer than one segment.
-    """
+def rating_body(unit: Unit, campaign: Campaign, link: str, language: str) -> str:
+    """The request to rate the fix of a bad review, naming the unit, with its one-time link."""
     with force_locale(language):
-        full = gettext(
+        body = gettext(
             "%(unit)s has acted on your review. Please rate what was done: %(link)s "
             "Reply TD to opt out",
-            unit=unit_name,
+            unit=unit.name,
             link=link,
         )
-        if segments(full) == 1:
-            return full
-        return gettext(
-            "Your review has been acted on. Please rate what was done: %(link)s "
-            "Reply TD to opt out",
-            link=link,
-        )
+    return signed(body, signature_for(campaign, [unit]))
 
 
-def reminder_body(link: str, language: str) -> str:
+def reminder_body(invitation: Invitation, link: str, language: str) -> str:
+    """A reminder of an invitation, naming the unit(s) still to be evaluated."""
+    units = [i.unit for i in invitation.linked() if i.status in ("pending", "started")]
+    units = units or [invitation.unit]
     with force_locale(language):
-        return gettext(
-            "Reminder: your satisfaction survey is still open: %(link)s Reply TD to opt out",
+        body = gettext(
+            "Reminder: your evaluation of %(units)s is still open: %(link)s Reply TD to opt out",
+            units=unit_names(units),
             link=link,
         )
+    return signed(body, signature_for(invitation.campaign, [i.unit for i in invitation.linked()]))
 
 
 def opt_out_reply() -> str:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from ...extensions import db
 from ...i18n import normalise
@@ -74,9 +75,13 @@ def queue_invitation_sms(
     """Queue the invitation SMS, with the link only ``token`` can make; does not commit.
 
     Returns None (and queues nothing) when the contact has no usable mobile
-    number or the number opted out; returns the existing row when the
-    invitation's message was already queued.
+    number or the number opted out, or while the campaign is a draft (being
+    tried: no real contact hears of it; ``flask survey sms-invite`` sends once it
+    is open); returns the existing row when the invitation's message was
+    already queued.
     """
+    if invitation.campaign.draft:
+        return None
     contact = invitation.contact
     phone = sms_number(contact.phone if contact else None)
     if phone is None or is_opted_out(phone):
@@ -128,7 +133,7 @@ def queue_rating_sms(
     token = new_token()
     case_row.rating_token_hash = hash_token(token)
     link = rating_url(token)
-    body = rating_body(case_row.unit.name, link, language)
+    body = rating_body(case_row.unit, case_row.campaign, link, language)
     return _queued("rating", phone, body, link, language, now or utcnow(), followup_case=case_row)
 
 
@@ -162,12 +167,16 @@ def reissue_sms_invitations(
     Their tokens were never sent anywhere (no message exists) and cannot be
     recovered from the hash, so each gets a fresh token, and its message the
     new link. Only invitations still pending with no response are touched: a
-    link someone may already hold is never replaced. Does not commit.
+    link someone may already hold is never replaced. The other units of a link
+    (``lead_id`` set) get no message of their own: the lead's names them all,
+    and none of its units may have been begun. Does not commit.
     """
     from ...models import Response
 
+    other = aliased(Invitation)
     has_message = select(OutboundMessage.id).where(OutboundMessage.invitation_id == Invitation.id)
     has_response = select(Response.id).where(Response.invitation_id == Invitation.id)
+    other_begun = select(other.id).where(other.lead_id == Invitation.id, other.status != "pending")
     invitations = (
         db.session.execute(
             select(Invitation)
@@ -177,8 +186,10 @@ def reissue_sms_invitations(
                 Invitation.channel == "sms",
                 Invitation.status == "pending",
                 Invitation.contact_id.is_not(None),
+                Invitation.lead_id.is_(None),
                 ~has_message.exists(),
                 ~has_response.exists(),
+                ~other_begun.exists(),
             )
             .order_by(Invitation.id)
         )
@@ -209,16 +220,24 @@ def queue_reminders(campaign: Campaign, now: dt.datetime | None = None) -> list[
     a reminder queued meanwhile by another process (the unique constraint)
     costs nothing else.
     """
+    if campaign.draft:
+        return []  # nobody real was invited to a campaign being tried
     now = now or utcnow()
     maximum = int(current_app.config["SURVEY_REMINDER_MAX"])
     interval = dt.timedelta(days=float(current_app.config["SURVEY_REMINDER_INTERVAL_DAYS"]))
+    other = aliased(Invitation)
+    # A link of several units is reminded (on its lead's messages) while any unit is open.
+    other_open = select(other.id).where(
+        other.lead_id == Invitation.id, other.status.in_(OPEN_STATUSES)
+    )
     invitations = (
         db.session.execute(
             select(Invitation)
             .where(
                 Invitation.campaign_id == campaign.id,
                 Invitation.channel == "sms",
-                Invitation.status.in_(OPEN_STATUSES),
+                Invitation.lead_id.is_(None),
+                Invitation.status.in_(OPEN_STATUSES) | other_open.exists(),
             )
             .order_by(Invitation.id)
         )
@@ -272,7 +291,7 @@ def _next_reminder(
     return _queued(
         f"reminder-{len(reminders) + 1}",
         phone,
-        reminder_body(first.link, first.language),
+        reminder_body(invitation, first.link, first.language),
         first.link,
         first.language,
         now,

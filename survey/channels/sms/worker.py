@@ -168,13 +168,23 @@ def _claim_next(now: dt.datetime, lease: dt.timedelta) -> _Claim | None:
         to_phone=message.to_phone,
         body=message.body,
         uncertain_since=message.uncertain_since,
-        invitation_status=invitation.status if invitation is not None else None,
+        invitation_status=_link_status(invitation) if invitation is not None else None,
         invitation_expires_at=invitation.expires_at if invitation is not None else None,
         case_status=case_row.status if case_row is not None else None,
         case_rated=case_row is not None and case_row.fix_rating is not None,
     )
     db.session.commit()  # end the read transaction before talking to Twilio
     return found
+
+
+def _link_status(invitation: Invitation) -> str:
+    """The status a message of this invitation goes by: open while any unit of its link is.
+
+    A link asking about several units is one message: its reminder still has
+    a purpose when the lead's unit is answered and another unit is not.
+    """
+    open_one = next((i.status for i in invitation.linked() if i.status in OPEN_STATUSES), None)
+    return open_one or invitation.status
 
 
 def _finish(claim: _Claim, **values: object) -> bool:

@@ -1,0 +1,103 @@
+""" "One unit, one opinion": the written opinion of a unit's cycle year, and its required fixes.
+
+An opinion moves draft -> reviewed -> approved -> issued; each step keeps who
+took it and when (and the audit trail keeps the same). What an issued opinion
+says is frozen in ``content`` (JSON) when it is issued, so the PDF and the Word
+document a unit received read the same later, whatever is re-scored since.
+
+A fix is one required correction with its deadline. Once the opinion is issued
+the unit's liaison answers it with a written rectification report; the
+evaluators then record the look-back (回头看) and its outcome, which closes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import Model
+from .base import utcnow
+
+# The states of an opinion, in the order it moves through them.
+OPINION_STATES: tuple[str, ...] = ("draft", "reviewed", "approved", "issued")
+# What a look-back found of a fix.
+LOOK_BACK_OUTCOMES: tuple[str, ...] = ("rectified", "partly", "not_rectified")
+
+
+class Opinion(Model):
+    """The written opinion of one unit for one year of a cycle."""
+
+    __tablename__ = "opinion"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("evaluation_cycle.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(12), default="draft")
+    # The evaluators' own text: what is wrong, and what they suggest.
+    problems: Mapped[str] = mapped_column(Text, default="")
+    suggestions: Mapped[str] = mapped_column(Text, default="")
+    drafted_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    drafted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    issued_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The composed opinion as issued (JSON); None until issued.
+    content: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "unit_id", "year"),
+        CheckConstraint("state IN ('draft', 'reviewed', 'approved', 'issued')", name="state_known"),
+    )
+
+    fixes: Mapped[list[RequiredFix]] = relationship(
+        back_populates="opinion", cascade="all, delete-orphan", order_by="RequiredFix.position"
+    )
+
+
+class RequiredFix(Model):
+    """A correction an opinion requires, by a deadline; the unit's report and the look-back."""
+
+    __tablename__ = "required_fix"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opinion_id: Mapped[int] = mapped_column(ForeignKey("opinion.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    due: Mapped[dt.date] = mapped_column(Date, index=True)
+    report: Mapped[str | None] = mapped_column(Text)
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    reported_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    look_back: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    looked_back_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    looked_back_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        UniqueConstraint("opinion_id", "position"),
+        CheckConstraint(
+            "outcome IS NULL OR outcome IN ('rectified', 'partly', 'not_rectified')",
+            name="outcome_known",
+        ),
+    )
+
+    opinion: Mapped[Opinion] = relationship(back_populates="fixes")
+
+    @property
+    def closed(self) -> bool:
+        """A fix is closed once its look-back is recorded."""
+        return self.outcome is not None

@@ -1,0 +1,59 @@
+"""Running monthly summaries of indicator scores: what every results view reads.
+
+One row per campaign, unit, service point, group, channel, indicator and month
+(in the campaign's time zone) holds the count, sum, sum of squares and count
+satisfied of the respondents' scores that count in published figures. Kept up
+to date in the transaction that changes what counts (survey.responses.running),
+so a results page costs what its cells cost, not what the responses cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Float, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import Model
+
+
+class MonthlySummary(Model):
+    """The sums of one cell's scores for one month; rebuilt by ``flask survey summaries``.
+
+    ``cell_key`` spells the cell's identity in one unique column so one upsert
+    finds the row on SQLite and PostgreSQL alike (a unique index over a
+    nullable service point would never conflict on cards without one).
+    """
+
+    __tablename__ = "monthly_summary"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cell_key: Mapped[str] = mapped_column(String(200), unique=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    service_point_id: Mapped[int | None] = mapped_column(ForeignKey("service_point.id"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("respondent_group.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    indicator: Mapped[str] = mapped_column(String(80))
+    # "2026-03": the month of submission in the campaign's time zone.
+    month: Mapped[str] = mapped_column(String(7))
+    n: Mapped[int] = mapped_column(Integer)
+    total: Mapped[float] = mapped_column(Float)
+    sum_of_squares: Mapped[float] = mapped_column(Float)
+    satisfied: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_monthly_summary_campaign_indicator", "campaign_id", "indicator"),)
+
+
+# Where a session keeps the ids of responses whose counting may have changed.
+TOUCHED = "survey.touched_responses"
+
+
+def touch_responses(session: Any, ids: Iterable[int]) -> None:
+    """Name responses a bulk UPDATE changed (flagged, excluded) so the sums follow.
+
+    An ORM change to a Response or FollowUpCase is noticed by itself at flush;
+    a ``update(Response)`` statement is not, so its author names the rows here.
+    """
+    session.info.setdefault(TOUCHED, set()).update(int(i) for i in ids)

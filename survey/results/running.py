@@ -1,0 +1,390 @@
+"""Running monthly summaries kept in step with the responses that count.
+
+A response counts in published figures when it is submitted, not flagged as part
+of a burst and its bad review was not excluded. Whatever changes that (a card
+submitted, a burst held, accepted or excluded, a bad review excluded) is seen
+when the session flushes (an ORM change to a Response or a FollowUpCase) or is
+named by the code that made a bulk change (``survey.models.touch_responses``).
+Before the transaction commits, and before results are read inside it,
+:func:`sync_pending` adds or takes away those responses' scores in
+``monthly_summary``.
+
+Each response carries ``summarised``, whether its scores are in the sums now.
+It is flipped by a guarded UPDATE (``WHERE summarised = <what was read>``), and
+only the transaction whose UPDATE changed the row applies the delta: a response
+is added or taken away exactly once even when two workers race. Sums are
+increments by upsert (``INSERT ... ON CONFLICT DO UPDATE SET n = n + ...``),
+which PostgreSQL and SQLite both apply atomically to the row.
+
+:func:`rebuild` recomputes the sums from the responses and :func:`disagreements`
+compares the two (``flask survey summaries rebuild`` and ``check``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, and_, case, delete, event, func, inspect, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, scoped_session
+
+from ..models import Campaign, FollowUpCase, MonthlySummary, Response, ResponseScore
+from ..models.summaries import TOUCHED, touch_responses
+from .periods import local_period, utc_offset_minutes
+
+__all__ = ["counted", "disagreements", "install", "not_excluded", "rebuild", "sync_pending"]
+
+# The app's scoped session or a plain one (the migration-free tests and the CLI pass either).
+AnySession = Session | scoped_session[Any]
+
+# Where a session keeps the campaigns whose months moved (a new time zone): rebuilt.
+_REBUILD = "survey.rebuild_campaigns"
+
+# Responses per statement when syncing or rebuilding (SQLite's bound-parameter limit).
+_CHUNK = 500
+# Sums compared by the check: relative tolerance for float sums added in another order.
+_TOLERANCE = 1e-9
+
+
+def not_excluded(response_id: Any = Response.id) -> Any:
+    """The condition that a response's bad review was not excluded as malicious or mistaken.
+
+    Excluded with a recorded reason in the follow-up, such a response no
+    longer counts anywhere: figures, fieldwork counts, comments and the
+    small-cell counts that decide what is shown. (NOT IN over the few
+    excluded ids: one hashed lookup per row, where a correlated NOT EXISTS
+    was planned as a loop over the follow-up table for every response.)
+    """
+    return response_id.not_in(
+        select(FollowUpCase.response_id).where(FollowUpCase.status == "excluded")
+    )
+
+
+def counted() -> Any:
+    """The condition that a response's scores count in published figures."""
+    return and_(
+        Response.submitted_at.is_not(None), Response.flagged.is_(False), not_excluded(Response.id)
+    )
+
+
+def install(session: Any) -> None:
+    """Keep the summaries in step on ``session`` (the app's scoped session); once only."""
+    if event.contains(session, "after_flush", _collect):
+        return
+    event.listen(session, "after_flush", _collect)
+    event.listen(session, "before_commit", _before_commit)
+    event.listen(session, "after_rollback", _forget)
+
+
+def _collect(session: Session, _context: Any) -> None:
+    """Note the responses whose counting may have changed in this flush."""
+    ids: set[int] = set()
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, Response) and obj.id is not None and obj.submitted_at is not None:
+            ids.add(obj.id)
+            if obj in session.dirty and _moved_cell(obj):
+                session.info.setdefault(_REBUILD, set()).add(obj.campaign_id)
+        elif isinstance(obj, FollowUpCase) and obj.response_id is not None:
+            ids.add(obj.response_id)
+        elif isinstance(obj, Campaign) and obj in session.dirty and _moves_months(obj):
+            session.info.setdefault(_REBUILD, set()).add(obj.id)
+    if ids:
+        touch_responses(session, ids)
+
+
+# What places a response's scores in a summary cell.
+_CELL_FIELDS = ("campaign_id", "unit_id", "service_point_id", "group_id", "channel")
+
+
+def _moved_cell(response: Response) -> bool:
+    """Whether a stored response was moved to another cell or month (a correction by hand).
+
+    Rare enough that its campaign is rebuilt rather than the old cell's values
+    looked up; a first submission (no time before) is not a move.
+    """
+    state = inspect(response)
+    if any(state.attrs[name].history.has_changes() for name in _CELL_FIELDS):
+        return True
+    submitted = state.attrs.submitted_at.history
+    return submitted.has_changes() and any(t is not None for t in submitted.deleted)
+
+
+def _moves_months(campaign: Campaign) -> bool:
+    """Whether a campaign's months shifted: its time zone, or the year its offset is read in."""
+    state = inspect(campaign)
+    return any(state.attrs[name].history.has_changes() for name in ("timezone", "period_start"))
+
+
+def _before_commit(session: Session) -> None:
+    sync_pending(session)
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(TOUCHED, None)
+    session.info.pop(_REBUILD, None)
+
+
+def sync_pending(session: AnySession) -> int:
+    """Bring the summaries in step with the responses touched so far; how many moved."""
+    session.flush()  # changes still pending are noticed (_collect) as they flush
+    shifted = session.info.pop(_REBUILD, None)
+    if shifted:
+        rebuild(session, sorted(shifted))  # their months are other months now
+    ids = session.info.pop(TOUCHED, None)
+    if not ids:
+        return 0
+    moved = 0
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), _CHUNK):
+        moved += _sync(session, ordered[start : start + _CHUNK])
+    return moved
+
+
+@dataclass(frozen=True, slots=True)
+class _Cell:
+    campaign_id: int
+    unit_id: int
+    service_point_id: int | None
+    group_id: int
+    channel: str
+    indicator: str
+    month: str
+
+    @property
+    def key(self) -> str:
+        point = "-" if self.service_point_id is None else str(self.service_point_id)
+        return ":".join(
+            (
+                str(self.campaign_id),
+                str(self.unit_id),
+                point,
+                str(self.group_id),
+                self.channel,
+                self.indicator,
+                self.month,
+            )
+        )
+
+
+def _sync(session: AnySession, ids: Sequence[int]) -> int:
+    """Add or take away the scores of those of ``ids`` whose counting changed.
+
+    One guarded UPDATE ... RETURNING flips ``summarised`` where it differs from
+    whether the response counts now and names the rows it flipped: only those
+    move, so a response is never added twice, even by two racing workers.
+    """
+    now_counted = counted()
+    flipped = session.execute(
+        update(Response)
+        .where(Response.id.in_(ids), Response.summarised != now_counted)
+        .values(summarised=now_counted)
+        .returning(Response.id, Response.summarised)
+        .execution_options(synchronize_session=False)
+    ).all()
+    signs = {row.id: 1 if row.summarised else -1 for row in flipped}
+    if signs:
+        _apply(session, _deltas(session, signs))
+    return len(signs)
+
+
+def _deltas(session: AnySession, signs: dict[int, int]) -> dict[_Cell, list[float]]:
+    """Per cell: [n, total, sum of squares, satisfied] to add (negative to take away)."""
+    r, rs = Response, ResponseScore
+    scores = session.execute(
+        select(
+            r.id,
+            r.campaign_id,
+            r.unit_id,
+            r.service_point_id,
+            r.group_id,
+            r.channel,
+            r.submitted_at,
+            rs.indicator,
+            rs.score,
+            rs.satisfied,
+        )
+        .join(rs, rs.response_id == r.id)
+        .where(r.id.in_(list(signs)))
+    ).all()
+    offsets: dict[int, dt.timedelta] = {}
+    deltas: dict[_Cell, list[float]] = {}
+    for s in scores:
+        if s.campaign_id not in offsets:
+            campaign = session.get(Campaign, s.campaign_id)
+            assert campaign is not None
+            offsets[s.campaign_id] = dt.timedelta(minutes=utc_offset_minutes(campaign))
+        month = (s.submitted_at + offsets[s.campaign_id]).strftime("%Y-%m")
+        cell = _Cell(
+            s.campaign_id, s.unit_id, s.service_point_id, s.group_id, s.channel, s.indicator, month
+        )
+        sign = signs[s.id]
+        sums = deltas.setdefault(cell, [0, 0.0, 0.0, 0])
+        sums[0] += sign
+        sums[1] += sign * s.score
+        sums[2] += sign * s.score * s.score
+        sums[3] += sign * int(bool(s.satisfied))
+    return deltas
+
+
+def _apply(session: AnySession, deltas: dict[_Cell, list[float]]) -> None:
+    """Upsert every cell's increment in one statement; drop cells left with nobody."""
+    table: Table = MonthlySummary.__table__  # type: ignore[assignment]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    rows = [
+        {
+            "cell_key": cell.key,
+            "campaign_id": cell.campaign_id,
+            "unit_id": cell.unit_id,
+            "service_point_id": cell.service_point_id,
+            "group_id": cell.group_id,
+            "channel": cell.channel,
+            "indicator": cell.indicator,
+            "month": cell.month,
+            "n": int(sums[0]),
+            "total": sums[1],
+            "sum_of_squares": sums[2],
+            "satisfied": int(sums[3]),
+        }
+        for cell, sums in sorted(deltas.items(), key=lambda item: item[0].key)
+    ]
+    for start in range(0, len(rows), _CHUNK // 20):
+        statement = insert(table).values(rows[start : start + _CHUNK // 20])
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["cell_key"],
+                set_={
+                    "n": table.c.n + statement.excluded.n,
+                    "total": table.c.total + statement.excluded.total,
+                    "sum_of_squares": table.c.sum_of_squares + statement.excluded.sum_of_squares,
+                    "satisfied": table.c.satisfied + statement.excluded.satisfied,
+                },
+            )
+        )
+    emptied = [str(row["cell_key"]) for row in rows if int(row["n"] or 0) < 0]
+    if emptied:
+        session.execute(
+            delete(MonthlySummary).where(
+                MonthlySummary.cell_key.in_(emptied), MonthlySummary.n <= 0
+            )
+        )
+
+
+def _raw_sums(session: AnySession, campaign: Campaign) -> dict[str, tuple[_Cell, list[float]]]:
+    """The campaign's sums per cell and month computed from the responses now."""
+    r, rs = Response, ResponseScore
+    month = local_period(r.submitted_at, "month", utc_offset_minutes(campaign)).label("month")
+    rows = session.execute(
+        select(
+            r.unit_id,
+            r.service_point_id,
+            r.group_id,
+            r.channel,
+            rs.indicator,
+            month,
+            func.count().label("n"),
+            func.sum(rs.score).label("total"),
+            func.sum(rs.score * rs.score).label("squares"),
+            func.sum(case((rs.satisfied, 1), else_=0)).label("satisfied"),
+        )
+        .join(rs, rs.response_id == r.id)
+        .where(r.campaign_id == campaign.id, counted())
+        .group_by(r.unit_id, r.service_point_id, r.group_id, r.channel, rs.indicator, month)
+    ).all()
+    out: dict[str, tuple[_Cell, list[float]]] = {}
+    for row in rows:
+        cell = _Cell(
+            campaign.id,
+            row.unit_id,
+            row.service_point_id,
+            row.group_id,
+            row.channel,
+            row.indicator,
+            str(row.month),
+        )
+        out[cell.key] = (
+            cell,
+            [int(row.n), float(row.total), float(row.squares), int(row.satisfied)],
+        )
+    return out
+
+
+def _campaigns(session: AnySession, campaign_ids: Iterable[int] | None) -> list[Campaign]:
+    stmt = select(Campaign).order_by(Campaign.id)
+    if campaign_ids is not None:
+        stmt = stmt.where(Campaign.id.in_(list(campaign_ids)))
+    return list(session.execute(stmt).scalars())
+
+
+def rebuild(session: AnySession, campaign_ids: Iterable[int] | None = None) -> int:
+    """Recompute the summaries of the campaigns (all by default) from their responses.
+
+    Flushed, not committed. Returns the number of summary rows written.
+    """
+    session.info.pop(TOUCHED, None)  # what rebuild recomputes needs no increment after it
+    written = 0
+    for campaign in _campaigns(session, campaign_ids):
+        session.execute(delete(MonthlySummary).where(MonthlySummary.campaign_id == campaign.id))
+        session.execute(
+            update(Response)
+            .where(Response.campaign_id == campaign.id)
+            .values(summarised=counted())
+            .execution_options(synchronize_session=False)
+        )
+        cells = _raw_sums(session, campaign)
+        rows = [
+            {
+                "cell_key": key,
+                "campaign_id": cell.campaign_id,
+                "unit_id": cell.unit_id,
+                "service_point_id": cell.service_point_id,
+                "group_id": cell.group_id,
+                "channel": cell.channel,
+                "indicator": cell.indicator,
+                "month": cell.month,
+                "n": sums[0],
+                "total": sums[1],
+                "sum_of_squares": sums[2],
+                "satisfied": sums[3],
+            }
+            for key, (cell, sums) in sorted(cells.items())
+        ]
+        insert_rows = MonthlySummary.__table__.insert()  # type: ignore[attr-defined]
+        for start in range(0, len(rows), _CHUNK):
+            session.execute(insert_rows, rows[start : start + _CHUNK])
+        written += len(rows)
+    session.flush()
+    return written
+
+
+def disagreements(session: AnySession, campaign_ids: Iterable[int] | None = None) -> list[str]:
+    """Cells whose stored sums differ from the responses' (empty when all agree)."""
+    sync_pending(session)
+    problems: list[str] = []
+    for campaign in _campaigns(session, campaign_ids):
+        raw = _raw_sums(session, campaign)
+        stored = {
+            s.cell_key: [s.n, s.total, s.sum_of_squares, s.satisfied]
+            for s in session.execute(
+                select(MonthlySummary).where(MonthlySummary.campaign_id == campaign.id)
+            ).scalars()
+        }
+        for key in sorted(set(raw) | set(stored)):
+            want = raw[key][1] if key in raw else None
+            have = stored.get(key)
+            if want is None or have is None or not _agree(want, have):
+                problems.append(f"{campaign.code} {key}: responses {want}, summary {have}")
+    return problems
+
+
+def _agree(want: Sequence[float], have: Sequence[float]) -> bool:
+    if int(want[0]) != int(have[0]) or int(want[3]) != int(have[3]):
+        return False
+    return all(
+        abs(a - b) <= _TOLERANCE * max(1.0, abs(a), abs(b))
+        for a, b in zip(want[1:3], have[1:3], strict=True)
+    )

@@ -1,0 +1,170 @@
+"""Results read running monthly summaries kept in step with what counts (issue 15).
+
+Each submission, burst held or accepted and bad review excluded moves the
+monthly sums in its own transaction; ``flask survey summaries check`` and
+``rebuild`` compare and recompute them. (Every test of the suite also ends with
+the check: tests/conftest.py.) Expected sums are worked out from the answers,
+not read from the code under test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from factories import gen_campaign, gen_response, gen_service_point, gen_unit
+from respondent import point_campaign, post_card
+from sqlalchemy import select, update
+
+from survey.extensions import db
+from survey.followup.cases import exclude, open_case_if_bad
+from survey.instruments.store import current_instruments
+from survey.models import MonthlySummary, Response
+from survey.results import satisfaction, stratum_summaries
+from survey.results.running import disagreements, rebuild
+
+IND = "satisfaction.overall"
+# Campaigns of the calendar years the tests submit in (not "a year around today").
+YEARS = {"period_start": dt.date(2025, 1, 1), "period_end": dt.date(2026, 12, 31)}
+
+
+def _sums(indicator: str = IND) -> dict[str, tuple[int, float, float, int]]:
+    db.session.expire_all()
+    rows = db.session.execute(
+        select(MonthlySummary).where(MonthlySummary.indicator == indicator)
+    ).scalars()
+    return {r.month: (r.n, r.total, r.sum_of_squares, r.satisfied) for r in rows}
+
+
+def test_a_card_submitted_through_the_qr_code_is_in_its_month_at_once(rapp, client):
+    _campaign, point = point_campaign()
+    page, _answers, _key = post_card(client, f"/p/{point.code}", overall="very_satisfied")
+    assert page.status_code == 200
+    post_card(client, f"/p/{point.code}", overall="dissatisfied")
+    # very satisfied 100, dissatisfied 25: n 2, sum 125, squares 10625, one satisfied,
+    # in the month of Beijing time (UTC+8) the cards were stored at
+    months = {
+        (r.submitted_at + dt.timedelta(hours=8)).strftime("%Y-%m")
+        for r in db.session.execute(select(Response)).scalars()
+    }
+    sums = _sums()
+    assert sum(v[0] for v in sums.values()) == 2 and set(sums) == months
+    assert tuple(map(sum, zip(*sums.values(), strict=True))) == (2, 125.0, 10625.0, 1)
+
+
+def test_excluding_a_bad_review_takes_it_out_and_nothing_else(app):
+    campaign = gen_campaign([gen_unit()], **YEARS)
+    gen_response(campaign, answers={"overall": "satisfied"}, submitted_at=dt.datetime(2026, 5, 4))
+    bad = gen_response(
+        campaign, answers={"overall": "very_dissatisfied"}, submitted_at=dt.datetime(2026, 5, 5)
+    )
+    db.session.commit()
+    assert _sums() == {"2026-05": (2, 75.0, 5625.0, 1)}
+    case = open_case_if_bad(bad, current_instruments()["post-service-card"])
+    assert case is not None
+    db.session.commit()
+    exclude(case, "恶意差评", user_id=None)  # type: ignore[arg-type]
+    db.session.commit()
+    assert _sums() == {"2026-05": (1, 75.0, 5625.0, 1)}
+
+
+def test_a_flagged_card_leaves_and_comes_back_when_accepted(app):
+    campaign = gen_campaign([gen_unit()], **YEARS)
+    card = gen_response(
+        campaign, answers={"overall": "satisfied"}, submitted_at=dt.datetime(2026, 6, 1)
+    )
+    db.session.commit()
+    card.flagged = True
+    db.session.commit()
+    assert _sums() == {}  # the month's only card held: no row left
+    card.flagged = False
+    db.session.commit()
+    assert _sums() == {"2026-06": (1, 75.0, 5625.0, 1)}
+
+
+def test_results_are_read_from_the_summaries(app):
+    """A summary row altered by hand shows on the results: they are what is read."""
+    campaign = gen_campaign([gen_unit()], **YEARS)
+    for _ in range(6):
+        gen_response(
+            campaign, answers={"overall": "satisfied"}, submitted_at=dt.datetime(2026, 2, 3)
+        )
+    db.session.commit()
+    db.session.execute(update(MonthlySummary).values(total=MonthlySummary.total - 150))
+    db.session.commit()
+    rows = stratum_summaries(campaign, indicator=IND, by=("unit",), period="2026-02")
+    assert [(r.n, r.total) for r in rows] == [(6, 300.0)]
+    # A window that cuts a month is answered from the responses themselves.
+    cut = stratum_summaries(
+        campaign, indicator=IND, by=("unit",), period=(dt.date(2026, 2, 2), dt.date(2026, 2, 27))
+    )
+    assert [(r.n, r.total) for r in cut] == [(6, 450.0)]
+    assert disagreements(db.session)
+    rebuild(db.session)
+    db.session.commit()
+    assert disagreements(db.session) == []
+    assert [(r.n, r.total) for r in stratum_summaries(campaign, indicator=IND)] == [(6, 450.0)]
+
+
+def test_periods_from_the_summaries_equal_those_from_the_responses(app):
+    campaign = gen_campaign([gen_unit()], **YEARS)
+    answers = ["very_satisfied", "satisfied", "basically_satisfied", "dissatisfied"]
+    for month in range(1, 13):
+        for i in range(month % 4 + 1):
+            gen_response(
+                campaign,
+                answers={"overall": answers[(month + i) % 4]},
+                submitted_at=dt.datetime(2025, month, 10 + i, 3),
+            )
+    db.session.commit()
+    for by in (("quarter",), ("year", "unit"), ("month", "channel")):
+        kept = stratum_summaries(campaign, indicator=IND, by=by)
+        raw = stratum_summaries(campaign, indicator=IND, by=by, include_flagged=True)
+        assert kept == raw and len(kept) > 0
+
+
+@pytest.mark.summaries_may_differ
+def test_the_check_command_finds_a_difference_and_rebuild_mends_it(app, runner):
+    campaign = gen_campaign([gen_unit()], **YEARS)
+    gen_response(campaign, answers={"overall": "satisfied"}, submitted_at=dt.datetime(2026, 7, 7))
+    db.session.commit()
+    assert runner.invoke(args=["survey", "summaries", "check"]).exit_code == 0
+    db.session.execute(update(MonthlySummary).values(n=MonthlySummary.n + 1))
+    db.session.execute(update(Response).values(summarised=True))
+    db.session.commit()
+    broken = runner.invoke(args=["survey", "summaries", "check"])
+    assert broken.exit_code == 1 and "2026-07" in broken.output
+    fixed = runner.invoke(args=["survey", "summaries", "rebuild", "--campaign", campaign.code])
+    assert fixed.exit_code == 0, fixed.output
+    assert runner.invoke(args=["survey", "summaries", "check"]).exit_code == 0
+    assert satisfaction(campaign, by=("unit",), indicator=IND)
+
+
+def test_a_new_time_zone_moves_the_cards_into_its_months(app):
+    campaign = gen_campaign([gen_unit()], **YEARS)
+    # 20:00 UTC on 31 May: 04:00 on 1 June in Beijing, still 31 May in Lisbon (periods use
+    # the offset of 1 January, UTC+0 there).
+    gen_response(
+        campaign, answers={"overall": "satisfied"}, submitted_at=dt.datetime(2026, 5, 31, 20)
+    )
+    db.session.commit()
+    assert set(_sums()) == {"2026-06"}
+    campaign.timezone = "Europe/Lisbon"
+    db.session.commit()
+    assert set(_sums()) == {"2026-05"}
+
+
+def test_a_card_moved_by_hand_to_another_point_moves_in_the_sums(app):
+    campaign = gen_campaign([gen_unit()], **YEARS)
+    point = gen_service_point(campaign.units[0])
+    card = gen_response(
+        campaign, answers={"overall": "satisfied"}, submitted_at=dt.datetime(2026, 3, 3)
+    )
+    db.session.commit()
+    card.service_point_id = point.id
+    card.submitted_at = dt.datetime(2026, 4, 4)
+    db.session.commit()
+    rows = db.session.execute(select(MonthlySummary)).scalars().all()
+    assert {(r.service_point_id, r.month, r.n) for r in rows if r.indicator == IND} == {
+        (point.id, "2026-04", 1)
+    }
