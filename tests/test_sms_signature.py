@@ -216,3 +216,17 @@ def test_make_run_starts_the_console_worker_beside_the_server() -> None:
     run = makefile.split("\nrun:", 2)[2].split("\n\n", 1)[0]
     assert "flask survey send --console" in run and "&" in run
     assert "trap 'kill" in run  # stopped with the server
+
+
+def test_the_reply_to_td_is_signed_like_the_message_it_answers(twilio, client) -> None:  # type: ignore[no-untyped-def]
+    from fake_twilio import signed_post
+
+    campaign, _units = _two_unit_sms_link()
+    [message] = reissue_sms_invitations(campaign, gen_group("deputy"))
+    db.session.commit()
+    reply = signed_post(client, "/twilio/inbound", {"From": message.to_phone, "Body": "退订"})
+    assert reply.status_code == 200
+    assert "<Message>【市评议办】" in reply.get_data(as_text=True)
+    # A number we never wrote to with a signature gets the reply unsigned.
+    other = signed_post(client, "/twilio/inbound", {"From": "+8613900000777", "Body": "TD"})
+    assert "<Message>【" not in other.get_data(as_text=True)
