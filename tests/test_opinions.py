@@ -173,9 +173,13 @@ def test_an_opinion_is_drafted_reviewed_approved_and_issued_by_two_people(app, w
 def test_the_opinion_carries_only_the_comments_disclosure_publishes(app, world) -> None:
     cycle, a, _b, people = world
     drafter = _client(app, people["drafter"])
+    listing = drafter.get(f"/evaluate/cycle/{cycle.id}?year=2025&lang=en").text
+    assert "none yet" in listing and _url(cycle, a) in listing
     drafter.post(_url(cycle, a), data={"problems": "x"})
     page = drafter.get(_url(cycle, a, "?lang=en")).text
     assert "窗口服务很耐心" in page and "刷出来的意见" not in page
+    listing = drafter.get(f"/evaluate/cycle/{cycle.id}?year=2025&lang=en").text
+    assert ">draft</a>" in listing
 
 
 @time_machine.travel(NOW, tick=False)
