@@ -54,7 +54,8 @@ LABELS: dict[str, Any] = {
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def _unit_year(cycle_id: int, unit_id: int, year: int) -> tuple[Cycle, Unit]:
+def unit_year(cycle_id: int, unit_id: int, year: int) -> tuple[Cycle, Unit]:
+    """The cycle and one of its units, for a year of the cycle; 404 for anything else."""
     cycle = db.get_or_404(Cycle, cycle_id)
     db.get_or_404(CycleUnit, (cycle_id, unit_id))
     if year not in cycle.year_list:
@@ -113,7 +114,7 @@ def _refused(cycle: Cycle, unit: Unit, year: int, problem: ScorecardError) -> Re
 @role_required("evaluator", "admin")
 def opinion_page(cycle_id: int, unit_id: int, year: int) -> ResponseReturnValue:
     """The opinion of the year; a POST saves the problems and suggestions (a draft's)."""
-    cycle, unit = _unit_year(cycle_id, unit_id, year)
+    cycle, unit = unit_year(cycle_id, unit_id, year)
     if request.method == "POST":
         try:
             opinion = start_opinion(cycle, unit, year, current_user)
@@ -139,7 +140,7 @@ def _opinion_or_404(cycle: Cycle, unit: Unit, year: int) -> Opinion:
 @bp.route("/cycle/<int:cycle_id>/unit/<int:unit_id>/opinion/<int:year>/fixes", methods=["POST"])
 @role_required("evaluator", "admin")
 def opinion_add_fix(cycle_id: int, unit_id: int, year: int) -> ResponseReturnValue:
-    cycle, unit = _unit_year(cycle_id, unit_id, year)
+    cycle, unit = unit_year(cycle_id, unit_id, year)
     opinion = _opinion_or_404(cycle, unit, year)
     try:
         add_fix(opinion, request.form.get("text", ""), request.form.get("due", ""), current_user)
@@ -154,7 +155,7 @@ def opinion_add_fix(cycle_id: int, unit_id: int, year: int) -> ResponseReturnVal
 )
 @role_required("evaluator", "admin")
 def opinion_remove_fix(cycle_id: int, unit_id: int, year: int, fix_id: int) -> ResponseReturnValue:
-    cycle, unit = _unit_year(cycle_id, unit_id, year)
+    cycle, unit = unit_year(cycle_id, unit_id, year)
     opinion = _opinion_or_404(cycle, unit, year)
     fix = db.get_or_404(RequiredFix, fix_id)
     try:
@@ -168,7 +169,7 @@ def opinion_remove_fix(cycle_id: int, unit_id: int, year: int, fix_id: int) -> R
 @role_required("evaluator", "admin")
 def opinion_step(cycle_id: int, unit_id: int, year: int) -> ResponseReturnValue:
     """review, approve, issue, or return to draft."""
-    cycle, unit = _unit_year(cycle_id, unit_id, year)
+    cycle, unit = unit_year(cycle_id, unit_id, year)
     opinion = _opinion_or_404(cycle, unit, year)
     try:
         change_state(opinion, request.form.get("action", ""), current_user)
