@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -22,7 +31,7 @@ from ..reports.opinion_docx import opinion_docx
 from ..reports.opinion_pdf import opinion_pdf
 from ..reports.opinion_text import opinion_blocks
 from ..scorecard.entries import today
-from ..scorecard.fixes import fix_board, fix_status, look_back
+from ..scorecard.fixes import fix_board, fix_status, look_back, report_file_path
 from ..scorecard.messages import ScorecardError
 from ..scorecard.opinion_content import compose
 from ..scorecard.opinions import (
@@ -240,3 +249,24 @@ def opinion_pdf_file(opinion_id: int) -> ResponseReturnValue:
 @role_required("evaluator", "admin", "liaison")
 def opinion_docx_file(opinion_id: int) -> ResponseReturnValue:
     return _download(opinion_id, "docx")
+
+
+@bp.route("/fix/<int:fix_id>/report-file")
+@role_required("evaluator", "admin", "liaison")
+def fix_report_file(fix_id: int) -> ResponseReturnValue:
+    """The document of a unit's rectification report: its liaison's and the office's only."""
+    fix = db.get_or_404(RequiredFix, fix_id)
+    _document_opinion(fix.opinion_id)  # a liaison of another unit: 404
+    path = report_file_path(fix)
+    if path is None or not path.is_file():
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=fix.report_content_type,
+        as_attachment=True,
+        download_name=fix.report_filename,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox"
+    return response
