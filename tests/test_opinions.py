@@ -332,3 +332,33 @@ def test_a_report_may_carry_its_document_seen_only_by_its_unit_and_the_office(
     mine.close()
     assert mine.status_code == 200
     assert other.get(download).status_code == 404
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_reviewed_opinion_returns_to_draft_and_its_fixes_change_only_there(app, world) -> None:
+    cycle, a, _b, people = world
+    drafter, checker = _client(app, people["drafter"]), _client(app, people["checker"])
+    drafter.post(_url(cycle, a), data={"problems": "档案管理不规范"})
+    for text in ("整理档案", "补充台账"):
+        drafter.post(_url(cycle, a, "/fixes"), data={"text": text, "due": "2026-03-31"})
+    first, second = db.session.execute(select(RequiredFix).order_by(RequiredFix.id)).scalars()
+    assert (first.position, second.position) == (1, 2)
+    checker.post(_url(cycle, a, "/step"), data={"action": "review"})
+    kept = drafter.post(_url(cycle, a, f"/fixes/{first.id}/delete?lang=en"))
+    assert kept.status_code == 400 and "no longer a draft" in _alert(kept.text)
+    assert _count(RequiredFix) == 2
+    back = checker.post(_url(cycle, a, "/step"), data={"action": "return"})
+    assert back.status_code == 302
+    opinion = db.session.execute(select(Opinion)).scalar_one()
+    assert opinion.state == "draft" and opinion.reviewed_by_id is None
+    assert drafter.post(_url(cycle, a, f"/fixes/{first.id}/delete")).status_code == 302
+    rows = db.session.execute(select(RequiredFix)).scalars().all()
+    assert [(f.position, f.text) for f in rows] == [(1, "补充台账")]
+    actions = (
+        db.session.execute(
+            select(AuditEvent.action).where(AuditEvent.entity == "opinion").order_by(AuditEvent.id)
+        )
+        .scalars()
+        .all()
+    )
+    assert actions == ["opinion.start", "opinion.review", "opinion.return"]

@@ -153,8 +153,19 @@ def remove_fix(opinion: Opinion, fix: RequiredFix) -> None:
     _draft_only(opinion)
     if fix.opinion_id != opinion.id:
         raise ScorecardError(N_("That fix is not of this opinion."))
+    removed = fix.position
     db.session.delete(fix)
     db.session.flush()
+    # The fixes after it move up, one at a time (the numbers are unique per opinion), so
+    # the document numbers them 1, 2, 3 without a gap.
+    later = db.session.execute(
+        select(RequiredFix)
+        .where(RequiredFix.opinion_id == opinion.id, RequiredFix.position > removed)
+        .order_by(RequiredFix.position)
+    ).scalars()
+    for row in later:
+        row.position -= 1
+        db.session.flush()
     db.session.refresh(opinion)
 
 
