@@ -209,13 +209,18 @@ def test_poster_and_qr_codes_of_a_point(client, app):
     assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
 
 
-def test_ticket_sheet_issues_as_many_real_tickets_as_asked(client, app):
+def _ticket_page(client):  # type: ignore[no-untyped-def]
+    """Point zw-a1 of a unit in an open campaign, an administrator signed in: (campaign, url)."""
     unit = gen_unit("zw", "政务中心")
     point = gen_service_point(unit, code="zw-a1")
     campaign = gen_campaign([unit])
     db.session.commit()
     _signed_in(client)
-    url = f"/admin/points/{point.id}/tickets"
+    return campaign, f"/admin/points/{point.id}/tickets"
+
+
+def test_ticket_sheet_issues_as_many_real_tickets_as_asked(client, app):
+    campaign, url = _ticket_page(client)
     sheet = _post(client, url, {"campaign_id": campaign.id, "count": 7})
     assert sheet.status_code == 200
     assert sheet.headers["Cache-Control"] == "no-store"
@@ -227,6 +232,27 @@ def test_ticket_sheet_issues_as_many_real_tickets_as_asked(client, app):
     assert event.campaign_id == campaign.id and json.loads(event.after)["count"] == 7
     # A printed token opens the card.
     assert client.get(f"/t/{tokens[0]}").status_code == 200
+
+
+def test_ticket_sheet_for_an_80mm_receipt_printer_is_a_pdf_of_real_tickets(client, app):
+    import pypdf
+
+    campaign, url = _ticket_page(client)
+    assert "80 mm" in client.get(url).text
+    pdf = _post(client, url, {"campaign_id": campaign.id, "count": 3, "layout": "80mm"})
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.headers["Cache-Control"] == "no-store"
+    assert 'filename="tickets-zw-a1-80mm.pdf"' in pdf.headers["Content-Disposition"]
+    pages = pypdf.PdfReader(io.BytesIO(pdf.data)).pages
+    assert len(pages) == 3 and round(float(pages[0].mediabox.width) / 72 * 25.4) == 80
+    assert _count(Ticket) == 3 and json.loads(_events("tickets.issue")[0].after)["count"] == 3
+
+
+def test_ticket_sheet_refuses_an_unknown_format_and_issues_nothing(client, app):
+    campaign, url = _ticket_page(client)
+    page = _post(client, url, {"campaign_id": campaign.id, "count": 3, "layout": "a3"})
+    assert page.status_code == 200 and "Not a valid choice" in page.text
+    assert _count(Ticket) == 0 and _events() == []
 
 
 @pytest.mark.parametrize("count, message", [(0, "between 1 and"), (601, "between 1 and")])

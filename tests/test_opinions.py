@@ -68,6 +68,7 @@ def _comment(unit, text: str, which: int, flagged: bool = False) -> None:  # typ
 @pytest.fixture
 def world(app, tmp_path: Path):  # type: ignore[no-untyped-def]
     app.config["WTF_CSRF_ENABLED"] = False
+    app.config["SURVEY_EVIDENCE_DIR"] = str(tmp_path / "evidence")
     cycle, a, b = mini_cycle(app, tmp_path / "frameworks")
     _score(cycle, a, 3)
     _score(cycle, b, 4)
@@ -124,16 +125,17 @@ def test_an_opinion_is_drafted_reviewed_approved_and_issued_by_two_people(app, w
     assert drafter.post(_url(cycle, a), data={"problems": "档案管理不规范"}).status_code == 302
     # Bad deadlines: refused in the reader's language, nothing added.
     for due, said in (("31/03/2026", "Give the deadline as a date"), ("2026-01-10", "passed")):
-        refused = drafter.post(
-            _url(cycle, a, "/fixes?lang=en"), data={"text": "整改", "due": due}
-        )
+        refused = drafter.post(_url(cycle, a, "/fixes?lang=en"), data={"text": "整改", "due": due})
         assert refused.status_code == 400 and said in _alert(refused.text)
     zh = drafter.post(_url(cycle, a, "/fixes?lang=zh_Hans"), data={"text": "", "due": "2026-03-31"})
     assert zh.status_code == 400 and "整改" in _alert(zh.text)
     assert _count(RequiredFix) == 0
-    assert drafter.post(
-        _url(cycle, a, "/fixes"), data={"text": "完成档案整理", "due": "2026-03-31"}
-    ).status_code == 302
+    assert (
+        drafter.post(
+            _url(cycle, a, "/fixes"), data={"text": "完成档案整理", "due": "2026-03-31"}
+        ).status_code
+        == 302
+    )
     # Four eyes: the drafter cannot pass their own draft.
     own = drafter.post(_url(cycle, a, "/step?lang=en"), data={"action": "review"})
     assert own.status_code == 400 and "cannot review or approve" in _alert(own.text)
@@ -173,9 +175,13 @@ def test_an_opinion_is_drafted_reviewed_approved_and_issued_by_two_people(app, w
 def test_the_opinion_carries_only_the_comments_disclosure_publishes(app, world) -> None:
     cycle, a, _b, people = world
     drafter = _client(app, people["drafter"])
+    listing = drafter.get(f"/evaluate/cycle/{cycle.id}?year=2025&lang=en").text
+    assert "none yet" in listing and _url(cycle, a) in listing
     drafter.post(_url(cycle, a), data={"problems": "x"})
     page = drafter.get(_url(cycle, a, "?lang=en")).text
     assert "窗口服务很耐心" in page and "刷出来的意见" not in page
+    listing = drafter.get(f"/evaluate/cycle/{cycle.id}?year=2025&lang=en").text
+    assert ">draft</a>" in listing
 
 
 @time_machine.travel(NOW, tick=False)
@@ -294,3 +300,65 @@ def test_the_issued_opinion_as_pdf_and_word(app, world, tmp_path: Path) -> None:
         assert not STANDARD_14.match(row[0].partition("+")[2] or row[0]), row
     text = _poppler("pdftotext", str(path), "-").replace(" ", "")
     assert a.name in text and "三个月内完成档案整理" in text and "窗口服务很耐心" in text
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_report_may_carry_its_document_seen_only_by_its_unit_and_the_office(
+    app, world, tmp_path: Path
+) -> None:
+    cycle, a, _b, people = world
+    fix = _issue(app, cycle, a, people).fixes[0]
+    liaison, other = _client(app, people["liaison_a"]), _client(app, people["liaison_b"])
+    url = f"/evaluate/unit-opinions/fix/{fix.id}/report"
+    fake = liaison.post(
+        url + "?lang=en",
+        data={"report": "已整改", "file": (io.BytesIO(b"MZ\x90\x00"), "整改报告.pdf")},
+    )
+    assert fake.status_code == 400 and "not really a PDF" in _alert(fake.text)
+    db.session.refresh(fix)
+    assert fix.report is None and fix.report_file is None
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    sent = liaison.post(url, data={"report": "已整改", "file": (io.BytesIO(pdf), "整改报告.pdf")})
+    assert sent.status_code == 302
+    db.session.refresh(fix)
+    assert fix.report_filename == "整改报告.pdf" and fix.report_file is not None
+    assert (tmp_path / "evidence" / fix.report_file).read_bytes() == pdf
+    download = f"/evaluate/fix/{fix.id}/report-file"
+    got = _client(app, people["checker"]).get(download)
+    assert got.status_code == 200 and got.data == pdf
+    assert "attachment" in got.headers["Content-Disposition"]
+    got.close()  # send_file's handle, closed as a server closes it after sending
+    mine = liaison.get(download)
+    mine.close()
+    assert mine.status_code == 200
+    assert other.get(download).status_code == 404
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_reviewed_opinion_returns_to_draft_and_its_fixes_change_only_there(app, world) -> None:
+    cycle, a, _b, people = world
+    drafter, checker = _client(app, people["drafter"]), _client(app, people["checker"])
+    drafter.post(_url(cycle, a), data={"problems": "档案管理不规范"})
+    for text in ("整理档案", "补充台账"):
+        drafter.post(_url(cycle, a, "/fixes"), data={"text": text, "due": "2026-03-31"})
+    first, second = db.session.execute(select(RequiredFix).order_by(RequiredFix.id)).scalars()
+    assert (first.position, second.position) == (1, 2)
+    checker.post(_url(cycle, a, "/step"), data={"action": "review"})
+    kept = drafter.post(_url(cycle, a, f"/fixes/{first.id}/delete?lang=en"))
+    assert kept.status_code == 400 and "no longer a draft" in _alert(kept.text)
+    assert _count(RequiredFix) == 2
+    back = checker.post(_url(cycle, a, "/step"), data={"action": "return"})
+    assert back.status_code == 302
+    opinion = db.session.execute(select(Opinion)).scalar_one()
+    assert opinion.state == "draft" and opinion.reviewed_by_id is None
+    assert drafter.post(_url(cycle, a, f"/fixes/{first.id}/delete")).status_code == 302
+    rows = db.session.execute(select(RequiredFix)).scalars().all()
+    assert [(f.position, f.text) for f in rows] == [(1, "补充台账")]
+    actions = (
+        db.session.execute(
+            select(AuditEvent.action).where(AuditEvent.entity == "opinion").order_by(AuditEvent.id)
+        )
+        .scalars()
+        .all()
+    )
+    assert actions == ["opinion.start", "opinion.review", "opinion.return"]

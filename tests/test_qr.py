@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit
 
+import pypdf
+import pytest
 from factories import gen_campaign, gen_service_point, gen_unit
+from PIL import Image
 from tools_support import decode_qr
 
 from survey.extensions import db
@@ -69,6 +73,43 @@ def test_tickets_are_issued_printed_and_answerable_once(app, client, runner, tmp
     page = client.get(path)
     assert page.status_code == 200
     assert db.session.execute(db.select(db.func.count(Response.id))).scalar() == 0
+
+
+@pytest.mark.parametrize("layout, dots, paper_mm", [("58mm", 384, 58), ("80mm", 576, 80)])
+def test_receipt_tickets_are_the_printers_width_in_dots_and_decode(
+    app, client, runner, tmp_path, layout, dots, paper_mm
+):
+    """A receipt printer prints 8 dots a millimetre: 384 across a 58 mm roll, 576 across 80 mm."""
+    _campaign, point = _point()
+    result = runner.invoke(
+        args=["survey", "tickets", "--point", point.code, "--count", "2", "--out", str(tmp_path)]
+        + ["--format", layout]
+    )
+    assert result.exit_code == 0, result.output
+    with open(tmp_path / "tickets.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for number, row in enumerate(rows, 1):
+        png = tmp_path / f"ticket-{number:05d}-{layout}.png"
+        with Image.open(png) as image:
+            assert image.width == dots and image.mode == "1"  # black and white, dot for dot
+            assert image.height > dots  # the code and its text, lengthwise
+        assert decode_qr(png) == row["url"]
+    assert not (tmp_path / "tickets.html").exists()
+    pages = pypdf.PdfReader(tmp_path / f"tickets-{layout}.pdf").pages
+    assert len(pages) == 2
+    assert round(float(pages[0].mediabox.width) / 72 * 25.4) == paper_mm
+    assert client.get(urlsplit(rows[0]["url"]).path).status_code == 200
+
+
+def test_receipt_images_in_the_pdf_decode_too(app, runner, tmp_path):
+    _campaign, point = _point()
+    args = ["survey", "tickets", "--point", point.code, "--count", "1", "--out", str(tmp_path)]
+    assert runner.invoke(args=args + ["--format", "58mm"]).exit_code == 0
+    page = pypdf.PdfReader(tmp_path / "tickets-58mm.pdf").pages[0]
+    image = Image.open(io.BytesIO(page.images[0].data))
+    image.save(tmp_path / "from-pdf.png")
+    with open(tmp_path / "tickets.csv", encoding="utf-8") as handle:
+        assert decode_qr(tmp_path / "from-pdf.png") == next(csv.DictReader(handle))["url"]
 
 
 def test_tickets_are_audited_like_the_printed_sheet_of_the_web(app, runner, tmp_path):

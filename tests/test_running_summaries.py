@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from factories import gen_campaign, gen_response, gen_unit
+from factories import gen_campaign, gen_response, gen_service_point, gen_unit
 from respondent import point_campaign, post_card
 from sqlalchemy import select, update
 
@@ -138,3 +138,33 @@ def test_the_check_command_finds_a_difference_and_rebuild_mends_it(app, runner):
     assert fixed.exit_code == 0, fixed.output
     assert runner.invoke(args=["survey", "summaries", "check"]).exit_code == 0
     assert satisfaction(campaign, by=("unit",), indicator=IND)
+
+
+def test_a_new_time_zone_moves_the_cards_into_its_months(app):
+    campaign = gen_campaign([gen_unit()], **YEARS)
+    # 20:00 UTC on 31 May: 04:00 on 1 June in Beijing, still 31 May in Lisbon (periods use
+    # the offset of 1 January, UTC+0 there).
+    gen_response(
+        campaign, answers={"overall": "satisfied"}, submitted_at=dt.datetime(2026, 5, 31, 20)
+    )
+    db.session.commit()
+    assert set(_sums()) == {"2026-06"}
+    campaign.timezone = "Europe/Lisbon"
+    db.session.commit()
+    assert set(_sums()) == {"2026-05"}
+
+
+def test_a_card_moved_by_hand_to_another_point_moves_in_the_sums(app):
+    campaign = gen_campaign([gen_unit()], **YEARS)
+    point = gen_service_point(campaign.units[0])
+    card = gen_response(
+        campaign, answers={"overall": "satisfied"}, submitted_at=dt.datetime(2026, 3, 3)
+    )
+    db.session.commit()
+    card.service_point_id = point.id
+    card.submitted_at = dt.datetime(2026, 4, 4)
+    db.session.commit()
+    rows = db.session.execute(select(MonthlySummary)).scalars().all()
+    assert {(r.service_point_id, r.month, r.n) for r in rows if r.indicator == IND} == {
+        (point.id, "2026-04", 1)
+    }

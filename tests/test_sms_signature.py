@@ -164,7 +164,9 @@ def test_the_rating_sms_names_the_unit_and_uses_its_signature(app: Flask) -> Non
 
 
 def test_the_campaign_form_takes_a_signature_and_refuses_a_bad_one(
-    client: FlaskClient, app: Flask, setting  # noqa: F811
+    client: FlaskClient,
+    app: Flask,
+    setting,  # noqa: F811
 ) -> None:
     _signed_in(client)
     bad = _post(client, "/admin/campaigns/new", _campaign_form(setting, sms_signature="办"))
@@ -216,3 +218,41 @@ def test_make_run_starts_the_console_worker_beside_the_server() -> None:
     run = makefile.split("\nrun:", 2)[2].split("\n\n", 1)[0]
     assert "flask survey send --console" in run and "&" in run
     assert "trap 'kill" in run  # stopped with the server
+
+
+def test_the_reply_to_td_is_signed_like_the_message_it_answers(twilio, client) -> None:  # type: ignore[no-untyped-def]
+    from fake_twilio import signed_post
+
+    campaign, _units = _two_unit_sms_link()
+    [message] = reissue_sms_invitations(campaign, gen_group("deputy"))
+    db.session.commit()
+    reply = signed_post(client, "/twilio/inbound", {"From": message.to_phone, "Body": "退订"})
+    assert reply.status_code == 200
+    assert "<Message>【市评议办】" in reply.get_data(as_text=True)
+    # A number we never wrote to with a signature gets the reply unsigned.
+    other = signed_post(client, "/twilio/inbound", {"From": "+8613900000777", "Body": "TD"})
+    assert "<Message>【" not in other.get_data(as_text=True)
+
+
+def test_the_command_sets_a_campaigns_or_a_units_signature(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    unit = gen_unit("zwfw", "省政务服务中心")
+    campaign = gen_campaign([unit])
+    campaign.code = "demo2025"
+    db.session.commit()
+
+    def run(*args: str):  # type: ignore[no-untyped-def]
+        return runner.invoke(args=["survey", "sms-signature", *args], env=ENGLISH)
+
+    done = run("--campaign", "demo2025", "【市评议办】")
+    assert done.exit_code == 0 and "【市评议办】" in done.output, done.output
+    assert run("--unit", "zwfw", "政务中心").exit_code == 0
+    bad = run("--unit", "zwfw", "政")
+    assert bad.exit_code == 1 and "carriers take 2 to 12" in bad.output
+    db.session.expire_all()
+    assert (campaign.sms_signature, unit.sms_signature) == ("市评议办", "政务中心")
+    assert run("--unit", "zwfw").exit_code == 0  # removed: the campaign's signs again
+    db.session.expire_all()
+    assert unit.sms_signature is None
+    assert run("zwfw").exit_code != 0  # neither --campaign nor --unit

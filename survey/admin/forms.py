@@ -96,6 +96,18 @@ class ServicePointForm(FlaskForm):
 class TicketSheetForm(FlaskForm):
     campaign_id = SelectField(_l("Campaign"), coerce=int, validators=[InputRequired()])
     count = IntegerField(_l("Number of tickets"), default=12, validators=[InputRequired()])
+    # "a4", or a key of survey.channels.receipts.ROLLS.
+    layout = SelectField(
+        _l("Print on"),
+        choices=options(
+            [
+                ("a4", _l("A4 sheets, 12 tickets a page")),
+                ("58mm", _l("58 mm receipt printer, one ticket a receipt (PDF)")),
+                ("80mm", _l("80 mm receipt printer, one ticket a receipt (PDF)")),
+            ]
+        ),
+        default="a4",
+    )
 
 
 class AddGroupForm(FlaskForm):

@@ -14,6 +14,7 @@ from .. import setup as service
 from ..channels.links import point_url
 from ..channels.print_sheets import poster_html, ticket_sheet_html
 from ..channels.qr import qr_png, qr_svg
+from ..channels.receipts import ROLLS, receipts_pdf
 from ..extensions import db
 from ..labels import group_label
 from ..models import Campaign, Group, ServicePoint, Unit, units_in_code_order
@@ -146,7 +147,10 @@ def point_qr_svg(point_id: int) -> ResponseReturnValue:
 @bp.route("/points/<int:point_id>/tickets", methods=["GET", "POST"])
 @role_required(*SETUP_ROLES)
 def point_tickets(point_id: int) -> ResponseReturnValue:
-    """Issue real tickets and answer with their printable sheet (the tokens are shown once)."""
+    """Issue real tickets and answer with their printable sheet (the tokens are shown once).
+
+    On A4 the sheet is an HTML page; for a receipt printer a PDF the roll's width.
+    """
     point = db.get_or_404(ServicePoint, point_id)
     campaigns = [c for c in service.campaigns_newest_first() if point.unit in c.units]
     form = TicketSheetForm()
@@ -160,7 +164,14 @@ def point_tickets(point_id: int) -> ResponseReturnValue:
             flash(str(error), "error")
         else:
             db.session.commit()
-            return no_store(ticket_sheet_html(point, sheet))
+            roll = ROLLS.get(form.layout.data or "")
+            if roll is None:
+                return no_store(ticket_sheet_html(point, sheet))
+            pdf = receipts_pdf(point, [(t.number, t.url) for t in sheet], roll)
+            response = no_store(pdf, "application/pdf")
+            name = f"tickets-{point.code}-{roll.key}.pdf"
+            response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+            return response
     return render_template(
         "admin/tickets_form.html", form=form, point=point, max_tickets=service.MAX_SHEET_TICKETS
     )

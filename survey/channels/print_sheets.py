@@ -1,5 +1,8 @@
 """Printable A4 pages: a service point's poster and a sheet of receipt tickets.
 
+Tickets for a counter's receipt printer (58 or 80 mm rolls) are drawn by
+survey.channels.receipts; write_ticket_files writes either.
+
 Self-contained HTML (the codes inline as SVG, no external resources) so that a
 counter clerk can open the file offline and print it from any browser. Posters
 are in Simplified Chinese: they hang in mainland service halls.
@@ -18,6 +21,7 @@ from flask_babel import force_locale
 from ..models import ServicePoint, Ticket
 from .links import kiosk_url, point_url, ticket_url
 from .qr import inline_svg, qr_png, qr_svg
+from .receipts import Roll, receipt_png, receipts_pdf
 
 MAX_TICKETS = 10_000
 
@@ -64,9 +68,13 @@ def write_point_files(point: ServicePoint, out: Path) -> list[Path]:
 
 
 def write_ticket_files(
-    point: ServicePoint, issued: Sequence[tuple[Ticket, str]], out: Path
+    point: ServicePoint, issued: Sequence[tuple[Ticket, str]], out: Path, roll: Roll | None = None
 ) -> list[SheetTicket]:
     """Write the codes of tickets just issued (``issue_tickets``), a printable sheet and a CSV.
+
+    On A4 (``roll`` None): each code as PNG and SVG, and tickets.html, 12 a page.
+    For a receipt roll: each ticket as the printer's PNG (ticket-00001-58mm.png)
+    and tickets-58mm.pdf, one ticket a page.
 
     Files are named by a running number, never by token; the plain tokens exist
     only in these files (the database keeps their hashes). The caller commits
@@ -75,10 +83,17 @@ def write_ticket_files(
     """
     out.mkdir(parents=True, exist_ok=True)
     sheet = [SheetTicket(number, ticket_url(token)) for number, (_t, token) in enumerate(issued, 1)]
-    for item in sheet:
-        (out / f"ticket-{item.number:05d}.png").write_bytes(qr_png(item.url))
-        (out / f"ticket-{item.number:05d}.svg").write_text(qr_svg(item.url), encoding="utf-8")
-    (out / "tickets.html").write_text(ticket_sheet_html(point, sheet), encoding="utf-8")
+    if roll is not None:
+        for item in sheet:
+            png = receipt_png(point, item.number, item.url, roll)
+            (out / f"ticket-{item.number:05d}-{roll.key}.png").write_bytes(png)
+        pdf = receipts_pdf(point, [(item.number, item.url) for item in sheet], roll)
+        (out / f"tickets-{roll.key}.pdf").write_bytes(pdf)
+    else:
+        for item in sheet:
+            (out / f"ticket-{item.number:05d}.png").write_bytes(qr_png(item.url))
+            (out / f"ticket-{item.number:05d}.svg").write_text(qr_svg(item.url), encoding="utf-8")
+        (out / "tickets.html").write_text(ticket_sheet_html(point, sheet), encoding="utf-8")
     with open(out / "tickets.csv", "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["number", "url"])

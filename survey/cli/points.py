@@ -34,10 +34,20 @@ def qr(point_code: str, out_dir: str) -> None:
 @click.option("--point", "point_code", required=True, help="Service point code.")
 @click.option("--count", required=True, type=int, help="How many one-time codes.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
-def tickets(point_code: str, count: int, out_dir: str) -> None:
-    """N one-time receipt codes for a service point, a printable sheet and a CSV."""
+@click.option(
+    "--format",
+    "layout",
+    type=click.Choice(["a4", "58mm", "80mm"]),
+    default="a4",
+    show_default=True,
+    help="A4 sheets of 12, or one ticket a receipt for a 58 or 80 mm receipt printer "
+    "(a PNG at the printer's 384 or 576 dots each, and a PDF of them all).",
+)
+def tickets(point_code: str, count: int, out_dir: str, layout: str) -> None:
+    """N one-time receipt codes for a service point, printable (A4 or receipt roll), and a CSV."""
     from ..channels.links import issue_tickets
     from ..channels.print_sheets import MAX_TICKETS, write_ticket_files
+    from ..channels.receipts import ROLLS
     from ..responses.targets import Unavailable, resolve_point
     from ..setup import record_ticket_issue
 
@@ -53,7 +63,7 @@ def tickets(point_code: str, count: int, out_dir: str) -> None:
     issued = issue_tickets(campaign, point, count)
     record_ticket_issue(campaign, point, [ticket for ticket, _token in issued])
     try:
-        sheet = write_ticket_files(point, issued, Path(out_dir))
+        sheet = write_ticket_files(point, issued, Path(out_dir), ROLLS.get(layout))
     except OSError as error:
         db.session.rollback()
         click.echo(f"cannot write to {out_dir}: {error.strerror or error}", err=True)

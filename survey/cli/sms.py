@@ -11,7 +11,7 @@ from flask import current_app
 
 from ..extensions import db
 from ..models import group_by_code
-from .groups import _campaign_by_code, survey_cli
+from .groups import _campaign_by_code, _cli_locale, survey_cli
 
 if TYPE_CHECKING:
     from ..channels.twilio_backend import ConsoleBackend
@@ -66,6 +66,45 @@ def _show_console_messages(backend: ConsoleBackend, shown: int) -> int:
     for item in backend.sent[shown:]:
         click.echo(f"SMS (not sent) to {mask_phone(item['to'])}: {item['body']}")
     return len(backend.sent)
+
+
+@survey_cli.command("sms-signature")
+@click.option("--campaign", "campaign_code", help="The campaign whose signature to set.")
+@click.option("--unit", "unit_code", help="The unit whose own signature to set.")
+@click.argument("signature", required=False, default="")
+def sms_signature(campaign_code: str | None, unit_code: str | None, signature: str) -> None:
+    """Set the SMS signature (【...】, 2 to 12 characters) of a campaign or a unit.
+
+    Without SIGNATURE the signature is removed (a unit then signs with its campaign's).
+    """
+    from flask_babel import force_locale
+
+    if (campaign_code is None) == (unit_code is None):
+        raise click.UsageError("give --campaign or --unit")
+    with force_locale(_cli_locale()):
+        _set_signature(campaign_code, unit_code, signature)
+
+
+def _set_signature(campaign_code: str | None, unit_code: str | None, signature: str) -> None:
+    from ..models import unit_by_code
+    from ..setup import SetupError, save_unit, set_sms_signature
+
+    try:
+        if campaign_code is not None:
+            stored = set_sms_signature(_campaign_by_code(campaign_code), signature)
+        else:
+            unit = unit_by_code(unit_code or "")
+            if unit is None:
+                raise click.BadParameter(f"no unit with code {unit_code!r}", param_hint="--unit")
+            stored = save_unit(
+                unit, code=unit.code, name=unit.name, kind=unit.kind, sms_signature=signature
+            ).sms_signature
+    except SetupError as error:
+        db.session.rollback()
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"SMS signature: 【{stored}】" if stored else "SMS signature removed")
 
 
 @survey_cli.command("rq-worker")

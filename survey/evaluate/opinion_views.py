@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -22,7 +31,7 @@ from ..reports.opinion_docx import opinion_docx
 from ..reports.opinion_pdf import opinion_pdf
 from ..reports.opinion_text import opinion_blocks
 from ..scorecard.entries import today
-from ..scorecard.fixes import fix_board, fix_status, look_back
+from ..scorecard.fixes import fix_board, fix_status, look_back, report_file_path
 from ..scorecard.messages import ScorecardError
 from ..scorecard.opinion_content import compose
 from ..scorecard.opinions import (
@@ -54,7 +63,8 @@ LABELS: dict[str, Any] = {
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def _unit_year(cycle_id: int, unit_id: int, year: int) -> tuple[Cycle, Unit]:
+def unit_year(cycle_id: int, unit_id: int, year: int) -> tuple[Cycle, Unit]:
+    """The cycle and one of its units, for a year of the cycle; 404 for anything else."""
     cycle = db.get_or_404(Cycle, cycle_id)
     db.get_or_404(CycleUnit, (cycle_id, unit_id))
     if year not in cycle.year_list:
@@ -113,7 +123,7 @@ def _refused(cycle: Cycle, unit: Unit, year: int, problem: ScorecardError) -> Re
 @role_required("evaluator", "admin")
 def opinion_page(cycle_id: int, unit_id: int, year: int) -> ResponseReturnValue:
     """The opinion of the year; a POST saves the problems and suggestions (a draft's)."""
-    cycle, unit = _unit_year(cycle_id, unit_id, year)
+    cycle, unit = unit_year(cycle_id, unit_id, year)
     if request.method == "POST":
         try:
             opinion = start_opinion(cycle, unit, year, current_user)
@@ -139,7 +149,7 @@ def _opinion_or_404(cycle: Cycle, unit: Unit, year: int) -> Opinion:
 @bp.route("/cycle/<int:cycle_id>/unit/<int:unit_id>/opinion/<int:year>/fixes", methods=["POST"])
 @role_required("evaluator", "admin")
 def opinion_add_fix(cycle_id: int, unit_id: int, year: int) -> ResponseReturnValue:
-    cycle, unit = _unit_year(cycle_id, unit_id, year)
+    cycle, unit = unit_year(cycle_id, unit_id, year)
     opinion = _opinion_or_404(cycle, unit, year)
     try:
         add_fix(opinion, request.form.get("text", ""), request.form.get("due", ""), current_user)
@@ -154,7 +164,7 @@ def opinion_add_fix(cycle_id: int, unit_id: int, year: int) -> ResponseReturnVal
 )
 @role_required("evaluator", "admin")
 def opinion_remove_fix(cycle_id: int, unit_id: int, year: int, fix_id: int) -> ResponseReturnValue:
-    cycle, unit = _unit_year(cycle_id, unit_id, year)
+    cycle, unit = unit_year(cycle_id, unit_id, year)
     opinion = _opinion_or_404(cycle, unit, year)
     fix = db.get_or_404(RequiredFix, fix_id)
     try:
@@ -168,7 +178,7 @@ def opinion_remove_fix(cycle_id: int, unit_id: int, year: int, fix_id: int) -> R
 @role_required("evaluator", "admin")
 def opinion_step(cycle_id: int, unit_id: int, year: int) -> ResponseReturnValue:
     """review, approve, issue, or return to draft."""
-    cycle, unit = _unit_year(cycle_id, unit_id, year)
+    cycle, unit = unit_year(cycle_id, unit_id, year)
     opinion = _opinion_or_404(cycle, unit, year)
     try:
         change_state(opinion, request.form.get("action", ""), current_user)
@@ -239,3 +249,24 @@ def opinion_pdf_file(opinion_id: int) -> ResponseReturnValue:
 @role_required("evaluator", "admin", "liaison")
 def opinion_docx_file(opinion_id: int) -> ResponseReturnValue:
     return _download(opinion_id, "docx")
+
+
+@bp.route("/fix/<int:fix_id>/report-file")
+@role_required("evaluator", "admin", "liaison")
+def fix_report_file(fix_id: int) -> ResponseReturnValue:
+    """The document of a unit's rectification report: its liaison's and the office's only."""
+    fix = db.get_or_404(RequiredFix, fix_id)
+    _document_opinion(fix.opinion_id)  # a liaison of another unit: 404
+    path = report_file_path(fix)
+    if path is None or not path.is_file():
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=fix.report_content_type,
+        as_attachment=True,
+        download_name=fix.report_filename,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox"
+    return response

@@ -16,6 +16,7 @@ from ..labels import localised
 from ..models import Cycle, CycleUnit, Unit
 from ..scorecard.cycles import cycles_newest_first
 from ..scorecard.framework import Framework
+from ..scorecard.opinions import opinions_of_year
 from ..scorecard.score_table import scores_csv, scores_xlsx
 from ..scorecard.scoring import UnitResult, cycle_year, unit_years
 from ..web.guards import role_required
@@ -23,6 +24,7 @@ from ..web.navigation import whole_number
 from . import bp
 from .charts import Bar, Point, bar_chart, line_chart
 from .export_views import XLSX_TYPE, _download
+from .opinion_views import LABELS as OPINION_LABELS
 
 
 def chosen_year(cycle: Cycle) -> int:
@@ -107,6 +109,8 @@ def cycle_page(cycle_id: int) -> ResponseReturnValue:
         cycle=cycle,
         year=year,
         results=results,
+        opinions=opinions_of_year(cycle, year),
+        states=OPINION_LABELS,
         chart=totals_chart(results, framework) if framework else None,
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..extensions import db
@@ -19,6 +20,7 @@ from ..scorecard.fixes import fix_status, report_fix
 from ..scorecard.messages import ScorecardError
 from ..scorecard.opinions import issued_content, issued_opinions
 from ..web.guards import role_required
+from ..web.uploads import accepts_upload
 from . import bp
 from .assessment_views import _own_unit
 from .opinion_views import LABELS
@@ -71,14 +73,23 @@ def unit_opinion(opinion_id: int) -> ResponseReturnValue:
 
 @bp.route("/unit-opinions/fix/<int:fix_id>/report", methods=["POST"])
 @role_required("liaison")
+@accepts_upload("SURVEY_EVIDENCE_MAX_BYTES", hint=_l("Split it, or scan it at a lower resolution."))
 def unit_fix_report(fix_id: int) -> ResponseReturnValue:
     unit = _own_unit()
     fix = db.session.get(RequiredFix, fix_id)
     if fix is None:
         abort(404)
     opinion = _own_opinion(fix.opinion_id, unit)
+    upload = request.files.get("file")
     try:
-        report_fix(fix, unit, request.form.get("report", ""), current_user)
+        report_fix(
+            fix,
+            unit,
+            request.form.get("report", ""),
+            current_user,
+            filename=upload.filename if upload is not None else None,
+            data=upload.read() if upload is not None and upload.filename else None,
+        )
     except ScorecardError as problem:
         db.session.rollback()
         return _page(unit, opinion, error=problem.message(), failed=fix.id), 400

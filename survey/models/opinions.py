@@ -82,6 +82,10 @@ class RequiredFix(Model):
     report: Mapped[str | None] = mapped_column(Text)
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     reported_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The report's document (PDF or image), kept like evidence under SURVEY_EVIDENCE_DIR.
+    report_file: Mapped[str | None] = mapped_column(String(80), unique=True)
+    report_filename: Mapped[str | None] = mapped_column(String(200))
+    report_content_type: Mapped[str | None] = mapped_column(String(40))
     look_back: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str | None] = mapped_column(String(16))
     looked_back_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, and_, case, delete, event, func, select, update
+from sqlalchemy import Table, and_, case, delete, event, func, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, scoped_session
@@ -40,6 +40,9 @@ __all__ = ["counted", "disagreements", "install", "not_excluded", "rebuild", "sy
 
 # The app's scoped session or a plain one (the migration-free tests and the CLI pass either).
 AnySession = Session | scoped_session[Any]
+
+# Where a session keeps the campaigns whose months moved (a new time zone): rebuilt.
+_REBUILD = "survey.rebuild_campaigns"
 
 # Responses per statement when syncing or rebuilding (SQLite's bound-parameter limit).
 _CHUNK = 500
@@ -83,10 +86,37 @@ def _collect(session: Session, _context: Any) -> None:
     for obj in (*session.new, *session.dirty):
         if isinstance(obj, Response) and obj.id is not None and obj.submitted_at is not None:
             ids.add(obj.id)
+            if obj in session.dirty and _moved_cell(obj):
+                session.info.setdefault(_REBUILD, set()).add(obj.campaign_id)
         elif isinstance(obj, FollowUpCase) and obj.response_id is not None:
             ids.add(obj.response_id)
+        elif isinstance(obj, Campaign) and obj in session.dirty and _moves_months(obj):
+            session.info.setdefault(_REBUILD, set()).add(obj.id)
     if ids:
         touch_responses(session, ids)
+
+
+# What places a response's scores in a summary cell.
+_CELL_FIELDS = ("campaign_id", "unit_id", "service_point_id", "group_id", "channel")
+
+
+def _moved_cell(response: Response) -> bool:
+    """Whether a stored response was moved to another cell or month (a correction by hand).
+
+    Rare enough that its campaign is rebuilt rather than the old cell's values
+    looked up; a first submission (no time before) is not a move.
+    """
+    state = inspect(response)
+    if any(state.attrs[name].history.has_changes() for name in _CELL_FIELDS):
+        return True
+    submitted = state.attrs.submitted_at.history
+    return submitted.has_changes() and any(t is not None for t in submitted.deleted)
+
+
+def _moves_months(campaign: Campaign) -> bool:
+    """Whether a campaign's months shifted: its time zone, or the year its offset is read in."""
+    state = inspect(campaign)
+    return any(state.attrs[name].history.has_changes() for name in ("timezone", "period_start"))
 
 
 def _before_commit(session: Session) -> None:
@@ -95,11 +125,15 @@ def _before_commit(session: Session) -> None:
 
 def _forget(session: Session) -> None:
     session.info.pop(TOUCHED, None)
+    session.info.pop(_REBUILD, None)
 
 
 def sync_pending(session: AnySession) -> int:
     """Bring the summaries in step with the responses touched so far; how many moved."""
     session.flush()  # changes still pending are noticed (_collect) as they flush
+    shifted = session.info.pop(_REBUILD, None)
+    if shifted:
+        rebuild(session, sorted(shifted))  # their months are other months now
     ids = session.info.pop(TOUCHED, None)
     if not ids:
         return 0
@@ -291,7 +325,7 @@ def rebuild(session: AnySession, campaign_ids: Iterable[int] | None = None) -> i
 
     Flushed, not committed. Returns the number of summary rows written.
     """
-    session.info.pop(TOUCHED, None)
+    session.info.pop(TOUCHED, None)  # what rebuild recomputes needs no increment after it
     written = 0
     for campaign in _campaigns(session, campaign_ids):
         session.execute(delete(MonthlySummary).where(MonthlySummary.campaign_id == campaign.id))

@@ -23,7 +23,15 @@ from .cycles import deadline_of
 from .entries import scoring_item, today
 from .messages import N_, ScorecardError
 
-__all__ = ["TYPES", "evidence_of", "evidence_path", "remove_evidence", "store_evidence"]
+__all__ = [
+    "TYPES",
+    "checked_file",
+    "evidence_folder",
+    "evidence_of",
+    "evidence_path",
+    "remove_evidence",
+    "store_evidence",
+]
 
 # extension -> (content type, the bytes every such file starts with)
 TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
@@ -38,6 +46,22 @@ def _folder() -> Path:
     folder = Path(current_app.config["SURVEY_EVIDENCE_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def evidence_folder() -> Path:
+    """Where uploaded files are kept (outside the web root), made if missing."""
+    return _folder()
+
+
+def checked_file(filename: str, data: bytes) -> tuple[str, str, str]:
+    """A clean name, its content type and a fresh stored name; ScorecardError if refused.
+
+    The same rules as evidence (PDF, PNG or JPEG whose bytes say so, within the
+    size limit), for other uploads of a unit (a rectification report's document).
+    """
+    name = _clean_name(filename)
+    content_type = _checked_type(name, data)
+    return name, content_type, f"{secrets.token_hex(16)}.{name.rsplit('.', 1)[-1].lower()}"
 
 
 def evidence_path(row: Evidence) -> Path:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -21,10 +22,11 @@ from ..access.audit import record_audit
 from ..extensions import db
 from ..models import LOOK_BACK_OUTCOMES, Opinion, RequiredFix, Unit, User, utcnow
 from .entries import today
+from .evidence import checked_file, evidence_folder
 from .messages import N_, ScorecardError
 from .opinions import MAX_TEXT
 
-__all__ = ["FixRow", "fix_board", "fix_status", "look_back", "report_fix"]
+__all__ = ["FixRow", "fix_board", "fix_status", "look_back", "report_file_path", "report_fix"]
 
 
 def fix_status(fix: RequiredFix, on: dt.date) -> str:
@@ -54,15 +56,36 @@ def _issued(fix: RequiredFix) -> Opinion:
     return opinion
 
 
-def report_fix(fix: RequiredFix, unit: Unit, report: str, user: User | None) -> None:
-    """The unit's written rectification report (again, until the look-back replaces it)."""
+def report_fix(
+    fix: RequiredFix,
+    unit: Unit,
+    report: str,
+    user: User | None,
+    *,
+    filename: str | None = None,
+    data: bytes | None = None,
+) -> None:
+    """The unit's written rectification report, with its document if one is given.
+
+    It may be sent again until the look-back; a new document replaces the old
+    one (whose bytes go once the row no longer names them).
+    """
     opinion = _issued(fix)
     if opinion.unit_id != unit.id:
         raise ScorecardError(N_("That fix is not of your unit."))
     fix.report = _text(report, N_("Write the report: what was done, and when."))
+    stored = old = None
+    if filename:
+        name, content_type, stored = checked_file(filename, data or b"")
+        old = fix.report_file
+        fix.report_file, fix.report_filename, fix.report_content_type = stored, name, content_type
     fix.reported_by_id = None if user is None else user.id
     fix.reported_at = utcnow()
     db.session.flush()
+    if stored is not None:
+        (evidence_folder() / stored).write_bytes(data or b"")
+    if old is not None:
+        (evidence_folder() / old).unlink(missing_ok=True)
     record_audit("fix.report", "required_fix", fix.id, after={"position": fix.position}, user=user)
 
 
@@ -111,3 +134,8 @@ def fix_board(unit_id: int | None = None) -> list[FixRow]:
     return sorted(
         found, key=lambda r: (order[r.status], -r.days_late if r.status == "overdue" else 0)
     )
+
+
+def report_file_path(fix: RequiredFix) -> Path | None:
+    """Where the report's document is kept, if it has one."""
+    return None if fix.report_file is None else evidence_folder() / fix.report_file

@@ -15,6 +15,7 @@ import json
 import unicodedata
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..access.audit import record_audit
 from ..extensions import db
@@ -31,6 +32,7 @@ __all__ = [
     "issued_content",
     "issued_opinions",
     "opinion_of",
+    "opinions_of_year",
     "parse_due",
     "remove_fix",
     "save_text",
@@ -56,6 +58,14 @@ def opinion_of(cycle: Cycle, unit: Unit, year: int) -> Opinion | None:
     ).scalar_one_or_none()
 
 
+def opinions_of_year(cycle: Cycle, year: int) -> dict[int, Opinion]:
+    """Unit id -> its opinion of the year, for the cycle's page."""
+    rows = db.session.execute(
+        select(Opinion).where(Opinion.cycle_id == cycle.id, Opinion.year == year)
+    ).scalars()
+    return {row.unit_id: row for row in rows}
+
+
 def start_opinion(cycle: Cycle, unit: Unit, year: int, user: User | None) -> Opinion:
     """The unit's opinion of the year, begun as an empty draft if there is none yet."""
     if year not in cycle.year_list:
@@ -72,8 +82,14 @@ def start_opinion(cycle: Cycle, unit: Unit, year: int, user: User | None) -> Opi
         state="draft",
         drafted_by_id=None if user is None else user.id,
     )
-    db.session.add(opinion)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # two evaluators starting it at once: one row
+            db.session.add(opinion)
+    except IntegrityError:
+        found = opinion_of(cycle, unit, year)
+        if found is None:
+            raise
+        return found
     record_audit("opinion.start", "opinion", opinion.id, after={"year": year}, user=user)
     return opinion
 
@@ -137,8 +153,19 @@ def remove_fix(opinion: Opinion, fix: RequiredFix) -> None:
     _draft_only(opinion)
     if fix.opinion_id != opinion.id:
         raise ScorecardError(N_("That fix is not of this opinion."))
+    removed = fix.position
     db.session.delete(fix)
     db.session.flush()
+    # The fixes after it move up, one at a time (the numbers are unique per opinion), so
+    # the document numbers them 1, 2, 3 without a gap.
+    later = db.session.execute(
+        select(RequiredFix)
+        .where(RequiredFix.opinion_id == opinion.id, RequiredFix.position > removed)
+        .order_by(RequiredFix.position)
+    ).scalars()
+    for row in later:
+        row.position -= 1
+        db.session.flush()
     db.session.refresh(opinion)
 
 

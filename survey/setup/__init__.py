@@ -40,6 +40,7 @@ from .campaigns import (
     fieldwork_started,
     save_campaign,
     set_questionnaire,
+    set_sms_signature,
 )
 from .common import (
     CODE_PATTERN,
@@ -111,6 +112,7 @@ __all__ = [
     "groups_in_order",
     "import_contacts",
     "set_questionnaire",
+    "set_sms_signature",
     "issue_ticket_sheet",
     "local_to_utc",
     "missing_group_codes",

@@ -11,6 +11,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from ..access.audit import record_audit, record_change, snapshot
+from ..channels.sms.signature import SignatureError, clean_signature
 from ..extensions import db
 from ..labels import group_label
 from ..models import (
@@ -287,6 +288,27 @@ def set_questionnaire(
     before = campaign_settings(campaign)
     settings.instrument_id = row.instrument_id
     set_channel_instruments(settings, row.by_channel)
+    _record_update(campaign, before)
+
+
+def set_sms_signature(campaign: Campaign, raw: str | None) -> str | None:
+    """Set (or, with nothing, remove) a campaign's SMS signature, as the campaign form does.
+
+    For `flask survey sms-signature`; the carriers' rule is checked
+    (survey.channels.sms.signature) and the change is audited. Returns what is stored.
+    """
+    try:
+        signature = clean_signature(raw)
+    except SignatureError as error:
+        raise _refuse(str(error)) from None
+    before = campaign_settings(campaign)
+    campaign.sms_signature = signature
+    _record_update(campaign, before)
+    return signature
+
+
+def _record_update(campaign: Campaign, before: dict[str, Any]) -> None:
+    """Audit a change of one setting made outside the campaign form (flushed)."""
     _flush()
     record_change(
         "campaign.update",

@@ -1,12 +1,15 @@
 """A lost database connection: a respondent's submission retried once, else a page saying so.
 
 When PostgreSQL drops a connection in the middle of a request (a restart, a
-failover, a killed backend), the request failed with Werkzeug's English 500.
+failover, a killed backend), or refuses a new one, the request failed with a 500.
 Every respondent submission is idempotent (the submission key: a repeated POST
 finds the stored response and shows the same thank-you), so the respondent's
 views run again once on a new connection. When that fails too, or on a staff
 page, the reader is told in their language that nothing was saved and the same
-button can be pressed again; the API answers 503 with Retry-After.
+button can be pressed again; the API answers 503 with Retry-After. A connection
+lost after the view has answered (before the session's final rollback) costs
+nothing: the answer is sent, not Werkzeug's bare 500 (bench/bench_load.py found
+both).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any, TypeVar, cast
 from flask import Flask, current_app, make_response, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ..extensions import db
 from .errors import error_page
@@ -27,7 +30,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def connection_lost(error: BaseException) -> bool:
-    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+    """The connection broke, or a new one could not be opened: the transaction is gone.
+
+    SQLAlchemy marks a broken connection ``connection_invalidated``; a refused or
+    broken *new* connection (the server restarting, or killed while the connection
+    is set up) is an OperationalError outside any statement.
+    """
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    return isinstance(error, OperationalError) and error.statement is None
 
 
 def _forget_connection() -> None:
@@ -63,7 +76,28 @@ def retry_once_on_lost_connection(view: F) -> F:
 
 
 def register_lost_connection_page(app: Flask) -> None:
+    """The 503 page, and the end of each request's session that a lost connection cannot fail.
+
+    Registered after ``db.init_app``, so the session is removed here first (Flask
+    runs teardowns last-registered first) and Flask-SQLAlchemy finds nothing left.
+    """
     app.register_error_handler(DBAPIError, database_error)
+    app.teardown_appcontext(end_session)
+
+
+def end_session(_error: BaseException | None) -> None:
+    """Remove the request's session; when its final rollback finds the connection gone, forget it.
+
+    The rollback has nothing to undo then (the server ended the transaction with
+    the connection), and the page the view made is sent as it is.
+    """
+    try:
+        db.session.remove()
+    except DBAPIError as error:
+        if not connection_lost(error):
+            raise
+        current_app.logger.warning("database connection lost at the end of a request")
+        db.session.registry.clear()
 
 
 def database_error(error: DBAPIError) -> ResponseReturnValue:

@@ -59,7 +59,7 @@ def inbound() -> Response:
     phone = sms.sms_number(request.form.get("From"))
     if phone is not None and sms.is_stop_word(request.form.get("Body")):
         sms.opt_out(phone)
-        reply.message(sms.opt_out_reply())
+        reply.message(sms.opt_out_reply(sms.last_signature(phone)))
     return _twiml(str(reply))
 
 

@@ -69,6 +69,7 @@ from .signature import (
     SIGNATURE_MIN,
     SignatureError,
     clean_signature,
+    last_signature,
     signature_for,
     signed,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "SIGNATURE_MIN",
     "SignatureError",
     "clean_signature",
+    "last_signature",
     "signature_for",
     "signed",
     "BACKOFF_BASE_SECONDS",

@@ -103,7 +103,10 @@ def reminder_body(invitation: Invitation, link: str, language: str) -> str:
     return signed(body, signature_for(invitation.campaign, [i.unit for i in invitation.linked()]))
 
 
-def opt_out_reply() -> str:
-    """The answer to STOP/TD/退订, in Chinese (the language of the numbers we write to)."""
+def opt_out_reply(signature: str | None = None) -> str:
+    """The answer to STOP/TD/退订, in Chinese (the language of the numbers we write to).
+
+    Signed like the message the person answers (survey.channels.sms.signature.last_signature).
+    """
     with force_locale("zh_Hans"):
-        return gettext("You will receive no more survey messages from us.")
+        return signed(gettext("You will receive no more survey messages from us."), signature)

@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask_babel import gettext
+from sqlalchemy import select
 
-from ...models import Campaign, Unit
+from ...extensions import db
+from ...models import Campaign, OutboundMessage, Unit
 
 SIGNATURE_MIN = 2
 SIGNATURE_MAX = 12
@@ -74,3 +76,21 @@ def signature_for(campaign: Campaign, units: Sequence[Unit]) -> str | None:
 def signed(body: str, signature: str | None) -> str:
     """``body`` opened by 【signature】 (unchanged without one)."""
     return f"【{signature}】{body}" if signature else body
+
+
+def last_signature(phone: str) -> str | None:
+    """The signature of the last message written to ``phone``, to sign our reply to it.
+
+    A reply to STOP or 退订 comes from the same sender as what the person
+    received; the number may have had messages of several campaigns, and the
+    latest is the one they are answering.
+    """
+    body = db.session.execute(
+        select(OutboundMessage.body)
+        .where(OutboundMessage.to_phone == phone, OutboundMessage.body.startswith("【"))
+        .order_by(OutboundMessage.created_at.desc(), OutboundMessage.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if not body or "】" not in body:
+        return None
+    return body[1 : body.index("】")] or None
