@@ -16,11 +16,13 @@ from . import config as config_module
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .i18n import remember_language, select_locale
 from .web.bad_bytes import refuse_nul
+from .web.connections import ping_when_idle
 from .web.db_retry import register_lost_connection_page
 from .web.errors import register_error_pages
 from .web.headers import init_headers
 from .web.log_masking import mask_tokens_in_logs
 from .web.navigation import IdConverter, navigation_context
+from .web.rate_storage import storage_uri
 from .web.uploads import apply_upload_limit
 
 
@@ -46,9 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     # Results read running monthly sums, kept in step at every commit (survey.results.running).
     running.install(db.session)
-    migrate.init_app(
-        app, db, directory=str(config_module.MIGRATIONS_DIR), render_as_batch=True
-    )
+    migrate.init_app(app, db, directory=str(config_module.MIGRATIONS_DIR), render_as_batch=True)
     # Ahead of CSRFProtect's own hook, which reads the form: the user of this request
     # (not one cached on a shared app context), then the upload limit of the route.
     app.before_request(_forget_cached_user)
@@ -60,7 +60,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    limiter.init_app(app)
+    _lean_limits_and_pool(app)
     # Flask-Babel caches the locale on the app context, which a test client (or a
     # CLI command) may share between requests: choose it afresh for each request.
     app.before_request(refresh_locale)
@@ -82,6 +82,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _lean_limits_and_pool(app: Flask) -> None:
+    """Rate limits without a timer thread per request; connections pinged only when idle."""
+    app.config["RATELIMIT_STORAGE_URI"] = storage_uri(
+        str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    )
+    limiter.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            ping_when_idle(engine, float(app.config["SURVEY_DB_PING_IDLE_SECONDS"]))
 
 
 def _postgresql_session_settings(app: Flask) -> None:

@@ -145,7 +145,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": database_uri(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No pool_pre_ping (a round trip before every request): a pooled connection idle
+        # this long is pinged at checkout instead (survey.web.connections).
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "SURVEY_DB_PING_IDLE_SECONDS": _int("SURVEY_DB_PING_IDLE_SECONDS", 30),
         "SURVEY_BASE_URL": os.environ.get("SURVEY_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "INSTRUMENTS_DIR": os.environ.get("INSTRUMENTS_DIR", str(shipped_folder("instruments"))),
         # Evaluation frameworks (scorecards) and the units' individual sets under units/.

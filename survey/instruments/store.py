@@ -6,6 +6,7 @@ so an answer can always be read against the questionnaire it was given.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -93,6 +94,53 @@ def current_version(instrument_id: str) -> tuple[Instrument, InstrumentVersion]:
         _insert_unless_stored(instrument)
         row = _stored(instrument)
     return instrument, row
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVersion:
+    """A stored instrument version as a worker keeps it: the row's id and what names it.
+
+    A version row never changes once stored (it is the content hash's), so a
+    worker may keep it for good instead of selecting it for every card.
+    """
+
+    id: int
+    instrument_id: str
+    version: str
+
+
+# Per app (each test makes its own, on a database of its own): content hash -> stored row.
+_VERSIONS = "survey_instrument_versions"
+
+
+def serving_version(instrument_id: str) -> tuple[Instrument, StoredVersion, bool]:
+    """The instrument as on disk now, its stored version, and whether this call stored it.
+
+    The version is looked up in the database once per worker; a version seen
+    for the first time is stored (flushed: the caller commits, at once, when
+    the third value is True).
+    """
+    instruments = current_instruments()
+    if instrument_id not in instruments:
+        raise LookupError(
+            f"no instrument with id {instrument_id!r} in {current_app.config['INSTRUMENTS_DIR']}"
+        )
+    instrument = instruments[instrument_id]
+    known: dict[str, StoredVersion] = current_app.extensions.setdefault(_VERSIONS, {})
+    cached = known.get(instrument.version)
+    if cached is not None:
+        return instrument, cached, False
+    row = _stored_or_none(instrument)
+    # Whether this transaction wrote it or found another's (ON CONFLICT), the caller commits.
+    stored_now = row is None
+    if row is None:
+        _insert_unless_stored(instrument)
+        row = _stored(instrument)
+    found = StoredVersion(id=row.id, instrument_id=row.instrument_id, version=row.version)
+    if not stored_now:
+        # Only a committed row is kept: one stored now is kept by the next card after commit.
+        known[instrument.version] = found
+    return instrument, found, stored_now
 
 
 def instrument_of(version: InstrumentVersion) -> Instrument:

@@ -178,18 +178,23 @@ def _card(
     """Show or take a card whose questions all fit on one page (``device_id``: the kiosk's)."""
     lang = _lang()
     key = request.form.get("submission_key", "") if request.method == "POST" else ""
-    if key:
-        done = service.response_by_key(key)
+
+    def refused(error: Unavailable) -> Any:
+        # A double tap or a retry after the card was stored (the ticket now used, the
+        # campaign closed or full meanwhile): the same thank-you again, not a refusal.
+        done = service.response_by_key(key) if key else None
         if done is not None:
-            # A double tap or a retry: the first POST stored it; the same thank-you again.
             return render.thanks(done, kiosk_code=kiosk_code)
+        return render.unavailable(error, kiosk_code=kiosk_code)
+
     try:
         target = resolve()
     except Unavailable as error:
-        return render.unavailable(error, kiosk_code=kiosk_code)
-    db.session.commit()  # an instrument version seen for the first time, kept for good
+        return refused(error)
+    if target.new_version:
+        db.session.commit()  # an instrument version seen for the first time, kept for good
     if service.is_full(target):
-        return render.unavailable(Unavailable("full", target.campaign), kiosk_code=kiosk_code)
+        return refused(Unavailable("full", target.campaign))
     questions = target.instrument.questions
     if request.method != "POST":  # GET, and HEAD (link previews, uptime monitors)
         form = _form(target, questions, lang, initial={})
@@ -215,9 +220,13 @@ def _card(
             device_id=device_id,
         )
     except Unavailable as error:
-        return render.unavailable(error, kiosk_code=kiosk_code)
+        return refused(error)
+    # A retry of a stored card is not looked up first: the submission key's unique
+    # constraint finds it (submit_card returns the stored row), one query less per card.
+    # Rendered before the commit, which expires the response (reading it again costs a query).
+    page = render.thanks(response, kiosk_code=kiosk_code)
     db.session.commit()
-    return render.thanks(response, kiosk_code=kiosk_code)
+    return page
 
 
 # --- invitations: page by page -----------------------------------------------------------------
@@ -246,7 +255,8 @@ def _invitation(token: str, unit_code: str | None = None) -> Any:
             target = service.resolve_link_unit(token, unit_code, testing=_testing())
     except Unavailable as error:
         return render.unavailable(error)
-    db.session.commit()  # an instrument version seen for the first time, kept for good
+    if target.new_version:
+        db.session.commit()  # an instrument version seen for the first time, kept for good
     link = _Link(token, unit_code, several=service.asks_several(lead))
     return _with_language(lead.language, lambda: _invitation_pages(target, link))
 
@@ -351,7 +361,14 @@ def _invitation_pages(target: Target, link: _Link) -> Any:
         )
     except Unavailable as error:
         return render.unavailable(error)
+    # Made before the commit, which expires what they read (reading it again costs a query).
+    shown = _after_submit(target, link, response)
     db.session.commit()
+    return shown
+
+
+def _after_submit(target: Target, link: _Link, response: Response) -> Any:
+    """The thank-you, or for a link of several units the way back to their list."""
     if link.several:
         return redirect(url_for("respond.invitation", token=link.token, done=target.unit.code), 303)
     return render.thanks(response)

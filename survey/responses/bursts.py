@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 
 from ..extensions import db
 from ..instruments import OVERALL_INDICATOR
@@ -146,12 +146,28 @@ def usual_per_hour(source: Source, before: dt.datetime, rule: Rule) -> tuple[flo
             Response.flagged.is_(False),
         )
     ).one()
+    return _per_hour(int(cards or 0), int(lowest or 0), first, before, rule)
+
+
+def _per_hour(
+    cards: int, lowest: int, first: dt.datetime | None, before: dt.datetime, rule: Rule
+) -> tuple[float, float]:
     if not cards or first is None:
         return 0.0, 0.0
     # The days it has been in use, so a point opened last week is not judged over four weeks.
     days = min(max((before - first) / dt.timedelta(days=1), 1.0), float(rule.lookback_days))
     hours = days * rule.service_hours
-    return cards / hours, float(lowest or 0) / hours
+    return cards / hours, float(lowest) / hours
+
+
+@dataclass(frozen=True, slots=True)
+class _Figures:
+    """A source's cards and lowest ratings in the window, and its usual per service hour."""
+
+    cards: int
+    lowest: int
+    usual: float
+    usual_lowest: float
 
 
 def check_card(response: Response, ticket: Ticket | None, now: dt.datetime) -> Burst | None:
@@ -160,39 +176,87 @@ def check_card(response: Response, ticket: Ticket | None, now: dt.datetime) -> B
     Flushes; the caller (the view) commits with the card.
     """
     rule = Rule.from_config()
-    for source in sources_of(response, ticket):
-        burst = _check_source(response, source, now, rule)
+    sources = sources_of(response, ticket)
+    if not sources:
+        return None
+    for source, figures in zip(sources, _figures(sources, now, rule), strict=True):
+        burst = _check_source(response, source, now, rule, figures)
         if burst is not None:
             return burst
     return None
 
 
-def _limits(source: Source, start: dt.datetime, rule: Rule) -> tuple[int, int | None, float]:
-    """The most cards and lowest ratings the source may send in a window; its usual per hour."""
+def _figures(sources: list[Source], now: dt.datetime, rule: Rule) -> list[_Figures]:
+    """Every source's figures in one statement (a card's submission costs as few as it can).
+
+    The same counts as a query per window and per usual would give: the window
+    (start, now], and the lookback [start - days, start) of counted cards for
+    the usual (a client has no usual: its limit is fixed).
+    """
+    start = now - rule.window
+    since = start - dt.timedelta(days=rule.lookback_days)
+    lowest = lowest_card()
+    columns: list[Any] = []
+    for source in sources:
+        mine = and_(*source.where)
+        in_window = and_(mine, Response.submitted_at > start)
+        columns += [
+            func.sum(case((in_window, 1), else_=0)),
+            func.sum(case((in_window, lowest), else_=0)),
+        ]
+        if source.kind != "client":
+            before = and_(mine, Response.submitted_at < start, Response.flagged.is_(False))
+            columns += [
+                func.sum(case((before, 1), else_=0)),
+                func.sum(case((before, lowest), else_=0)),
+                func.min(case((before, Response.submitted_at))),
+            ]
+    row = list(
+        db.session.execute(
+            select(*columns).where(
+                or_(*(and_(*source.where) for source in sources)),
+                Response.submitted_at >= since,
+                Response.submitted_at <= now,
+            )
+        ).one()
+    )
+    found = []
+    for source in sources:
+        cards, low = int(row.pop(0) or 0), int(row.pop(0) or 0)
+        usual, usual_lowest = 0.0, 0.0
+        if source.kind != "client":
+            counted, counted_low, first = int(row.pop(0) or 0), int(row.pop(0) or 0), row.pop(0)
+            usual, usual_lowest = _per_hour(counted, counted_low, first, start, rule)
+        found.append(_Figures(cards, low, usual, usual_lowest))
+    return found
+
+
+def _limits(source: Source, figures: _Figures, rule: Rule) -> tuple[int, int | None]:
+    """The most cards and lowest ratings the source may send in a window."""
     if source.kind == "client":
-        return rule.client_count, None, 0.0
-    usual, usual_lowest = usual_per_hour(source, start, rule)
+        return rule.client_count, None
     per_window = rule.window / dt.timedelta(hours=1)
-    allowance = max(rule.min_cards, math.ceil(rule.factor * usual * per_window))
-    low_allowance = max(rule.low_min - 1, math.floor(rule.factor * usual_lowest * per_window))
-    return allowance, low_allowance, usual
+    allowance = max(rule.min_cards, math.ceil(rule.factor * figures.usual * per_window))
+    low_allowance = max(
+        rule.low_min - 1, math.floor(rule.factor * figures.usual_lowest * per_window)
+    )
+    return allowance, low_allowance
 
 
-def _check_source(response: Response, source: Source, now: dt.datetime, rule: Rule) -> Burst | None:
+def _check_source(
+    response: Response, source: Source, now: dt.datetime, rule: Rule, figures: _Figures
+) -> Burst | None:
     start = now - rule.window
     in_window = (*source.where, Response.submitted_at > start, Response.submitted_at <= now)
-    cards, lowest = db.session.execute(
-        select(func.count(Response.id), func.sum(lowest_card())).where(*in_window)
-    ).one()
-    cards, lowest = int(cards or 0), int(lowest or 0)
-    allowance, low_allowance, usual = _limits(source, start, rule)
+    cards, lowest = figures.cards, figures.lowest
+    allowance, low_allowance = _limits(source, figures, rule)
     if cards > allowance:
         fired = "rate"
     elif low_allowance is not None and lowest > low_allowance and lowest >= rule.low_share * cards:
         fired = "lowest"
     else:
         return None
-    burst = _open_burst(response, source, now, rule, fired, usual, allowance)
+    burst = _open_burst(response, source, now, rule, fired, figures.usual, allowance)
     _hold_window(burst, in_window)
     response.flagged, response.burst_id = True, burst.id
     _count(burst)

@@ -18,13 +18,15 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, func, inspect, select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..instruments import Instrument, Page
-from ..instruments.store import current_version, instrument_of
+from ..instruments.store import StoredVersion, instrument_of, serving_version
 from ..models import (
     CallbackRequest,
     Campaign,
@@ -84,12 +86,14 @@ class Target:
     settings: CampaignGroup
     channel: str
     instrument: Instrument
-    version: InstrumentVersion
+    version: InstrumentVersion | StoredVersion
     point: ServicePoint | None = None
     ticket: Ticket | None = None
     invitation: Invitation | None = None
     draft: Response | None = None
     answers: dict[str, AnswerValue] = field(default_factory=dict)
+    # The instrument version was stored by this request: the face commits it at once.
+    new_version: bool = False
 
     @property
     def test(self) -> bool:
@@ -132,16 +136,18 @@ def serving_order(campaigns: Collection[Campaign]) -> list[Campaign]:
 
 def _instrument_for(
     campaign: Campaign, settings: CampaignGroup, channel: str
-) -> tuple[Instrument, InstrumentVersion]:
-    """The group's instrument for this channel on disk now, with its version row.
+) -> tuple[Instrument, StoredVersion, bool]:
+    """The group's instrument for this channel on disk now, its version row, whether stored now.
 
-    current_version() stores (flushes) a version seen for the first time; the
-    face commits right after resolving a target, so a page view never holds a
-    write transaction open (SQLite allows one writer) nor loses the row.
+    serving_version() stores (flushes) a version seen for the first time; the
+    face then commits right after resolving the target, so a page view never
+    holds a write transaction open (SQLite allows one writer) nor loses the row.
+    Otherwise it does not commit: a commit would expire every row just loaded,
+    and rendering the card would select them all again.
     """
     instrument_id = settings.instrument_for(channel)
     try:
-        return current_version(instrument_id)
+        return serving_version(instrument_id)
     except LookupError:
         current_app.logger.error(
             "campaign %s group %s channel %s: instrument %r not found",
@@ -151,6 +157,30 @@ def _instrument_for(
             instrument_id,
         )
         raise Unavailable("unavailable", campaign) from None
+
+
+def _with_settings(*path: Any) -> tuple[Any, ...]:
+    """Load a campaign's groups, each group and its questionnaires per channel in one query.
+
+    ``path`` leads from the queried entity to its campaign (none: Campaign is queried).
+    """
+    start = joinedload(*path) if path else None
+    groups = start.joinedload(Campaign.groups) if start is not None else joinedload(Campaign.groups)
+    return (groups.joinedload(CampaignGroup.group), groups.joinedload(CampaignGroup.by_channel))
+
+
+def _surveys_unit(campaign: Campaign, unit_id: int) -> bool:
+    """Whether the campaign still surveys the unit, without loading all its units (1,000 at a
+    province's scale) when they are not loaded already."""
+    if "units" not in inspect(campaign).unloaded:
+        return any(unit.id == unit_id for unit in campaign.units)
+    return db.session.execute(
+        select(
+            exists().where(
+                campaign_unit.c.campaign_id == campaign.id, campaign_unit.c.unit_id == unit_id
+            )
+        )
+    ).scalar_one()
 
 
 def _settings(campaign: Campaign, group_id: int | None) -> CampaignGroup:
@@ -172,20 +202,29 @@ def resolve_point(code: str, channel: str, *, testing: Collection[int] = ()) -> 
     """
     if len(code) > 40:
         raise Unavailable("unknown")
-    point = db.session.execute(
-        select(ServicePoint).where(ServicePoint.code == code)
-    ).scalar_one_or_none()
-    if point is None:
-        raise Unavailable("unknown")
-    campaigns = (
+    # One statement: the point, its unit, and the unit's campaigns that have a point group,
+    # each with its groups' settings (a point with no such campaign comes with None).
+    rows = (
         db.session.execute(
-            select(Campaign)
-            .join(campaign_unit, campaign_unit.c.campaign_id == Campaign.id)
-            .where(campaign_unit.c.unit_id == point.unit_id, Campaign.point_group_id.is_not(None))
+            select(ServicePoint, Campaign)
+            .options(joinedload(ServicePoint.unit), *_with_settings())
+            .outerjoin(campaign_unit, campaign_unit.c.unit_id == ServicePoint.unit_id)
+            .outerjoin(
+                Campaign,
+                and_(
+                    Campaign.id == campaign_unit.c.campaign_id,
+                    Campaign.point_group_id.is_not(None),
+                ),
+            )
+            .where(ServicePoint.code == code)
         )
-        .scalars()
+        .unique()
         .all()
     )
+    if not rows:
+        raise Unavailable("unknown")
+    point = rows[0][0]
+    campaigns = [campaign for _point, campaign in rows if campaign is not None]
     campaigns = serving_order([c for c in campaigns if channel in c.channel_list()])
     if not campaigns:
         raise Unavailable("closed")
@@ -197,7 +236,7 @@ def resolve_point(code: str, channel: str, *, testing: Collection[int] = ()) -> 
         raise Unavailable("closed" if "closed" in states else "not_open", campaigns[0])
     campaign = open_ones[0]
     settings = _settings(campaign, campaign.point_group_id)
-    instrument, version = _instrument_for(campaign, settings, channel)
+    instrument, version, new_version = _instrument_for(campaign, settings, channel)
     return Target(
         campaign=campaign,
         unit=point.unit,
@@ -207,6 +246,7 @@ def resolve_point(code: str, channel: str, *, testing: Collection[int] = ()) -> 
         instrument=instrument,
         version=version,
         point=point,
+        new_version=new_version,
     )
 
 
@@ -214,22 +254,40 @@ def resolve_ticket(token: str, *, testing: Collection[int] = ()) -> Target:
     """The card behind a receipt's one-time token; refused once it has been answered."""
     if not looks_like_token(token):
         raise Unavailable("unknown")
-    ticket = db.session.execute(
-        select(Ticket).where(Ticket.token_hash == hash_token(token))
-    ).scalar_one_or_none()
-    if ticket is None:
+    # One statement: the ticket, its campaign with its settings, its point and unit, and
+    # whether it was answered and its unit is still surveyed.
+    answered = select(Response.id).where(Response.ticket_id == Ticket.id).exists()
+    point_unit = (
+        select(ServicePoint.unit_id)
+        .where(ServicePoint.id == Ticket.service_point_id)
+        .correlate(Ticket)
+        .scalar_subquery()
+    )
+    surveyed = exists().where(
+        campaign_unit.c.campaign_id == Ticket.campaign_id, campaign_unit.c.unit_id == point_unit
+    )
+    row = db.session.execute(
+        select(Ticket, answered, surveyed)
+        .options(
+            *_with_settings(Ticket.campaign),
+            joinedload(Ticket.service_point).joinedload(ServicePoint.unit),
+        )
+        .where(Ticket.token_hash == hash_token(token))
+    ).first()
+    if row is None:
         raise Unavailable("unknown")
+    ticket, has_response, in_campaign = row
     campaign = ticket.campaign
-    if ticket.used_at is not None or _response_of(ticket_id=ticket.id) is not None:
+    if ticket.used_at is not None or has_response:
         raise Unavailable("answered", campaign)
     if ticket.expires_at is not None and utcnow() >= ticket.expires_at:
         raise Unavailable("expired", campaign)
     refuse_unless_open(campaign, testing)
     point = ticket.service_point
-    if point.unit not in campaign.units:
+    if not in_campaign:
         raise Unavailable("unknown", campaign)
     settings = _settings(campaign, campaign.point_group_id)
-    instrument, version = _instrument_for(campaign, settings, "ticket")
+    instrument, version, new_version = _instrument_for(campaign, settings, "ticket")
     return Target(
         campaign=campaign,
         unit=point.unit,
@@ -240,6 +298,7 @@ def resolve_ticket(token: str, *, testing: Collection[int] = ()) -> Target:
         version=version,
         point=point,
         ticket=ticket,
+        new_version=new_version,
     )
 
 
@@ -247,9 +306,22 @@ def invitation_by_token(token: str) -> Invitation:
     """The invitation a personal link's token belongs to; Unavailable("unknown") if none."""
     if not looks_like_token(token):
         raise Unavailable("unknown")
-    invitation = db.session.execute(
-        select(Invitation).where(Invitation.token_hash == hash_token(token))
-    ).scalar_one_or_none()
+    # With what its questionnaire needs (campaign settings, unit, group, the link's other
+    # units), so that resolving it costs this statement and the draft's.
+    invitation = (
+        db.session.execute(
+            select(Invitation)
+            .options(
+                *_with_settings(Invitation.campaign),
+                joinedload(Invitation.unit),
+                joinedload(Invitation.group),
+                joinedload(Invitation.others),
+            )
+            .where(Invitation.token_hash == hash_token(token))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if invitation is None:
         raise Unavailable("unknown")
     return invitation
@@ -277,15 +349,17 @@ def target_of_invitation(invitation: Invitation, *, testing: Collection[int] = (
     ):
         raise Unavailable("expired", campaign)
     refuse_unless_open(campaign, testing)
-    if invitation.unit not in campaign.units:
+    if not _surveys_unit(campaign, invitation.unit_id):
         raise Unavailable("unknown", campaign)
     settings = _settings(campaign, invitation.group_id)
+    version: InstrumentVersion | StoredVersion
+    new_version = False
     if draft is not None:
         # Someone who began keeps the questionnaire they began, even if the file changed since.
-        version = draft.instrument_version
-        instrument = instrument_of(version)
+        stored = draft.instrument_version
+        version, instrument = stored, instrument_of(stored)
     else:
-        instrument, version = _instrument_for(campaign, settings, invitation.channel)
+        instrument, version, new_version = _instrument_for(campaign, settings, invitation.channel)
     target = Target(
         campaign=campaign,
         unit=invitation.unit,
@@ -296,6 +370,7 @@ def target_of_invitation(invitation: Invitation, *, testing: Collection[int] = (
         version=version,
         invitation=invitation,
         draft=draft,
+        new_version=new_version,
     )
     if draft is not None:
         target.answers = stored_answers(draft, instrument)

@@ -1,8 +1,9 @@
 """WTForms forms built from one page of an instrument, in the respondent's language.
 
 The instrument file is the only source of the questions, so the form class is
-made at request time: one field per question of the page, named ``q_<id>`` (a
-prefix, so that a question id can never clash with an attribute of the form).
+made from it, once per instrument version, page and language: one field per
+question of the page, named ``q_<id>`` (a prefix, so that a question id can
+never clash with an attribute of the form).
 Field validators check only the *shape* of a value (an offered option, a finite
 number in range, a text short enough, a plausible phone number); whether an
 answer is *required* depends on show-if conditions, which depend on the other
@@ -13,9 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from flask_babel import gettext
+from babel import support
+from flask import current_app
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -27,6 +31,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import messages_path
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput, TelInput
 
@@ -65,7 +70,24 @@ class MultiCheckboxField(SelectMultipleField):
 class AnswerForm(FlaskForm):
     """The base of every respondent form: CSRF (from FlaskForm) and the idempotency key."""
 
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form: Any) -> Any:
+            """WTForms' own messages in the request's language, the catalog read once.
+
+            Flask-WTF reads WTForms' catalog from disk for every request that
+            makes a form; a respondent's card makes one on every view.
+            """
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            locale = get_locale()
+            return _wtforms_catalog(str(locale) if locale else "")
+
     submission_key = HiddenField()
+
+
+@lru_cache(maxsize=16)
+def _wtforms_catalog(locale: str) -> support.Translations | support.NullTranslations:
+    return support.Translations.load(messages_path(), [locale] if locale else None, "wtforms")
 
 
 class OfferedOption:
@@ -211,12 +233,37 @@ def build_form(
     initial: Mapping[str, AnswerValue] | None = None,
     formdata: Any = None,
 ) -> AnswerForm:
-    """The form of one page's questions. On a GET pass ``initial``; on a POST ``formdata``.
+    """The form of one page's questions. On a GET pass ``initial``; on a POST ``formdata``."""
+    form_class = page_form_class(instrument, questions, lang, max_text=max_text)
+    data = {field_name(qid): _form_value(value) for qid, value in (initial or {}).items()}
+    if formdata is not None:
+        return form_class(formdata=formdata)
+    return form_class(formdata=None, data=data)
+
+
+# (instrument version, question ids, language, text limit) -> form class; a few per page.
+_FORM_CLASSES: dict[tuple[str, tuple[str, ...], str, int], type[AnswerForm]] = {}
+_MOST_FORM_CLASSES = 512
+
+
+def page_form_class(
+    instrument: Instrument, questions: Sequence[Question], lang: str, *, max_text: int
+) -> type[AnswerForm]:
+    """The form class of one page in one language, made once per instrument version.
+
+    Making a WTForms class (a metaclass, one unbound field per question) cost
+    more than the rest of a card's request; an instrument version never
+    changes, so the class made for it serves every later card. Its fields hold
+    no request state: WTForms binds fresh fields to each form made from it.
 
     A question shown only on a condition that depends on another question of the
     same page gets no HTML ``required`` attribute: with JavaScript off the
     browser cannot know whether it applies, so the server decides.
     """
+    key = (instrument.version, tuple(q.id for q in questions), lang, max_text)
+    found = _FORM_CLASSES.get(key)
+    if found is not None:
+        return found
     fallback = instrument.languages[0]
     same_page = {question.id for question in questions}
 
@@ -231,10 +278,10 @@ def build_form(
             field_name(question.id),
             _field_for(question, lang, fallback, max_text, required_attr),
         )
-    data = {field_name(qid): _form_value(value) for qid, value in (initial or {}).items()}
-    if formdata is not None:
-        return PageForm(formdata=formdata)
-    return PageForm(formdata=None, data=data)
+    if len(_FORM_CLASSES) >= _MOST_FORM_CLASSES:
+        _FORM_CLASSES.clear()  # instrument files edited many times in one worker's life
+    _FORM_CLASSES[key] = PageForm
+    return PageForm
 
 
 def _form_value(value: AnswerValue) -> Any:
