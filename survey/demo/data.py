@@ -72,10 +72,10 @@ SERVICE_CHANNELS = (("qr", 0.45), ("ticket", 0.2), ("kiosk", 0.2), ("phone", 0.1
 PUBLIC_PER_UNIT = 20  # general public, reached by phone
 
 
-STAKEHOLDERS_PER_UNIT = 6  # per stakeholder group and unit: 5 answer, 1 is still pending
+STAKEHOLDERS_PER_UNIT = 19  # per group and unit: 18 answer (6 a year), 1 is still pending
 
 
-STAFF_PER_UNIT = 19  # 18 answer (6 a year: the scorecard's staff item needs k), 1 pending
+STAFF_PER_UNIT = 91  # 90 answer (30 a year), 1 pending
 
 
 UNUSED_TICKETS_PER_POINT = 2
