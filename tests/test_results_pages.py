@@ -498,3 +498,87 @@ def test_methods_page_in_three_languages(client, app):
     campaign = gen_campaign([unit], groups={"service_user": {}})
     db.session.commit()
     assert campaign_page_link in client.get(f"/evaluate/campaign/{campaign.id}").text
+
+
+def _pager_links(page: str) -> dict[str, str]:
+    """rel -> href of the pager's previous and next links (HTML-unescaped)."""
+    nav = re.search(r'<nav class="pager"[^>]*>(.*?)</nav>', page, re.S)
+    if nav is None:
+        return {}
+    found = re.findall(r'<a rel="(prev|next)" href="([^"]+)"', nav.group(1))
+    return {rel: href.replace("&amp;", "&") for rel, href in found}
+
+
+def test_units_are_paged_in_the_order_of_the_whole_campaign(client, world, monkeypatch):
+    """Ranks span pages: page 2 goes on where page 1 stopped, sort and period kept."""
+    from survey.evaluate import results_views
+
+    campaign, *_ = world
+    _add_unit(campaign, "C", {"satisfied": 5})
+    _add_unit(campaign, "D", {"very_satisfied": 20, "satisfied": 20})
+    _add_unit(campaign, "E", {"very_satisfied": 10, "satisfied": 20, "basically_satisfied": 6,
+                              "dissatisfied": 4})
+    db.session.commit()
+    monkeypatch.setattr(results_views, "UNITS_PER_PAGE", 2)
+    login(client, gen_user("evaluator"))
+    url = f"/evaluate/campaign/{campaign.id}?sort=index&order=desc&lang=en"
+    first = client.get(url).text
+    assert _order(first) == ["D", "E"]
+    assert "Page 1 of 3" in first and "Units 1 to 2 of 5" in first
+    links = _pager_links(first)
+    assert "prev" not in links and "page=2" in links["next"]
+    assert "sort=index" in links["next"] and "order=desc" in links["next"]
+    second = client.get(links["next"]).text
+    assert _order(second) == ["A", "C"]
+    links = _pager_links(second)
+    assert "page=1" in links["prev"] and "page=3" in links["next"]
+    third = client.get(links["next"]).text
+    assert _order(third) == ["B"] and "next" not in _pager_links(third)
+    # A sort link starts again at page 1; every order is the whole campaign's.
+    assert _order(client.get(url.replace("order=desc", "order=asc") + "&page=1").text) == [
+        "E",
+        "D",
+    ]
+    assert _order(client.get(
+        f"/evaluate/campaign/{campaign.id}?sort=unit&order=desc&page=2").text) == ["C", "B"]
+    # Past the end (units taken out since the link was made): the last page, same sort.
+    past = client.get(f"/evaluate/campaign/{campaign.id}?sort=index&order=desc&page=9")
+    assert past.status_code == 302 and "page=3" in past.headers["Location"]
+    assert "sort=index" in past.headers["Location"]
+
+
+def test_a_campaign_of_many_units_shows_fifty_a_page(client, app):
+    units = [gen_unit(f"U{i:03d}", f"单位{i:03d}") for i in range(60)]
+    campaign = gen_campaign(units, groups={"service_user": {}})
+    for unit in units:
+        gen_response(campaign, unit=unit, group="service_user", answers={"overall": "satisfied"})
+    db.session.commit()
+    login(client, gen_user("evaluator"))
+    url = f"/evaluate/campaign/{campaign.id}"
+    first = client.get(url)
+    assert first.status_code == 200
+    rows = re.findall(r'<tr data-unit="(\w+)">', first.text)
+    assert rows == [f"U{i:03d}" for i in range(50)]
+    second = client.get(url + "?page=2").text
+    assert re.findall(r'<tr data-unit="(\w+)">', second) == [f"U{i:03d}" for i in range(50, 60)]
+    assert "page=2" in _pager_links(first.text)["next"]
+    assert len(first.data) < 100_000  # a page of 50 units, whatever the campaign's size
+
+
+@pytest.mark.parametrize(
+    ("query", "english", "chinese"),
+    [
+        ("sort=bogus", "bogus is not a column to sort by", "bogus 不是可排序的列"),
+        ("sort=index&order=sideways", "sideways is not a sort order", "sideways 不是排序方向"),
+        ("page=0", "0 is not a page number", "0 不是页码"),
+        ("page=two", "two is not a page number", "two 不是页码"),
+    ],
+)
+def test_bad_sort_order_or_page_is_a_400_that_says_why(client, world, query, english, chinese):
+    campaign, *_ = world
+    login(client, gen_user("evaluator"))
+    url = f"/evaluate/campaign/{campaign.id}?{query}"
+    page = client.get(url + "&lang=en")
+    assert page.status_code == 400 and english in page.text
+    page = client.get(url + "&lang=zh_Hans")
+    assert page.status_code == 400 and chinese in page.text

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from flask import abort, render_template, request
+from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
@@ -28,6 +28,7 @@ from ..results.unit_report import OVERALL, campaign_indicators
 from ..stats import Estimate
 from ..web.errors import BadInput
 from ..web.guards import role_required
+from ..web.navigation import page_number
 from . import bp
 from .charts import Bar, Point, bar_chart, line_chart
 
@@ -37,6 +38,9 @@ SORTS = {
     "share": lambda r: (r.share_satisfied.estimate is None, r.share_satisfied.estimate or 0.0),
     "n": lambda r: r.n,
 }
+ORDERS = ("asc", "desc")
+# Units per page of a campaign's results: a province's 1,000 units are 20 pages, each light.
+UNITS_PER_PAGE = 50
 # The figure a sort ranks on: only reliable ones are ranked.
 RANKED: dict[str, Callable[[ResultRow], Any]] = {
     "index": lambda r: r.index,
@@ -94,8 +98,13 @@ def group_chart(groups: Sequence[GroupRow]) -> Markup:
     from flask_babel import gettext
 
     bars = [
-        Bar(group_label(g.group), g.index.estimate, g.index.low, g.index.high,
-            _shown_n(g.n, g.index))
+        Bar(
+            group_label(g.group),
+            g.index.estimate,
+            g.index.low,
+            g.index.high,
+            _shown_n(g.n, g.index),
+        )
         for g in groups
     ]
     return bar_chart(bars, title=gettext("By respondent group"), suppressed_text=_suppressed())
@@ -162,13 +171,46 @@ def _period_arg(campaign: Campaign) -> str | None:
     return period
 
 
+def _sort_args() -> tuple[str, str]:
+    """The column and direction a campaign's units are sorted by; 400 for any other value."""
+    sort = request.args.get("sort", "unit")
+    if sort not in SORTS:
+        raise BadInput(
+            gettext(
+                "%(value)s is not a column to sort by: choose unit, index, share or n.",
+                value=sort[:40],
+            )
+        )
+    order = request.args.get("order", "asc")
+    if order not in ORDERS:
+        raise BadInput(
+            gettext("%(value)s is not a sort order: choose asc or desc.", value=order[:40])
+        )
+    return sort, order
+
+
+def _page_arg() -> int:
+    raw = request.args.get("page", "1")
+    page = page_number(raw)
+    if page is None:
+        raise BadInput(
+            gettext("%(value)s is not a page number: pages are numbered from 1.", value=raw[:40])
+        )
+    return page
+
+
 @bp.route("/campaign/<int:campaign_id>")
 @role_required("evaluator", "admin")
 def campaign_results(campaign_id: int) -> ResponseReturnValue:
+    """Every unit's overall figures, sorted by the column asked for, UNITS_PER_PAGE at a time.
+
+    The whole campaign is sorted (ranks span pages), and only the page is sent:
+    with 1,000 units the page stays small.
+    """
     campaign = db.get_or_404(Campaign, campaign_id)
     period = _period_arg(campaign)
-    sort = request.args.get("sort", "unit")
-    order = "desc" if request.args.get("order") == "desc" else "asc"
+    sort, order = _sort_args()
+    page = _page_arg()
     error = None
     rows: list[ResultRow] = []
     try:
@@ -178,8 +220,39 @@ def campaign_results(campaign_id: int) -> ResponseReturnValue:
     except ResultsError as problem:
         error = problem.message()
     rows = _sorted(rows, sort, order)
+    pages = max(1, -(-len(rows) // UNITS_PER_PAGE))
+    if page > pages:  # past the end (fewer units now than when the link was made): the last
+        return redirect(
+            url_for(
+                "evaluate.campaign_results",
+                campaign_id=campaign.id,
+                period=period,
+                sort=sort,
+                order=order,
+                page=pages,
+            )
+        )
+    return _campaign_page(
+        campaign, rows, page=page, pages=pages, period=period, sort=sort, order=order, error=error
+    )
+
+
+def _campaign_page(
+    campaign: Campaign,
+    rows: list[ResultRow],
+    *,
+    page: int,
+    pages: int,
+    error: str | None,
+    period: str | None,
+    sort: str,
+    order: str,
+) -> str:
+    """The page of units ``page`` of ``pages``; ``rows`` are all the campaign's, sorted."""
     from ..access.audit import events_for_campaign
 
+    first = (page - 1) * UNITS_PER_PAGE
+    shown = rows[first : first + UNITS_PER_PAGE]
     changes = [
         e
         for e in events_for_campaign(campaign.id)
@@ -188,14 +261,18 @@ def campaign_results(campaign_id: int) -> ResponseReturnValue:
     return render_template(
         "evaluate/campaign.html",
         campaign=campaign,
-        rows=rows,
+        rows=shown,
+        unit_count=len(rows),
+        first_shown=first + 1,
+        page=page,
+        pages=pages,
         period=period,
         periods=period_choices(campaign),
         sort=sort,
         order=order,
         error=error,
         chart=bar_chart(
-            _bars(rows, lambda r: r.unit_name or ""),
+            _bars(shown, lambda r: r.unit_name or ""),
             title=indicator_label(OVERALL),
             suppressed_text=_suppressed(),
         ),
