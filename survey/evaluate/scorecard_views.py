@@ -15,7 +15,7 @@ from ..extensions import db
 from ..labels import localised
 from ..models import Cycle, CycleUnit, Unit
 from ..scorecard.cycles import cycles_newest_first
-from ..scorecard.framework import Framework
+from ..scorecard.framework import Category, Framework
 from ..scorecard.opinions import opinions_of_year
 from ..scorecard.score_table import scores_csv, scores_xlsx
 from ..scorecard.scoring import UnitResult, cycle_year, unit_years
@@ -38,14 +38,29 @@ def chosen_year(cycle: Cycle) -> int:
     return year
 
 
+def _unranked_label(result: UnitResult) -> str:
+    """The unit's name, with a dagger when it is scored but not ranked (as the page says)."""
+    return result.unit.name + (" †" if _unranked(result) else "")
+
+
+def _unranked(result: UnitResult) -> bool:
+    """Scored but not ranked: a survey figure fails the reliability standard."""
+    return result.composite is not None and result.rank is None
+
+
 def totals_chart(results: list[UnitResult], framework: Framework) -> Markup:
-    """Each unit's total with its interval, on the framework's points."""
+    """Each unit's total with its interval, on the framework's points.
+
+    An unranked unit's bar is drawn pale and its name carries a dagger, the
+    way the results pages mark a figure that fails the reliability standard.
+    """
     bars = [
         Bar(
-            r.unit.name,
+            _unranked_label(r),
             None if r.composite is None else r.composite.total.points,
             None if r.composite is None else r.composite.total.low,
             None if r.composite is None else r.composite.total.high,
+            unreliable=_unranked(r),
         )
         for r in results
     ]
@@ -57,20 +72,51 @@ def totals_chart(results: list[UnitResult], framework: Framework) -> Markup:
     )
 
 
+def category_percent(result: UnitResult, category: Category) -> float | None:
+    """The unit's points in ``category`` as a percent of its points; None when not scored."""
+    if result.composite is None:
+        return None
+    got = sum(result.composite.items[i.id].points for i in category.items)
+    return 100.0 * got / (category.points or 1.0)
+
+
 def categories_chart(result: UnitResult) -> Markup:
     """A unit's points per category as a share of the category's points (0-100%)."""
-    bars = []
-    for category in result.framework.scored_categories:
-        points = None
-        if result.composite is not None:
-            got = sum(result.composite.items[i.id].points for i in category.items)
-            points = 100.0 * got / (category.points or 1.0)
-        bars.append(Bar(localised(category.title), points))
+    bars = [
+        Bar(localised(category.title), category_percent(result, category))
+        for category in result.framework.scored_categories
+    ]
     return bar_chart(
         bars,
         title=gettext("Points per category, in percent of its points"),
         suppressed_text=gettext("not scored yet"),
     )
+
+
+def units_by_category_charts(
+    results: list[UnitResult], framework: Framework
+) -> list[tuple[Category, Markup]]:
+    """One bar chart per category: every unit's points in it, in percent of its points."""
+    charts = []
+    for category in framework.scored_categories:
+        bars = [
+            Bar(_unranked_label(r), category_percent(r, category), unreliable=_unranked(r))
+            for r in results
+        ]
+        charts.append(
+            (
+                category,
+                bar_chart(
+                    bars,
+                    title=gettext(
+                        "%(category)s: points in percent of its points",
+                        category=localised(category.title),
+                    ),
+                    suppressed_text=gettext("not scored yet"),
+                ),
+            )
+        )
+    return charts
 
 
 def years_chart(results: list[UnitResult], framework: Framework) -> Markup:
@@ -112,6 +158,8 @@ def cycle_page(cycle_id: int) -> ResponseReturnValue:
         opinions=opinions_of_year(cycle, year),
         states=OPINION_LABELS,
         chart=totals_chart(results, framework) if framework else None,
+        category_charts=units_by_category_charts(results, framework) if framework else [],
+        category_percent=category_percent,
     )
 
 
