@@ -225,3 +225,50 @@ def test_a_database_that_refuses_the_retry_gets_the_press_again_page_not_a_500(
     assert again.status_code == 200
     db.session.rollback()
     assert counts()["response"] == 1
+
+
+def test_a_pooled_connection_killed_while_idle_is_replaced_before_use(
+    app: Flask, postgres_only: None
+) -> None:
+    """No pool_pre_ping on every request: a connection idle past the limit is pinged first.
+
+    Without the ping, the first statement on a connection the server ended while
+    it sat in the pool fails (the engine without it shows that); with it, the
+    pool finds it dead at checkout and connects afresh.
+    """
+    from survey.web.connections import ping_when_idle
+
+    admin = _admin()
+    try:
+        for pinged in (True, False):
+            engine = sa.create_engine(db.engine.url, pool_size=1, max_overflow=0)
+            if pinged:
+                ping_when_idle(engine, 0.0)
+            with engine.connect() as conn:
+                pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+            _terminate(admin, pid)
+            _wait_until_gone(admin, pid)
+            try:
+                with engine.connect() as conn:
+                    again = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+                assert pinged and again != pid
+            except sa.exc.OperationalError:
+                assert not pinged
+            finally:
+                engine.dispose()
+    finally:
+        admin.dispose()
+
+
+def _wait_until_gone(admin: sa.Engine, pid: int) -> None:
+    """pg_terminate_backend only signals the backend: wait (5 s at most) until it has ended."""
+    import time
+
+    with admin.connect() as conn:
+        for _ in range(100):
+            alive = conn.execute(
+                sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+            ).scalar_one()
+            if not alive:
+                return
+            time.sleep(0.05)
