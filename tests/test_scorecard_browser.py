@@ -61,6 +61,12 @@ def test_the_evaluator_reviews_a_draft_and_the_liaison_reports_on_a_fix(
         assert len(rows) == 3 and all(any(g in r.text for g in grades) for r in rows)
         assert driver.find_element(By.ID, "downloads").is_displayed()
         _shot(driver, "scorecard-cycle.png")
+        driver.get(f"{base}/evaluate/cycle/{cycle.id}/unit/{draft.unit_id}?lang=en&by=quarter")
+        heading = driver.find_element(By.ID, "over-the-years")
+        charts = driver.find_elements(By.CSS_SELECTOR, "svg.chart")
+        assert len(charts) >= 3 and all(c.is_displayed() for c in charts)
+        driver.execute_script("arguments[0].scrollIntoView()", heading)
+        _shot(driver, "scorecard-unit-charts.png")
         driver.get(
             f"{base}/evaluate/cycle/{cycle.id}/unit/{draft.unit_id}/opinion/{draft.year}?lang=en"
         )

@@ -172,3 +172,16 @@ def test_a_liaison_of_a_unit_outside_the_cycle_finds_nothing(
     cycle, a, b = mini_cycle(app, tmp_path)
     login(client, gen_user("liaison"))
     assert client.get(f"/evaluate/self-assessment/{cycle.id}/scorecard").status_code == 404
+
+
+def test_the_demo_cycle_draws_units_scored_on_their_own_item_sets(app, client) -> None:
+    """The demo's units have individual items: each is read in its own framework."""
+    from test_scorecard_browser import _demo
+
+    cycle = _demo()
+    login(client, gen_user("evaluator"))
+    page = client.get(f"/evaluate/cycle/{cycle.id}?lang=en")
+    assert page.status_code == 200 and 'id="categories"' in page.text
+    for link in cycle.units:
+        unit_page = client.get(f"/evaluate/cycle/{cycle.id}/unit/{link.unit.id}?lang=en&by=quarter")
+        assert unit_page.status_code == 200 and 'id="survey-items"' in unit_page.text

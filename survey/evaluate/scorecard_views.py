@@ -73,12 +73,19 @@ def totals_chart(results: list[UnitResult], framework: Framework) -> Markup:
     )
 
 
-def units_by_category_charts(
-    results: list[UnitResult], framework: Framework
-) -> list[tuple[Category, Markup]]:
+def scored_categories(results: list[UnitResult]) -> list[Category]:
+    """The scored categories of every unit's framework, once each by id, in framework order."""
+    seen: dict[str, Category] = {}
+    for r in results:
+        for category in r.framework.scored_categories:
+            seen.setdefault(category.id, category)
+    return list(seen.values())
+
+
+def units_by_category_charts(results: list[UnitResult]) -> list[tuple[Category, Markup]]:
     """One bar chart per category: every unit's points in it, in percent of its points."""
     charts = []
-    for category in framework.scored_categories:
+    for category in scored_categories(results):
         bars = [
             Bar(_unranked_label(r), category_percent(r, category), unreliable=_unranked(r))
             for r in results
@@ -120,7 +127,7 @@ def cycle_page(cycle_id: int) -> ResponseReturnValue:
         opinions=opinions_of_year(cycle, year),
         states=OPINION_LABELS,
         chart=totals_chart(results, framework) if framework else None,
-        category_charts=units_by_category_charts(results, framework) if framework else [],
+        category_charts=units_by_category_charts(results),
         category_percent=category_percent,
     )
 

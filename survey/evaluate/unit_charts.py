@@ -23,11 +23,18 @@ from .charts import Bar, Point, bar_chart, line_chart
 
 
 def category_percent(result: UnitResult, category: Category) -> float | None:
-    """The unit's points in ``category`` as a percent of its points; None when not scored."""
+    """The unit's points in ``category`` as a percent of its points; None when not scored.
+
+    Read in the unit's own framework (a unit's individual set has items of its
+    own), by the category's id; None where the unit's framework has no such category.
+    """
     if result.composite is None:
         return None
-    got = sum(result.composite.items[i.id].points for i in category.items)
-    return 100.0 * got / (category.points or 1.0)
+    own = next((c for c in result.framework.scored_categories if c.id == category.id), None)
+    if own is None:
+        return None
+    got = sum(result.composite.items[i.id].points for i in own.items)
+    return 100.0 * got / (own.points or 1.0)
 
 
 def categories_chart(result: UnitResult) -> Markup:
