@@ -27,6 +27,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
+from test_scoring import _fill
 from tools_support import browser_sign_in, headless_chromium
 
 from survey.channels.devices import create_device
@@ -281,7 +282,8 @@ def test_staff_pages_of_every_role(app, live_server, driver, tmp_path):
 
 
 def test_scorecard_pages_of_the_evaluator_and_the_liaison(app, live_server, driver, tmp_path):
-    cycle, unit, _other = mini_cycle(app, tmp_path / "frameworks")
+    cycle, unit, other = mini_cycle(app, tmp_path / "frameworks")
+    _fill(cycle, unit, other)  # scored, so the charts and their tables are drawn
     users = {role: gen_user(role, unit_id=unit.id) for role in ("liaison",)}
     users["evaluator"] = gen_user("evaluator")
     db.session.commit()
@@ -298,6 +300,7 @@ def test_scorecard_pages_of_the_evaluator_and_the_liaison(app, live_server, driv
         "liaison": [
             "/evaluate/self-assessment",
             f"/evaluate/self-assessment/{cycle.id}/2025",
+            f"/evaluate/self-assessment/{cycle.id}/scorecard",
             "/evaluate/unit-opinions",
         ],
     }

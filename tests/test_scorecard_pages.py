@@ -65,7 +65,8 @@ def test_unit_scorecard_shows_each_item_with_its_figure_and_points(
     assert "This year: 2 after the caps." in page.text
     # The rank's interval and the year chart.
     assert _cells(page.text, "summary")[2] == ["Rank", "2 (2–2)"]
-    assert page.text.count('<svg class="chart"') == 2
+    # Categories this year; over the cycle the total and each category; the one survey feed.
+    assert page.text.count('<svg class="chart"') == 5
 
 
 def test_only_evaluators_and_admins_see_the_scorecard(app, client, tmp_path: Path) -> None:

@@ -20,10 +20,11 @@ from ..scorecard.entries import save_assessment, today
 from ..scorecard.evidence import evidence_of, evidence_path, remove_evidence, store_evidence
 from ..scorecard.framework import Item
 from ..scorecard.messages import N_, ScorecardError
-from ..scorecard.scoring import entries_for
+from ..scorecard.scoring import entries_for, unit_years
 from ..web.guards import role_required
 from ..web.uploads import accepts_upload
 from . import bp
+from .unit_charts import unit_charts
 
 ASSESSED = ("self-assessment", "on-site")
 
@@ -85,6 +86,24 @@ def self_assessment_home() -> ResponseReturnValue:
     }
     return render_template(
         "evaluate/self_assessment_home.html", unit=unit, cycles=cycles, deadlines=deadlines
+    )
+
+
+@bp.route("/self-assessment/<int:cycle_id>/scorecard")
+@role_required("liaison")
+def own_scorecard(cycle_id: int) -> ResponseReturnValue:
+    """The liaison's own unit over the cycle: the evaluator's unit charts, and nothing of others.
+
+    No rank and no other unit's figure: the unit is the account's, never the address's.
+    """
+    unit = _own_unit()
+    cycle = _cycle_year(cycle_id, unit, db.get_or_404(Cycle, cycle_id).year_list[-1])
+    every_year = unit_years(cycle, unit.id)
+    return render_template(
+        "evaluate/own_scorecard.html",
+        cycle=cycle,
+        unit=unit,
+        charts=unit_charts(cycle, unit.id, every_year),
     )
 
 

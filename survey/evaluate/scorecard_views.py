@@ -22,9 +22,10 @@ from ..scorecard.scoring import UnitResult, cycle_year, unit_years
 from ..web.guards import role_required
 from ..web.navigation import whole_number
 from . import bp
-from .charts import Bar, Point, bar_chart, line_chart
+from .charts import Bar, bar_chart
 from .export_views import XLSX_TYPE, _download
 from .opinion_views import LABELS as OPINION_LABELS
+from .unit_charts import categories_chart, category_percent, unit_charts
 
 
 def chosen_year(cycle: Cycle) -> int:
@@ -72,27 +73,6 @@ def totals_chart(results: list[UnitResult], framework: Framework) -> Markup:
     )
 
 
-def category_percent(result: UnitResult, category: Category) -> float | None:
-    """The unit's points in ``category`` as a percent of its points; None when not scored."""
-    if result.composite is None:
-        return None
-    got = sum(result.composite.items[i.id].points for i in category.items)
-    return 100.0 * got / (category.points or 1.0)
-
-
-def categories_chart(result: UnitResult) -> Markup:
-    """A unit's points per category as a share of the category's points (0-100%)."""
-    bars = [
-        Bar(localised(category.title), category_percent(result, category))
-        for category in result.framework.scored_categories
-    ]
-    return bar_chart(
-        bars,
-        title=gettext("Points per category, in percent of its points"),
-        suppressed_text=gettext("not scored yet"),
-    )
-
-
 def units_by_category_charts(
     results: list[UnitResult], framework: Framework
 ) -> list[tuple[Category, Markup]]:
@@ -117,24 +97,6 @@ def units_by_category_charts(
             )
         )
     return charts
-
-
-def years_chart(results: list[UnitResult], framework: Framework) -> Markup:
-    """The unit's total by year with its interval; a year whose change excludes zero is marked."""
-    points = []
-    for r in results:
-        total = None if r.composite is None else r.composite.total
-        marked = r.change is not None and not (r.change.total.low <= 0 <= r.change.total.high)
-        points.append(
-            Point(
-                str(r.year),
-                None if total is None else total.points,
-                None if total is None else total.low,
-                None if total is None else total.high,
-                marked,
-            )
-        )
-    return line_chart(points, title=gettext("Total by year"), domain=(0.0, framework.total))
 
 
 @bp.route("/cycles")
@@ -180,7 +142,7 @@ def cycle_unit_page(cycle_id: int, unit_id: int) -> ResponseReturnValue:
         result=result,
         every_year=every_year,
         categories_chart=categories_chart(result),
-        years_chart=years_chart(every_year, result.framework),
+        charts=unit_charts(cycle, unit_id, every_year),
     )
 
 

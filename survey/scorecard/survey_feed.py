@@ -10,20 +10,26 @@ dimension's groups for the calendar year in the campaign's time zone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Campaign, CampaignGroup, Group
-from ..results import PUBLISHED, ResultRow, estimates_from_summaries, stratum_summaries
+from ..results import (
+    PUBLISHED,
+    ResultRow,
+    StratumSummary,
+    estimates_from_summaries,
+    stratum_summaries,
+)
 from ..results.options import Dimension
 from ..results.settings import campaign_groups
 from ..stats import Estimate
 from .framework import Framework, SurveyFeed
 
-__all__ = ["SurveyFigure", "survey_figures"]
+__all__ = ["SurveyFigure", "dimension_rows", "dimensions_of", "survey_figures"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +45,7 @@ class SurveyFigure:
         return self.row.index if self.feed.measure == "index" else self.row.share_satisfied
 
 
-def _dimensions(campaign: Campaign) -> dict[str, str]:
+def dimensions_of(campaign: Campaign) -> dict[str, str]:
     """Group code -> dimension, for the campaign's groups."""
     rows = db.session.execute(
         select(Group.code, Group.dimension)
@@ -47,6 +53,33 @@ def _dimensions(campaign: Campaign) -> dict[str, str]:
         .where(CampaignGroup.campaign_id == campaign.id)
     ).all()
     return {code: dimension for code, dimension in rows}
+
+
+def dimension_rows(
+    campaign: Campaign,
+    summaries: Sequence[StratumSummary],
+    dimension: str,
+    *,
+    by: Sequence[str],
+    disclosure: bool = False,
+) -> list[ResultRow]:
+    """The published rows of one feed dimension: its groups' summaries only, never pooled.
+
+    ``disclosure``: the summaries were marked by disclosure control already.
+    """
+    settings = campaign_groups(campaign)
+    dimension_of = dimensions_of(campaign)
+    groups = {code: s for code, s in settings.items() if dimension_of.get(code) == dimension}
+    within = [s for s in summaries if s.group in groups]
+    if not within:
+        return []
+    # The published figures are of one published dimension: the staff's own, or the
+    # external one (whose groups here are this dimension's only); without saying which,
+    # the staff's rows were dropped and no staff item could be scored.
+    published: Dimension = "staff" if dimension == "staff" else "external"
+    return estimates_from_summaries(
+        within, groups, options=PUBLISHED, by=by, dimension=published, disclosure=disclosure
+    )
 
 
 def survey_figures(
@@ -75,21 +108,9 @@ def survey_figures(
         period=str(year),
         units=units,
     )
-    settings = campaign_groups(campaign)
-    dimension_of = _dimensions(campaign)
     figures: dict[tuple[int, SurveyFeed], SurveyFigure] = {}
     for dimension in sorted({feed.dimension for feed in feeds}):
-        groups = {code: s for code, s in settings.items() if dimension_of.get(code) == dimension}
-        within = [s for s in summaries if s.group in groups]
-        if not within:
-            continue
-        # The published figures are of one published dimension: the staff's own, or the
-        # external one (whose groups here are this dimension's only); without saying which,
-        # the staff's rows were dropped and no staff item could be scored.
-        published: Dimension = "staff" if dimension == "staff" else "external"
-        rows = estimates_from_summaries(
-            within, groups, options=PUBLISHED, by=("indicator", "unit"), dimension=published
-        )
+        rows = dimension_rows(campaign, summaries, dimension, by=("indicator", "unit"))
         by_cell = {(row.unit_id, row.indicator): row for row in rows}
         for feed in feeds:
             if feed.dimension != dimension:
