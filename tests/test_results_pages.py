@@ -143,7 +143,9 @@ def test_comments_carry_no_identity(client, world):
     assert "窗口太少，排队很久" in page
     assert "13811112222" not in page and "李四" not in page
     assert f"response {response.id}" not in page
-    month = response.submitted_at.strftime("%Y-%m")
+    # dated by its month in the campaign's time zone (Beijing, UTC+8), not in UTC:
+    # at 16:30 UTC on 30 June the comment is July's
+    month = (response.submitted_at + dt.timedelta(hours=8)).strftime("%Y-%m")
     assert month in page
     filtered = client.get(
         f"/evaluate/campaign/{campaign.id}/unit/{a.id}/comments?group=service_user"
