@@ -46,6 +46,8 @@ _REBUILD = "survey.rebuild_campaigns"
 
 # Responses per statement when syncing or rebuilding (SQLite's bound-parameter limit).
 _CHUNK = 500
+# Cells per multi-row upsert: 12 bound values a row stay under SQLite's 999 per statement.
+_UPSERT_ROWS = 25
 # Sums compared by the check: relative tolerance for float sums added in another order.
 _TOLERANCE = 1e-9
 
@@ -252,8 +254,8 @@ def _apply(session: AnySession, deltas: dict[_Cell, list[float]]) -> None:
         }
         for cell, sums in sorted(deltas.items(), key=lambda item: item[0].key)
     ]
-    for start in range(0, len(rows), _CHUNK // 20):
-        statement = insert(table).values(rows[start : start + _CHUNK // 20])
+    for start in range(0, len(rows), _UPSERT_ROWS):
+        statement = insert(table).values(rows[start : start + _UPSERT_ROWS])
         session.execute(
             statement.on_conflict_do_update(
                 index_elements=["cell_key"],
