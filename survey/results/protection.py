@@ -245,6 +245,8 @@ class _Scope:
 def _months(table: GroupTable, cell: CellKey, window: Period | None) -> frozenset[str] | None:
     """The months of the table a cell's part covers; None when the period cuts a month."""
     period = next((getattr(cell, key) for key in _PERIOD_KEYS if getattr(cell, key)), None)
+    if period is None and window is None:
+        return table.months  # the whole campaign (the same set each time: its hash is kept)
     months = {m for m in table.months if period is None or period in periods_of(m)}
     if window is None:
         return frozenset(months)
