@@ -149,6 +149,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # this long is pinged at checkout instead (survey.web.connections).
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         "SURVEY_DB_PING_IDLE_SECONDS": _int("SURVEY_DB_PING_IDLE_SECONDS", 30),
+        # A service point's settings are kept per worker (survey.responses.point_cache):
+        # dropped at once by a change on this host (a stamp file in the instance folder,
+        # or SURVEY_SETTINGS_STAMP), and after this many seconds whatever happens (the
+        # longest a change takes to reach another host's workers).
+        "SURVEY_SETTINGS_CACHE_SECONDS": _float("SURVEY_SETTINGS_CACHE_SECONDS", 30.0),
+        "SURVEY_SETTINGS_STAMP": os.environ.get("SURVEY_SETTINGS_STAMP", ""),
         "SURVEY_BASE_URL": os.environ.get("SURVEY_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "INSTRUMENTS_DIR": os.environ.get("INSTRUMENTS_DIR", str(shipped_folder("instruments"))),
         # Evaluation frameworks (scorecards) and the units' individual sets under units/.

@@ -14,7 +14,7 @@ import datetime as dt
 import pytest
 from factories import gen_campaign, gen_response, gen_service_point, gen_unit
 from respondent import point_campaign, post_card
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from survey.extensions import db
 from survey.followup.cases import exclude, open_case_if_bad
@@ -168,3 +168,95 @@ def test_a_card_moved_by_hand_to_another_point_moves_in_the_sums(app):
     assert {(r.service_point_id, r.month, r.n) for r in rows if r.indicator == IND} == {
         (point.id, "2026-04", 1)
     }
+
+
+def _stored() -> dict[str, tuple[object, ...]]:
+    db.session.expire_all()
+    return {
+        r.cell_key: (
+            r.campaign_id,
+            r.unit_id,
+            r.service_point_id,
+            r.group_id,
+            r.channel,
+            r.indicator,
+            r.month,
+            r.n,
+            r.total,
+            r.sum_of_squares,
+            r.satisfied,
+        )
+        for r in db.session.execute(select(MonthlySummary)).scalars()
+    }
+
+
+def test_rebuild_in_sql_writes_the_rows_the_running_path_wrote(app):
+    """One INSERT ... SELECT per campaign: the same cells, keys and sums as the increments.
+
+    16:30 UTC on 30 June 2025 is 00:30 on 1 July in Beijing (UTC+8): July's, by
+    the running path and by the rebuild alike; 15:30 UTC is still June. Cards
+    with and without a service point, a flagged one, an excluded one and one in
+    another campaign whose zone is UTC (Europe/Lisbon in January) are among them.
+    """
+    campaign = gen_campaign([gen_unit()], **YEARS)
+    unit = campaign.units[0]
+    point = gen_service_point(unit)
+    db.session.flush()
+    july = gen_response(
+        campaign,
+        answers={"overall": "very_satisfied"},
+        submitted_at=dt.datetime(2025, 6, 30, 16, 30),
+    )
+    july.service_point_id = point.id
+    gen_response(
+        campaign, answers={"overall": "satisfied"}, submitted_at=dt.datetime(2025, 6, 30, 15, 30)
+    )
+    gen_response(
+        campaign,
+        answers={"overall": "dissatisfied"},
+        channel="link",
+        submitted_at=dt.datetime(2025, 6, 30, 16, 30),
+    )
+    held = gen_response(
+        campaign, answers={"overall": "satisfied"}, submitted_at=dt.datetime(2025, 7, 2)
+    )
+    bad = gen_response(
+        campaign, answers={"overall": "very_dissatisfied"}, submitted_at=dt.datetime(2025, 7, 3)
+    )
+    lisbon = gen_campaign([gen_unit()], **YEARS)
+    lisbon.timezone = "Europe/Lisbon"
+    gen_response(
+        lisbon, answers={"overall": "satisfied"}, submitted_at=dt.datetime(2025, 6, 30, 16, 30)
+    )
+    db.session.commit()
+    held.flagged = True
+    case = open_case_if_bad(bad, current_instruments()["post-service-card"])
+    assert case is not None
+    db.session.commit()
+    exclude(case, "恶意差评", user_id=None)  # type: ignore[arg-type]
+    db.session.commit()
+    running_rows = _stored()
+    by_month = {
+        (row[0], row[2], row[4], row[6]): row[7:] for row in running_rows.values() if row[5] == IND
+    }
+    assert by_month == {
+        (campaign.id, point.id, "qr", "2025-07"): (1, 100.0, 10000.0, 1),
+        (campaign.id, None, "qr", "2025-06"): (1, 75.0, 5625.0, 1),
+        (campaign.id, None, "link", "2025-07"): (1, 25.0, 625.0, 0),
+        (lisbon.id, None, "qr", "2025-06"): (1, 75.0, 5625.0, 1),
+    }
+    # As after a bulk load: no summary rows, no response marked as summed.
+    db.session.execute(delete(MonthlySummary))
+    db.session.execute(update(Response).values(summarised=False))
+    db.session.commit()
+    assert disagreements(db.session)
+    assert rebuild(db.session) == len(running_rows)
+    db.session.commit()
+    assert _stored() == running_rows
+    summarised = dict(db.session.execute(select(Response.id, Response.summarised)).all())
+    assert summarised[held.id] is False and summarised[bad.id] is False
+    assert sum(summarised.values()) == 4
+    # Rebuilding one campaign leaves the other's rows alone.
+    assert rebuild(db.session, [lisbon.id]) == 1
+    db.session.commit()
+    assert _stored() == running_rows

@@ -20,6 +20,7 @@ unit's handler sees it; evaluators and administrators count cases.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -96,7 +97,11 @@ def calendar_gaps(campaign: Campaign, now: dt.datetime | None = None) -> list[in
     return [y for y in range(today.year, horizon.year + 1) if not calendar.covers(y)]
 
 
-def is_bad_review(response: Response, instrument: Instrument) -> bool:
+def is_bad_review(
+    response: Response,
+    instrument: Instrument,
+    item_scores: Mapping[str, float | None] | None = None,
+) -> bool:
     """Whether the answer is a bad review that the unit must follow up.
 
     Only on an instrument with ``follow_up = true`` (the post-service card and
@@ -106,25 +111,37 @@ def is_bad_review(response: Response, instrument: Instrument) -> bool:
     to count, not a complaint to act on; opening a case would show their full
     answers, with the date, to their own unit. There, a bad review is an
     overall answer in one of the two lowest scored levels of its question.
+
+    ``item_scores`` (question id -> the answer's score) are the answers just
+    stored, when they were inserted without ORM objects (a card's submission).
     """
     if not instrument.follow_up:
         return False
     question = next((q for q in instrument.questions if q.indicator == OVERALL_INDICATOR), None)
     if question is None:
         return False
-    answer = next((a for a in response.answers if a.question_id == question.id), None)
-    if answer is None or answer.score is None:
+    if item_scores is not None:
+        score = item_scores.get(question.id)
+    else:
+        answer = next((a for a in response.answers if a.question_id == question.id), None)
+        score = answer.score if answer is not None else None
+    if score is None:
         return False
     levels = sorted({o.score for o in question.options if o.score is not None and not o.na})
-    return len(levels) >= 2 and answer.score <= levels[1]
+    return len(levels) >= 2 and score <= levels[1]
 
 
-def open_case_if_bad(response: Response, instrument: Instrument) -> FollowUpCase | None:
+def open_case_if_bad(
+    response: Response,
+    instrument: Instrument,
+    item_scores: Mapping[str, float | None] | None = None,
+) -> FollowUpCase | None:
     """Open the unit's follow-up case for a bad review (once per response); does not commit.
 
-    Called where a response becomes submitted, in the same transaction.
+    Called where a response becomes submitted, in the same transaction
+    (``item_scores``: see :func:`is_bad_review`).
     """
-    if response.submitted_at is None or not is_bad_review(response, instrument):
+    if response.submitted_at is None or not is_bad_review(response, instrument, item_scores):
         return None
     if response.id is not None:
         existing = db.session.execute(

@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext
+from markupsafe import Markup
 
 from .. import responses as service
 from ..channels.devices import DEVICE_COOKIE, DEVICE_COOKIE_DAYS
@@ -132,9 +133,63 @@ def card(
     and ``units_url`` (the list of them) are given for a link that asks about
     several units, so the page says which unit it is about and leads back.
 
-    Long because it gathers, question by question, everything the template
-    shows (number, field, condition hint, note, range) in one pass.
+    The questions of an untouched form (no answers yet, no errors: every card's
+    GET) are rendered once per form class, page and language and kept: their 22
+    option widgets cost more to render than the rest of the page.
     """
+    instrument = target.instrument
+    fallback = instrument.languages[0]
+    page_count = len(pages) if pages else None
+    # An untouched form (a card's GET): its questions' HTML is the same for every visitor.
+    untouched = not target.answers and not form.errors and not _answered(form, target, page)
+    key = (type(form), page.id if page is not None else None, page_count, lang)
+    questions_html = _QUESTIONS_HTML.get(key) if untouched else None
+    sections = [] if questions_html is not None else _sections(target, form, page, lang)
+    if untouched and questions_html is None:
+        questions_html = Markup(
+            render_template("respond/_questions.html", sections=sections, page_count=page_count)
+        )
+        if len(_QUESTIONS_HTML) >= _MOST_QUESTIONS_HTML:
+            _QUESTIONS_HTML.clear()
+        _QUESTIONS_HTML[key] = questions_html
+    position = pages.index(page) + 1 if pages and page in pages else None
+    body = render_template(
+        "respond/card.html",
+        title=localized(instrument.title, lang, fallback),
+        intro=localized(instrument.intro, lang, fallback) if instrument.intro else "",
+        form=form,
+        sections=sections,
+        questions_html=questions_html,
+        page=page,
+        position=position,
+        page_count=page_count,
+        first_page=position in (None, 1),
+        last_page=position is None or position == len(pages or []),
+        kiosk_code=kiosk_code,
+        unit_name=target.unit.name,
+        point_name=target.point.name if target.point is not None else None,
+        missing=missing,
+        unit_step=unit_step,
+        units_url=units_url,
+        test=target.test,
+    )
+    return no_store(make_response(body, status))
+
+
+# (form class, page, number of pages, language) -> the questions' HTML of an untouched form.
+# The form class stands for the instrument version, the page's questions and the language.
+_QUESTIONS_HTML: dict[tuple[type, str | None, int | None, str], Markup] = {}
+_MOST_QUESTIONS_HTML = 512
+
+
+def _answered(form: AnswerForm, target: Target, page: Page | None) -> bool:
+    """Whether any question field of the form holds an answer."""
+    questions = page.questions if page is not None else target.instrument.questions
+    return any(form[field_name(question.id)].data for question in questions)
+
+
+def _sections(target: Target, form: AnswerForm, page: Page | None, lang: str) -> list[Any]:
+    """The card's sections, question by question: number, field, condition hint, note, range."""
     instrument = target.instrument
     fallback = instrument.languages[0]
     numbers = numbering(instrument)
@@ -164,27 +219,7 @@ def card(
         if items:
             title = localized(source_page.title, lang, fallback) if source_page.title else ""
             sections.append({"title": title, "items": items})
-    position = pages.index(page) + 1 if pages and page in pages else None
-    body = render_template(
-        "respond/card.html",
-        title=localized(instrument.title, lang, fallback),
-        intro=localized(instrument.intro, lang, fallback) if instrument.intro else "",
-        form=form,
-        sections=sections,
-        page=page,
-        position=position,
-        page_count=len(pages) if pages else None,
-        first_page=position in (None, 1),
-        last_page=position is None or position == len(pages or []),
-        kiosk_code=kiosk_code,
-        unit_name=target.unit.name,
-        point_name=target.point.name if target.point is not None else None,
-        missing=missing,
-        unit_step=unit_step,
-        units_url=units_url,
-        test=target.test,
-    )
-    return no_store(make_response(body, status))
+    return sections
 
 
 def units_page(

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db, rows_changed
@@ -19,14 +20,19 @@ from ..models import (
     Answer,
     CallbackRequest,
     Response,
+    ResponseScore,
     Ticket,
     utcnow,
 )
 from .answers import AnswerValue, answer_columns, visible_ids
 from .bursts import check_card
 from .keys import client_hash, response_by_key
-from .scoring import store_scores
+from .scoring import indicator_scores, store_scores
 from .targets import Target, Unavailable, _response_of
+
+# The tables a card's answers and scores go into without ORM objects (_insert_answers).
+_ANSWER: Table = Answer.__table__  # type: ignore[assignment]
+_RESPONSE_SCORE: Table = ResponseScore.__table__  # type: ignore[assignment]
 
 
 def _set_answers(
@@ -126,18 +132,64 @@ def submit_card(
                 db.session.rollback()
                 return _winner(key=key, ticket_id=target.ticket.id)
         db.session.add(response)
-        _set_answers(response, target.instrument, answers, _all_ids(target.instrument))
-        store_scores(response, target.instrument)
-        db.session.flush()
+        db.session.flush()  # its id, for its answers and scores
     except IntegrityError:
         db.session.rollback()
         return _winner(key=key, ticket_id=target.ticket.id if target.ticket else None)
-    _check_and_follow_up(response, target, now)
+    item_scores = _insert_answers(response, target.instrument, answers)
+    _check_and_follow_up(response, target, now, item_scores)
     db.session.flush()
     return response, True
 
 
-def _check_and_follow_up(response: Response, target: Target, now: dt.datetime) -> None:
+def _insert_answers(
+    response: Response, instrument: Instrument, answers: Mapping[str, AnswerValue]
+) -> dict[str, float | None]:
+    """A new card's answers and indicator scores, each kind in one executemany INSERT.
+
+    Not an ORM object per row: a card has a dozen answers and scores, and making,
+    flushing and expiring an object for each cost more than the rest of its POST
+    (on SQLite the ORM also sent one INSERT per answer, to read back its id). The
+    response's ``answers`` and ``scores`` are left unloaded: read, they are selected.
+    Returns each answered question's item score (what a bad review is judged on).
+    """
+    rows: list[dict[str, Any]] = []
+    item_scores: dict[str, float | None] = {}
+    for qid in sorted(_all_ids(instrument)):
+        value = answers.get(qid)
+        if value is None:
+            continue
+        question = instrument.question(qid)
+        if question.type == "phone":
+            # Never an Answer: the contact side, which evaluators never read.
+            if isinstance(value, str):
+                db.session.add(CallbackRequest(response_id=response.id, phone=value))
+            continue
+        columns = answer_columns(question, value)
+        rows.append({"response_id": response.id, "question_id": qid, **columns})
+        item_scores[qid] = columns["score"]
+    if rows:
+        db.session.execute(insert(_ANSWER), rows)
+    scores = [
+        {
+            "response_id": response.id,
+            "indicator": indicator,
+            "score": score,
+            "satisfied": score >= instrument.satisfied_at,
+        }
+        for indicator, score in sorted(indicator_scores(instrument, item_scores).items())
+    ]
+    if scores:
+        db.session.execute(insert(_RESPONSE_SCORE), scores)
+    return item_scores
+
+
+def _check_and_follow_up(
+    response: Response,
+    target: Target,
+    now: dt.datetime,
+    item_scores: Mapping[str, float | None] | None = None,
+) -> None:
     """A card stored and scored: the burst rule, then the follow-up of a bad review.
 
     The burst rule may flag it (and its source's cards of the last minutes)
@@ -147,7 +199,7 @@ def _check_and_follow_up(response: Response, target: Target, now: dt.datetime) -
     if response.test:
         return
     check_card(response, target.ticket, now)
-    open_case_if_bad(response, target.instrument)
+    open_case_if_bad(response, target.instrument, item_scores)
 
 
 def _winner(

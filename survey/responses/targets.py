@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, inspect, select
+from sqlalchemy import exists, func, inspect, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -44,6 +44,7 @@ from ..models import (
 )
 from ..tokens import hash_token, looks_like_token
 from .answers import AnswerValue, value_of_answer, visible_ids
+from .point_cache import kept_point, load_point
 
 # Why a questionnaire cannot be shown, and the HTTP status that says so.
 STATUS = {
@@ -202,29 +203,12 @@ def resolve_point(code: str, channel: str, *, testing: Collection[int] = ()) -> 
     """
     if len(code) > 40:
         raise Unavailable("unknown")
-    # One statement: the point, its unit, and the unit's campaigns that have a point group,
-    # each with its groups' settings (a point with no such campaign comes with None).
-    rows = (
-        db.session.execute(
-            select(ServicePoint, Campaign)
-            .options(joinedload(ServicePoint.unit), *_with_settings())
-            .outerjoin(campaign_unit, campaign_unit.c.unit_id == ServicePoint.unit_id)
-            .outerjoin(
-                Campaign,
-                and_(
-                    Campaign.id == campaign_unit.c.campaign_id,
-                    Campaign.point_group_id.is_not(None),
-                ),
-            )
-            .where(ServicePoint.code == code)
-        )
-        .unique()
-        .all()
-    )
-    if not rows:
+    # Kept per worker (survey.responses.point_cache): no statement unless an administrator
+    # changed the settings since this worker last read them.
+    kept = kept_point(code, load_point(code))
+    if kept is None:
         raise Unavailable("unknown")
-    point = rows[0][0]
-    campaigns = [campaign for _point, campaign in rows if campaign is not None]
+    campaigns = list(kept.campaigns)
     campaigns = serving_order([c for c in campaigns if channel in c.channel_list()])
     if not campaigns:
         raise Unavailable("closed")
@@ -233,8 +217,11 @@ def resolve_point(code: str, channel: str, *, testing: Collection[int] = ()) -> 
     open_ones = tested or [c for c in campaigns if campaign_state(c, now) is None]
     if not open_ones:
         states = {campaign_state(c, now) for c in campaigns}
-        raise Unavailable("closed" if "closed" in states else "not_open", campaigns[0])
-    campaign = open_ones[0]
+        refused = db.session.merge(campaigns[0], load=False)
+        raise Unavailable("closed" if "closed" in states else "not_open", refused)
+    # Into this request's session, as if selected: what reads them later finds them there.
+    campaign = db.session.merge(open_ones[0], load=False)
+    point = db.session.merge(kept.point, load=False)
     settings = _settings(campaign, campaign.point_group_id)
     instrument, version, new_version = _instrument_for(campaign, settings, channel)
     return Target(
