@@ -124,9 +124,9 @@ def estimates_from_summaries(
     for summary in summaries:
         if settings[summary.group].dimension in wanted:
             cells.setdefault(summary.cell, []).append(summary)
+    weights = _Weights(policy, equal, {})
     rows = [
-        _cell_row(cell, parts, settings, _Weights(policy, equal), o, disclosure)
-        for cell, parts in cells.items()
+        _cell_row(cell, parts, settings, weights, o, disclosure) for cell, parts in cells.items()
     ]
     return protect_siblings(rows, by, o.small_cell_k) if by and not disclosure else rows
 
@@ -153,6 +153,19 @@ class _Weights:
 
     policy: Mapping[str, float] | None
     equal: bool
+    # The sentence saying how a cell was weighted, per set of weights used: most cells
+    # of a table have the same groups, and the sentence names each in the reader's language.
+    texts: dict[tuple[tuple[str, float], ...], str]
+
+    def text(self, weighting: str, used: Mapping[str, float],
+             settings: Mapping[str, GroupSetting]) -> str:
+        key = tuple(used.items())
+        found = self.texts.get(key)
+        if found is None:
+            found = self.texts[key] = weighting_text(
+                weighting, used, settings, self.policy, self.equal
+            )
+        return found
 
 
 def _check_cell(
@@ -271,7 +284,7 @@ def _cell_row(
         n=n,
         groups=groups,
         suppressed=suppressed,
-        weighting=weighting_text(o.used_weighting, used, settings, weights.policy, weights.equal),
+        weighting=weights.text(o.used_weighting, used, settings),
         weights=tuple(used.items()),
         dimension=o.dimension,
     )

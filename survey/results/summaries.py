@@ -385,25 +385,30 @@ def _summaries(result: Any, names: list[str], indicators: tuple[str, ...]) -> li
     width = len(names)
     ids = [i for i, name in enumerate(names) if name in ("unit_id", "service_point_id")]
     one_indicator = indicators[0] if len(indicators) == 1 and "indicator" not in names else None
+    # The groups of a cell share its key: one CellKey (and one sort key) per cell, not per row.
+    cells: dict[tuple[Any, ...], tuple[CellKey, tuple[str, ...]]] = {}
     keyed: list[tuple[tuple[tuple[str, ...], str], StratumSummary]] = []
     for row in result:
-        values = list(row[:width])
-        for i in ids:
-            if values[i] is not None:
-                values[i] = int(values[i])
-        cell_values = dict(zip(names, values, strict=True))
-        if one_indicator is not None:
-            cell_values["indicator"] = one_indicator
-        cell = CellKey(**cell_values)
+        values = tuple(row[:width])
+        known = cells.get(values)
+        if known is None:
+            cell_values = dict(zip(names, values, strict=True))
+            for i in ids:
+                if values[i] is not None:
+                    cell_values[names[i]] = int(values[i])
+            if one_indicator is not None:
+                cell_values["indicator"] = one_indicator
+            cell = CellKey(**cell_values)
+            known = cells[values] = (cell, cell.sort_key())
         stratum, n, total, squares, satisfied = row[width:]
         summary = StratumSummary(
-            cell=cell,
+            cell=known[0],
             group=stratum,
             n=int(n),
             total=float(total),
             sum_of_squares=float(squares),
             satisfied=int(satisfied),
         )
-        keyed.append(((cell.sort_key(), stratum), summary))
+        keyed.append(((known[1], stratum), summary))
     keyed.sort(key=lambda pair: pair[0])
     return [summary for _, summary in keyed]
