@@ -18,6 +18,7 @@ from factories import gen_campaign, gen_response, gen_service_point, gen_unit
 
 from survey.extensions import db
 from survey.results import satisfaction
+from survey.results.summaries import summaries_and_fingerprints
 from survey.results.table_counts import fingerprint, summary_atoms, table_fingerprints
 from survey.stats.disclosure import Atom
 
@@ -62,6 +63,25 @@ def test_the_database_and_python_compute_the_same_fingerprints(campaign):
     a = campaign.units[0].id
     assert prints[(a, "service_user", IND)][:2] == (
         len(counts[(a, "service_user", IND)]), 12)  # atoms, respondents
+
+
+@pytest.mark.parametrize("by", [("unit",), ("unit", "month"), ("unit", "channel", "service_point")])
+def test_a_read_of_whole_tables_gives_their_fingerprints_on_the_way(campaign, by):
+    _, prints = summaries_and_fingerprints(campaign, indicator=IND, by=by, with_fingerprints=True)
+    assert prints == table_fingerprints(campaign, indicators=[IND])
+    a = campaign.units[0].id
+    _, prints = summaries_and_fingerprints(campaign, indicator=IND, by=by, units=[a],
+                                           with_fingerprints=True)
+    assert prints == table_fingerprints(campaign, indicators=[IND], units=[a])
+
+
+@pytest.mark.parametrize("cut", [{"period": "2024"}, {"channels": ["qr"]},
+                                 {"include_flagged": True}, {"by": ("month",)}])
+def test_a_read_of_part_of_a_table_gives_no_fingerprints(campaign, cut):
+    asked = {"by": ("unit",), **cut}
+    _, prints = summaries_and_fingerprints(campaign, indicator=IND, with_fingerprints=True,
+                                           **asked)
+    assert prints is None
 
 
 def test_a_move_that_keeps_every_total_changes_the_fingerprint():

@@ -46,7 +46,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Literal
@@ -196,7 +196,8 @@ def _from_counts(cache: _TableCache, prefix: tuple[object, ...], k: int,
 
 
 def group_tables(campaign: Campaign, *, k: int, indicators: Sequence[str],
-                 units: Iterable[int] | None = None, include_flagged: bool = False
+                 units: Iterable[int] | None = None, include_flagged: bool = False,
+                 fingerprints: Mapping[TableKey, Fingerprint] | None = None,
                  ) -> dict[tuple[int, str, str], GroupTable]:
     """Every (unit, group, indicator) table of the campaign (or of ``units``), protected.
 
@@ -204,6 +205,9 @@ def group_tables(campaign: Campaign, *, k: int, indicators: Sequence[str],
     tables whose fingerprint is not the cached one are read atom by atom and
     protected again. With flagged cards (which the summaries leave out) the
     atoms are counted from the responses and looked up by their fingerprint.
+    ``fingerprints``: the tables' fingerprints when the caller's own read
+    gave them (:func:`.summaries.summaries_and_fingerprints`), for the same
+    campaign, indicators and units.
     """
     cache = _cache()
     prefix = (campaign.id, k, include_flagged)
@@ -220,7 +224,9 @@ def group_tables(campaign: Campaign, *, k: int, indicators: Sequence[str],
         return _from_counts(cache, prefix, k, counts)
     tables: dict[TableKey, GroupTable] = {}
     stale: set[TableKey] = set()
-    for key, found in table_fingerprints(campaign, indicators=indicators, units=unit_list).items():
+    if fingerprints is None:
+        fingerprints = table_fingerprints(campaign, indicators=indicators, units=unit_list)
+    for key, found in fingerprints.items():
         table = cache.get((*prefix, *key), found)
         if table is None:
             stale.add(key)
@@ -291,7 +297,8 @@ def _status(table: GroupTable | None, summary: StratumSummary, scope: _Scope, k:
 def protect_summaries(campaign: Campaign, summaries: Sequence[StratumSummary], *,
                       by: Sequence[str], k: int, window: Period | None,
                       channels: Iterable[str] | None, units: Iterable[int] | None,
-                      include_flagged: bool, indicators: Sequence[str]
+                      include_flagged: bool, indicators: Sequence[str],
+                      fingerprints: Mapping[TableKey, Fingerprint] | None = None,
                       ) -> list[StratumSummary]:
     """The summaries (fetched by unit and ``by``) with every part that may not be shown marked.
 
@@ -301,7 +308,7 @@ def protect_summaries(campaign: Campaign, summaries: Sequence[StratumSummary], *
     (a group withheld at every unit stays one withheld part).
     """
     tables = group_tables(campaign, k=k, indicators=indicators, units=units,
-                          include_flagged=include_flagged)
+                          include_flagged=include_flagged, fingerprints=fingerprints)
     scope = _Scope(window, None if channels is None else frozenset(channels),
                    "service_point" in by)
     marked = []

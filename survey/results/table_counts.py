@@ -33,7 +33,16 @@ from ..models import CHANNELS, Campaign, CampaignGroup, Group, MonthlySummary
 from ..stats.disclosure import Atom
 from .running import sync_pending
 
-__all__ = ["Fingerprint", "TableKey", "fingerprint", "summary_atoms", "table_fingerprints"]
+__all__ = [
+    "Fingerprint",
+    "TableKey",
+    "add_fingerprints",
+    "atom_number",
+    "fingerprint",
+    "fingerprint_sums",
+    "summary_atoms",
+    "table_fingerprints",
+]
 
 TableKey = tuple[int, str, str]  # unit id, group code, indicator
 Fingerprint = tuple[int, int, int, int]  # atoms, respondents, sum n*h1, sum n*h2
@@ -72,8 +81,8 @@ def fingerprint(counts: Mapping[Atom, int]) -> Fingerprint:
     return atoms, respondents, first, second
 
 
-def _sql_atom_number() -> Any:
-    m = MonthlySummary
+def atom_number(m: Any = MonthlySummary) -> Any:
+    """The SQL of :func:`_atom_number` over a summary row (of ``m``, a table or subquery)."""
     channel = case(*((m.channel == c, i) for c, i in _CHANNEL_INDEX.items()), else_=0)
     month = (
         cast(func.substr(m.month, 1, 4), Integer) * 12 + cast(func.substr(m.month, 6, 2), Integer)
@@ -84,6 +93,26 @@ def _sql_atom_number() -> Any:
 
 def _sql_hash(y: Any, a: int, b: int) -> Any:
     return (y * y + y * a + b) % _PRIME
+
+
+def fingerprint_sums(n: Any, y: Any) -> list[Any]:
+    """The aggregates of a fingerprint but n: non-empty atoms, sum n*h1, sum n*h2.
+
+    bigint, not PostgreSQL's numeric sum: numerics arrive as Decimal, ten times slower.
+    """
+    return [
+        cast(func.sum(case((n > 0, 1), else_=0)), BigInteger).label("atoms"),
+        cast(func.sum(n * _sql_hash(y, *_H1)), BigInteger).label("h1"),
+        cast(func.sum(n * _sql_hash(y, *_H2)), BigInteger).label("h2"),
+    ]
+
+
+def add_fingerprints(known: Fingerprint | None, part: Sequence[Any], n: int) -> Fingerprint:
+    """A table's fingerprint so far plus a disjoint part of it (atoms, h1, h2 and its n)."""
+    atoms, first, second = (int(v) for v in part)
+    if known is None:
+        return atoms, n, first, second
+    return known[0] + atoms, known[1] + n, known[2] + first, known[3] + second
 
 
 def _rows(campaign: Campaign, indicators: Sequence[str], units: Iterable[int] | None,
@@ -113,17 +142,14 @@ def table_fingerprints(campaign: Campaign, *, indicators: Sequence[str],
     m = MonthlySummary
     sync_pending(db.session)  # this transaction's own changes count too
     rows = _rows(campaign, indicators, units, m.unit_id, m.group_id, m.indicator, m.n,
-                 _sql_atom_number().label("y")).offset(0).subquery("rows")
+                 atom_number().label("y")).offset(0).subquery("rows")
     sums = (
         select(
             rows.c.unit_id,
             rows.c.group_id,
             rows.c.indicator,
-            func.count().label("atoms"),
-            # bigint, not PostgreSQL's numeric sum: numerics arrive as Decimal, ten times slower
             cast(func.sum(rows.c.n), BigInteger).label("n"),
-            cast(func.sum(rows.c.n * _sql_hash(rows.c.y, *_H1)), BigInteger).label("h1"),
-            cast(func.sum(rows.c.n * _sql_hash(rows.c.y, *_H2)), BigInteger).label("h2"),
+            *fingerprint_sums(rows.c.n, rows.c.y),
         )
         .group_by(rows.c.unit_id, rows.c.group_id, rows.c.indicator)
         .subquery("sums")
