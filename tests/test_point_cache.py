@@ -13,12 +13,24 @@ import os
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from respondent import open_card, point_campaign
 
 from survey.extensions import db
 from survey.models import utcnow
+
+
+@pytest.fixture
+def kapp(rapp: Flask, tmp_path: Path) -> Flask:
+    """The app with a stamp of its own: another test's change (another xdist worker) stamps
+    the shared instance folder, which would drop this test's kept points at any moment."""
+    from survey.responses import point_cache
+
+    rapp.config["SURVEY_SETTINGS_STAMP"] = str(tmp_path / "settings-changed")
+    point_cache.install(rapp)
+    return rapp
 
 
 def _statements_of_get(client, url: str) -> int:  # type: ignore[no-untyped-def]
@@ -44,20 +56,20 @@ def _close_behind_the_sessions_back(campaign_id: int) -> None:
         )
 
 
-def test_a_kept_point_costs_its_get_no_statement(rapp: Flask) -> None:
+def test_a_kept_point_costs_its_get_no_statement(kapp: Flask) -> None:
     _campaign, point = point_campaign()
     db.session.commit()
-    client = rapp.test_client()
+    client = kapp.test_client()
     url = f"/p/{point.code}"
     open_card(client, url)  # reads the point, and stores the instrument version
     open_card(client, url)  # keeps the stored version
     assert _statements_of_get(client, url) == 0
 
 
-def test_a_change_committed_here_is_seen_by_the_next_card(rapp: Flask) -> None:
+def test_a_change_committed_here_is_seen_by_the_next_card(kapp: Flask) -> None:
     campaign, point = point_campaign()
     db.session.commit()
-    client = rapp.test_client()
+    client = kapp.test_client()
     url = f"/p/{point.code}"
     open_card(client, url)
     campaign.closes_at = utcnow() - dt.timedelta(days=1)
@@ -69,41 +81,41 @@ def test_a_change_committed_here_is_seen_by_the_next_card(rapp: Flask) -> None:
     assert "窗口 9" in client.get(url).get_data(as_text=True)
 
 
-def test_another_process_change_is_seen_once_it_touches_the_stamp(rapp: Flask) -> None:
+def test_another_process_change_is_seen_once_it_touches_the_stamp(kapp: Flask) -> None:
     campaign, point = point_campaign()
     db.session.commit()
-    client = rapp.test_client()
+    client = kapp.test_client()
     url = f"/p/{point.code}"
     open_card(client, url)
     _close_behind_the_sessions_back(campaign.id)
     assert client.get(url).status_code == 200  # still kept: nobody said it changed
-    stamp = Path(rapp.instance_path) / "settings-changed"
+    stamp = Path(kapp.config["SURVEY_SETTINGS_STAMP"])
     stamp.touch()
     later = time.time_ns() + 1_000_000
     os.utime(stamp, ns=(later, later))
     assert client.get(url).status_code == 410
 
 
-def test_any_change_is_seen_after_the_keeping_time(rapp: Flask) -> None:
-    rapp.config["SURVEY_SETTINGS_CACHE_SECONDS"] = 0.0
+def test_any_change_is_seen_after_the_keeping_time(kapp: Flask) -> None:
+    kapp.config["SURVEY_SETTINGS_CACHE_SECONDS"] = 0.0
     from survey.responses import point_cache
 
-    point_cache.install(rapp)  # as at start-up with this setting
+    point_cache.install(kapp)  # as at start-up with this setting
     campaign, point = point_campaign()
     db.session.commit()
-    client = rapp.test_client()
+    client = kapp.test_client()
     url = f"/p/{point.code}"
     open_card(client, url)
     _close_behind_the_sessions_back(campaign.id)
     assert client.get(url).status_code == 410
 
 
-def test_an_unknown_code_is_kept_too_and_found_once_made(rapp: Flask) -> None:
+def test_an_unknown_code_is_kept_too_and_found_once_made(kapp: Flask) -> None:
     from factories import gen_service_point
 
     campaign, _point = point_campaign()
     db.session.commit()
-    client = rapp.test_client()
+    client = kapp.test_client()
     assert client.get("/p/not-yet").status_code == 404
     gen_service_point(campaign.units[0], code="not-yet")
     db.session.commit()

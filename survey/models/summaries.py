@@ -43,7 +43,12 @@ class MonthlySummary(Model):
     sum_of_squares: Mapped[float] = mapped_column(Float)
     satisfied: Mapped[int] = mapped_column(Integer)
 
-    __table_args__ = (Index("ix_monthly_summary_campaign_indicator", "campaign_id", "indicator"),)
+    __table_args__ = (
+        Index("ix_monthly_summary_campaign_indicator", "campaign_id", "indicator"),
+        # A unit's page asks for one unit a dozen times (each breakdown, its tables'
+        # fingerprints): read its rows, not every unit's.
+        Index("ix_monthly_summary_campaign_unit", "campaign_id", "unit_id", "indicator"),
+    )
 
 
 # Where a session keeps the ids of responses whose counting may have changed.

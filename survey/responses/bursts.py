@@ -38,11 +38,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, DateTime, and_, bindparam, case, func, or_, select, update
 
 from ..extensions import db
 from ..instruments import OVERALL_INDICATOR
@@ -54,11 +56,38 @@ LOWEST_SCORE = 0.0
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """One source of cards: its kind (BURST_SOURCES), key and the cards that are its own."""
+    """One source of cards: its kind (BURST_SOURCES), key and the cards that are its own.
+
+    ``where`` may name bound parameters (the same expressions for every card of
+    the kind, so the statements made of them are made once); ``params`` are
+    their values for this source.
+    """
 
     kind: str
     key: str
     where: tuple[ColumnElement[bool], ...]
+    params: Mapping[str, Any] = field(default_factory=dict)
+    # Which bound-parameter conditions ``where`` is ("" for a source made by hand).
+    shape: str = ""
+
+
+# The sources' conditions, made once with bound parameters (sources_of fills them in).
+_WHERE: dict[str, tuple[ColumnElement[bool], ...]] = {
+    "client": (
+        Response.service_point_id == bindparam("burst_point"),
+        Response.client_hash == bindparam("burst_client"),
+    ),
+    "point": (Response.service_point_id == bindparam("burst_point"), Response.channel == "qr"),
+    "device": (Response.device_id == bindparam("burst_device"),),
+    "sheet": (
+        Response.ticket_id.in_(select(Ticket.id).where(Ticket.sheet == bindparam("burst_sheet"))),
+    ),
+    "sheet_point": (
+        Response.ticket_id.in_(
+            select(Ticket.id).where(Ticket.service_point_id == bindparam("burst_point"))
+        ),
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,33 +120,34 @@ class Rule:
 
 def sources_of(response: Response, ticket: Ticket | None) -> list[Source]:
     """The sources a public card belongs to (none for a personal link, phone or IVR)."""
-    r = Response
     point_id = response.service_point_id
     if response.channel == "qr" and point_id is not None:
-        found = [
-            Source("point", str(point_id), (r.service_point_id == point_id, r.channel == "qr"))
-        ]
+        found = [_source("point", str(point_id), "point", burst_point=point_id)]
         if response.client_hash:
             found.insert(
                 0,
-                Source(
+                _source(
                     "client",
                     response.client_hash,
-                    (r.service_point_id == point_id, r.client_hash == response.client_hash),
+                    "client",
+                    burst_point=point_id,
+                    burst_client=response.client_hash,
                 ),
             )
         return found
     if response.channel == "kiosk" and response.device_id is not None:
-        return [Source("device", str(response.device_id), (r.device_id == response.device_id,))]
+        device_id = response.device_id
+        return [_source("device", str(device_id), "device", burst_device=device_id)]
     if response.channel == "ticket" and ticket is not None:
-        sheet = ticket.sheet or f"point-{ticket.service_point_id}"
-        tickets = select(Ticket.id).where(
-            Ticket.sheet == ticket.sheet
-            if ticket.sheet
-            else Ticket.service_point_id == ticket.service_point_id
-        )
-        return [Source("sheet", sheet, (r.ticket_id.in_(tickets),))]
+        if ticket.sheet:
+            return [_source("sheet", ticket.sheet, "sheet", burst_sheet=ticket.sheet)]
+        point_key = f"point-{ticket.service_point_id}"
+        return [_source("sheet", point_key, "sheet_point", burst_point=ticket.service_point_id)]
     return []
+
+
+def _source(kind: str, key: str, shape: str, **params: Any) -> Source:
+    return Source(kind, key, _WHERE[shape], params, shape)
 
 
 def lowest_card() -> Any:
@@ -144,7 +174,8 @@ def usual_per_hour(source: Source, before: dt.datetime, rule: Rule) -> tuple[flo
             Response.submitted_at >= start,
             Response.submitted_at < before,
             Response.flagged.is_(False),
-        )
+        ),
+        dict(source.params),
     ).one()
     return _per_hour(int(cards or 0), int(lowest or 0), first, before, rule)
 
@@ -191,10 +222,39 @@ def _figures(sources: list[Source], now: dt.datetime, rule: Rule) -> list[_Figur
 
     The same counts as a query per window and per usual would give: the window
     (start, now], and the lookback [start - days, start) of counted cards for
-    the usual (a client has no usual: its limit is fixed).
+    the usual (a client has no usual: its limit is fixed). The statement is made
+    once per combination of sources (a QR card's client and point, say) and
+    bound to this card's values.
     """
     start = now - rule.window
     since = start - dt.timedelta(days=rule.lookback_days)
+    params: dict[str, Any] = {"burst_start": start, "burst_since": since, "burst_now": now}
+    for source in sources:
+        params.update(source.params)
+    shapes = tuple((source.kind, source.shape) for source in sources)
+    if all(shape for _kind, shape in shapes):
+        statement = _figures_statement(shapes)
+    else:  # a source made by hand: its own statement
+        statement = _make_figures_statement(sources)
+    row = list(db.session.execute(statement, params).one())
+    found = []
+    for source in sources:
+        cards, low = int(row.pop(0) or 0), int(row.pop(0) or 0)
+        usual, usual_lowest = 0.0, 0.0
+        if source.kind != "client":
+            counted, counted_low, first = int(row.pop(0) or 0), int(row.pop(0) or 0), row.pop(0)
+            usual, usual_lowest = _per_hour(counted, counted_low, first, start, rule)
+        found.append(_Figures(cards, low, usual, usual_lowest))
+    return found
+
+
+@lru_cache(maxsize=16)
+def _figures_statement(shapes: tuple[tuple[str, str], ...]) -> Any:
+    return _make_figures_statement([Source(kind, "", _WHERE[shape]) for kind, shape in shapes])
+
+
+def _make_figures_statement(sources: list[Source]) -> Any:
+    start = bindparam("burst_start", type_=DateTime())
     lowest = lowest_card()
     columns: list[Any] = []
     for source in sources:
@@ -211,24 +271,11 @@ def _figures(sources: list[Source], now: dt.datetime, rule: Rule) -> list[_Figur
                 func.sum(case((before, lowest), else_=0)),
                 func.min(case((before, Response.submitted_at))),
             ]
-    row = list(
-        db.session.execute(
-            select(*columns).where(
-                or_(*(and_(*source.where) for source in sources)),
-                Response.submitted_at >= since,
-                Response.submitted_at <= now,
-            )
-        ).one()
+    return select(*columns).where(
+        or_(*(and_(*source.where) for source in sources)),
+        Response.submitted_at >= bindparam("burst_since", type_=DateTime()),
+        Response.submitted_at <= bindparam("burst_now", type_=DateTime()),
     )
-    found = []
-    for source in sources:
-        cards, low = int(row.pop(0) or 0), int(row.pop(0) or 0)
-        usual, usual_lowest = 0.0, 0.0
-        if source.kind != "client":
-            counted, counted_low, first = int(row.pop(0) or 0), int(row.pop(0) or 0), row.pop(0)
-            usual, usual_lowest = _per_hour(counted, counted_low, first, start, rule)
-        found.append(_Figures(cards, low, usual, usual_lowest))
-    return found
 
 
 def _limits(source: Source, figures: _Figures, rule: Rule) -> tuple[int, int | None]:
@@ -257,20 +304,23 @@ def _check_source(
     else:
         return None
     burst = _open_burst(response, source, now, rule, fired, figures.usual, allowance)
-    _hold_window(burst, in_window)
+    _hold_window(burst, in_window, source.params)
     response.flagged, response.burst_id = True, burst.id
     _count(burst)
     return burst
 
 
-def _hold_window(burst: Burst, in_window: tuple[ColumnElement[bool], ...]) -> None:
+def _hold_window(
+    burst: Burst, in_window: tuple[ColumnElement[bool], ...], params: Mapping[str, Any]
+) -> None:
     """The window's cards of no other burst join this one, flagged; their bad reviews held."""
     members = list(
         db.session.execute(
             select(Response.id).where(
                 *in_window,
                 (Response.burst_id.is_(None)) | (Response.burst_id == burst.id),
-            )
+            ),
+            dict(params),
         ).scalars()
     )
     db.session.execute(

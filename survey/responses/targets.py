@@ -44,7 +44,7 @@ from ..models import (
 )
 from ..tokens import hash_token, looks_like_token
 from .answers import AnswerValue, value_of_answer, visible_ids
-from .point_cache import kept_point, load_point
+from .point_cache import attached, kept_point, load_point
 
 # Why a questionnaire cannot be shown, and the HTTP status that says so.
 STATUS = {
@@ -217,22 +217,23 @@ def resolve_point(code: str, channel: str, *, testing: Collection[int] = ()) -> 
     open_ones = tested or [c for c in campaigns if campaign_state(c, now) is None]
     if not open_ones:
         states = {campaign_state(c, now) for c in campaigns}
-        refused = db.session.merge(campaigns[0], load=False)
-        raise Unavailable("closed" if "closed" in states else "not_open", refused)
-    # Into this request's session, as if selected: what reads them later finds them there.
-    campaign = db.session.merge(open_ones[0], load=False)
-    point = db.session.merge(kept.point, load=False)
-    settings = _settings(campaign, campaign.point_group_id)
+        raise Unavailable("closed" if "closed" in states else "not_open", campaigns[0])
+    # The kept rows are read as they are (detached, loaded); the campaign and unit are put
+    # in this request's session as if selected, for what looks them up there (the running
+    # summaries read the campaign, a bad review's case the unit).
+    kept_campaign = open_ones[0]
+    settings = _settings(kept_campaign, kept_campaign.point_group_id)
+    campaign = attached(kept_campaign)
     instrument, version, new_version = _instrument_for(campaign, settings, channel)
     return Target(
         campaign=campaign,
-        unit=point.unit,
+        unit=attached(kept.point.unit),
         group=settings.group,
         settings=settings,
         channel=channel,
         instrument=instrument,
         version=version,
-        point=point,
+        point=kept.point,
         new_version=new_version,
     )
 

@@ -18,16 +18,20 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Unpack
 
 from ..stats import (
     Estimate,
+    LonelyPSU,
+    ProportionMethod,
     Stratum,
     complementary_suppression,
     stratified_mean,
     stratified_proportion,
     stratum_weights,
 )
+from ..stats.design import DfMethod
 from .messages import N_, ResultsError
 from .options import DIMENSION_GROUPS, EstimationOptions, EstimationSettings
 from .settings import GroupSetting, describe_cell, policy_weights, weighting_text
@@ -124,9 +128,9 @@ def estimates_from_summaries(
     for summary in summaries:
         if settings[summary.group].dimension in wanted:
             cells.setdefault(summary.cell, []).append(summary)
+    weights = _Weights(policy, equal, {})
     rows = [
-        _cell_row(cell, parts, settings, _Weights(policy, equal), o, disclosure)
-        for cell, parts in cells.items()
+        _cell_row(cell, parts, settings, weights, o, disclosure) for cell, parts in cells.items()
     ]
     return protect_siblings(rows, by, o.small_cell_k) if by and not disclosure else rows
 
@@ -153,6 +157,19 @@ class _Weights:
 
     policy: Mapping[str, float] | None
     equal: bool
+    # The sentence saying how a cell was weighted, per set of weights used: most cells
+    # of a table have the same groups, and the sentence names each in the reader's language.
+    texts: dict[tuple[tuple[str, float], ...], str]
+
+    def text(self, weighting: str, used: Mapping[str, float],
+             settings: Mapping[str, GroupSetting]) -> str:
+        key = tuple(used.items())
+        found = self.texts.get(key)
+        if found is None:
+            found = self.texts[key] = weighting_text(
+                weighting, used, settings, self.policy, self.equal
+            )
+        return found
 
 
 def _check_cell(
@@ -228,34 +245,26 @@ def _cell_row(
     )
     if not parts or (cell_weights is not None and not any(cell_weights.values())):
         return _withheld_cell(cell, every, settings, o)
-    means = {
-        p.group: Stratum.from_sums(p.n, p.total, p.sum_of_squares, settings[p.group].population)
-        for p in parts
-    }
-    used = stratum_weights(means, cell_weights)
     suppressed = n < k
-    if suppressed:
+    # The campaign's group order decides which group a lonely one joins.
+    used_items, index, share = _combined(
+        tuple(
+            (p.group, p.n, p.total, p.sum_of_squares, p.satisfied, settings[p.group].population)
+            for p in parts
+        ),
+        None if cell_weights is None else tuple(cell_weights.items()),
+        not suppressed,
+        o.level,
+        o.df,
+        o.lonely,
+        o.method,
+        tuple(settings),
+    )
+    used = dict(used_items)
+    if index is None or share is None:  # below k: no figure
         index = Estimate.suppressed(n=n, k=k, level=o.level, method="stratified mean")
         share = Estimate.suppressed(n=n, k=k, level=o.level, method="stratified proportion")
-    else:
-        counts = {
-            p.group: Stratum.from_counts(p.n, p.satisfied, settings[p.group].population)
-            for p in parts
-        }
-        # The campaign's group order decides which group a lonely one joins.
-        order = list(settings)
-        index = stratified_mean(
-            means, cell_weights, level=o.level, df=o.df, lonely=o.lonely, order=order
-        )
-        share = stratified_proportion(
-            counts,
-            cell_weights,
-            method=o.method,
-            level=o.level,
-            df=o.df,
-            lonely=o.lonely,
-            order=order,
-        )
+    means = _means(parts, settings) if o.group_breakdown else {}
     groups = (
         _group_rows(parts, means, settings, weights.policy, used, suppressed, o, disclosure)
         if o.group_breakdown
@@ -271,10 +280,51 @@ def _cell_row(
         n=n,
         groups=groups,
         suppressed=suppressed,
-        weighting=weighting_text(o.used_weighting, used, settings, weights.policy, weights.equal),
+        weighting=weights.text(o.used_weighting, used, settings),
         weights=tuple(used.items()),
         dimension=o.dimension,
     )
+
+
+def _means(parts: Sequence[StratumSummary], settings: Mapping[str, GroupSetting]
+           ) -> dict[str, Stratum]:
+    return {
+        p.group: Stratum.from_sums(p.n, p.total, p.sum_of_squares, settings[p.group].population)
+        for p in parts
+    }
+
+
+@lru_cache(maxsize=20_000)
+def _combined(
+    parts: tuple[tuple[str, int, float, float, int, int | None], ...],
+    weights: tuple[tuple[str, float], ...] | None,
+    estimate: bool,
+    level: float,
+    df: DfMethod,
+    lonely: LonelyPSU,
+    method: ProportionMethod,
+    order: tuple[str, ...],
+) -> tuple[tuple[tuple[str, float], ...], Estimate | None, Estimate | None]:
+    """A cell's group weights W_h, and its index and share satisfied (a pure function, kept).
+
+    ``parts``: (group, n, sum, sum of squares, satisfied, population) per
+    group. Kept because a results page estimates every unit to sort and rank
+    them, and a page viewed again has mostly the same sums: a cell whose sums
+    and settings did not change gets the same figures without working them
+    out again. The key is every input, so nothing kept can be stale. Without
+    ``estimate`` (a cell below k) only the weights.
+    """
+    means = {g: Stratum.from_sums(n, total, squares, pop) for g, n, total, squares, _, pop in parts}
+    w = None if weights is None else dict(weights)
+    used = tuple(stratum_weights(means, w).items())
+    if not estimate:
+        return used, None, None
+    counts = {g: Stratum.from_counts(n, satisfied, pop) for g, n, _, _, satisfied, pop in parts}
+    index = stratified_mean(means, w, level=level, df=df, lonely=lonely, order=list(order))
+    share = stratified_proportion(
+        counts, w, method=method, level=level, df=df, lonely=lonely, order=list(order)
+    )
+    return used, index, share
 
 
 def _group_rows(

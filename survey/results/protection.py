@@ -44,12 +44,15 @@ an exclusion) changes the key, never a stale entry.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
+from flask import current_app
 
 from ..models import Campaign
 from ..stats.disclosure import Atom, Node, TableProtection, periods_of, protect_table
@@ -57,6 +60,7 @@ from ..stats.disclosure.audit import null_basis
 from .messages import ResultsError
 from .periods import Period, parse_period
 from .summaries import CellKey, StratumSummary, stratum_summaries
+from .table_counts import Fingerprint, TableKey, fingerprint, summary_atoms, table_fingerprints
 
 __all__ = ["GroupTable", "Withheld", "group_tables", "protect_summaries"]
 
@@ -64,18 +68,29 @@ Withheld = Literal["", "primary", "secondary"]
 _PERIOD_KEYS = ("month", "quarter", "year")
 _ATOM_KEYS = ("indicator", "unit", "channel", "service_point", "month")
 _TOLERANCE = 1e-9
+_CACHE = "survey.protected_tables"
 
 
 class GroupTable:
-    """The protection of one (unit, group) table and the test of whether a part may be shown."""
+    """The protection of one (unit, group) table and the test of whether a part may be shown.
 
-    def __init__(self, protection: TableProtection) -> None:
+    Kept between requests (:class:`_TableCache`), so it holds what the test
+    needs and remembers its answers: the same parts are asked about on every
+    page view.
+    """
+
+    _REMEMBERED = 256  # answers kept per table (periods x channels x points asked about)
+
+    def __init__(self, protection: TableProtection, fingerprint: Fingerprint) -> None:
         self.protection = protection
+        self.fingerprint = fingerprint
         table = protection.table
         self.channel = np.array([table.cells[c][0] for c in table.atom_cell], dtype=object)
         self.point = np.array([table.cells[c][1] for c in table.atom_cell], dtype=object)
         self.month = np.array([table.months[m] for m in table.atom_month], dtype=object)
+        self.months = frozenset(table.months)
         self.respondents = table.weights[0]
+        self._answers: dict[tuple[object, ...], bool] = {}
 
     @cached_property
     def invisible(self) -> np.ndarray:
@@ -93,6 +108,19 @@ class GroupTable:
         moved = part.astype(np.float64) @ self.invisible
         return bool(np.abs(moved).max(initial=0.0) <= _TOLERANCE)
 
+    def part_shown(self, months: frozenset[str] | None, channels: frozenset[str] | None,
+                   point: int | None | Literal["any"]) -> bool:
+        """Whether the part of these months, channels and point may be shown (remembered)."""
+        key = (months, channels, point)
+        known = self._answers.get(key)
+        if known is None:
+            part = self.part(months, channels, point)
+            known = part is not None and self.shown(part)
+            if len(self._answers) >= self._REMEMBERED:
+                self._answers.clear()
+            self._answers[key] = known
+        return known
+
     def part(self, months: frozenset[str] | None, channels: frozenset[str] | None,
              point: int | None | Literal["any"]) -> np.ndarray | None:
         """The atoms of a part as a 0/1 vector; None when a period cuts one of its months."""
@@ -106,43 +134,109 @@ class GroupTable:
         return mask
 
 
-@lru_cache(maxsize=4096)
-def _protected(k: int, counts: tuple[tuple[Atom, int], ...]) -> GroupTable:
-    """The protection of one table, cached by its counts (the key is the fingerprint)."""
-    found = dict(counts)
-    months = {atom.month for atom in found}
+class _TableCache:
+    """The protected tables of one app (one database), least recently used dropped first.
+
+    Keyed by campaign, k, whether flagged cards count, and the table; an entry
+    is used only while its fingerprint is the table's fingerprint now, so a
+    new card, a flag or an exclusion replaces it and never serves it stale.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.tables: OrderedDict[tuple[object, ...], GroupTable] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...], fingerprint: Fingerprint) -> GroupTable | None:
+        with self.lock:
+            found = self.tables.get(key)
+            if found is None or found.fingerprint != fingerprint:
+                return None
+            self.tables.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[object, ...], table: GroupTable) -> None:
+        with self.lock:
+            self.tables[key] = table
+            self.tables.move_to_end(key)
+            while len(self.tables) > self.size:
+                self.tables.popitem(last=False)
+
+
+def _cache() -> _TableCache:
+    """This app's cache of protected tables (SURVEY_PROTECTION_CACHE_TABLES entries)."""
+    found = current_app.extensions.get(_CACHE)
+    if found is None:
+        size = int(current_app.config.get("SURVEY_PROTECTION_CACHE_TABLES", 100_000))
+        found = current_app.extensions.setdefault(_CACHE, _TableCache(size))
+    return found
+
+
+def _protect(k: int, counts: dict[Atom, int], fingerprint: Fingerprint) -> GroupTable:
+    """Work out the protection of one table from its counts (the costly step)."""
+    months = {atom.month for atom in counts}
     nodes = [Node("group", None, period) for period in {p for m in months for p in periods_of(m)}]
-    nodes += [Node("channel", c, "all") for c in {atom.channel for atom in found}]
-    nodes += [Node("point", p, "all") for p in {atom.point for atom in found} if p is not None]
-    return GroupTable(protect_table(found, k=k, nodes=nodes))
+    nodes += [Node("channel", c, "all") for c in {atom.channel for atom in counts}]
+    nodes += [Node("point", p, "all") for p in {atom.point for atom in counts} if p is not None]
+    return GroupTable(protect_table(counts, k=k, nodes=nodes), fingerprint)
+
+
+def _from_counts(cache: _TableCache, prefix: tuple[object, ...], k: int,
+                 counts: dict[TableKey, dict[Atom, int]]) -> dict[TableKey, GroupTable]:
+    """The protection of each table of ``counts``: from the cache, or worked out and kept."""
+    tables = {}
+    for key, table_counts in counts.items():
+        found = fingerprint(table_counts)
+        table = cache.get((*prefix, *key), found)
+        if table is None:
+            table = _protect(k, table_counts, found)
+            cache.put((*prefix, *key), table)
+        tables[key] = table
+    return tables
 
 
 def group_tables(campaign: Campaign, *, k: int, indicators: Sequence[str],
-                 units: Iterable[int] | None = None, include_flagged: bool = False
+                 units: Iterable[int] | None = None, include_flagged: bool = False,
+                 fingerprints: Mapping[TableKey, Fingerprint] | None = None,
                  ) -> dict[tuple[int, str, str], GroupTable]:
     """Every (unit, group, indicator) table of the campaign (or of ``units``), protected.
 
-    One GROUP BY over the scores of ``indicators`` by unit, group, channel,
-    point and month; the protection comes from the cache unless those counts
-    changed.
+    Counted cards: one GROUP BY gives every table's fingerprint, and only the
+    tables whose fingerprint is not the cached one are read atom by atom and
+    protected again. With flagged cards (which the summaries leave out) the
+    atoms are counted from the responses and looked up by their fingerprint.
+    ``fingerprints``: the tables' fingerprints when the caller's own read
+    gave them (:func:`.summaries.summaries_and_fingerprints`), for the same
+    campaign, indicators and units.
     """
-    atoms = stratum_summaries(campaign, indicator=indicators, by=_ATOM_KEYS,
-                              units=None if units is None else list(units),
-                              include_flagged=include_flagged)
-    per_table: dict[tuple[int, str, str], dict[Atom, int]] = {}
-    for s in atoms:
-        assert s.cell.unit_id is not None and s.cell.channel is not None and s.cell.month
-        key = (s.cell.unit_id, s.group, s.cell.indicator or "")
-        per_table.setdefault(key, {})[Atom(s.cell.channel, s.cell.service_point_id,
-                                           s.cell.month)] = s.n
-    return {key: _protected(k, tuple(sorted(counts.items(), key=_atom_order)))
-            for key, counts in per_table.items()}
-
-
-def _atom_order(item: tuple[Atom, int]) -> tuple[str, str, bool, str]:
-    """A total order of atoms (a point id may be None), so equal counts make one cache key."""
-    atom = item[0]
-    return (atom.month, atom.channel, atom.point is not None, str(atom.point))
+    cache = _cache()
+    prefix = (campaign.id, k, include_flagged)
+    unit_list = None if units is None else list(units)
+    if include_flagged:
+        atoms = stratum_summaries(campaign, indicator=indicators, by=_ATOM_KEYS,
+                                  units=unit_list, include_flagged=True)
+        counts: dict[TableKey, dict[Atom, int]] = {}
+        for s in atoms:
+            assert s.cell.unit_id is not None and s.cell.channel is not None and s.cell.month
+            key = (s.cell.unit_id, s.group, s.cell.indicator or "")
+            counts.setdefault(key, {})[Atom(s.cell.channel, s.cell.service_point_id,
+                                            s.cell.month)] = s.n
+        return _from_counts(cache, prefix, k, counts)
+    tables: dict[TableKey, GroupTable] = {}
+    stale: set[TableKey] = set()
+    if fingerprints is None:
+        fingerprints = table_fingerprints(campaign, indicators=indicators, units=unit_list)
+    for key, found in fingerprints.items():
+        table = cache.get((*prefix, *key), found)
+        if table is None:
+            stale.add(key)
+        else:
+            tables[key] = table
+    if stale:
+        read = summary_atoms(campaign, indicators=sorted({key[2] for key in stale}),
+                             units=sorted({key[0] for key in stale}))
+        tables.update(_from_counts(cache, prefix, k, read))
+    return tables
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +251,9 @@ class _Scope:
 def _months(table: GroupTable, cell: CellKey, window: Period | None) -> frozenset[str] | None:
     """The months of the table a cell's part covers; None when the period cuts a month."""
     period = next((getattr(cell, key) for key in _PERIOD_KEYS if getattr(cell, key)), None)
-    months = {m for m in set(table.month) if period is None or period in periods_of(m)}
+    if period is None and window is None:
+        return table.months  # the whole campaign (the same set each time: its hash is kept)
+    months = {m for m in table.months if period is None or period in periods_of(m)}
     if window is None:
         return frozenset(months)
     named = _named(window)
@@ -193,8 +289,7 @@ def _status(table: GroupTable | None, summary: StratumSummary, scope: _Scope, k:
     if cell.channel is not None:
         channels = frozenset({cell.channel}) & (channels or frozenset({cell.channel}))
     point: int | None | Literal["any"] = cell.service_point_id if scope.by_point else "any"
-    part = table.part(_months(table, cell, scope.window), channels, point)
-    if part is not None and table.shown(part):
+    if table.part_shown(_months(table, cell, scope.window), channels, point):
         return ""
     return "primary" if 0 < summary.n < k else "secondary"
 
@@ -202,7 +297,8 @@ def _status(table: GroupTable | None, summary: StratumSummary, scope: _Scope, k:
 def protect_summaries(campaign: Campaign, summaries: Sequence[StratumSummary], *,
                       by: Sequence[str], k: int, window: Period | None,
                       channels: Iterable[str] | None, units: Iterable[int] | None,
-                      include_flagged: bool, indicators: Sequence[str]
+                      include_flagged: bool, indicators: Sequence[str],
+                      fingerprints: Mapping[TableKey, Fingerprint] | None = None,
                       ) -> list[StratumSummary]:
     """The summaries (fetched by unit and ``by``) with every part that may not be shown marked.
 
@@ -212,7 +308,7 @@ def protect_summaries(campaign: Campaign, summaries: Sequence[StratumSummary], *
     (a group withheld at every unit stays one withheld part).
     """
     tables = group_tables(campaign, k=k, indicators=indicators, units=units,
-                          include_flagged=include_flagged)
+                          include_flagged=include_flagged, fingerprints=fingerprints)
     scope = _Scope(window, None if channels is None else frozenset(channels),
                    "service_point" in by)
     marked = []

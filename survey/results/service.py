@@ -39,7 +39,7 @@ from .options import DIMENSION_GROUPS, EstimationOptions, EstimationSettings
 from .periods import Period, resolve_period
 from .protection import protect_summaries
 from .settings import campaign_groups, check_indicators
-from .summaries import check_by, stratum_summaries
+from .summaries import check_by, stratum_summaries, summaries_and_fingerprints
 
 # The plain-language reading of a change (survey.stats.verdict's codes); msgids,
 # translated by text() when read inside a request.
@@ -134,7 +134,7 @@ def satisfaction(
     if o.used_weighting == "policy":
         dimension_weights(settings, o)  # refuse bad weights before the query
     k = o.small_cell_k
-    summaries = stratum_summaries(
+    summaries, fingerprints = summaries_and_fingerprints(
         campaign,
         indicator=indicators,
         by=by_keys if "unit" in by_keys or k <= 1 else ("unit", *by_keys),
@@ -142,6 +142,7 @@ def satisfaction(
         units=units,
         channels=channels,
         include_flagged=include_flagged,
+        with_fingerprints=k > 1,
     )
     if k <= 1:
         return estimates_from_summaries(summaries, settings, options=o)
@@ -155,6 +156,7 @@ def satisfaction(
         units=_unit_list(units),
         include_flagged=include_flagged,
         indicators=indicators,
+        fingerprints=fingerprints,
     )
     return estimates_from_summaries(summaries, settings, options=o, disclosure=True)
 

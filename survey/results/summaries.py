@@ -39,6 +39,13 @@ from .periods import (
     utc_offset_minutes,
 )
 from .running import not_excluded, sync_pending
+from .table_counts import (
+    Fingerprint,
+    TableKey,
+    add_fingerprints,
+    atom_number,
+    fingerprint_sums,
+)
 
 __all__ = [
     "BY_KEYS",
@@ -169,6 +176,37 @@ def stratum_summaries(
     ``indicator`` may be several indicators at once (then "indicator" is part
     of every cell's key): one scan of the scores for a whole dashboard.
     """
+    return summaries_and_fingerprints(
+        campaign,
+        indicator=indicator,
+        by=by,
+        period=period,
+        units=units,
+        channels=channels,
+        include_flagged=include_flagged,
+    )[0]
+
+
+def summaries_and_fingerprints(
+    campaign: Campaign,
+    *,
+    indicator: str | Sequence[str],
+    by: Sequence[str] | str = ("unit",),
+    period: str | tuple[dt.date, dt.date] | Period | None = None,
+    units: Iterable[int] | int | None = None,
+    channels: Iterable[str] | str | None = None,
+    include_flagged: bool = False,
+    with_fingerprints: bool = False,
+) -> tuple[list[StratumSummary], dict[TableKey, Fingerprint] | None]:
+    """:func:`stratum_summaries`, and with ``with_fingerprints`` the tables' fingerprints.
+
+    Disclosure control looks its tables up by their fingerprints
+    (:mod:`.table_counts`). When this read covers whole tables (counted
+    cards, broken down by unit, no period or channel cut out) each row's
+    atoms are a disjoint part of one table, and a fingerprint adds up over
+    parts: the same scan gives both, instead of a second scan of the same
+    rows. Otherwise the fingerprints are None and the caller reads them.
+    """
     keys = check_by(by)
     indicators = _as_tuple(indicator) or ()
     if not indicators or not all(isinstance(i, str) and i for i in indicators):
@@ -188,12 +226,22 @@ def stratum_summaries(
     offset = utc_offset_minutes(campaign) if window or set(keys) & set(PERIOD_KINDS) else 0
     where = _Filters(indicators, window, _as_tuple(units), channel_list, include_flagged, offset)
     sync_pending(db.session)  # changes of this transaction not yet in the running sums
+    whole = (
+        with_fingerprints
+        and _months_answer(where)
+        and where.window is None
+        and where.channels is None
+        and "unit" in keys
+    )
     if _months_answer(where):
-        inner = _sums_from_months(campaign, keys, where).subquery("sums")
+        inner = _sums_from_months(campaign, keys, where, fingerprints=whole).subquery("sums")
     else:
         inner = _sums_by_ids(campaign, keys, where).subquery("sums")
-    names, stmt = _with_names(campaign, keys, inner)
-    return _summaries(db.session.execute(stmt), names, indicators)
+    names, stmt = _with_names(campaign, keys, inner, fingerprints=whole)
+    prints: dict[TableKey, Fingerprint] | None = {} if whole else None
+    return _summaries(db.session.execute(stmt), names, indicators, prints), prints
+
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,15 +267,39 @@ def _months_answer(where: _Filters) -> bool:
     return where.window is None or (where.window.start.day == 1 and where.window.end.day == 1)
 
 
-def _sums_from_months(campaign: Campaign, keys: Sequence[str], where: _Filters) -> Select[Any]:
+def _sums_from_months(
+    campaign: Campaign, keys: Sequence[str], where: _Filters, *, fingerprints: bool = False
+) -> Select[Any]:
     """The inner query from ``monthly_summary``: as many rows as cells and months.
 
     A year and a quarter are spelled from the month ("2026-05" is in "2026" and
-    "2026-Q2"), the same spelling as :func:`.periods.local_period`.
+    "2026-Q2"), the same spelling as :func:`.periods.local_period`. With
+    ``fingerprints``, each row's part of its table's fingerprint too: the
+    atom's number is worked out once per row in a subquery the planner may not
+    merge (OFFSET 0), else each hash would work it out again.
     """
     m = MonthlySummary
-    year = func.substr(m.month, 1, 4, type_=String)
-    month_digits = func.substr(m.month, 6, 2, type_=String)
+    picked: list[Any] = [
+        m.group_id, m.indicator, m.unit_id, m.service_point_id, m.channel, m.month,
+        m.n, m.total, m.sum_of_squares, m.satisfied,
+    ]
+    if fingerprints:
+        picked.append(atom_number(m).label("y"))
+    rows_query = select(*picked).where(
+        m.campaign_id == campaign.id, m.indicator.in_(where.indicators)
+    )
+    if where.units is not None:
+        rows_query = rows_query.where(m.unit_id.in_([int(u) for u in where.units]))
+    if where.channels is not None:
+        rows_query = rows_query.where(m.channel.in_(where.channels))
+    if where.window is not None:
+        rows_query = rows_query.where(
+            m.month >= where.window.start.strftime("%Y-%m"),
+            m.month < where.window.end.strftime("%Y-%m"),
+        )
+    r = (rows_query.offset(0) if fingerprints else rows_query).subquery("rows").c
+    year = func.substr(r.month, 1, 4, type_=String)
+    month_digits = func.substr(r.month, 6, 2, type_=String)
     quarter = (
         year
         + "-Q"
@@ -239,32 +311,25 @@ def _sums_from_months(campaign: Campaign, keys: Sequence[str], where: _Filters) 
         )
     )
     by_key: dict[str, Any] = {
-        "indicator": m.indicator,
-        "unit": m.unit_id.label("unit_id"),
-        "service_point": m.service_point_id,
-        "channel": m.channel,
+        "indicator": r.indicator,
+        "unit": r.unit_id.label("unit_id"),
+        "service_point": r.service_point_id,
+        "channel": r.channel,
         "year": year.label("year"),
         "quarter": quarter.label("quarter"),
-        "month": m.month.label("month"),
+        "month": r.month.label("month"),
     }
-    columns: list[Any] = [m.group_id.label("group_id")]
+    columns: list[Any] = [r.group_id.label("group_id")]
     columns += [by_key[key] for key in keys if key in by_key]
-    inner = select(
-        *columns,
-        func.sum(m.n).label("n"),
-        func.sum(m.total).label("total"),
-        func.sum(m.sum_of_squares).label("sum_of_squares"),
-        func.sum(m.satisfied).label("satisfied"),
-    ).where(m.campaign_id == campaign.id, m.indicator.in_(where.indicators))
-    if where.units is not None:
-        inner = inner.where(m.unit_id.in_([int(u) for u in where.units]))
-    if where.channels is not None:
-        inner = inner.where(m.channel.in_(where.channels))
-    if where.window is not None:
-        inner = inner.where(
-            m.month >= where.window.start.strftime("%Y-%m"),
-            m.month < where.window.end.strftime("%Y-%m"),
-        )
+    sums: list[Any] = [
+        func.sum(r.n).label("n"),
+        func.sum(r.total).label("total"),
+        func.sum(r.sum_of_squares).label("sum_of_squares"),
+        func.sum(r.satisfied).label("satisfied"),
+    ]
+    if fingerprints:
+        sums += fingerprint_sums(r.n, r.y)
+    inner = select(*columns, *sums)
     return inner.group_by(*(literal_column(str(i + 1)) for i in range(len(columns))))
 
 
@@ -327,7 +392,9 @@ def _sums_by_ids(campaign: Campaign, keys: Sequence[str], where: _Filters) -> Se
     )
 
 
-def _with_names(campaign: Campaign, keys: Sequence[str], inner: Any) -> tuple[list[str], Any]:
+def _with_names(
+    campaign: Campaign, keys: Sequence[str], inner: Any, *, fingerprints: bool = False
+) -> tuple[list[str], Any]:
     """The outer query: names and codes for the few thousand aggregated rows.
 
     Only groups configured in the campaign count.
@@ -359,6 +426,7 @@ def _with_names(campaign: Campaign, keys: Sequence[str], inner: Any) -> tuple[li
             inner.c.total,
             inner.c.sum_of_squares,
             inner.c.satisfied,
+            *((inner.c.atoms, inner.c.h1, inner.c.h2) if fingerprints else ()),
         )
         .select_from(inner)
         .join(Group, Group.id == inner.c.group_id)
@@ -375,7 +443,12 @@ def _with_names(campaign: Campaign, keys: Sequence[str], inner: Any) -> tuple[li
     return names, stmt
 
 
-def _summaries(result: Any, names: list[str], indicators: tuple[str, ...]) -> list[StratumSummary]:
+def _summaries(
+    result: Any,
+    names: list[str],
+    indicators: tuple[str, ...],
+    prints: dict[TableKey, Fingerprint] | None = None,
+) -> list[StratumSummary]:
     """The rows as StratumSummary, sorted by cell and group.
 
     Read by position (the select lists ``names`` and then stratum, n, total,
@@ -385,25 +458,34 @@ def _summaries(result: Any, names: list[str], indicators: tuple[str, ...]) -> li
     width = len(names)
     ids = [i for i, name in enumerate(names) if name in ("unit_id", "service_point_id")]
     one_indicator = indicators[0] if len(indicators) == 1 and "indicator" not in names else None
+    # The groups of a cell share its key: one CellKey (and one sort key) per cell, not per row.
+    cells: dict[tuple[Any, ...], tuple[CellKey, tuple[str, ...]]] = {}
     keyed: list[tuple[tuple[tuple[str, ...], str], StratumSummary]] = []
     for row in result:
-        values = list(row[:width])
-        for i in ids:
-            if values[i] is not None:
-                values[i] = int(values[i])
-        cell_values = dict(zip(names, values, strict=True))
-        if one_indicator is not None:
-            cell_values["indicator"] = one_indicator
-        cell = CellKey(**cell_values)
-        stratum, n, total, squares, satisfied = row[width:]
+        values = tuple(row[:width])
+        known = cells.get(values)
+        if known is None:
+            cell_values = dict(zip(names, values, strict=True))
+            for i in ids:
+                if values[i] is not None:
+                    cell_values[names[i]] = int(values[i])
+            if one_indicator is not None:
+                cell_values["indicator"] = one_indicator
+            cell = CellKey(**cell_values)
+            known = cells[values] = (cell, cell.sort_key())
+        stratum, n, total, squares, satisfied = row[width : width + 5]
+        if prints is not None and int(n) > 0:
+            cell = known[0]
+            table = (int(cell.unit_id or 0), stratum, cell.indicator or "")
+            prints[table] = add_fingerprints(prints.get(table), row[width + 5 : width + 8], int(n))
         summary = StratumSummary(
-            cell=cell,
+            cell=known[0],
             group=stratum,
             n=int(n),
             total=float(total),
             sum_of_squares=float(squares),
             satisfied=int(satisfied),
         )
-        keyed.append(((cell.sort_key(), stratum), summary))
+        keyed.append(((known[1], stratum), summary))
     keyed.sort(key=lambda pair: pair[0])
     return [summary for _, summary in keyed]
