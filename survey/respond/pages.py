@@ -254,12 +254,17 @@ def units_page(
 
 
 def thanks(response: Response, *, kiosk_code: str | None = None) -> Any:
+    return thanks_page(test=response.test, kiosk_code=kiosk_code)
+
+
+def thanks_page(*, test: bool, kiosk_code: str | None = None) -> Any:
+    """The thank-you after a card (``test``: it was a test answer, and says so)."""
     body = render_template(
         "respond/thanks.html",
         title=gettext("Thank you"),
         kiosk_code=kiosk_code,
         callback=False,
-        test=response.test,
+        test=test,
     )
     result = make_response(body, 200)
     if kiosk_code is not None:

@@ -223,10 +223,12 @@ def _card(
         return refused(error)
     # A retry of a stored card is not looked up first: the submission key's unique
     # constraint finds it (submit_card returns the stored row), one query less per card.
-    # Rendered before the commit, which expires the response (reading it again costs a query).
-    page = render.thanks(response, kiosk_code=kiosk_code)
+    # Rendered after the commit, from what was read before it (the commit expires the
+    # response): the transaction holds SQLite's one write lock, and the other workers'
+    # cards wait for it, so nothing is done inside it that can be done outside.
+    test = response.test
     db.session.commit()
-    return page
+    return render.thanks_page(test=test, kiosk_code=kiosk_code)
 
 
 # --- invitations: page by page -----------------------------------------------------------------
