@@ -38,6 +38,7 @@ from .periods import (
     resolve_period,
     utc_offset_minutes,
 )
+from .replica import read_sums
 from .running import not_excluded, sync_pending
 from .table_counts import (
     Fingerprint,
@@ -239,7 +240,7 @@ def summaries_and_fingerprints(
         inner = _sums_by_ids(campaign, keys, where).subquery("sums")
     names, stmt = _with_names(campaign, keys, inner, fingerprints=whole)
     prints: dict[TableKey, Fingerprint] | None = {} if whole else None
-    return _summaries(db.session.execute(stmt), names, indicators, prints), prints
+    return _summaries(read_sums(stmt), names, indicators, prints), prints
 
 
 
