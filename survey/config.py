@@ -182,6 +182,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         **_public_channels(),
         "SURVEY_MAX_TEXT": _int("SURVEY_MAX_TEXT", 2000),
         "SURVEY_SMALL_CELL_K": _int("SURVEY_SMALL_CELL_K", 5),
+        # Disclosure control kept per worker: one entry per (unit, group, indicator) table.
+        "SURVEY_PROTECTION_CACHE_TABLES": _int("SURVEY_PROTECTION_CACHE_TABLES", 100_000),
         # How long the respondent's SMS link takes a rating of the fix, in days.
         "SURVEY_RATING_DAYS": _int("SURVEY_RATING_DAYS", 15),
         # Public holidays and adjusted working days for follow-up deadlines.

@@ -46,9 +46,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -72,34 +71,37 @@ _CACHE = "survey.protected_tables"
 
 
 class GroupTable:
-    """The protection of one (unit, group) table and the test of whether a part may be shown.
+    """What one (unit, group) table's protection says about parts, and the test itself.
 
-    Kept between requests (:class:`_TableCache`), so it holds what the test
-    needs and remembers its answers: the same parts are asked about on every
-    page view.
+    Kept between requests (:class:`_TableCache`), up to one per table of every
+    campaign, so it keeps only what the test needs: each atom's month,
+    channel and point as small codes, and the basis of the changes that leave
+    every published node as it is. (Keeping the whole protection cost about
+    12 kB a table: a gigabyte for 1,000 units x 9 groups x 8 indicators.) It
+    remembers its answers: the same parts are asked about on every page view.
     """
+
+    __slots__ = ("_answers", "_channel_names", "_channel_of", "_month_names", "_month_of",
+                 "_point_names", "_point_of", "fingerprint", "invisible", "months")
 
     _REMEMBERED = 256  # answers kept per table (periods x channels x points asked about)
 
     def __init__(self, protection: TableProtection, fingerprint: Fingerprint) -> None:
-        self.protection = protection
-        self.fingerprint = fingerprint
         table = protection.table
-        self.channel = np.array([table.cells[c][0] for c in table.atom_cell], dtype=object)
-        self.point = np.array([table.cells[c][1] for c in table.atom_cell], dtype=object)
-        self.month = np.array([table.months[m] for m in table.atom_month], dtype=object)
-        self.months = frozenset(table.months)
-        self.respondents = table.weights[0]
+        self.fingerprint = fingerprint
+        self._month_names: tuple[str, ...] = table.months
+        self._month_of = table.atom_month.astype(np.int32)
+        cell_channels = [channel for channel, _ in table.cells]
+        cell_points = [point for _, point in table.cells]
+        self._channel_names = tuple(dict.fromkeys(cell_channels))
+        self._point_names = tuple(dict.fromkeys(cell_points))
+        channel_code = np.array([self._channel_names.index(c) for c in cell_channels], np.int32)
+        point_code = np.array([self._point_names.index(p) for p in cell_points], np.int32)
+        self._channel_of = channel_code[table.atom_cell]
+        self._point_of = point_code[table.atom_cell]
+        self.months = _interned(frozenset(table.months))
+        self.invisible = _invisible(protection)
         self._answers: dict[tuple[object, ...], bool] = {}
-
-    @cached_property
-    def invisible(self) -> np.ndarray:
-        """A basis (atoms x d) of the changes that leave every published node as it is."""
-        table = self.protection.table
-        slices, periods = np.nonzero(self.protection.shown)
-        ids = [table.node_id(int(s), int(p)) for s, p in zip(slices, periods, strict=True)]
-        atoms = np.arange(len(self.respondents), dtype=np.int64)
-        return null_basis(table.rows(ids, atoms), len(atoms))
 
     def shown(self, part: np.ndarray) -> bool:
         """Whether a part (a 0/1 vector over the atoms) follows from published nodes."""
@@ -126,12 +128,36 @@ class GroupTable:
         """The atoms of a part as a 0/1 vector; None when a period cuts one of its months."""
         if months is None:
             return None
-        mask = np.isin(self.month, list(months))
+        mask = np.isin(self._month_of, _codes(self._month_names, months))
         if channels is not None:
-            mask &= np.isin(self.channel, list(channels))
+            mask &= np.isin(self._channel_of, _codes(self._channel_names, channels))
         if point != "any":
-            mask &= np.array([p == point for p in self.point], dtype=bool)
+            mask &= np.isin(self._point_of, _codes(self._point_names, {point}))
         return mask
+
+
+def _codes(names: tuple[object, ...], wanted: Collection[object]) -> list[int]:
+    return [i for i, name in enumerate(names) if name in wanted]
+
+
+def _invisible(protection: TableProtection) -> np.ndarray:
+    """A basis (atoms x d) of the changes that leave every published node as it is."""
+    table = protection.table
+    slices, periods = np.nonzero(protection.shown)
+    ids = [table.node_id(int(s), int(p)) for s, p in zip(slices, periods, strict=True)]
+    atoms = np.arange(table.weights.shape[1], dtype=np.int64)
+    # A copy: the basis is a slice of the SVD's square matrix, which would be kept with it.
+    return np.array(null_basis(table.rows(ids, atoms), len(atoms)), copy=True)
+
+
+_MONTH_SETS: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _interned(months: frozenset[str]) -> frozenset[str]:
+    """One kept set per distinct set of months (most tables of a campaign share theirs)."""
+    if len(_MONTH_SETS) > 10_000:
+        _MONTH_SETS.clear()
+    return _MONTH_SETS.setdefault(months, months)
 
 
 class _TableCache:
@@ -167,7 +193,7 @@ def _cache() -> _TableCache:
     """This app's cache of protected tables (SURVEY_PROTECTION_CACHE_TABLES entries)."""
     found = current_app.extensions.get(_CACHE)
     if found is None:
-        size = int(current_app.config.get("SURVEY_PROTECTION_CACHE_TABLES", 100_000))
+        size = int(current_app.config["SURVEY_PROTECTION_CACHE_TABLES"])
         found = current_app.extensions.setdefault(_CACHE, _TableCache(size))
     return found
 
