@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
@@ -42,6 +42,10 @@ class MonthlySummary(Model):
     total: Mapped[float] = mapped_column(Float)
     sum_of_squares: Mapped[float] = mapped_column(Float)
     satisfied: Mapped[int] = mapped_column(Integer)
+    # Two hashes of the row's (channel, service point, month), written with the row and
+    # never changed: what table fingerprints add up (survey.results.atom_hash).
+    hash1: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    hash2: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
     __table_args__ = (
         Index("ix_monthly_summary_campaign_indicator", "campaign_id", "indicator"),

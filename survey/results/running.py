@@ -48,6 +48,7 @@ from sqlalchemy.orm import Session, scoped_session
 
 from ..models import Campaign, FollowUpCase, MonthlySummary, Response, ResponseScore
 from ..models.summaries import TOUCHED, touch_responses
+from .atom_hash import atom_hashes, atom_hashes_sql
 from .periods import local_period, utc_offset_minutes
 
 __all__ = ["counted", "disagreements", "install", "not_excluded", "rebuild", "sync_pending"]
@@ -246,6 +247,12 @@ def _deltas(session: AnySession, signs: dict[int, int]) -> dict[_Cell, list[floa
     return deltas
 
 
+def _hashes(cell: _Cell) -> dict[str, int]:
+    """The row's atom hashes (survey.results.atom_hash), written once with the row."""
+    first, second = atom_hashes(cell.channel, cell.service_point_id, cell.month)
+    return {"hash1": first, "hash2": second}
+
+
 def _apply(session: AnySession, deltas: dict[_Cell, list[float]]) -> None:
     """Upsert every cell's increment in one statement; drop cells left with nobody."""
     table: Table = MonthlySummary.__table__  # type: ignore[assignment]
@@ -265,6 +272,7 @@ def _apply(session: AnySession, deltas: dict[_Cell, list[float]]) -> None:
             "total": sums[1],
             "sum_of_squares": sums[2],
             "satisfied": int(sums[3]),
+            **_hashes(cell),
         }
         for cell, sums in sorted(deltas.items(), key=lambda item: item[0].key)
     ]
@@ -436,6 +444,8 @@ def _insert_sums(campaign: Campaign) -> Any:
         "total",
         "sum_of_squares",
         "satisfied",
+        "hash1",
+        "hash2",
     )
     source = select(
         key,
@@ -450,6 +460,7 @@ def _insert_sums(campaign: Campaign) -> Any:
         sums.c.total,
         sums.c.squares,
         sums.c.satisfied,
+        *atom_hashes_sql(sums.c.channel, sums.c.service_point_id, sums.c.month),
     )
     table: Table = MonthlySummary.__table__  # type: ignore[assignment]
     return table.insert().from_select(columns, source)
@@ -461,12 +472,14 @@ def disagreements(session: AnySession, campaign_ids: Iterable[int] | None = None
     problems: list[str] = []
     for campaign in _campaigns(session, campaign_ids):
         raw = _raw_sums(session, campaign)
-        stored = {
-            s.cell_key: [s.n, s.total, s.sum_of_squares, s.satisfied]
-            for s in session.execute(
-                select(MonthlySummary).where(MonthlySummary.campaign_id == campaign.id)
-            ).scalars()
-        }
+        rows = session.execute(
+            select(MonthlySummary).where(MonthlySummary.campaign_id == campaign.id)
+        ).scalars()
+        stored = {}
+        for s in rows:
+            stored[s.cell_key] = [s.n, s.total, s.sum_of_squares, s.satisfied]
+            if (s.hash1, s.hash2) != atom_hashes(s.channel, s.service_point_id, s.month):
+                problems.append(f"{campaign.code} {s.cell_key}: atom hashes {s.hash1}, {s.hash2}")
         for key in sorted(set(raw) | set(stored)):
             want = raw[key][1] if key in raw else None
             have = stored.get(key)

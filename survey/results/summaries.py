@@ -44,7 +44,6 @@ from .table_counts import (
     Fingerprint,
     TableKey,
     add_fingerprints,
-    atom_number,
     fingerprint_sums,
 )
 
@@ -275,9 +274,8 @@ def _sums_from_months(
 
     A year and a quarter are spelled from the month ("2026-05" is in "2026" and
     "2026-Q2"), the same spelling as :func:`.periods.local_period`. With
-    ``fingerprints``, each row's part of its table's fingerprint too: the
-    atom's number is worked out once per row in a subquery the planner may not
-    merge (OFFSET 0), else each hash would work it out again.
+    ``fingerprints``, each row's part of its table's fingerprint too (from the
+    atom hashes each summary row keeps, :mod:`.atom_hash`).
     """
     m = MonthlySummary
     picked: list[Any] = [
@@ -285,7 +283,7 @@ def _sums_from_months(
         m.n, m.total, m.sum_of_squares, m.satisfied,
     ]
     if fingerprints:
-        picked.append(atom_number(m).label("y"))
+        picked += [m.hash1, m.hash2]
     rows_query = select(*picked).where(
         m.campaign_id == campaign.id, m.indicator.in_(where.indicators)
     )
@@ -298,7 +296,7 @@ def _sums_from_months(
             m.month >= where.window.start.strftime("%Y-%m"),
             m.month < where.window.end.strftime("%Y-%m"),
         )
-    r = (rows_query.offset(0) if fingerprints else rows_query).subquery("rows").c
+    r = rows_query.subquery("rows").c
     year = func.substr(r.month, 1, 4, type_=String)
     month_digits = func.substr(r.month, 6, 2, type_=String)
     quarter = (
@@ -329,7 +327,7 @@ def _sums_from_months(
         func.sum(r.satisfied).label("satisfied"),
     ]
     if fingerprints:
-        sums += fingerprint_sums(r.n, r.y)
+        sums += fingerprint_sums(r.n, r.hash1, r.hash2)
     inner = select(*columns, *sums)
     return inner.group_by(*(literal_column(str(i + 1)) for i in range(len(columns))))
 

@@ -10,15 +10,14 @@ two hash functions h of the atom's identity. One GROUP BY over the monthly
 summaries gives every table's fingerprint in a few hundred kB, where the
 counts themselves are tens of thousands of rows to read and sort.
 
-The hashes are integer arithmetic (a multiplier, a square, a remainder)
-written once for SQLite and PostgreSQL alike and once in Python
-(:func:`fingerprint`), so a fingerprint computed from counts read in another
-statement is comparable. They mix the atom's identity non-linearly: with a
-linear h, cards moving in a rectangle (two months by two channels, the very
-move disclosure control guards against) would leave the sums unchanged. Two
-different counts with an equal fingerprint need both 31-bit sums to agree by
-chance as well as n and the number of atoms; and a stale protection could at
-worst show a figure it should have withheld, never hide a count.
+The hashes (:mod:`.atom_hash`) are kept on each summary row, written with
+it, and computed the same way in Python (:func:`fingerprint`), so a
+fingerprint computed from counts read in another statement is comparable.
+Two different counts with an equal fingerprint need both 31-bit sums to
+agree by chance as well as n and the number of atoms (the protection is kept
+by fingerprint, so this holds across every table of the app: for 100,000
+tables the chance of any such pair is about 1e-9); and a stale protection
+could at worst show a figure it should have withheld, never hide a count.
 """
 
 from __future__ import annotations
@@ -26,11 +25,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, case, cast, func, select
+from sqlalchemy import BigInteger, case, cast, func, select
 
 from ..extensions import db
-from ..models import CHANNELS, Campaign, CampaignGroup, Group, MonthlySummary
+from ..models import Campaign, CampaignGroup, Group, MonthlySummary
 from ..stats.disclosure import Atom
+from .atom_hash import atom_hashes
 from .replica import read_sums
 from .running import sync_pending
 
@@ -38,7 +38,6 @@ __all__ = [
     "Fingerprint",
     "TableKey",
     "add_fingerprints",
-    "atom_number",
     "fingerprint",
     "fingerprint_sums",
     "summary_atoms",
@@ -48,24 +47,6 @@ __all__ = [
 TableKey = tuple[int, str, str]  # unit id, group code, indicator
 Fingerprint = tuple[int, int, int, int]  # atoms, respondents, sum n*h1, sum n*h2
 
-_PRIME = 2_147_483_629  # the largest prime below 2**31: a square stays below 2**63
-_MONTHS = 100_000  # months are numbered year * 12 + month, below this
-_CHANNEL_INDEX = {channel: i + 1 for i, channel in enumerate(CHANNELS)}
-_SLOTS = 16  # room per point for the channel index (CHANNELS has fewer)
-# Each hash is (y*y + a*y + b) mod p of the atom's number y: different a, b.
-_H1 = (7_919, 104_729)
-_H2 = (1_299_709, 15_485_863)
-
-
-def _atom_number(channel: str, point: object, month: str) -> int:
-    """One integer per atom of a table (distinct for distinct atoms), reduced mod p."""
-    month_number = int(month[:4]) * 12 + int(month[5:7])
-    slot = (point if isinstance(point, int) else 0) * _SLOTS + _CHANNEL_INDEX.get(channel, 0)
-    return (slot * _MONTHS + month_number) % _PRIME
-
-
-def _hash(y: int, a: int, b: int) -> int:
-    return (y * y + a * y + b) % _PRIME
 
 
 def fingerprint(counts: Mapping[Atom, int]) -> Fingerprint:
@@ -74,37 +55,23 @@ def fingerprint(counts: Mapping[Atom, int]) -> Fingerprint:
     for atom, n in counts.items():
         if n <= 0:
             continue  # an empty atom is no atom of the table (build_table leaves it out)
-        y = _atom_number(atom.channel, atom.point, atom.month)
+        h1, h2 = atom_hashes(atom.channel, atom.point, atom.month)
         atoms += 1
         respondents += n
-        first += n * _hash(y, *_H1)
-        second += n * _hash(y, *_H2)
+        first += n * h1
+        second += n * h2
     return atoms, respondents, first, second
 
 
-def atom_number(m: Any = MonthlySummary) -> Any:
-    """The SQL of :func:`_atom_number` over a summary row (of ``m``, a table or subquery)."""
-    channel = case(*((m.channel == c, i) for c, i in _CHANNEL_INDEX.items()), else_=0)
-    month = (
-        cast(func.substr(m.month, 1, 4), Integer) * 12 + cast(func.substr(m.month, 6, 2), Integer)
-    )
-    slot = cast(func.coalesce(m.service_point_id, 0), BigInteger) * _SLOTS + channel
-    return (slot * _MONTHS + month) % _PRIME
-
-
-def _sql_hash(y: Any, a: int, b: int) -> Any:
-    return (y * y + y * a + b) % _PRIME
-
-
-def fingerprint_sums(n: Any, y: Any) -> list[Any]:
+def fingerprint_sums(n: Any, hash1: Any, hash2: Any) -> list[Any]:
     """The aggregates of a fingerprint but n: non-empty atoms, sum n*h1, sum n*h2.
 
     bigint, not PostgreSQL's numeric sum: numerics arrive as Decimal, ten times slower.
     """
     return [
         cast(func.sum(case((n > 0, 1), else_=0)), BigInteger).label("atoms"),
-        cast(func.sum(n * _sql_hash(y, *_H1)), BigInteger).label("h1"),
-        cast(func.sum(n * _sql_hash(y, *_H2)), BigInteger).label("h2"),
+        cast(func.sum(n * hash1), BigInteger).label("h1"),
+        cast(func.sum(n * hash2), BigInteger).label("h2"),
     ]
 
 
@@ -134,25 +101,15 @@ def _rows(campaign: Campaign, indicators: Sequence[str], units: Iterable[int] | 
 
 def table_fingerprints(campaign: Campaign, *, indicators: Sequence[str],
                        units: Iterable[int] | None = None) -> dict[TableKey, Fingerprint]:
-    """Every table's fingerprint, from one GROUP BY over the campaign's monthly summaries.
-
-    The atom's number is worked out once per row in a subquery that the
-    planner may not merge (OFFSET 0): merged, each hash would work it out
-    again, and that doubled the query's time on 66,000 rows.
-    """
+    """Every table's fingerprint, from one GROUP BY over the campaign's monthly summaries."""
     m = MonthlySummary
     sync_pending(db.session)  # this transaction's own changes count too
-    rows = _rows(campaign, indicators, units, m.unit_id, m.group_id, m.indicator, m.n,
-                 atom_number().label("y")).offset(0).subquery("rows")
     sums = (
-        select(
-            rows.c.unit_id,
-            rows.c.group_id,
-            rows.c.indicator,
-            cast(func.sum(rows.c.n), BigInteger).label("n"),
-            *fingerprint_sums(rows.c.n, rows.c.y),
+        _rows(
+            campaign, indicators, units, m.unit_id, m.group_id, m.indicator,
+            cast(func.sum(m.n), BigInteger).label("n"), *fingerprint_sums(m.n, m.hash1, m.hash2),
         )
-        .group_by(rows.c.unit_id, rows.c.group_id, rows.c.indicator)
+        .group_by(m.unit_id, m.group_id, m.indicator)
         .subquery("sums")
     )
     stmt = select(
