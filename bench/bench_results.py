@@ -96,6 +96,17 @@ SATISFIED_AT = 50
 GROUP_SHARE = (0.02, 0.02, 0.02, 0.02, 0.02, 0.02, 0.08, 0.50, 0.30)
 GROUP_WEIGHT = (0.15, 0.10, 0.05, 0.05, 0.10, 0.05, 0.10, 0.25, 0.15)
 GROUP_POPULATION = (3000, 3000, 5000, 2000, 1000, 2000, 40000, 5_000_000, 10_000_000)
+
+
+def group_population(responses: int) -> tuple[int, ...]:
+    """GROUP_POPULATION, multiplied past 1M responses so no unit has more respondents.
+
+    At 10M a unit's 2% of experts are 2,000 respondents, as many as the group's
+    population at 1M: the results refuse more respondents than people.
+    """
+    scale = max(1, -(-responses // 1_000_000))
+    return tuple(p * scale for p in GROUP_POPULATION)
+
 CHANNEL_OF_GROUP = ("link",) * 6 + ("link", "qr", "phone")
 
 INSTRUMENT = """
@@ -129,7 +140,9 @@ def log(message: str) -> None:
     print(message, flush=True)
 
 
-def setup(app_url: str, instruments_dir: str) -> tuple[int, int, dict[int, int], dict[int, int]]:
+def setup(
+    app_url: str, instruments_dir: str, responses: int = 1_000_000
+) -> tuple[int, int, dict[int, int], dict[int, int]]:
     """Schema by migration, then units, groups, campaign through the ORM (small)."""
     from flask_migrate import upgrade
 
@@ -148,7 +161,7 @@ def setup(app_url: str, instruments_dir: str) -> tuple[int, int, dict[int, int],
             units=units,
         )
         for group, weight, population in zip(
-            groups, GROUP_WEIGHT, GROUP_POPULATION, strict=True
+            groups, GROUP_WEIGHT, group_population(responses), strict=True
         ):
             campaign.groups.append(
                 CampaignGroup(
@@ -387,6 +400,7 @@ def compare_with_r(
             sizes = {g.group: g.n for g in row.groups}
             for code, w in row.weights:
                 weight[unit_id, GROUP_CODES.index(code)] = w / sizes[code]
+        population = group_population(len(data))
         with path_in.open("w", newline="") as f:
             out = csv.writer(f)
             out.writerow(["unit", "stratum", "w", "N", "score"])
@@ -394,7 +408,7 @@ def compare_with_r(
                 if (unit_id, g) not in weight:
                     continue  # a group outside the unit's figure (staff: a dimension apart)
                 out.writerow([unit_id, f"{unit_id}-{g}", repr(weight[unit_id, g]),
-                              GROUP_POPULATION[g], score])
+                              population[g], score])
         log(f"  CSV of {len(data):,} respondents written in {time.perf_counter() - t0:.1f} s")
         script = Path(folder) / "svyby.R"
         script.write_text(R_SCRIPT)
@@ -556,7 +570,7 @@ def main() -> None:
         log(f"database {name}: {args.responses:,} responses x {len(INDICATORS)} indicators, "
             f"{UNITS} units, {len(GROUP_CODES)} groups")
         t0 = time.perf_counter()
-        campaign_id, version_id, unit_ids, group_ids = setup(app_url, folder)
+        campaign_id, version_id, unit_ids, group_ids = setup(app_url, folder, args.responses)
         data = load(conninfo, args.responses, campaign_id, version_id, unit_ids, group_ids)
         log(f"  loaded in {time.perf_counter() - t0:.1f} s")
         rebuild_summaries(app_url, folder)
