@@ -36,9 +36,11 @@ published n of one question bounds the n of an optional one but does not fix
 it. Shared, the five stakeholders of a group were withheld for every
 question as soon as one of them skipped an optional one.
 
-The pattern depends only on the counts of its table, so it is cached by
-them: the cache key is the counts themselves, and a new response (or a flag,
-an exclusion) changes the key, never a stale entry.
+The pattern depends only on k and the counts of its table, so each worker
+keeps it by k and a fingerprint of the counts (:mod:`.table_counts`), which
+the read of the summaries gives: a new response (or a flag, an exclusion)
+changes its table's fingerprint, never serves a stale entry, and tables with
+the same counts (a group's indicators, answered by the same cards) share one.
 """
 
 from __future__ import annotations
@@ -161,30 +163,32 @@ def _interned(months: frozenset[str]) -> frozenset[str]:
 
 
 class _TableCache:
-    """The protected tables of one app (one database), least recently used dropped first.
+    """The protections an app has worked out, by k and counts; least recently used dropped first.
 
-    Keyed by campaign, k, whether flagged cards count, and the table; an entry
-    is used only while its fingerprint is the table's fingerprint now, so a
-    new card, a flag or an exclusion replaces it and never serves it stale.
+    A protection depends on k and the table's counts alone, so it is kept by
+    k and the counts' fingerprint, not by table: the eight indicators of a
+    unit's group, answered by the same cards, have the same counts and share
+    one (and so do small tables alike across units). A new card, a flag or
+    an exclusion changes its table's fingerprint, so a table never gets a
+    protection worked out for other counts.
     """
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.tables: OrderedDict[tuple[object, ...], GroupTable] = OrderedDict()
+        self.tables: OrderedDict[tuple[int, Fingerprint], GroupTable] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: tuple[object, ...], fingerprint: Fingerprint) -> GroupTable | None:
+    def get(self, k: int, fingerprint: Fingerprint) -> GroupTable | None:
         with self.lock:
-            found = self.tables.get(key)
-            if found is None or found.fingerprint != fingerprint:
-                return None
-            self.tables.move_to_end(key)
+            found = self.tables.get((k, fingerprint))
+            if found is not None:
+                self.tables.move_to_end((k, fingerprint))
             return found
 
-    def put(self, key: tuple[object, ...], table: GroupTable) -> None:
+    def put(self, k: int, table: GroupTable) -> None:
         with self.lock:
-            self.tables[key] = table
-            self.tables.move_to_end(key)
+            self.tables[(k, table.fingerprint)] = table
+            self.tables.move_to_end((k, table.fingerprint))
             while len(self.tables) > self.size:
                 self.tables.popitem(last=False)
 
@@ -207,16 +211,16 @@ def _protect(k: int, counts: dict[Atom, int], fingerprint: Fingerprint) -> Group
     return GroupTable(protect_table(counts, k=k, nodes=nodes), fingerprint)
 
 
-def _from_counts(cache: _TableCache, prefix: tuple[object, ...], k: int,
-                 counts: dict[TableKey, dict[Atom, int]]) -> dict[TableKey, GroupTable]:
+def _from_counts(cache: _TableCache, k: int, counts: dict[TableKey, dict[Atom, int]]
+                 ) -> dict[TableKey, GroupTable]:
     """The protection of each table of ``counts``: from the cache, or worked out and kept."""
     tables = {}
     for key, table_counts in counts.items():
         found = fingerprint(table_counts)
-        table = cache.get((*prefix, *key), found)
+        table = cache.get(k, found)
         if table is None:
             table = _protect(k, table_counts, found)
-            cache.put((*prefix, *key), table)
+            cache.put(k, table)
         tables[key] = table
     return tables
 
@@ -236,7 +240,6 @@ def group_tables(campaign: Campaign, *, k: int, indicators: Sequence[str],
     campaign, indicators and units.
     """
     cache = _cache()
-    prefix = (campaign.id, k, include_flagged)
     unit_list = None if units is None else list(units)
     if include_flagged:
         atoms = stratum_summaries(campaign, indicator=indicators, by=_ATOM_KEYS,
@@ -247,13 +250,13 @@ def group_tables(campaign: Campaign, *, k: int, indicators: Sequence[str],
             key = (s.cell.unit_id, s.group, s.cell.indicator or "")
             counts.setdefault(key, {})[Atom(s.cell.channel, s.cell.service_point_id,
                                             s.cell.month)] = s.n
-        return _from_counts(cache, prefix, k, counts)
+        return _from_counts(cache, k, counts)
     tables: dict[TableKey, GroupTable] = {}
     stale: set[TableKey] = set()
     if fingerprints is None:
         fingerprints = table_fingerprints(campaign, indicators=indicators, units=unit_list)
     for key, found in fingerprints.items():
-        table = cache.get((*prefix, *key), found)
+        table = cache.get(k, found)
         if table is None:
             stale.add(key)
         else:
@@ -261,7 +264,7 @@ def group_tables(campaign: Campaign, *, k: int, indicators: Sequence[str],
     if stale:
         read = summary_atoms(campaign, indicators=sorted({key[2] for key in stale}),
                              units=sorted({key[0] for key in stale}))
-        tables.update(_from_counts(cache, prefix, k, read))
+        tables.update(_from_counts(cache, k, read))
     return tables
 
 
