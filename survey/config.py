@@ -63,6 +63,11 @@ def database_uri(instance_path: str) -> str:
     url = os.environ.get("DATABASE_URL", "").strip()
     if not url:
         return "sqlite:///" + str(Path(instance_path) / "survey.sqlite")
+    return _psycopg(url)
+
+
+def _psycopg(url: str) -> str:
+    """A PostgreSQL URL spelled for psycopg 3 (``postgres://`` and ``postgresql://`` are mapped)."""
     if url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url[len("postgres://") :]
     elif url.startswith("postgresql://"):
@@ -182,6 +187,14 @@ def defaults(instance_path: str) -> dict[str, Any]:
         **_public_channels(),
         "SURVEY_MAX_TEXT": _int("SURVEY_MAX_TEXT", 2000),
         "SURVEY_SMALL_CELL_K": _int("SURVEY_SMALL_CELL_K", 5),
+        # Disclosure control kept per worker: one entry per (unit, group, indicator) table.
+        "SURVEY_PROTECTION_CACHE_TABLES": _int("SURVEY_PROTECTION_CACHE_TABLES", 100_000),
+        # A streaming replica the results read their sums from (survey.results.replica).
+        "SURVEY_REPLICA_DATABASE_URL": (
+            _psycopg(os.environ["SURVEY_REPLICA_DATABASE_URL"].strip())
+            if os.environ.get("SURVEY_REPLICA_DATABASE_URL", "").strip()
+            else None
+        ),
         # How long the respondent's SMS link takes a rating of the fix, in days.
         "SURVEY_RATING_DAYS": _int("SURVEY_RATING_DAYS", 15),
         # Public holidays and adjusted working days for follow-up deadlines.

@@ -129,3 +129,22 @@ def test_kept_protection_gives_what_a_fresh_one_gives(app, campaign):
     app.extensions.pop("survey.protected_tables")
     fresh = satisfaction(campaign, by=("unit", "month"), indicator=IND, k=3)
     assert kept == fresh
+
+
+def test_tables_with_the_same_counts_share_one_protection(app, campaign):
+    a = campaign.units[0]
+    for day in (4, 5):  # the same cards answer two questions: two tables, the same counts
+        gen_response(campaign, unit=a, group="public", channel="link",
+                     answers={"overall": "satisfied", "attitude": "dissatisfied"},
+                     submitted_at=at(2025, 2, day))
+    db.session.commit()
+    app.extensions.pop("survey.protected_tables", None)
+    both = ["satisfaction.overall", "satisfaction.attitude"]
+    rows = satisfaction(campaign, by=("unit",), indicator=both, k=3)
+    kept = app.extensions["survey.protected_tables"].tables
+    prints = table_fingerprints(campaign, indicators=both)
+    assert prints[(a.id, "public", IND)] == prints[(a.id, "public", "satisfaction.attitude")]
+    assert len(kept) == len(set(prints.values())) < len(prints)
+    public = {r.indicator: next(g for g in r.groups if g.group == "public")
+              for r in rows if r.unit_id == a.id}
+    assert public[IND].suppressed and public["satisfaction.attitude"].suppressed  # 2 < k = 3

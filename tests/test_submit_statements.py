@@ -2,16 +2,15 @@
 
 Counted through SQLAlchemy's ``before_cursor_execute`` event, so the figure does
 not depend on the machine's load. Before this work a QR card's GET took 9
-statements (10 counted here) and its POST 16 to 19; now the GET reads the
-point, its unit and its campaigns in one statement (the instrument version is
-kept per worker once stored) and the POST adds only what storing a card needs
-(the card, its answers, its scores, the burst rule's one count, the running
-summaries).
+statements (10 counted here) and its POST 16 to 19. Now a worker keeps the
+point, its unit and its campaigns (survey.responses.point_cache) and the stored
+instrument version, so the GET selects nothing once they are kept (one statement
+when they are not); the POST sends only what storing a card needs: the card, its
+answers and its scores (one executemany each), the burst rule's one count, and
+the running summaries' three statements, 7 on SQLite and PostgreSQL.
 
-SQLite: SQLAlchemy inserts a card's answers one row at a time there (it cannot
-batch an INSERT ... RETURNING of autoincrement keys on SQLite), where
-PostgreSQL sends them as one statement; the same statement repeated in a row
-is counted once, as it is one statement on PostgreSQL.
+The same statement repeated in a row (an executemany that a driver sends row by
+row) is counted once.
 """
 
 from __future__ import annotations

@@ -5,19 +5,21 @@ Rendering only: the routes decide, these turn the decision into HTML.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
     Response as FlaskResponse,
 )
 from flask import (
+    current_app,
     make_response,
     render_template,
     request,
     session,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from markupsafe import Markup
 
 from .. import responses as service
@@ -258,18 +260,51 @@ def thanks(response: Response, *, kiosk_code: str | None = None) -> Any:
 
 
 def thanks_page(*, test: bool, kiosk_code: str | None = None) -> Any:
-    """The thank-you after a card (``test``: it was a test answer, and says so)."""
-    body = render_template(
+    """The thank-you after a card (``test``: it was a test answer, and says so).
+
+    A QR card's thank-you is the same page for everyone in a language but for the
+    request's style nonce: it is rendered once per app, language and test flag,
+    and the nonce put in (a kiosk's, which names its point, is rendered each time).
+    """
+    if kiosk_code is None:
+        body = _same_for_everyone(("thanks", str(get_locale()), test), _thanks_body, test)
+    else:
+        body = _thanks_body(test, kiosk_code)
+    result = make_response(body, 200)
+    if kiosk_code is not None:
+        forget_person(result)
+    return no_store(result)
+
+
+def _thanks_body(test: bool, kiosk_code: str | None = None) -> str:
+    return render_template(
         "respond/thanks.html",
         title=gettext("Thank you"),
         kiosk_code=kiosk_code,
         callback=False,
         test=test,
     )
-    result = make_response(body, 200)
-    if kiosk_code is not None:
-        forget_person(result)
-    return no_store(result)
+
+
+# Where a kept page had its request's style nonce (a NUL never occurs in our HTML).
+_NONCE_MARK = "\x00nonce\x00"
+_SAME_PAGES = "survey_same_pages"
+
+
+def _same_for_everyone(key: tuple[Any, ...], render: Callable[..., str], *args: Any) -> str:
+    """A page that differs between requests only by the style nonce, rendered once per app.
+
+    Kept per app, so a test's app (its configuration) never sees another's pages.
+    """
+    nonce = str(getattr(request, "csp_nonce", "") or "")
+    kept: dict[tuple[Any, ...], str] = current_app.extensions.setdefault(_SAME_PAGES, {})
+    page = kept.get(key)
+    if page is None or not nonce:
+        body = render(*args)
+        if nonce and nonce in body:
+            kept[key] = body.replace(nonce, _NONCE_MARK)
+        return body
+    return page.replace(_NONCE_MARK, nonce)
 
 
 def thanks_again() -> Any:

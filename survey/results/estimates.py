@@ -264,9 +264,8 @@ def _cell_row(
     if index is None or share is None:  # below k: no figure
         index = Estimate.suppressed(n=n, k=k, level=o.level, method="stratified mean")
         share = Estimate.suppressed(n=n, k=k, level=o.level, method="stratified proportion")
-    means = _means(parts, settings) if o.group_breakdown else {}
     groups = (
-        _group_rows(parts, means, settings, weights.policy, used, suppressed, o, disclosure)
+        _group_rows(parts, settings, weights.policy, used, suppressed, o, disclosure)
         if o.group_breakdown
         else ()
     )
@@ -286,15 +285,7 @@ def _cell_row(
     )
 
 
-def _means(parts: Sequence[StratumSummary], settings: Mapping[str, GroupSetting]
-           ) -> dict[str, Stratum]:
-    return {
-        p.group: Stratum.from_sums(p.n, p.total, p.sum_of_squares, settings[p.group].population)
-        for p in parts
-    }
-
-
-@lru_cache(maxsize=20_000)
+@lru_cache(maxsize=50_000)
 def _combined(
     parts: tuple[tuple[str, int, float, float, int, int | None], ...],
     weights: tuple[tuple[str, float], ...] | None,
@@ -303,7 +294,7 @@ def _combined(
     df: DfMethod,
     lonely: LonelyPSU,
     method: ProportionMethod,
-    order: tuple[str, ...],
+    order: tuple[str, ...] | None,
 ) -> tuple[tuple[tuple[str, float], ...], Estimate | None, Estimate | None]:
     """A cell's group weights W_h, and its index and share satisfied (a pure function, kept).
 
@@ -320,16 +311,16 @@ def _combined(
     if not estimate:
         return used, None, None
     counts = {g: Stratum.from_counts(n, satisfied, pop) for g, n, _, _, satisfied, pop in parts}
-    index = stratified_mean(means, w, level=level, df=df, lonely=lonely, order=list(order))
+    ordered = None if order is None else list(order)
+    index = stratified_mean(means, w, level=level, df=df, lonely=lonely, order=ordered)
     share = stratified_proportion(
-        counts, w, method=method, level=level, df=df, lonely=lonely, order=list(order)
+        counts, w, method=method, level=level, df=df, lonely=lonely, order=ordered
     )
     return used, index, share
 
 
 def _group_rows(
     parts: list[StratumSummary],
-    means: Mapping[str, Stratum],
     settings: Mapping[str, GroupSetting],
     policy: Mapping[str, float] | None,
     used: Mapping[str, float],
@@ -354,17 +345,16 @@ def _group_rows(
         setting = settings[p.group]
         if p.group not in hidden or p.n < k:
             rows.append(
-                _group_row(p, means[p.group], setting, policy, used[p.group], cell_suppressed, o)
+                _group_row(p, setting, policy, used[p.group], cell_suppressed, o)
             )
         else:
-            own = _group_row(p, means[p.group], setting, policy, used[p.group], False, o)
+            own = _group_row(p, setting, policy, used[p.group], False, o)
             rows.append(withheld_group(own, k))
     return tuple(rows)
 
 
 def _group_row(
     part: StratumSummary,
-    stratum: Stratum,
     setting: GroupSetting,
     policy: Mapping[str, float] | None,
     weight: float,
@@ -378,18 +368,20 @@ def _group_row(
         index = Estimate.suppressed(n=part.n, k=k, level=o.level, method="mean")
         share = Estimate.suppressed(n=part.n, k=k, level=o.level, method="proportion")
     else:
-        only = {part.group: 1.0}
-        index = stratified_mean(
-            {part.group: stratum}, only, level=o.level, df=o.df, lonely=o.lonely
+        # One stratum of weight 1, kept by its inputs as a cell's figures are.
+        _, own_index, own_share = _combined(
+            ((part.group, part.n, part.total, part.sum_of_squares, part.satisfied,
+              setting.population),),
+            ((part.group, 1.0),),
+            True,
+            o.level,
+            o.df,
+            o.lonely,
+            o.method,
+            None,
         )
-        share = stratified_proportion(
-            {part.group: Stratum.from_counts(part.n, part.satisfied, setting.population)},
-            only,
-            method=o.method,
-            level=o.level,
-            df=o.df,
-            lonely=o.lonely,
-        )
+        assert own_index is not None and own_share is not None
+        index, share = own_index, own_share
     return GroupRow(
         group=part.group,
         n=part.n,
@@ -405,10 +397,16 @@ def _group_row(
 def _withheld_estimates(part: StratumSummary, o: EstimationOptions, methods: tuple[str, str]
                         ) -> tuple[Estimate, Estimate]:
     """Index and share of a part withheld by disclosure control: no number, no n."""
-    k, secondary = o.small_cell_k, part.withheld == "secondary"
+    return _suppressed_pair(o.small_cell_k, o.level, methods, part.withheld == "secondary")
+
+
+@lru_cache(maxsize=64)
+def _suppressed_pair(k: int, level: float, methods: tuple[str, str], secondary: bool
+                     ) -> tuple[Estimate, Estimate]:
+    """The two withheld estimates of a part, made once (they are alike: most parts are)."""
     return (
-        Estimate.suppressed(n=0, k=k, level=o.level, method=methods[0], complementary=secondary),
-        Estimate.suppressed(n=0, k=k, level=o.level, method=methods[1], complementary=secondary),
+        Estimate.suppressed(n=0, k=k, level=level, method=methods[0], complementary=secondary),
+        Estimate.suppressed(n=0, k=k, level=level, method=methods[1], complementary=secondary),
     )
 
 

@@ -36,9 +36,11 @@ published n of one question bounds the n of an optional one but does not fix
 it. Shared, the five stakeholders of a group were withheld for every
 question as soon as one of them skipped an optional one.
 
-The pattern depends only on the counts of its table, so it is cached by
-them: the cache key is the counts themselves, and a new response (or a flag,
-an exclusion) changes the key, never a stale entry.
+The pattern depends only on k and the counts of its table, so each worker
+keeps it by k and a fingerprint of the counts (:mod:`.table_counts`), which
+the read of the summaries gives: a new response (or a flag, an exclusion)
+changes its table's fingerprint, never serves a stale entry, and tables with
+the same counts (a group's indicators, answered by the same cards) share one.
 """
 
 from __future__ import annotations
@@ -46,9 +48,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -72,34 +73,37 @@ _CACHE = "survey.protected_tables"
 
 
 class GroupTable:
-    """The protection of one (unit, group) table and the test of whether a part may be shown.
+    """What one (unit, group) table's protection says about parts, and the test itself.
 
-    Kept between requests (:class:`_TableCache`), so it holds what the test
-    needs and remembers its answers: the same parts are asked about on every
-    page view.
+    Kept between requests (:class:`_TableCache`), up to one per table of every
+    campaign, so it keeps only what the test needs: each atom's month,
+    channel and point as small codes, and the basis of the changes that leave
+    every published node as it is. (Keeping the whole protection cost about
+    12 kB a table: a gigabyte for 1,000 units x 9 groups x 8 indicators.) It
+    remembers its answers: the same parts are asked about on every page view.
     """
+
+    __slots__ = ("_answers", "_channel_names", "_channel_of", "_month_names", "_month_of",
+                 "_point_names", "_point_of", "fingerprint", "invisible", "months")
 
     _REMEMBERED = 256  # answers kept per table (periods x channels x points asked about)
 
     def __init__(self, protection: TableProtection, fingerprint: Fingerprint) -> None:
-        self.protection = protection
-        self.fingerprint = fingerprint
         table = protection.table
-        self.channel = np.array([table.cells[c][0] for c in table.atom_cell], dtype=object)
-        self.point = np.array([table.cells[c][1] for c in table.atom_cell], dtype=object)
-        self.month = np.array([table.months[m] for m in table.atom_month], dtype=object)
-        self.months = frozenset(table.months)
-        self.respondents = table.weights[0]
+        self.fingerprint = fingerprint
+        self._month_names: tuple[str, ...] = table.months
+        self._month_of = table.atom_month.astype(np.int32)
+        cell_channels = [channel for channel, _ in table.cells]
+        cell_points = [point for _, point in table.cells]
+        self._channel_names = tuple(dict.fromkeys(cell_channels))
+        self._point_names = tuple(dict.fromkeys(cell_points))
+        channel_code = np.array([self._channel_names.index(c) for c in cell_channels], np.int32)
+        point_code = np.array([self._point_names.index(p) for p in cell_points], np.int32)
+        self._channel_of = channel_code[table.atom_cell]
+        self._point_of = point_code[table.atom_cell]
+        self.months = _interned(frozenset(table.months))
+        self.invisible = _invisible(protection)
         self._answers: dict[tuple[object, ...], bool] = {}
-
-    @cached_property
-    def invisible(self) -> np.ndarray:
-        """A basis (atoms x d) of the changes that leave every published node as it is."""
-        table = self.protection.table
-        slices, periods = np.nonzero(self.protection.shown)
-        ids = [table.node_id(int(s), int(p)) for s, p in zip(slices, periods, strict=True)]
-        atoms = np.arange(len(self.respondents), dtype=np.int64)
-        return null_basis(table.rows(ids, atoms), len(atoms))
 
     def shown(self, part: np.ndarray) -> bool:
         """Whether a part (a 0/1 vector over the atoms) follows from published nodes."""
@@ -126,39 +130,65 @@ class GroupTable:
         """The atoms of a part as a 0/1 vector; None when a period cuts one of its months."""
         if months is None:
             return None
-        mask = np.isin(self.month, list(months))
+        mask = np.isin(self._month_of, _codes(self._month_names, months))
         if channels is not None:
-            mask &= np.isin(self.channel, list(channels))
+            mask &= np.isin(self._channel_of, _codes(self._channel_names, channels))
         if point != "any":
-            mask &= np.array([p == point for p in self.point], dtype=bool)
+            mask &= np.isin(self._point_of, _codes(self._point_names, {point}))
         return mask
 
 
-class _TableCache:
-    """The protected tables of one app (one database), least recently used dropped first.
+def _codes(names: tuple[object, ...], wanted: Collection[object]) -> list[int]:
+    return [i for i, name in enumerate(names) if name in wanted]
 
-    Keyed by campaign, k, whether flagged cards count, and the table; an entry
-    is used only while its fingerprint is the table's fingerprint now, so a
-    new card, a flag or an exclusion replaces it and never serves it stale.
+
+def _invisible(protection: TableProtection) -> np.ndarray:
+    """A basis (atoms x d) of the changes that leave every published node as it is."""
+    table = protection.table
+    slices, periods = np.nonzero(protection.shown)
+    ids = [table.node_id(int(s), int(p)) for s, p in zip(slices, periods, strict=True)]
+    atoms = np.arange(table.weights.shape[1], dtype=np.int64)
+    # A copy: the basis is a slice of the SVD's square matrix, which would be kept with it.
+    return np.array(null_basis(table.rows(ids, atoms), len(atoms)), copy=True)
+
+
+_MONTH_SETS: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _interned(months: frozenset[str]) -> frozenset[str]:
+    """One kept set per distinct set of months (most tables of a campaign share theirs)."""
+    if len(_MONTH_SETS) > 10_000:
+        _MONTH_SETS.clear()
+    return _MONTH_SETS.setdefault(months, months)
+
+
+class _TableCache:
+    """The protections an app has worked out, by k and counts; least recently used dropped first.
+
+    A protection depends on k and the table's counts alone, so it is kept by
+    k and the counts' fingerprint, not by table: the eight indicators of a
+    unit's group, answered by the same cards, have the same counts and share
+    one (and so do small tables alike across units). A new card, a flag or
+    an exclusion changes its table's fingerprint, so a table never gets a
+    protection worked out for other counts.
     """
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.tables: OrderedDict[tuple[object, ...], GroupTable] = OrderedDict()
+        self.tables: OrderedDict[tuple[int, Fingerprint], GroupTable] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: tuple[object, ...], fingerprint: Fingerprint) -> GroupTable | None:
+    def get(self, k: int, fingerprint: Fingerprint) -> GroupTable | None:
         with self.lock:
-            found = self.tables.get(key)
-            if found is None or found.fingerprint != fingerprint:
-                return None
-            self.tables.move_to_end(key)
+            found = self.tables.get((k, fingerprint))
+            if found is not None:
+                self.tables.move_to_end((k, fingerprint))
             return found
 
-    def put(self, key: tuple[object, ...], table: GroupTable) -> None:
+    def put(self, k: int, table: GroupTable) -> None:
         with self.lock:
-            self.tables[key] = table
-            self.tables.move_to_end(key)
+            self.tables[(k, table.fingerprint)] = table
+            self.tables.move_to_end((k, table.fingerprint))
             while len(self.tables) > self.size:
                 self.tables.popitem(last=False)
 
@@ -167,7 +197,7 @@ def _cache() -> _TableCache:
     """This app's cache of protected tables (SURVEY_PROTECTION_CACHE_TABLES entries)."""
     found = current_app.extensions.get(_CACHE)
     if found is None:
-        size = int(current_app.config.get("SURVEY_PROTECTION_CACHE_TABLES", 100_000))
+        size = int(current_app.config["SURVEY_PROTECTION_CACHE_TABLES"])
         found = current_app.extensions.setdefault(_CACHE, _TableCache(size))
     return found
 
@@ -181,16 +211,16 @@ def _protect(k: int, counts: dict[Atom, int], fingerprint: Fingerprint) -> Group
     return GroupTable(protect_table(counts, k=k, nodes=nodes), fingerprint)
 
 
-def _from_counts(cache: _TableCache, prefix: tuple[object, ...], k: int,
-                 counts: dict[TableKey, dict[Atom, int]]) -> dict[TableKey, GroupTable]:
+def _from_counts(cache: _TableCache, k: int, counts: dict[TableKey, dict[Atom, int]]
+                 ) -> dict[TableKey, GroupTable]:
     """The protection of each table of ``counts``: from the cache, or worked out and kept."""
     tables = {}
     for key, table_counts in counts.items():
         found = fingerprint(table_counts)
-        table = cache.get((*prefix, *key), found)
+        table = cache.get(k, found)
         if table is None:
             table = _protect(k, table_counts, found)
-            cache.put((*prefix, *key), table)
+            cache.put(k, table)
         tables[key] = table
     return tables
 
@@ -210,7 +240,6 @@ def group_tables(campaign: Campaign, *, k: int, indicators: Sequence[str],
     campaign, indicators and units.
     """
     cache = _cache()
-    prefix = (campaign.id, k, include_flagged)
     unit_list = None if units is None else list(units)
     if include_flagged:
         atoms = stratum_summaries(campaign, indicator=indicators, by=_ATOM_KEYS,
@@ -221,13 +250,13 @@ def group_tables(campaign: Campaign, *, k: int, indicators: Sequence[str],
             key = (s.cell.unit_id, s.group, s.cell.indicator or "")
             counts.setdefault(key, {})[Atom(s.cell.channel, s.cell.service_point_id,
                                             s.cell.month)] = s.n
-        return _from_counts(cache, prefix, k, counts)
+        return _from_counts(cache, k, counts)
     tables: dict[TableKey, GroupTable] = {}
     stale: set[TableKey] = set()
     if fingerprints is None:
         fingerprints = table_fingerprints(campaign, indicators=indicators, units=unit_list)
     for key, found in fingerprints.items():
-        table = cache.get((*prefix, *key), found)
+        table = cache.get(k, found)
         if table is None:
             stale.add(key)
         else:
@@ -235,7 +264,7 @@ def group_tables(campaign: Campaign, *, k: int, indicators: Sequence[str],
     if stale:
         read = summary_atoms(campaign, indicators=sorted({key[2] for key in stale}),
                              units=sorted({key[0] for key in stale}))
-        tables.update(_from_counts(cache, prefix, k, read))
+        tables.update(_from_counts(cache, k, read))
     return tables
 
 

@@ -119,9 +119,10 @@ def satisfaction(
 
     Disclosure control (:mod:`.protection`) decides which group parts may be
     shown, over every period, breakdown and face together; a cell is
-    estimated from its shown parts only. Two SQL queries (the sums, and the
-    counts the protection is cached by) plus one for the campaign's group
-    settings. The estimation
+    estimated from its shown parts only. One SQL query for the campaign's group
+    settings and one for the sums (which, for whole tables, also gives the
+    fingerprints the protection is kept by; else one more for those), plus
+    one for the counts of tables whose protection is not kept yet. The estimation
     settings are ``options`` with any keyword ``overrides`` (``k=3``,
     ``weighting="population"``, ``weights={...}`` as a what-if, ...); k
     defaults to the app's SURVEY_SMALL_CELL_K.

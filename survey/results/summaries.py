@@ -38,6 +38,7 @@ from .periods import (
     resolve_period,
     utc_offset_minutes,
 )
+from .replica import read_sums
 from .running import not_excluded, sync_pending
 from .table_counts import (
     Fingerprint,
@@ -239,7 +240,7 @@ def summaries_and_fingerprints(
         inner = _sums_by_ids(campaign, keys, where).subquery("sums")
     names, stmt = _with_names(campaign, keys, inner, fingerprints=whole)
     prints: dict[TableKey, Fingerprint] | None = {} if whole else None
-    return _summaries(db.session.execute(stmt), names, indicators, prints), prints
+    return _summaries(read_sums(stmt), names, indicators, prints), prints
 
 
 
@@ -458,9 +459,9 @@ def _summaries(
     width = len(names)
     ids = [i for i, name in enumerate(names) if name in ("unit_id", "service_point_id")]
     one_indicator = indicators[0] if len(indicators) == 1 and "indicator" not in names else None
-    # The groups of a cell share its key: one CellKey (and one sort key) per cell, not per row.
-    cells: dict[tuple[Any, ...], tuple[CellKey, tuple[str, ...]]] = {}
-    keyed: list[tuple[tuple[tuple[str, ...], str], StratumSummary]] = []
+    # The groups of a cell share its key: one CellKey (and one sort key) per cell, not per
+    # row; the cells are sorted, then each cell's few groups (not every row at once).
+    cells: dict[tuple[Any, ...], tuple[CellKey, tuple[str, ...], list[StratumSummary]]] = {}
     for row in result:
         values = tuple(row[:width])
         known = cells.get(values)
@@ -472,20 +473,24 @@ def _summaries(
             if one_indicator is not None:
                 cell_values["indicator"] = one_indicator
             cell = CellKey(**cell_values)
-            known = cells[values] = (cell, cell.sort_key())
+            known = cells[values] = (cell, cell.sort_key(), [])
         stratum, n, total, squares, satisfied = row[width : width + 5]
-        if prints is not None and int(n) > 0:
+        if prints is not None and n > 0:
             cell = known[0]
             table = (int(cell.unit_id or 0), stratum, cell.indicator or "")
             prints[table] = add_fingerprints(prints.get(table), row[width + 5 : width + 8], int(n))
-        summary = StratumSummary(
-            cell=known[0],
-            group=stratum,
-            n=int(n),
-            total=float(total),
-            sum_of_squares=float(squares),
-            satisfied=int(satisfied),
+        known[2].append(
+            StratumSummary(
+                cell=known[0],
+                group=stratum,
+                n=int(n),
+                total=float(total),
+                sum_of_squares=float(squares),
+                satisfied=int(satisfied),
+            )
         )
-        keyed.append(((known[1], stratum), summary))
-    keyed.sort(key=lambda pair: pair[0])
-    return [summary for _, summary in keyed]
+    out: list[StratumSummary] = []
+    for _, _, members in sorted(cells.values(), key=lambda entry: entry[1]):
+        members.sort(key=lambda summary: summary.group)
+        out.extend(members)
+    return out

@@ -31,6 +31,7 @@ from sqlalchemy import BigInteger, Integer, case, cast, func, select
 from ..extensions import db
 from ..models import CHANNELS, Campaign, CampaignGroup, Group, MonthlySummary
 from ..stats.disclosure import Atom
+from .replica import read_sums
 from .running import sync_pending
 
 __all__ = [
@@ -160,7 +161,7 @@ def table_fingerprints(campaign: Campaign, *, indicators: Sequence[str],
     ).join(Group, Group.id == sums.c.group_id)
     return {
         (int(unit), str(group), str(indicator)): (int(a), int(n), int(first), int(second))
-        for unit, group, indicator, a, n, first, second in db.session.execute(stmt)
+        for unit, group, indicator, a, n, first, second in read_sums(stmt)
     }
 
 
@@ -172,7 +173,7 @@ def summary_atoms(campaign: Campaign, *, indicators: Sequence[str],
     stmt = _rows(campaign, indicators, units, m.unit_id, Group.code, m.indicator, m.channel,
                  m.service_point_id, m.month, m.n).join(Group, Group.id == m.group_id)
     tables: dict[TableKey, dict[Atom, int]] = {}
-    for unit, group, indicator, channel, point, month, n in db.session.execute(stmt):
+    for unit, group, indicator, channel, point, month, n in read_sums(stmt):
         atom = Atom(channel, None if point is None else int(point), month)
         table = tables.setdefault((int(unit), group, indicator), {})
         table[atom] = table.get(atom, 0) + int(n)
