@@ -35,7 +35,40 @@ benchmark creates and drops its own database there):
         > bench-10m.log 2>&1 &                                    # 10M: ~20 GB of disk
 
 Memory: about 40 bytes per response in Python (the respondents kept for R);
-disk: about 2 GB per million responses with the indexes.
+disk: about 1.8 GB per million responses with the indexes (17 GB at 10M).
+
+Measured on the 2-core, 24 GB development VM (PostgreSQL 15, default settings:
+work_mem 4MB, shared_buffers 128MB), 2 December 2026, one run each, the machine
+shared with other work (load average about 4 during the runs):
+
+  responses               1M          3M          10M
+  load (COPY, indexes)    32.9 s      79.2 s      368.4 s
+    responses / scores    3.2 / 5.1   7.8 / 12.4  31.9 / 63.3 s
+    indexes built after   19.7 s      52.3 s      250.9 s
+  rebuild (summary rows)  25.8 s      50.8 s      254.6 s     (258,472 / 259,200 / 259,200)
+  end to end, all 8       1.451 s     1.679 s     1.755 s     best of 3 (target < 0.5 s)
+    first call            24.9 s      15.2 s      15.7 s
+    summaries' GROUP BY   0.801 s     1.265 s     1.102 s
+    in memory, per group  0.681 s     0.863 s     0.813 s
+    in memory, combined   0.036 s     0.045 s     0.047 s
+  sums from every score   5.69 s      23.11 s     77.24 s     (no summaries: before issue 15)
+
+At 1M, R survey 4.1.1 (R 4.2): svydesign + svyby on one indicator 45.63 s
+(50.0 s with reading the CSV); ours for the same indicator 0.185 s end to end,
+0.0041 s in memory: R 246 times slower end to end (issue 15's anchor: 65,
+lead kept). Means agree to 1.2e-15, R's standard errors to 3.5e-15 (the
+published ones are R's for 51 units; 49 publish Kish's larger one).
+The Python rebuild this one replaced took 74.9 s at 1M on the same data (this
+one 18.8 s then; 16.0 s in a quieter run). Before the rebuild hashed in memory
+(planner settings in survey/results/running.py) it took 128.2 s at 3M. At 10M
+its INSERT ... SELECT is CPU-bound: with work_mem 1GB (all in memory) the join
+of 80M scores to their responses took 104 s and the aggregate 76 s. The 3M
+run used the 1M groups' populations (scaled since: group_population).
+End to end misses its target: its best is about the summaries' GROUP BY
+(0.8-1.3 s under this load, 0.3-0.4 s in quieter runs) plus the estimates with
+per-group rows (0.6-0.9 s); its first call took 15-25 s (not profiled here:
+the disclosure protection inside satisfaction() was being reworked at the
+time; before that work landed the best end to end at 1M was 8.4 s).
 """
 
 from __future__ import annotations
@@ -96,6 +129,17 @@ SATISFIED_AT = 50
 GROUP_SHARE = (0.02, 0.02, 0.02, 0.02, 0.02, 0.02, 0.08, 0.50, 0.30)
 GROUP_WEIGHT = (0.15, 0.10, 0.05, 0.05, 0.10, 0.05, 0.10, 0.25, 0.15)
 GROUP_POPULATION = (3000, 3000, 5000, 2000, 1000, 2000, 40000, 5_000_000, 10_000_000)
+
+
+def group_population(responses: int) -> tuple[int, ...]:
+    """GROUP_POPULATION, multiplied past 1M responses so no unit has more respondents.
+
+    At 10M a unit's 2% of experts are 2,000 respondents, as many as the group's
+    population at 1M: the results refuse more respondents than people.
+    """
+    scale = max(1, -(-responses // 1_000_000))
+    return tuple(p * scale for p in GROUP_POPULATION)
+
 CHANNEL_OF_GROUP = ("link",) * 6 + ("link", "qr", "phone")
 
 INSTRUMENT = """
@@ -129,7 +173,9 @@ def log(message: str) -> None:
     print(message, flush=True)
 
 
-def setup(app_url: str, instruments_dir: str) -> tuple[int, int, dict[int, int], dict[int, int]]:
+def setup(
+    app_url: str, instruments_dir: str, responses: int = 1_000_000
+) -> tuple[int, int, dict[int, int], dict[int, int]]:
     """Schema by migration, then units, groups, campaign through the ORM (small)."""
     from flask_migrate import upgrade
 
@@ -148,7 +194,7 @@ def setup(app_url: str, instruments_dir: str) -> tuple[int, int, dict[int, int],
             units=units,
         )
         for group, weight, population in zip(
-            groups, GROUP_WEIGHT, GROUP_POPULATION, strict=True
+            groups, GROUP_WEIGHT, group_population(responses), strict=True
         ):
             campaign.groups.append(
                 CampaignGroup(
@@ -387,6 +433,7 @@ def compare_with_r(
             sizes = {g.group: g.n for g in row.groups}
             for code, w in row.weights:
                 weight[unit_id, GROUP_CODES.index(code)] = w / sizes[code]
+        population = group_population(len(data))
         with path_in.open("w", newline="") as f:
             out = csv.writer(f)
             out.writerow(["unit", "stratum", "w", "N", "score"])
@@ -394,7 +441,7 @@ def compare_with_r(
                 if (unit_id, g) not in weight:
                     continue  # a group outside the unit's figure (staff: a dimension apart)
                 out.writerow([unit_id, f"{unit_id}-{g}", repr(weight[unit_id, g]),
-                              GROUP_POPULATION[g], score])
+                              population[g], score])
         log(f"  CSV of {len(data):,} respondents written in {time.perf_counter() - t0:.1f} s")
         script = Path(folder) / "svyby.R"
         script.write_text(R_SCRIPT)
@@ -556,7 +603,7 @@ def main() -> None:
         log(f"database {name}: {args.responses:,} responses x {len(INDICATORS)} indicators, "
             f"{UNITS} units, {len(GROUP_CODES)} groups")
         t0 = time.perf_counter()
-        campaign_id, version_id, unit_ids, group_ids = setup(app_url, folder)
+        campaign_id, version_id, unit_ids, group_ids = setup(app_url, folder, args.responses)
         data = load(conninfo, args.responses, campaign_id, version_id, unit_ids, group_ids)
         log(f"  loaded in {time.perf_counter() - t0:.1f} s")
         rebuild_summaries(app_url, folder)

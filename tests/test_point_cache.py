@@ -120,3 +120,26 @@ def test_an_unknown_code_is_kept_too_and_found_once_made(kapp: Flask) -> None:
     gen_service_point(campaign.units[0], code="not-yet")
     db.session.commit()
     assert client.get("/p/not-yet").status_code == 200
+
+
+def test_a_bad_review_leaves_the_kept_point_in_place_and_opens_its_case(kapp: Flask) -> None:
+    """Storing a card (a bad review opens a case naming the unit) changes no setting."""
+    from respondent import CARD, form_data, instrument, scrape, valid_answers
+
+    from survey.models import FollowUpCase
+
+    _campaign, point = point_campaign()
+    db.session.commit()
+    client = kapp.test_client()
+    url = f"/p/{point.code}"
+    open_card(client, url)
+    open_card(client, url)  # the point and the stored instrument version are kept
+    html = client.get(url).get_data(as_text=True)
+    answers = valid_answers(instrument(CARD), overall="very_dissatisfied")
+    done = client.post(url, data=form_data(answers, scrape(html, "submission_key")))
+    assert done.status_code == 200, done.get_data(as_text=True)
+    assert db.session.execute(sa.select(sa.func.count(FollowUpCase.id))).scalar_one() == 1
+    # As between two requests of a worker (the test client shares this test's session).
+    db.session.commit()
+    db.session.expunge_all()
+    assert _statements_of_get(client, url) == 0
