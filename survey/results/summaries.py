@@ -277,26 +277,7 @@ def _sums_from_months(
     ``fingerprints``, each row's part of its table's fingerprint too (from the
     atom hashes each summary row keeps, :mod:`.atom_hash`).
     """
-    m = MonthlySummary
-    picked: list[Any] = [
-        m.group_id, m.indicator, m.unit_id, m.service_point_id, m.channel, m.month,
-        m.n, m.total, m.sum_of_squares, m.satisfied,
-    ]
-    if fingerprints:
-        picked += [m.hash1, m.hash2]
-    rows_query = select(*picked).where(
-        m.campaign_id == campaign.id, m.indicator.in_(where.indicators)
-    )
-    if where.units is not None:
-        rows_query = rows_query.where(m.unit_id.in_([int(u) for u in where.units]))
-    if where.channels is not None:
-        rows_query = rows_query.where(m.channel.in_(where.channels))
-    if where.window is not None:
-        rows_query = rows_query.where(
-            m.month >= where.window.start.strftime("%Y-%m"),
-            m.month < where.window.end.strftime("%Y-%m"),
-        )
-    r = rows_query.subquery("rows").c
+    r = _month_rows(campaign, where, fingerprints).subquery("rows").c
     year = func.substr(r.month, 1, 4, type_=String)
     month_digits = func.substr(r.month, 6, 2, type_=String)
     quarter = (
@@ -330,6 +311,28 @@ def _sums_from_months(
         sums += fingerprint_sums(r.n, r.hash1, r.hash2)
     inner = select(*columns, *sums)
     return inner.group_by(*(literal_column(str(i + 1)) for i in range(len(columns))))
+
+
+def _month_rows(campaign: Campaign, where: _Filters, fingerprints: bool) -> Select[Any]:
+    """The campaign's monthly summary rows a read counts (with their atom hashes if asked)."""
+    m = MonthlySummary
+    picked: list[Any] = [
+        m.group_id, m.indicator, m.unit_id, m.service_point_id, m.channel, m.month,
+        m.n, m.total, m.sum_of_squares, m.satisfied,
+    ]
+    if fingerprints:
+        picked += [m.hash1, m.hash2]
+    rows = select(*picked).where(m.campaign_id == campaign.id, m.indicator.in_(where.indicators))
+    if where.units is not None:
+        rows = rows.where(m.unit_id.in_([int(u) for u in where.units]))
+    if where.channels is not None:
+        rows = rows.where(m.channel.in_(where.channels))
+    if where.window is not None:
+        rows = rows.where(
+            m.month >= where.window.start.strftime("%Y-%m"),
+            m.month < where.window.end.strftime("%Y-%m"),
+        )
+    return rows
 
 
 def _sums_by_ids(campaign: Campaign, keys: Sequence[str], where: _Filters) -> Select[Any]:
