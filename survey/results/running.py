@@ -40,6 +40,7 @@ from sqlalchemy import (
     inspect,
     literal_column,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -376,6 +377,10 @@ def rebuild(session: AnySession, campaign_ids: Iterable[int] | None = None) -> i
         written += session.execute(
             select(func.count()).where(MonthlySummary.campaign_id == campaign.id)
         ).scalar_one()
+    if written and session.get_bind().dialect.name == "postgresql":
+        # The planner's statistics described the rows before (or none, after a bulk load):
+        # on none, the results' GROUP BY was planned for 11 rows and sorted 260,000 on disk.
+        session.execute(text("ANALYZE monthly_summary"))
     session.flush()
     return written
 
@@ -415,15 +420,15 @@ def _insert_sums(campaign: Campaign) -> Any:
     """
     sums = _grouped_sums(campaign).subquery("sums")
 
-    def text(column: Any) -> Any:
+    def as_text(column: Any) -> Any:
         return cast(column, String)
 
     separator = literal_column("':'", String)
     parts = [
         literal_column(f"'{int(campaign.id)}'", String),
-        text(sums.c.unit_id),
-        func.coalesce(text(sums.c.service_point_id), literal_column("'-'", String)),
-        text(sums.c.group_id),
+        as_text(sums.c.unit_id),
+        func.coalesce(as_text(sums.c.service_point_id), literal_column("'-'", String)),
+        as_text(sums.c.group_id),
         sums.c.channel,
         sums.c.indicator,
         sums.c.month,
