@@ -50,6 +50,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -282,7 +283,14 @@ def _months(table: GroupTable, cell: CellKey, window: Period | None) -> frozense
     period = next((getattr(cell, key) for key in _PERIOD_KEYS if getattr(cell, key)), None)
     if period is None and window is None:
         return table.months  # the whole campaign (the same set each time: its hash is kept)
-    months = {m for m in table.months if period is None or period in periods_of(m)}
+    return _months_of(table.months, period, window)
+
+
+@lru_cache(maxsize=4096)
+def _months_of(table_months: frozenset[str], period: str | None, window: Period | None
+               ) -> frozenset[str] | None:
+    """:func:`_months` for a table's months (kept: most tables share their set of months)."""
+    months = {m for m in table_months if period is None or period in periods_of(m)}
     if window is None:
         return frozenset(months)
     named = _named(window)
@@ -299,6 +307,7 @@ def _months(table: GroupTable, cell: CellKey, window: Period | None) -> frozense
     return frozenset(inside)
 
 
+@lru_cache(maxsize=256)
 def _named(window: Period) -> str | None:
     """The lattice period a window was asked as ("2025", "2025-Q2", "2025-06"), if any."""
     try:

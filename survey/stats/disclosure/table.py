@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -37,11 +38,13 @@ _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _KIND_ORDER = {"group": 0, "channel": 1, "point": 2}
 
 
+@lru_cache(maxsize=4096)
 def periods_of(month: str) -> tuple[str, str, str, str]:
     """The month, its calendar quarter, its year and "all": every period that contains it.
 
     Spelled as the results filter spells periods ("2026-05", "2026-Q2",
-    "2026"), so nodes can be matched with published cells by string.
+    "2026"), so nodes can be matched with published cells by string. Kept per
+    month: the results ask it of every month of every table on every page.
     """
     found = _MONTH.match(month)
     if found is None:
