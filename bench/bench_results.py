@@ -38,37 +38,32 @@ Memory: about 40 bytes per response in Python (the respondents kept for R);
 disk: about 1.8 GB per million responses with the indexes (17 GB at 10M).
 
 Measured on the 2-core, 24 GB development VM (PostgreSQL 15, default settings:
-work_mem 4MB, shared_buffers 128MB), 2 December 2026, one run each, the machine
-shared with other work (load average about 4 during the runs):
+work_mem 4MB, shared_buffers 128MB), 2 December 2026, one run each, the runs one
+after another with little else running:
 
   responses               1M          3M          10M
-  load (COPY, indexes)    32.9 s      79.2 s      368.4 s
-    responses / scores    3.2 / 5.1   7.8 / 12.4  31.9 / 63.3 s
-    indexes built after   19.7 s      52.3 s      250.9 s
-  rebuild (summary rows)  25.8 s      50.8 s      254.6 s     (258,472 / 259,200 / 259,200)
-  end to end, all 8       1.451 s     1.679 s     1.755 s     best of 3 (target < 0.5 s)
-    first call            24.9 s      15.2 s      15.7 s
-    summaries' GROUP BY   0.801 s     1.265 s     1.102 s
-    in memory, per group  0.681 s     0.863 s     0.813 s
-    in memory, combined   0.036 s     0.045 s     0.047 s
-  sums from every score   5.69 s      23.11 s     77.24 s     (no summaries: before issue 15)
+  load (COPY, indexes)    26.5 s      73.3 s      289.2 s
+  rebuild (summary rows)  20.1 s      52.7 s      186.5 s     (258,472 / 259,200 / 259,200)
+  end to end, all 8       0.237 s     0.295 s     0.359 s     best of 3 (target < 0.5 s: met)
+    first call            5.8 s       4.6 s       6.1 s       (every table's disclosure control)
+    summaries' GROUP BY   0.148 s     0.183 s     0.232 s
+    in memory, per group  0.048 s     0.057 s     0.070 s
+    in memory, combined   0.025 s     0.030 s     0.045 s
+  sums from every score   3.40 s      16.30 s     (--no-raw)  (no summaries: before issue 15)
 
-At 1M, R survey 4.1.1 (R 4.2): svydesign + svyby on one indicator 45.63 s
-(50.0 s with reading the CSV); ours for the same indicator 0.185 s end to end,
-0.0041 s in memory: R 246 times slower end to end (issue 15's anchor: 65,
+At 1M, R survey 4.1.1 (R 4.2): svydesign + svyby on one indicator 24.19 s
+(28.0 s with reading the CSV); ours for the same indicator 0.086 s end to end,
+0.0032 s in memory: R 282 times slower end to end (issue 15's anchor: 65,
 lead kept). Means agree to 1.2e-15, R's standard errors to 3.5e-15 (the
 published ones are R's for 51 units; 49 publish Kish's larger one).
-The Python rebuild this one replaced took 74.9 s at 1M on the same data (this
-one 18.8 s then; 16.0 s in a quieter run). Before the rebuild hashed in memory
-(planner settings in survey/results/running.py) it took 128.2 s at 3M. At 10M
-its INSERT ... SELECT is CPU-bound: with work_mem 1GB (all in memory) the join
-of 80M scores to their responses took 104 s and the aggregate 76 s. The 3M
-run used the 1M groups' populations (scaled since: group_population).
-End to end misses its target: its best is about the summaries' GROUP BY
-(0.8-1.3 s under this load, 0.3-0.4 s in quieter runs) plus the estimates with
-per-group rows (0.6-0.9 s); its first call took 15-25 s (not profiled here:
-the disclosure protection inside satisfaction() was being reworked at the
-time; before that work landed the best end to end at 1M was 8.4 s).
+
+Earlier runs the same day, on the machine shared with other work (load about 4)
+and before the rebuild analyzed the table (the GROUP BY was planned for 11 rows
+and sorted 260,000 on disk) and before the estimates and protections were kept:
+end to end 1.45 / 1.68 / 1.76 s, first call 24.9 / 15.2 / 15.7 s. The Python
+rebuild this one replaced took 74.9 s at 1M on the same data. At 10M the
+rebuild's INSERT ... SELECT is CPU-bound: with work_mem 1GB (all in memory) the
+join of 80M scores to their responses took 104 s and the aggregate 76 s.
 """
 
 from __future__ import annotations
