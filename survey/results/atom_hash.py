@@ -26,7 +26,7 @@ from sqlalchemy import BigInteger, Integer, case, cast, func
 
 from ..models import CHANNELS
 
-__all__ = ["atom_hashes", "atom_hashes_sql"]
+__all__ = ["atom_hash_columns", "atom_hashes", "atom_hashes_sql"]
 
 PRIME = 2_147_483_629  # the largest prime below 2**31: a square stays below 2**63
 _MONTHS = 100_000  # months are numbered year * 12 + month, below this
@@ -46,6 +46,12 @@ def atom_hashes(channel: str, point: object, month: str) -> tuple[int, int]:
     """h1 and h2 of the atom (channel, service point id or None, "YYYY-MM")."""
     y = _atom_number(channel, point, month)
     return (y * y + _H1[0] * y + _H1[1]) % PRIME, (y * y + _H2[0] * y + _H2[1]) % PRIME
+
+
+def atom_hash_columns(channel: str, point: object, month: str) -> dict[str, int]:
+    """A new summary row's ``hash1`` and ``hash2`` columns, written once with the row."""
+    first, second = atom_hashes(channel, point, month)
+    return {"hash1": first, "hash2": second}
 
 
 def atom_hashes_sql(channel: Any, point: Any, month: Any) -> tuple[Any, Any]:

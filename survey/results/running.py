@@ -49,7 +49,7 @@ from sqlalchemy.orm import Session, scoped_session
 
 from ..models import Campaign, FollowUpCase, MonthlySummary, Response, ResponseScore
 from ..models.summaries import TOUCHED, touch_responses
-from .atom_hash import atom_hashes, atom_hashes_sql
+from .atom_hash import atom_hash_columns, atom_hashes, atom_hashes_sql
 from .periods import local_period, utc_offset_minutes
 
 __all__ = ["counted", "disagreements", "install", "not_excluded", "rebuild", "sync_pending"]
@@ -248,12 +248,6 @@ def _deltas(session: AnySession, signs: dict[int, int]) -> dict[_Cell, list[floa
     return deltas
 
 
-def _hashes(cell: _Cell) -> dict[str, int]:
-    """The row's atom hashes (survey.results.atom_hash), written once with the row."""
-    first, second = atom_hashes(cell.channel, cell.service_point_id, cell.month)
-    return {"hash1": first, "hash2": second}
-
-
 def _apply(session: AnySession, deltas: dict[_Cell, list[float]]) -> None:
     """Upsert every cell's increment in one statement; drop cells left with nobody."""
     table: Table = MonthlySummary.__table__  # type: ignore[assignment]
@@ -273,7 +267,7 @@ def _apply(session: AnySession, deltas: dict[_Cell, list[float]]) -> None:
             "total": sums[1],
             "sum_of_squares": sums[2],
             "satisfied": int(sums[3]),
-            **_hashes(cell),
+            **atom_hash_columns(cell.channel, cell.service_point_id, cell.month),
         }
         for cell, sums in sorted(deltas.items(), key=lambda item: item[0].key)
     ]
