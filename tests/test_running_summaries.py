@@ -265,3 +265,67 @@ def test_rebuild_in_sql_writes_the_rows_the_running_path_wrote(app, is_postgres)
     assert rebuild(db.session, [lisbon.id]) == 1
     db.session.commit()
     assert _stored() == running_rows
+
+
+def test_a_card_stored_as_counting_is_added_without_being_flipped_or_read_back(rapp, client):
+    """A QR card is inserted ``summarised`` with its scores noted: no UPDATE, no SELECT back."""
+    _campaign, point = point_campaign()
+    post_card(client, f"/p/{point.code}", overall="satisfied")  # the instrument version stored
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(" ".join(statement.split()).upper())
+
+    from sqlalchemy import event
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        post_card(client, f"/p/{point.code}", overall="very_satisfied")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert not [s for s in seen if s.startswith("UPDATE RESPONSE ")]
+    assert not [s for s in seen if "FROM RESPONSE JOIN RESPONSE_SCORE" in s]
+    assert all(r.summarised for r in db.session.execute(select(Response)).scalars())
+    # satisfied 75 and very satisfied 100
+    assert tuple(map(sum, zip(*_sums().values(), strict=True))) == (2, 175.0, 15625.0, 2)
+
+
+def test_a_response_stored_as_counting_but_flagged_is_taken_away_at_once(app):
+    """Inserted ``summarised`` yet flagged (say a burst's card): added, then taken away."""
+    campaign = gen_campaign([gen_unit()], **YEARS)
+    gen_response(campaign, answers={"overall": "satisfied"}, submitted_at=dt.datetime(2026, 5, 4))
+    odd = gen_response(
+        campaign, answers={"overall": "very_satisfied"}, submitted_at=dt.datetime(2026, 5, 5)
+    )
+    odd.summarised, odd.flagged = True, True
+    db.session.commit()
+    assert _sums() == {"2026-05": (1, 75.0, 5625.0, 1)}
+    db.session.refresh(odd)
+    assert odd.summarised is False
+
+
+def test_a_response_stored_as_counting_without_noted_scores_has_them_read(app):
+    """Code other than the card's that inserts ``summarised``: its scores are selected."""
+    campaign = gen_campaign([gen_unit()], **YEARS)
+    card = gen_response(
+        campaign, answers={"overall": "dissatisfied"}, submitted_at=dt.datetime(2026, 7, 1)
+    )
+    card.summarised = True
+    db.session.commit()
+    assert _sums() == {"2026-07": (1, 25.0, 625.0, 0)}
+
+
+def test_a_new_card_and_a_new_time_zone_in_one_transaction(app):
+    """The born card's increment is applied, then its campaign rebuilt in its new months."""
+    campaign = gen_campaign([gen_unit()], **YEARS)
+    gen_response(
+        campaign, answers={"overall": "satisfied"}, submitted_at=dt.datetime(2026, 5, 31, 20)
+    )
+    db.session.commit()
+    born = gen_response(
+        campaign, answers={"overall": "very_satisfied"}, submitted_at=dt.datetime(2026, 5, 31, 21)
+    )
+    born.summarised = True
+    campaign.timezone = "Europe/Lisbon"
+    db.session.commit()
+    assert _sums() == {"2026-05": (2, 175.0, 15625.0, 2)}

@@ -66,3 +66,18 @@ def touch_responses(session: Any, ids: Iterable[int]) -> None:
     a ``update(Response)`` statement is not, so its author names the rows here.
     """
     session.info.setdefault(TOUCHED, set()).update(int(i) for i in ids)
+
+
+# Where a session keeps the indicator scores of cards it stored, by response id.
+CARD_SCORES = "survey.card_scores"
+
+
+def note_card_scores(
+    session: Any, response_id: int, scores: Iterable[tuple[str, float, bool]]
+) -> None:
+    """The scores (indicator, score, satisfied) just stored for a new card, kept for the sums.
+
+    A card inserted as counting (``summarised``) has its scores added to the
+    monthly sums at commit; noted here, they need not be selected back.
+    """
+    session.info.setdefault(CARD_SCORES, {})[response_id] = list(scores)

@@ -24,6 +24,7 @@ from ..models import (
     Ticket,
     utcnow,
 )
+from ..models.summaries import note_card_scores
 from .answers import AnswerValue, answer_columns, visible_ids
 from .bursts import check_card
 from .keys import client_hash, response_by_key
@@ -117,6 +118,9 @@ def submit_card(
         submitted_at=now,
         test=target.test,  # flagged too: every figure leaves flagged cards out
         flagged=target.test,
+        # Counted from the start, with the scores noted below (survey.results.running):
+        # a card flagged later in this transaction is taken away again before the commit.
+        summarised=not target.test,
     )
     if target.channel == "qr" and target.point is not None:
         response.client_hash = client_hash(remote_addr)
@@ -170,17 +174,19 @@ def _insert_answers(
         item_scores[qid] = columns["score"]
     if rows:
         db.session.execute(insert(_ANSWER), rows)
-    scores = [
-        {
-            "response_id": response.id,
-            "indicator": indicator,
-            "score": score,
-            "satisfied": score >= instrument.satisfied_at,
-        }
+    scored = [
+        (indicator, score, score >= instrument.satisfied_at)
         for indicator, score in sorted(indicator_scores(instrument, item_scores).items())
     ]
-    if scores:
-        db.session.execute(insert(_RESPONSE_SCORE), scores)
+    if scored:
+        db.session.execute(
+            insert(_RESPONSE_SCORE),
+            [
+                {"response_id": response.id, "indicator": i, "score": v, "satisfied": ok}
+                for i, v, ok in scored
+            ],
+        )
+    note_card_scores(db.session, response.id, scored)
     return item_scores
 
 

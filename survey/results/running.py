@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -43,16 +42,22 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, scoped_session
 
 from ..models import Campaign, FollowUpCase, MonthlySummary, Response, ResponseScore
-from ..models.summaries import TOUCHED, touch_responses
-from .atom_hash import atom_hash_columns, atom_hashes, atom_hashes_sql
+from ..models.summaries import CARD_SCORES, TOUCHED, touch_responses
+from .atom_hash import atom_hashes, atom_hashes_sql
+from .cell_sums import SummaryCell, Sums, add_score, apply_deltas, cells_of_card, merge, month_of
 from .periods import local_period, utc_offset_minutes
 
-__all__ = ["counted", "disagreements", "install", "not_excluded", "rebuild", "sync_pending"]
+__all__ = [
+    "counted",
+    "disagreements",
+    "install",
+    "not_excluded",
+    "rebuild",
+    "sync_pending",
+]
 
 # The app's scoped session or a plain one (the migration-free tests and the CLI pass either).
 AnySession = Session | scoped_session[Any]
@@ -60,10 +65,11 @@ AnySession = Session | scoped_session[Any]
 # Where a session keeps the campaigns whose months moved (a new time zone): rebuilt.
 _REBUILD = "survey.rebuild_campaigns"
 
+# Where a session keeps the responses it inserted already summarised (see _born).
+_BORN = "survey.born_summarised"
+
 # Responses per statement when syncing or rebuilding (SQLite's bound-parameter limit).
 _CHUNK = 500
-# Cells per multi-row upsert: 12 bound values a row stay under SQLite's 999 per statement.
-_UPSERT_ROWS = 25
 # Sums compared by the check: relative tolerance for float sums added in another order.
 _TOLERANCE = 1e-9
 
@@ -102,7 +108,14 @@ def _collect(session: Session, _context: Any) -> None:
     """Note the responses whose counting may have changed in this flush."""
     ids: set[int] = set()
     for obj in (*session.new, *session.dirty):
-        if isinstance(obj, Response) and obj.id is not None and obj.submitted_at is not None:
+        if isinstance(obj, Response) and obj.id is not None and obj in session.new:
+            if obj.summarised:  # stored as counting: in the sums from the start (_born)
+                session.info.setdefault(_BORN, {})[obj.id] = obj
+                if obj.submitted_at is None or obj.flagged:
+                    ids.add(obj.id)  # yet it does not count: the guarded UPDATE takes it away
+            elif obj.submitted_at is not None:
+                ids.add(obj.id)
+        elif isinstance(obj, Response) and obj.id is not None and obj.submitted_at is not None:
             ids.add(obj.id)
             if obj in session.dirty and _moved_cell(obj):
                 session.info.setdefault(_REBUILD, set()).add(obj.campaign_id)
@@ -144,52 +157,64 @@ def _before_commit(session: Session) -> None:
 def _forget(session: Session) -> None:
     session.info.pop(TOUCHED, None)
     session.info.pop(_REBUILD, None)
+    session.info.pop(_BORN, None)
+    session.info.pop(CARD_SCORES, None)
+
+
+def _born(session: AnySession) -> dict[SummaryCell, Sums]:
+    """The increments of responses inserted in this transaction already ``summarised``.
+
+    Such a response was counted from the start (a card stored as counting, so no
+    guarded UPDATE needs to flip it): its scores are added now, taken from what
+    the code that stored them noted (``note_card_scores``) or else selected.
+    """
+    born: dict[int, Response] = session.info.pop(_BORN, None) or {}
+    noted: dict[int, list[tuple[str, float, bool]]] = session.info.pop(CARD_SCORES, None) or {}
+    deltas: dict[SummaryCell, Sums] = {}
+    unknown: dict[int, int] = {}
+    for response_id, response in born.items():
+        if response_id not in noted:
+            unknown[response_id] = 1
+            continue
+        campaign = session.get(Campaign, response.campaign_id)
+        assert campaign is not None and response.submitted_at is not None
+        offset = dt.timedelta(minutes=utc_offset_minutes(campaign))
+        base = SummaryCell(
+            response.campaign_id,
+            response.unit_id,
+            response.service_point_id,
+            response.group_id,
+            response.channel,
+            "",
+            month_of(response.submitted_at, offset),
+        )
+        merge(deltas, cells_of_card(base, noted[response_id]))
+    if unknown:
+        merge(deltas, _deltas(session, unknown))
+    return deltas
 
 
 def sync_pending(session: AnySession) -> int:
     """Bring the summaries in step with the responses touched so far; how many moved."""
     session.flush()  # changes still pending are noticed (_collect) as they flush
-    shifted = session.info.pop(_REBUILD, None)
-    if shifted:
-        rebuild(session, sorted(shifted))  # their months are other months now
-    ids = session.info.pop(TOUCHED, None)
-    if not ids:
-        return 0
+    deltas = _born(session)
+    ids = session.info.pop(TOUCHED, None) or set()
     moved = 0
     ordered = sorted(ids)
     for start in range(0, len(ordered), _CHUNK):
-        moved += _sync(session, ordered[start : start + _CHUNK])
+        signs = _flip(session, ordered[start : start + _CHUNK])
+        moved += len(signs)
+        if signs:
+            merge(deltas, _deltas(session, signs))
+    apply_deltas(session, deltas)
+    shifted = session.info.pop(_REBUILD, None)
+    if shifted:  # their months are other months now: recomputed after the increments
+        rebuild(session, sorted(shifted))
     return moved
 
 
-@dataclass(frozen=True, slots=True)
-class _Cell:
-    campaign_id: int
-    unit_id: int
-    service_point_id: int | None
-    group_id: int
-    channel: str
-    indicator: str
-    month: str
-
-    @property
-    def key(self) -> str:
-        point = "-" if self.service_point_id is None else str(self.service_point_id)
-        return ":".join(
-            (
-                str(self.campaign_id),
-                str(self.unit_id),
-                point,
-                str(self.group_id),
-                self.channel,
-                self.indicator,
-                self.month,
-            )
-        )
-
-
-def _sync(session: AnySession, ids: Sequence[int]) -> int:
-    """Add or take away the scores of those of ``ids`` whose counting changed.
+def _flip(session: AnySession, ids: Sequence[int]) -> dict[int, int]:
+    """Flip ``summarised`` of those of ``ids`` whose counting changed; +1 or -1 for each.
 
     One guarded UPDATE ... RETURNING flips ``summarised`` where it differs from
     whether the response counts now and names the rows it flipped: only those
@@ -203,13 +228,10 @@ def _sync(session: AnySession, ids: Sequence[int]) -> int:
         .returning(Response.id, Response.summarised)
         .execution_options(synchronize_session=False)
     ).all()
-    signs = {row.id: 1 if row.summarised else -1 for row in flipped}
-    if signs:
-        _apply(session, _deltas(session, signs))
-    return len(signs)
+    return {row.id: 1 if row.summarised else -1 for row in flipped}
 
 
-def _deltas(session: AnySession, signs: dict[int, int]) -> dict[_Cell, list[float]]:
+def _deltas(session: AnySession, signs: dict[int, int]) -> dict[SummaryCell, Sums]:
     """Per cell: [n, total, sum of squares, satisfied] to add (negative to take away)."""
     r, rs = Response, ResponseScore
     scores = session.execute(
@@ -229,68 +251,23 @@ def _deltas(session: AnySession, signs: dict[int, int]) -> dict[_Cell, list[floa
         .where(r.id.in_(list(signs)))
     ).all()
     offsets: dict[int, dt.timedelta] = {}
-    deltas: dict[_Cell, list[float]] = {}
+    deltas: dict[SummaryCell, Sums] = {}
     for s in scores:
         if s.campaign_id not in offsets:
             campaign = session.get(Campaign, s.campaign_id)
             assert campaign is not None
             offsets[s.campaign_id] = dt.timedelta(minutes=utc_offset_minutes(campaign))
-        month = (s.submitted_at + offsets[s.campaign_id]).strftime("%Y-%m")
-        cell = _Cell(
-            s.campaign_id, s.unit_id, s.service_point_id, s.group_id, s.channel, s.indicator, month
+        cell = SummaryCell(
+            s.campaign_id,
+            s.unit_id,
+            s.service_point_id,
+            s.group_id,
+            s.channel,
+            s.indicator,
+            month_of(s.submitted_at, offsets[s.campaign_id]),
         )
-        sign = signs[s.id]
-        sums = deltas.setdefault(cell, [0, 0.0, 0.0, 0])
-        sums[0] += sign
-        sums[1] += sign * s.score
-        sums[2] += sign * s.score * s.score
-        sums[3] += sign * int(bool(s.satisfied))
+        add_score(deltas, cell, s.score, s.satisfied, signs[s.id])
     return deltas
-
-
-def _apply(session: AnySession, deltas: dict[_Cell, list[float]]) -> None:
-    """Upsert every cell's increment in one statement; drop cells left with nobody."""
-    table: Table = MonthlySummary.__table__  # type: ignore[assignment]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    rows = [
-        {
-            "cell_key": cell.key,
-            "campaign_id": cell.campaign_id,
-            "unit_id": cell.unit_id,
-            "service_point_id": cell.service_point_id,
-            "group_id": cell.group_id,
-            "channel": cell.channel,
-            "indicator": cell.indicator,
-            "month": cell.month,
-            "n": int(sums[0]),
-            "total": sums[1],
-            "sum_of_squares": sums[2],
-            "satisfied": int(sums[3]),
-            **atom_hash_columns(cell.channel, cell.service_point_id, cell.month),
-        }
-        for cell, sums in sorted(deltas.items(), key=lambda item: item[0].key)
-    ]
-    for start in range(0, len(rows), _UPSERT_ROWS):
-        statement = insert(table).values(rows[start : start + _UPSERT_ROWS])
-        session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["cell_key"],
-                set_={
-                    "n": table.c.n + statement.excluded.n,
-                    "total": table.c.total + statement.excluded.total,
-                    "sum_of_squares": table.c.sum_of_squares + statement.excluded.sum_of_squares,
-                    "satisfied": table.c.satisfied + statement.excluded.satisfied,
-                },
-            )
-        )
-    emptied = [str(row["cell_key"]) for row in rows if int(row["n"] or 0) < 0]
-    if emptied:
-        session.execute(
-            delete(MonthlySummary).where(
-                MonthlySummary.cell_key.in_(emptied), MonthlySummary.n <= 0
-            )
-        )
 
 
 def _grouped_sums(campaign: Campaign) -> Any:
@@ -316,12 +293,12 @@ def _grouped_sums(campaign: Campaign) -> Any:
     )
 
 
-def _raw_sums(session: AnySession, campaign: Campaign) -> dict[str, tuple[_Cell, list[float]]]:
+def _raw_sums(session: AnySession, campaign: Campaign) -> dict[str, tuple[SummaryCell, Sums]]:
     """The campaign's sums per cell and month computed from the responses now."""
     rows = session.execute(_grouped_sums(campaign)).all()
-    out: dict[str, tuple[_Cell, list[float]]] = {}
+    out: dict[str, tuple[SummaryCell, Sums]] = {}
     for row in rows:
-        cell = _Cell(
+        cell = SummaryCell(
             campaign.id,
             row.unit_id,
             row.service_point_id,
@@ -355,9 +332,10 @@ def rebuild(session: AnySession, campaign_ids: Iterable[int] | None = None) -> i
     same as the running path's (:func:`_deltas`) and the check's. Flushed, not
     committed. Returns the number of summary rows written.
     """
-    session.info.pop(TOUCHED, None)  # what rebuild recomputes needs no increment after it
+    chosen = None if campaign_ids is None else list(campaign_ids)
+    _drop_increments(session, chosen)
     written = 0
-    for campaign in _campaigns(session, campaign_ids):
+    for campaign in _campaigns(session, chosen):
         session.execute(delete(MonthlySummary).where(MonthlySummary.campaign_id == campaign.id))
         now_counted = counted()
         session.execute(
@@ -377,6 +355,17 @@ def rebuild(session: AnySession, campaign_ids: Iterable[int] | None = None) -> i
         session.execute(text("ANALYZE monthly_summary"))
     session.flush()
     return written
+
+
+def _drop_increments(session: AnySession, campaign_ids: list[int] | None) -> None:
+    """What a rebuild recomputes needs no increment after it: touched and born responses."""
+    session.info.pop(TOUCHED, None)
+    if campaign_ids is None:
+        session.info.pop(_BORN, None)
+        return
+    born = session.info.get(_BORN, {})
+    for response_id in [i for i, r in born.items() if r.campaign_id in set(campaign_ids)]:
+        del born[response_id]
 
 
 # PostgreSQL guesses the rebuild's GROUP BY has as many groups as the product of each
@@ -409,7 +398,7 @@ def _insert_sums(campaign: Campaign) -> Any:
     """``INSERT INTO monthly_summary ... SELECT`` of the campaign's sums per cell and month.
 
     The inner SELECT is :func:`_grouped_sums` (what the check compares with);
-    the outer one spells each cell's ``cell_key`` as :attr:`_Cell.key` does
+    the outer one spells each cell's ``cell_key`` as :attr:`SummaryCell.key` does
     (``-`` for no service point), in SQL that SQLite and PostgreSQL share.
     """
     sums = _grouped_sums(campaign).subquery("sums")
