@@ -43,7 +43,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         labels,
         models,  # the tables must be known to SQLAlchemy and Alembic
     )
-    from .responses import point_cache
+    from .responses import point_cache, usual_cache
     from .results import running
 
     db.init_app(app)
@@ -51,6 +51,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     running.install(db.session)
     # A service point's settings kept per worker, dropped when they change.
     point_cache.install(app)
+    # A source's usual for the burst rule kept per worker, dropped when earlier cards change.
+    usual_cache.install()
     migrate.init_app(app, db, directory=str(config_module.MIGRATIONS_DIR), render_as_batch=True)
     # Ahead of CSRFProtect's own hook, which reads the form: the user of this request
     # (not one cached on a shared app context), then the upload limit of the route.

@@ -93,6 +93,9 @@ def _public_channels() -> dict[str, Any]:
         "SURVEY_SERVICE_HOURS": _float("SURVEY_SERVICE_HOURS", 8.0),
         "SURVEY_BURST_LOW_MIN": _int("SURVEY_BURST_LOW_MIN", 5),
         "SURVEY_BURST_LOW_SHARE": _float("SURVEY_BURST_LOW_SHARE", 0.8),
+        # A source's usual is kept per worker and worked out again when the window has
+        # moved on by this many seconds (survey.responses.usual_cache); 0: for every card.
+        "SURVEY_BURST_USUAL_SECONDS": _float("SURVEY_BURST_USUAL_SECONDS", 60.0),
         "SURVEY_TICKET_DAYS": _int("SURVEY_TICKET_DAYS", 30),
         # How long a kiosk device's one-time enrolment code may wait to be typed on the
         # tablet, and how many codes one client may try (a code has about 50 bits).

@@ -49,6 +49,7 @@ from sqlalchemy import ColumnElement, DateTime, and_, bindparam, case, func, or_
 from ..extensions import db
 from ..instruments import OVERALL_INDICATOR
 from ..models import Burst, FollowUpCase, Response, ResponseScore, Ticket, touch_responses
+from .usual_cache import Usual, keep_usual, kept_usual
 
 # An overall score at or below this is the lowest level of the scale (very dissatisfied: 0).
 LOWEST_SCORE = 0.0
@@ -222,49 +223,63 @@ def _figures(sources: list[Source], now: dt.datetime, rule: Rule) -> list[_Figur
 
     The same counts as a query per window and per usual would give: the window
     (start, now], and the lookback [start - days, start) of counted cards for
-    the usual (a client has no usual: its limit is fixed). The statement is made
-    once per combination of sources (a QR card's client and point, say) and
-    bound to this card's values.
+    the usual (a client has no usual: its limit is fixed). A usual this worker
+    worked out less than a minute ago is taken as kept (survey.responses.usual_cache),
+    and then only the window's cards are read. The statement is made once per
+    combination of sources (a QR card's client and point, say) and of usuals
+    to work out, and bound to this card's values.
     """
     start = now - rule.window
-    since = start - dt.timedelta(days=rule.lookback_days)
+    kept = [
+        None if source.kind == "client" else kept_usual(source.kind, source.key, start)
+        for source in sources
+    ]
+    wanted = tuple(
+        source.kind != "client" and usual is None
+        for source, usual in zip(sources, kept, strict=True)
+    )
+    since = start - dt.timedelta(days=rule.lookback_days) if any(wanted) else start
     params: dict[str, Any] = {"burst_start": start, "burst_since": since, "burst_now": now}
     for source in sources:
         params.update(source.params)
     shapes = tuple((source.kind, source.shape) for source in sources)
     if all(shape for _kind, shape in shapes):
-        statement = _figures_statement(shapes)
+        statement = _figures_statement(shapes, wanted)
     else:  # a source made by hand: its own statement
-        statement = _make_figures_statement(sources)
+        statement = _make_figures_statement(sources, wanted)
     row = list(db.session.execute(statement, params).one())
     found = []
-    for source in sources:
+    for source, usual, want in zip(sources, kept, wanted, strict=True):
         cards, low = int(row.pop(0) or 0), int(row.pop(0) or 0)
-        usual, usual_lowest = 0.0, 0.0
-        if source.kind != "client":
-            counted, counted_low, first = int(row.pop(0) or 0), int(row.pop(0) or 0), row.pop(0)
-            usual, usual_lowest = _per_hour(counted, counted_low, first, start, rule)
-        found.append(_Figures(cards, low, usual, usual_lowest))
+        per_hour = 0.0, 0.0
+        if want:
+            usual = Usual(start, int(row.pop(0) or 0), int(row.pop(0) or 0), row.pop(0))
+            keep_usual(source.kind, source.key, usual)
+        if usual is not None:
+            per_hour = _per_hour(usual.cards, usual.lowest, usual.first, start, rule)
+        found.append(_Figures(cards, low, *per_hour))
     return found
 
 
-@lru_cache(maxsize=16)
-def _figures_statement(shapes: tuple[tuple[str, str], ...]) -> Any:
-    return _make_figures_statement([Source(kind, "", _WHERE[shape]) for kind, shape in shapes])
+@lru_cache(maxsize=32)
+def _figures_statement(shapes: tuple[tuple[str, str], ...], wanted: tuple[bool, ...]) -> Any:
+    sources = [Source(kind, "", _WHERE[shape]) for kind, shape in shapes]
+    return _make_figures_statement(sources, wanted)
 
 
-def _make_figures_statement(sources: list[Source]) -> Any:
+def _make_figures_statement(sources: list[Source], wanted: tuple[bool, ...]) -> Any:
+    """The window's cards and lowest of each source, and the lookback's where ``wanted``."""
     start = bindparam("burst_start", type_=DateTime())
     lowest = lowest_card()
     columns: list[Any] = []
-    for source in sources:
+    for source, want in zip(sources, wanted, strict=True):
         mine = and_(*source.where)
         in_window = and_(mine, Response.submitted_at > start)
         columns += [
             func.sum(case((in_window, 1), else_=0)),
             func.sum(case((in_window, lowest), else_=0)),
         ]
-        if source.kind != "client":
+        if want:
             before = and_(mine, Response.submitted_at < start, Response.flagged.is_(False))
             columns += [
                 func.sum(case((before, 1), else_=0)),

@@ -19,6 +19,7 @@ from ..access.audit import record_audit, snapshot
 from ..extensions import db
 from ..followup.cases import REASON_TOO_SHORT, deadline, reason_is_enough
 from ..models import Burst, Campaign, FollowUpCase, Response, User, touch_responses, utcnow
+from . import usual_cache
 
 DECISIONS = {"accept": "accepted", "exclude": "excluded"}
 # What the audit trail keeps of a burst.
@@ -119,6 +120,7 @@ def _held_cases(burst: Burst) -> list[FollowUpCase]:
 
 
 def _accept(burst: Burst, now: dt.datetime) -> None:
+    usual_cache.drop()  # its cards count again in their sources' usual
     members = select(Response.id).where(Response.burst_id == burst.id)
     touch_responses(db.session, db.session.execute(members).scalars())  # counted from now on
     db.session.execute(
