@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 
 import time_machine
-from test_bursts import _at, _bursts, _history, _post
 from respondent import point_campaign
 from sqlalchemy import update
+from test_bursts import _at, _bursts, _history, _post
 
 from survey.extensions import db
 from survey.models import Response, utcnow

@@ -247,7 +247,8 @@ def _figures(sources: list[Source], now: dt.datetime, rule: Rule) -> list[_Figur
         statement = _figures_statement(shapes, wanted)
     else:  # a source made by hand: its own statement
         statement = _make_figures_statement(sources, wanted)
-    row = list(db.session.execute(statement, params).one())
+    # On the session's connection: a Core statement needs none of the ORM's execution.
+    row = list(db.session.connection().execute(statement, params).one())
     found = []
     for source, usual, want in zip(sources, kept, wanted, strict=True):
         cards, low = int(row.pop(0) or 0), int(row.pop(0) or 0)
@@ -309,7 +310,6 @@ def _check_source(
     response: Response, source: Source, now: dt.datetime, rule: Rule, figures: _Figures
 ) -> Burst | None:
     start = now - rule.window
-    in_window = (*source.where, Response.submitted_at > start, Response.submitted_at <= now)
     cards, lowest = figures.cards, figures.lowest
     allowance, low_allowance = _limits(source, figures, rule)
     if cards > allowance:
@@ -319,6 +319,7 @@ def _check_source(
     else:
         return None
     burst = _open_burst(response, source, now, rule, fired, figures.usual, allowance)
+    in_window = (*source.where, Response.submitted_at > start, Response.submitted_at <= now)
     _hold_window(burst, in_window, source.params)
     response.flagged, response.burst_id = True, burst.id
     _count(burst)

@@ -33,13 +33,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import and_, event, inspect, select
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import (
@@ -174,10 +174,12 @@ def kept_point(code: str, load: Callable[[Session], KeptPoint | None]) -> KeptPo
 def attached(obj: T) -> T:
     """A kept row in this request's session, as if selected, without a query.
 
-    The session's own copy when it has one; else a copy of the row's columns,
-    added as persistent (``merge(load=False)`` did the same, but also copied
-    every loaded relationship: a campaign's groups and their settings, a
-    millisecond per card). The copy's relationships load as usual when read.
+    The session's own copy when it has one; else a copy of the row's loaded
+    columns, added as persistent (``merge(load=False)`` did the same, but also
+    copied every loaded relationship: a campaign's groups and their settings, a
+    millisecond per card). The columns go straight into the copy's state as a
+    load puts them (committed, no history). The copy's relationships load as
+    usual when read.
     """
     state = inspect(obj)
     found = db.session.identity_map.get(state.key) if state.key is not None else None
@@ -185,12 +187,16 @@ def attached(obj: T) -> T:
         return cast("T", found)
     mapper = state.mapper
     copy = mapper.class_manager.new_instance()
-    for prop in mapper.column_attrs:
-        if prop.key in state.dict:
-            set_committed_value(copy, prop.key, state.dict[prop.key])
+    loaded = state.dict
+    inspect(copy).dict.update({key: loaded[key] for key in _column_keys(mapper) if key in loaded})
     make_transient_to_detached(copy)
     db.session.add(copy)
     return cast("T", copy)
+
+
+@lru_cache(maxsize=32)
+def _column_keys(mapper: Any) -> tuple[str, ...]:
+    return tuple(prop.key for prop in mapper.column_attrs)
 
 
 def load_point(code: str) -> Callable[[Session], KeptPoint | None]:

@@ -128,7 +128,9 @@ def apply_deltas(session: Any, deltas: Mapping[SummaryCell, Sums]) -> None:
     ]
     if not rows:
         return
-    session.execute(_upsert(session.get_bind().dialect.name), rows)
+    # On the session's connection: a Core executemany needs none of the ORM's execution.
+    connection = session.connection()
+    connection.execute(_upsert(connection.dialect.name), rows)
     emptied = [str(row["cell_key"]) for row in rows if int(row["n"]) < 0]
     if emptied:
         session.execute(
