@@ -43,16 +43,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         labels,
         models,  # the tables must be known to SQLAlchemy and Alembic
     )
-    from .responses import point_cache, usual_cache
-    from .results import running
 
     db.init_app(app)
-    # Results read running monthly sums, kept in step at every commit (survey.results.running).
-    running.install(db.session)
-    # A service point's settings kept per worker, dropped when they change.
-    point_cache.install(app)
-    # A source's usual for the burst rule kept per worker, dropped when earlier cards change.
-    usual_cache.install()
+    _keep_in_step(app)
     migrate.init_app(app, db, directory=str(config_module.MIGRATIONS_DIR), render_as_batch=True)
     # Ahead of CSRFProtect's own hook, which reads the form: the user of this request
     # (not one cached on a shared app context), then the upload limit of the route.
@@ -87,6 +80,19 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _keep_in_step(app: Flask) -> None:
+    """What is kept from one request to the next, and the hooks that keep it right."""
+    from .responses import point_cache, usual_cache
+    from .results import running
+
+    # Results read running monthly sums, kept in step at every commit (survey.results.running).
+    running.install(db.session)
+    # A service point's settings kept per worker, dropped when they change.
+    point_cache.install(app)
+    # A source's usual for the burst rule kept per worker, dropped when earlier cards change.
+    usual_cache.install()
 
 
 def _lean_limits_and_pool(app: Flask) -> None:

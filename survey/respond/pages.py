@@ -20,6 +20,7 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale, gettext
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from .. import responses as service
@@ -32,6 +33,7 @@ from ..responses.answers import number_text
 from ..responses.targets import Tampered, Target, Unavailable
 from ..web.answer_form import AnswerForm, field_name
 from .forms import EnrolForm, FixRatingForm
+from .kept_pages import same_for_everyone
 
 
 def rating_page(case_row: FollowUpCase, form: FixRatingForm, *, status: int = 200) -> Any:
@@ -178,6 +180,51 @@ def card(
     return no_store(make_response(body, status))
 
 
+def fresh_card(
+    target: Target,
+    lang: str,
+    submission_key: str,
+    build: Callable[[], AnswerForm],
+    *,
+    kiosk_code: str | None = None,
+) -> Any:
+    """A one-page card as it opens (a GET): kept once rendered (survey.respond.kept_pages).
+
+    The page shows the instrument version's questions in ``lang``, its unit and
+    point by name, whether it is a test, the kiosk's code and, per request, the
+    style nonce, the CSRF token and the submission key: the key names all but
+    those three, which are put in. ``build`` makes the form when it is rendered.
+    """
+    config = current_app.config
+    csrf_on = bool(config.get("WTF_CSRF_ENABLED", True))
+    tokens = {"nonce": _style_nonce(), "key": submission_key}
+    if csrf_on:
+        tokens["csrf"] = generate_csrf()
+    point_name = target.point.name if target.point is not None else None
+    key = (
+        "card",
+        target.version.id,
+        lang,
+        target.test,
+        kiosk_code,
+        target.unit.name,
+        point_name,
+        csrf_on,
+        config.get("SURVEY_MAX_TEXT"),
+    )
+
+    def render() -> str:
+        form = build()
+        form.submission_key.data = submission_key
+        return str(card(target, form, None, lang, kiosk_code=kiosk_code).get_data(as_text=True))
+
+    return no_store(make_response(same_for_everyone(key, render, tokens), 200))
+
+
+def _style_nonce() -> str:
+    return str(getattr(request, "csp_nonce", "") or "")
+
+
 # (form class, page, number of pages, language) -> the questions' HTML of an untouched form.
 # The form class stands for the instrument version, the page's questions and the language.
 _QUESTIONS_HTML: dict[tuple[type, str | None, int | None, str], Markup] = {}
@@ -267,7 +314,11 @@ def thanks_page(*, test: bool, kiosk_code: str | None = None) -> Any:
     and the nonce put in (a kiosk's, which names its point, is rendered each time).
     """
     if kiosk_code is None:
-        body = _same_for_everyone(("thanks", str(get_locale()), test), _thanks_body, test)
+        body = same_for_everyone(
+            ("thanks", str(get_locale()), test),
+            lambda: _thanks_body(test),
+            {"nonce": _style_nonce()},
+        )
     else:
         body = _thanks_body(test, kiosk_code)
     result = make_response(body, 200)
@@ -284,27 +335,6 @@ def _thanks_body(test: bool, kiosk_code: str | None = None) -> str:
         callback=False,
         test=test,
     )
-
-
-# Where a kept page had its request's style nonce (a NUL never occurs in our HTML).
-_NONCE_MARK = "\x00nonce\x00"
-_SAME_PAGES = "survey_same_pages"
-
-
-def _same_for_everyone(key: tuple[Any, ...], render: Callable[..., str], *args: Any) -> str:
-    """A page that differs between requests only by the style nonce, rendered once per app.
-
-    Kept per app, so a test's app (its configuration) never sees another's pages.
-    """
-    nonce = str(getattr(request, "csp_nonce", "") or "")
-    kept: dict[tuple[Any, ...], str] = current_app.extensions.setdefault(_SAME_PAGES, {})
-    page = kept.get(key)
-    if page is None or not nonce:
-        body = render(*args)
-        if nonce and nonce in body:
-            kept[key] = body.replace(nonce, _NONCE_MARK)
-        return body
-    return page.replace(_NONCE_MARK, nonce)
 
 
 def thanks_again() -> Any:

@@ -197,9 +197,7 @@ def _card(
         return refused(Unavailable("full", target.campaign))
     questions = target.instrument.questions
     if request.method != "POST":  # GET, and HEAD (link previews, uptime monitors)
-        form = _form(target, questions, lang, initial={})
-        form.submission_key.data = service.new_submission_key(target)
-        return render.card(target, form, None, lang, kiosk_code=kiosk_code)
+        return _fresh_card(target, lang, kiosk_code)
     try:
         _refuse_unexpected(questions)
         started_at = service.check_submission_key(target, key)
@@ -229,6 +227,17 @@ def _card(
     test = response.test
     db.session.commit()
     return render.thanks_page(test=test, kiosk_code=kiosk_code)
+
+
+def _fresh_card(target: Target, lang: str, kiosk_code: str | None) -> Any:
+    """A card as it opens, with a new submission key (kept once rendered: render.fresh_card)."""
+    return render.fresh_card(
+        target,
+        lang,
+        service.new_submission_key(target),
+        lambda: _form(target, target.instrument.questions, lang, initial={}),
+        kiosk_code=kiosk_code,
+    )
 
 
 # --- invitations: page by page -----------------------------------------------------------------
