@@ -34,6 +34,9 @@ from .targets import Target, Unavailable, _response_of
 # The tables a card's answers and scores go into without ORM objects (_insert_answers).
 _ANSWER: Table = Answer.__table__  # type: ignore[assignment]
 _RESPONSE_SCORE: Table = ResponseScore.__table__  # type: ignore[assignment]
+# Made once, sent on the session's connection: Core executemany needs none of the ORM's work.
+_INSERT_ANSWER = insert(_ANSWER)
+_INSERT_SCORE = insert(_RESPONSE_SCORE)
 
 
 def _set_answers(
@@ -173,14 +176,14 @@ def _insert_answers(
         rows.append({"response_id": response.id, "question_id": qid, **columns})
         item_scores[qid] = columns["score"]
     if rows:
-        db.session.execute(insert(_ANSWER), rows)
+        db.session.connection().execute(_INSERT_ANSWER, rows)
     scored = [
         (indicator, score, score >= instrument.satisfied_at)
         for indicator, score in sorted(indicator_scores(instrument, item_scores).items())
     ]
     if scored:
-        db.session.execute(
-            insert(_RESPONSE_SCORE),
+        db.session.connection().execute(
+            _INSERT_SCORE,
             [
                 {"response_id": response.id, "indicator": i, "score": v, "satisfied": ok}
                 for i, v, ok in scored
