@@ -18,7 +18,7 @@ from factories import gen_campaign, gen_response, gen_service_point, gen_unit
 
 from survey.extensions import db
 from survey.results import satisfaction
-from survey.results.summaries import summaries_and_fingerprints
+from survey.results.summaries import stratum_summaries, summaries_and_fingerprints
 from survey.results.table_counts import fingerprint, summary_atoms, table_fingerprints
 from survey.stats.disclosure import Atom
 
@@ -75,8 +75,29 @@ def test_a_read_of_whole_tables_gives_their_fingerprints_on_the_way(campaign, by
     assert prints == table_fingerprints(campaign, indicators=[IND], units=[a])
 
 
-@pytest.mark.parametrize("cut", [{"period": "2024"}, {"channels": ["qr"]},
-                                 {"include_flagged": True}, {"by": ("month",)}])
+@pytest.mark.parametrize("period", ["2024", "2024-Q1", "2024-02", "2025-Q3", "2026"])
+@pytest.mark.parametrize("by", [("unit",), ("unit", "group"), ("unit", "quarter"),
+                                ("unit", "channel", "service_point")])
+def test_a_period_of_whole_months_gives_its_sums_and_whole_tables_fingerprints(campaign, by,
+                                                                              period):
+    # One scan for a year's page: the period's sums exactly as a read of the period alone
+    # gives them, and every whole table's fingerprint exactly as a read of the tables does.
+    late = gen_response(campaign, unit=campaign.units[1], group="public", channel="link",
+                        answers={"overall": "satisfied"}, submitted_at=at(2024, 2, 20))
+    db.session.commit()
+    late.flagged = True  # its summary row stays, with n = 0: still no atom
+    db.session.commit()
+    for units in (None, [campaign.units[0].id]):
+        summaries, prints = summaries_and_fingerprints(
+            campaign, indicator=IND, by=by, period=period, units=units, with_fingerprints=True)
+        assert summaries == stratum_summaries(campaign, indicator=IND, by=by, period=period,
+                                              units=units)
+        assert prints == table_fingerprints(campaign, indicators=[IND], units=units)
+
+
+@pytest.mark.parametrize("cut", [{"period": (dt.date(2024, 1, 1), dt.date(2024, 2, 10))},
+                                 {"channels": ["qr"]}, {"include_flagged": True},
+                                 {"by": ("month",)}])
 def test_a_read_of_part_of_a_table_gives_no_fingerprints(campaign, cut):
     asked = {"by": ("unit",), **cut}
     _, prints = summaries_and_fingerprints(campaign, indicator=IND, with_fingerprints=True,

@@ -125,9 +125,17 @@ def estimates_from_summaries(
     if o.used_weighting == "policy":
         policy, equal = dimension_weights(settings, o)
     cells: dict[CellKey, list[StratumSummary]] = {}
+    mine = {code for code, setting in settings.items() if setting.dimension in wanted}
+    last: CellKey | None = None
+    parts: list[StratumSummary] = []
     for summary in summaries:
-        if settings[summary.group].dimension in wanted:
-            cells.setdefault(summary.cell, []).append(summary)
+        if summary.group not in mine:
+            continue
+        # A cell's parts come one after another, sharing one CellKey: hash it once per cell.
+        if summary.cell is not last:
+            last = summary.cell
+            parts = cells.setdefault(last, [])
+        parts.append(summary)
     weights = _Weights(policy, equal, {})
     rows = [
         _cell_row(cell, parts, settings, weights, o, disclosure) for cell, parts in cells.items()

@@ -67,7 +67,6 @@ from .table_counts import Fingerprint, TableKey, fingerprint, summary_atoms, tab
 __all__ = ["GroupTable", "Withheld", "group_tables", "protect_summaries"]
 
 Withheld = Literal["", "primary", "secondary"]
-_PERIOD_KEYS = ("month", "quarter", "year")
 _ATOM_KEYS = ("indicator", "unit", "channel", "service_point", "month")
 _TOLERANCE = 1e-9
 _CACHE = "survey.protected_tables"
@@ -113,12 +112,20 @@ class GroupTable:
         moved = part.astype(np.float64) @ self.invisible
         return bool(np.abs(moved).max(initial=0.0) <= _TOLERANCE)
 
-    def part_shown(self, months: frozenset[str] | None, channels: frozenset[str] | None,
-                   point: int | None | Literal["any"]) -> bool:
-        """Whether the part of these months, channels and point may be shown (remembered)."""
-        key = (months, channels, point)
+    def part_shown(self, period: str | None, window: Period | None,
+                   channels: frozenset[str] | None, point: int | None | Literal["any"]) -> bool:
+        """Whether the part of a cell's period within the window, these channels and point
+        may be shown (remembered).
+
+        Remembered by the period and window as asked, not by the months they
+        cover: a year's page asks each of 9,000 tables about one period, and
+        working out each table's months first cost more than the test itself.
+        """
+        key = (period, window, channels, point)
         known = self._answers.get(key)
         if known is None:
+            months = (self.months if period is None and window is None
+                      else _months_of(self.months, period, window))
             part = self.part(months, channels, point)
             known = part is not None and self.shown(part)
             if len(self._answers) >= self._REMEMBERED:
@@ -278,18 +285,11 @@ class _Scope:
     by_point: bool
 
 
-def _months(table: GroupTable, cell: CellKey, window: Period | None) -> frozenset[str] | None:
-    """The months of the table a cell's part covers; None when the period cuts a month."""
-    period = next((getattr(cell, key) for key in _PERIOD_KEYS if getattr(cell, key)), None)
-    if period is None and window is None:
-        return table.months  # the whole campaign (the same set each time: its hash is kept)
-    return _months_of(table.months, period, window)
-
-
 @lru_cache(maxsize=4096)
 def _months_of(table_months: frozenset[str], period: str | None, window: Period | None
                ) -> frozenset[str] | None:
-    """:func:`_months` for a table's months (kept: most tables share their set of months)."""
+    """The months of a table a cell's period within the window covers; None when the
+    window cuts a month (kept: most tables share their set of months)."""
     months = {m for m in table_months if period is None or period in periods_of(m)}
     if window is None:
         return frozenset(months)
@@ -327,7 +327,8 @@ def _status(table: GroupTable | None, summary: StratumSummary, scope: _Scope, k:
     if cell.channel is not None:
         channels = frozenset({cell.channel}) & (channels or frozenset({cell.channel}))
     point: int | None | Literal["any"] = cell.service_point_id if scope.by_point else "any"
-    if table.part_shown(_months(table, cell, scope.window), channels, point):
+    period = cell.month or cell.quarter or cell.year or None  # the finest period of the cell
+    if table.part_shown(period, scope.window, channels, point):
         return ""
     return "primary" if 0 < summary.n < k else "secondary"
 
@@ -354,8 +355,8 @@ def protect_summaries(campaign: Campaign, summaries: Sequence[StratumSummary], *
         assert s.cell.unit_id is not None
         table = tables.get((s.cell.unit_id, s.group, s.cell.indicator or ""))
         why = _status(table, s, scope, k)
-        marked.append(s if not why else replace(s, n=0, total=0.0, sum_of_squares=0.0,
-                                                satisfied=0, withheld=why))
+        # made directly, not by dataclasses.replace: thousands of parts a page are withheld
+        marked.append(s if not why else StratumSummary(s.cell, s.group, 0, 0.0, 0.0, 0, why))
     return marked if "unit" in by else _without_units(marked, summaries, k)
 
 

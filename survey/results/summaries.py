@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Select, String, case, func, literal_column, select
+from sqlalchemy import Select, case, func, literal_column, select
 
 from ..extensions import db
 from ..models import (
@@ -23,13 +23,13 @@ from ..models import (
     Campaign,
     CampaignGroup,
     Group,
-    MonthlySummary,
     Response,
     ResponseScore,
     ServicePoint,
     Unit,
 )
 from .messages import N_, ResultsError, text
+from .month_sums import SumFilters, months_answer, sums_from_months
 from .periods import (
     PERIOD_KINDS,
     Period,
@@ -40,12 +40,7 @@ from .periods import (
 )
 from .replica import read_sums
 from .running import not_excluded, sync_pending
-from .table_counts import (
-    Fingerprint,
-    TableKey,
-    add_fingerprints,
-    fingerprint_sums,
-)
+from .table_counts import Fingerprint, TableKey
 
 __all__ = [
     "BY_KEYS",
@@ -201,11 +196,13 @@ def summaries_and_fingerprints(
     """:func:`stratum_summaries`, and with ``with_fingerprints`` the tables' fingerprints.
 
     Disclosure control looks its tables up by their fingerprints
-    (:mod:`.table_counts`). When this read covers whole tables (counted
-    cards, broken down by unit, no period or channel cut out) each row's
-    atoms are a disjoint part of one table, and a fingerprint adds up over
-    parts: the same scan gives both, instead of a second scan of the same
-    rows. Otherwise the fingerprints are None and the caller reads them.
+    (:mod:`.table_counts`). When this read is of counted cards broken down
+    by unit, no channel cut out, each row's atoms are a disjoint part of one
+    table, and a fingerprint adds up over parts: the same scan gives both,
+    instead of a second scan of the same rows. A period of whole months is
+    read the same way, its rows outside the period counted in the
+    fingerprints only (:mod:`.month_sums`). Otherwise the fingerprints are
+    None and the caller reads them.
     """
     keys = check_by(by)
     indicators = _as_tuple(indicator) or ()
@@ -224,17 +221,13 @@ def summaries_and_fingerprints(
                 choices=", ".join(CHANNELS),
             )
     offset = utc_offset_minutes(campaign) if window or set(keys) & set(PERIOD_KINDS) else 0
-    where = _Filters(indicators, window, _as_tuple(units), channel_list, include_flagged, offset)
+    where = SumFilters(indicators, window, _as_tuple(units), channel_list, include_flagged, offset)
     sync_pending(db.session)  # changes of this transaction not yet in the running sums
-    whole = (
-        with_fingerprints
-        and _months_answer(where)
-        and where.window is None
-        and where.channels is None
-        and "unit" in keys
+    whole = with_fingerprints and months_answer(where) and where.channels is None and (
+        "unit" in keys
     )
-    if _months_answer(where):
-        inner = _sums_from_months(campaign, keys, where, fingerprints=whole).subquery("sums")
+    if months_answer(where):
+        inner = sums_from_months(campaign.id, keys, where, fingerprints=whole).subquery("sums")
     else:
         inner = _sums_by_ids(campaign, keys, where).subquery("sums")
     names, stmt = _with_names(campaign, keys, inner, fingerprints=whole)
@@ -242,100 +235,7 @@ def summaries_and_fingerprints(
     return _summaries(read_sums(stmt), names, indicators, prints), prints
 
 
-
-
-@dataclass(frozen=True, slots=True)
-class _Filters:
-    """Which scores a summary counts, beyond the campaign."""
-
-    indicators: tuple[str, ...]
-    window: Period | None
-    units: tuple[Any, ...] | None
-    channels: tuple[Any, ...] | None
-    include_flagged: bool
-    offset: int
-
-
-def _months_answer(where: _Filters) -> bool:
-    """Whether the running monthly summaries hold the answer (they hold counted cards only).
-
-    Flagged cards are not in them, and a window that starts or ends inside a
-    month (a campaign that opened mid-month, two dates) cuts a month in two.
-    """
-    if where.include_flagged:
-        return False
-    return where.window is None or (where.window.start.day == 1 and where.window.end.day == 1)
-
-
-def _sums_from_months(
-    campaign: Campaign, keys: Sequence[str], where: _Filters, *, fingerprints: bool = False
-) -> Select[Any]:
-    """The inner query from ``monthly_summary``: as many rows as cells and months.
-
-    A year and a quarter are spelled from the month ("2026-05" is in "2026" and
-    "2026-Q2"), the same spelling as :func:`.periods.local_period`. With
-    ``fingerprints``, each row's part of its table's fingerprint too (from the
-    atom hashes each summary row keeps, :mod:`.atom_hash`).
-    """
-    r = _month_rows(campaign, where, fingerprints).subquery("rows").c
-    year = func.substr(r.month, 1, 4, type_=String)
-    month_digits = func.substr(r.month, 6, 2, type_=String)
-    quarter = (
-        year
-        + "-Q"
-        + case(
-            (month_digits <= "03", "1"),
-            (month_digits <= "06", "2"),
-            (month_digits <= "09", "3"),
-            else_="4",
-        )
-    )
-    by_key: dict[str, Any] = {
-        "indicator": r.indicator,
-        "unit": r.unit_id.label("unit_id"),
-        "service_point": r.service_point_id,
-        "channel": r.channel,
-        "year": year.label("year"),
-        "quarter": quarter.label("quarter"),
-        "month": r.month.label("month"),
-    }
-    columns: list[Any] = [r.group_id.label("group_id")]
-    columns += [by_key[key] for key in keys if key in by_key]
-    sums: list[Any] = [
-        func.sum(r.n).label("n"),
-        func.sum(r.total).label("total"),
-        func.sum(r.sum_of_squares).label("sum_of_squares"),
-        func.sum(r.satisfied).label("satisfied"),
-    ]
-    if fingerprints:
-        sums += fingerprint_sums(r.n, r.hash1, r.hash2)
-    inner = select(*columns, *sums)
-    return inner.group_by(*(literal_column(str(i + 1)) for i in range(len(columns))))
-
-
-def _month_rows(campaign: Campaign, where: _Filters, fingerprints: bool) -> Select[Any]:
-    """The campaign's monthly summary rows a read counts (with their atom hashes if asked)."""
-    m = MonthlySummary
-    picked: list[Any] = [
-        m.group_id, m.indicator, m.unit_id, m.service_point_id, m.channel, m.month,
-        m.n, m.total, m.sum_of_squares, m.satisfied,
-    ]
-    if fingerprints:
-        picked += [m.hash1, m.hash2]
-    rows = select(*picked).where(m.campaign_id == campaign.id, m.indicator.in_(where.indicators))
-    if where.units is not None:
-        rows = rows.where(m.unit_id.in_([int(u) for u in where.units]))
-    if where.channels is not None:
-        rows = rows.where(m.channel.in_(where.channels))
-    if where.window is not None:
-        rows = rows.where(
-            m.month >= where.window.start.strftime("%Y-%m"),
-            m.month < where.window.end.strftime("%Y-%m"),
-        )
-    return rows
-
-
-def _sums_by_ids(campaign: Campaign, keys: Sequence[str], where: _Filters) -> Select[Any]:
+def _sums_by_ids(campaign: Campaign, keys: Sequence[str], where: SumFilters) -> Select[Any]:
     """The inner query: the sums, grouped by ids only.
 
     Its group count (indicators x units x groups ...) is what the planner can
@@ -428,7 +328,11 @@ def _with_names(
             inner.c.total,
             inner.c.sum_of_squares,
             inner.c.satisfied,
-            *((inner.c.atoms, inner.c.h1, inner.c.h2) if fingerprints else ()),
+            *(
+                (inner.c.atoms, inner.c.h1, inner.c.h2, inner.c.table_n, inner.c.rows_in)
+                if fingerprints
+                else ()
+            ),
         )
         .select_from(inner)
         .join(Group, Group.id == inner.c.group_id)
@@ -464,7 +368,7 @@ def _summaries(
     # row; the cells are sorted, then each cell's few groups (not every row at once).
     cells: dict[tuple[Any, ...], tuple[CellKey, tuple[str, ...], list[StratumSummary]]] = {}
     for row in result:
-        values = tuple(row[:width])
+        values = row[:width]
         known = cells.get(values)
         if known is None:
             cell_values = dict(zip(names, values, strict=True))
@@ -476,22 +380,29 @@ def _summaries(
             cell = CellKey(**cell_values)
             known = cells[values] = (cell, cell.sort_key(), [])
         stratum, n, total, squares, satisfied = row[width : width + 5]
-        if prints is not None and n > 0:
-            cell = known[0]
-            table = (int(cell.unit_id or 0), stratum, cell.indicator or "")
-            prints[table] = add_fingerprints(prints.get(table), row[width + 5 : width + 8], int(n))
-        known[2].append(
-            StratumSummary(
-                cell=known[0],
-                group=stratum,
-                n=int(n),
-                total=float(total),
-                sum_of_squares=float(squares),
-                satisfied=int(satisfied),
-            )
-        )
+        if prints is not None and not _add_print(prints, known[0], stratum, row[width + 5 :]):
+            continue  # no summary row inside the period: no part of the answer
+        known[2].append(StratumSummary(
+            known[0], stratum, int(n), float(total), float(squares), int(satisfied)
+        ))
     out: list[StratumSummary] = []
     for _, _, members in sorted(cells.values(), key=lambda entry: entry[1]):
         members.sort(key=lambda summary: summary.group)
         out.extend(members)
     return out
+
+
+def _add_print(prints: dict[TableKey, Fingerprint], cell: CellKey, group: str,
+               part: Sequence[Any]) -> bool:
+    """Add a row's part (atoms, h1, h2, n over every month, rows inside the period) to its
+    table's fingerprint; whether the row has summary rows inside the period."""
+    atoms, first, second, table_n, rows_in = part
+    if table_n > 0:  # an empty part is no atom of the table
+        table = (int(cell.unit_id or 0), group, cell.indicator or "")
+        known = prints.get(table)
+        prints[table] = (
+            (int(atoms), int(table_n), int(first), int(second)) if known is None
+            else (known[0] + int(atoms), known[1] + int(table_n), known[2] + int(first),
+                  known[3] + int(second))
+        )
+    return bool(rows_in)

@@ -37,7 +37,6 @@ from .running import sync_pending
 __all__ = [
     "Fingerprint",
     "TableKey",
-    "add_fingerprints",
     "fingerprint",
     "fingerprint_sums",
     "summary_atoms",
@@ -73,14 +72,6 @@ def fingerprint_sums(n: Any, hash1: Any, hash2: Any) -> list[Any]:
         cast(func.sum(n * hash1), BigInteger).label("h1"),
         cast(func.sum(n * hash2), BigInteger).label("h2"),
     ]
-
-
-def add_fingerprints(known: Fingerprint | None, part: Sequence[Any], n: int) -> Fingerprint:
-    """A table's fingerprint so far plus a disjoint part of it (atoms, h1, h2 and its n)."""
-    atoms, first, second = (int(v) for v in part)
-    if known is None:
-        return atoms, n, first, second
-    return known[0] + atoms, known[1] + n, known[2] + first, known[3] + second
 
 
 def _rows(campaign: Campaign, indicators: Sequence[str], units: Iterable[int] | None,
