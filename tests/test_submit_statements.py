@@ -7,7 +7,8 @@ point, its unit and its campaigns (survey.responses.point_cache) and the stored
 instrument version, so the GET selects nothing once they are kept (one statement
 when they are not); the POST sends only what storing a card needs: the card, its
 answers and its scores (one executemany each), the burst rule's one count, and
-the running summaries' three statements, 7 on SQLite and PostgreSQL.
+the running summaries' one upsert (a card is stored as counting, with its scores
+at hand: survey.results.running), 5 on SQLite and PostgreSQL.
 
 The same statement repeated in a row (an executemany that a driver sends row by
 row) is counted once.
