@@ -14,38 +14,56 @@ round kept (the one least disturbed by other work). Finally the stored rows are
 counted against the accepted submissions, for the realistic page and the app
 (they must be equal). Traffic stays on 127.0.0.1 and every loop is bounded.
 
-The load's cards all come from one client at one point, which the rate limit
-and the burst rule would stop or hold; both are set out of reach here (the
-rule still counts each card's source), since holding a burst is no part of a
-card's usual cost.
+The load's cards come from one client and go to 100 service points in turn
+(``--points``), as a province's cards come to many points: with every card at
+one point the burst rule's window held hundreds of cards, which no point sees
+without a burst. The rate limit and the burst rule would stop or hold one
+client's cards; both are set out of reach here (the rule still counts each
+card's sources), since holding a burst is no part of a card's usual cost.
+
+Each server is warmed, untimed, by four requests a point before it is measured
+(templates compiled, each point's settings and usual kept, as in a worker that
+has served a while), and the workers' CPU time per submission is printed beside
+the rates (read from /proc before and after the timed load): the rates move with
+whatever else the machine runs, the CPU per submission hardly does.
 
 Also printed: the SQL statements of one card's GET and POST, counted in
 process through SQLAlchemy's before_cursor_execute event (a figure the
 machine's load cannot change; tests/test_submit_statements.py holds the bound).
 
     .venv/bin/python bench/bench_submissions.py [--requests 400] [--threads 8] [--rounds 2]
-                                                [--only sqlite|postgresql]
+                                                [--only sqlite|postgresql] [--points 100]
 
-Before and after this round of the lean submit path (#15: a point's settings kept per
-worker, an untouched card's questions and the thank-you rendered once, answers and
-scores inserted by one executemany each, the burst rule's statement made once, the
-thank-you rendered after the commit), on the 2-core machine while other benchmarks
-and test runs shared it (load average 4 to 6), interleaved before/after/before/after,
---requests 400 --threads 8 --rounds 2, submissions/s (ratio to the realistic page):
+This round (#15, 3 December 2026), --requests 400 --rounds 3, this bench run on the
+code before the round (6d8295a) and after it, one after the other with little else
+running (load average about 1.5):
 
-    before: SQLite 15.8 (0.15), 19.2 (0.11); PostgreSQL 16.8 (0.10), 22.8 (0.12);
-            a card's GET 1 statement, POST 12 (SQLite) and 8 (PostgreSQL)
-    after:  SQLite 37.0 (0.26), 35.3 (0.31); PostgreSQL 27.8 (0.19), 22.0 (0.18);
-            a card's GET 0 statements, POST 7 on both
-    (realistic page 107-184 submissions/s, hello-world 1196-1990 requests/s)
+    before: SQLite 171.7 submissions/s, 0.29 of the realistic page (590.0), the
+            workers' CPU 6.82 ms a submission against the realistic page's 1.60;
+            PostgreSQL 202.6, 0.30 (681.1), 7.45 ms against 1.62 ms;
+            a card's GET 0 statements, its POST 7
+    after:  SQLite 332.9 and 336.9, 0.52 and 0.54 (634.7, 620.7), 3.93 and 3.82 ms
+            against 1.65 and 1.62 ms; PostgreSQL 311.7, 0.42 (748.1), 4.25 ms
+            against 1.58 ms; a card's GET 0 statements, its POST 5
 
-In process (the Flask test client, SQLite, CPU time per submission, best of three
-batches of 150, the same interleaving): before 16.8 ms (GET 5.3, POST 11.4) and
-24.1 ms; after 10.5 ms (GET 2.1, POST 8.3) and 12.0 ms; the realistic page 1.6 to
-3.0 ms. Still far from the target: a third of the POST is the running summaries'
-sync (survey.results.running; its upsert is compiled afresh for every card), the rest
-is the ORM's flush of the card, Flask's extensions (CSRF, session, limiter, Talisman,
-Babel) and, on SQLite, the commit's fsync under the one write lock.
+What made the difference, in the Flask test client's CPU time per card (SQLite):
+a card is inserted already counted in the running sums with its scores noted, so
+they are added by one upsert built once (no UPDATE, no SELECT back, no upsert
+compiled per card: 7.0 to 4.9 ms); the burst rule keeps a source's usual for a
+minute instead of reading four weeks of its cards per card (at a point of 300
+cards a day: 18 to 6 ms a card, wall time, on PostgreSQL); a card's first page is
+rendered once and kept, with each visitor's tokens put in (GET 1.27 to 0.80 ms).
+Still short of the target (0.7): what is left is the card's ORM flush, its three
+other statements (answers, scores, the burst rule's count: on PostgreSQL each
+executemany costs the driver about 0.2 ms), the form's validation, and Flask's
+extensions (CSRF, session, limiter, Talisman, Babel: about 0.5 ms), against the
+realistic page's one INSERT.
+
+The round before (the lean submit path: a point's settings kept per worker, an
+untouched card's questions and the thank-you rendered once, answers and scores
+inserted by one executemany each, the thank-you rendered after the commit) took the
+app from 0.11-0.15 of the realistic page to 0.26-0.31 on SQLite and from 0.10-0.12
+to 0.18-0.19 on PostgreSQL, every card then at one point, the machine shared.
 """
 
 from __future__ import annotations
