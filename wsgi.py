@@ -16,7 +16,11 @@ if int(os.environ.get("SURVEY_WARM_RESULTS") or 0) > 0:
     from survey.results.warm import warm_results
 
     with app.app_context():
-        warmed = warm_results(int(os.environ["SURVEY_WARM_RESULTS"]))
-        app.logger.info("results worked out before the workers start: %s", warmed)
-        db.session.remove()
-        db.engine.dispose()  # the workers open connections of their own, not the master's
+        try:
+            warmed = warm_results(int(os.environ["SURVEY_WARM_RESULTS"]))
+            app.logger.info("results worked out before the workers start: %s", warmed)
+        except Exception:  # noqa: BLE001 - a head start only: the app serves without it
+            app.logger.exception("results not worked out before the workers start")
+        finally:
+            db.session.remove()
+            db.engine.dispose()  # the workers open connections of their own, not the master's
