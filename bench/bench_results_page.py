@@ -17,12 +17,13 @@ median of the next requests is the figure against the target, since a page
 viewed again after new cards only works out the tables those cards changed.
 
 With 1,000 units and 200,000 responses (bench_units_page.py, 3 December 2026,
-the 2-CPU machine at a load of about 4 from other work): the results page
-190 ms, one year 242 ms (target not met), the last page by index 185 ms, a
-unit's page 44 ms, each page about 50 kB; the previous code on the same
-database, measured beside it: 208 ms, 311-337 ms and 196-208 ms. About 90 ms
-of each results page is PostgreSQL's scan of the monthly sums (README,
-"Performance and scale").
+the 2-CPU machine otherwise idle, two runs, after the connections' parallel
+workers were turned off): the results page 180-182 ms, one year 190-191 ms,
+the last page by index 184-186 ms, a unit's page 44-47 ms, each page about
+50 kB; with parallel workers, just before: 191 ms, 210-214 ms, 182-193 ms. The
+code before this round (at a load of about 4): 208 ms, 311-337 ms and 196-208
+ms. About 90 ms of each results page is PostgreSQL's scan of the monthly sums
+(README, "Performance and scale").
 
 Run: .venv/bin/python bench/bench_results_page.py [--responses N] [--units U] [--keep]
      .venv/bin/python bench/bench_results_page.py --database survey_bench_123

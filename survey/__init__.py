@@ -107,17 +107,20 @@ def _lean_limits_and_pool(app: Flask) -> None:
 
 
 def _postgresql_session_settings(app: Flask) -> None:
-    """PostgreSQL: no JIT compilation for our queries.
+    """PostgreSQL: no JIT compilation and no parallel workers for our queries.
 
     The results' GROUP BY over a million scores costs enough for PostgreSQL
     to JIT-compile it, which takes longer (about 90 ms) than it saves on a
-    query of well under a second. Engine options with connect_args of
-    their own override this.
+    query of well under a second. A year's results at 1,000 units were planned
+    as a parallel scan of the monthly sums, which took 210 ms against 190 ms
+    without (bench/bench_units_page.py): starting workers costs more than they
+    save on queries this short. Engine options with connect_args of their own
+    override both.
     """
     uri = str(app.config.get("SQLALCHEMY_DATABASE_URI", ""))
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if uri.startswith("postgresql") and "connect_args" not in options:
-        options["connect_args"] = {"options": "-c jit=off"}
+        options["connect_args"] = {"options": "-c jit=off -c max_parallel_workers_per_gather=0"}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
