@@ -13,6 +13,7 @@ plain modules (factories, respondent, fake_twilio, tools_support).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 import shutil
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from fake_twilio import FakeTwilio
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
@@ -160,6 +162,17 @@ def runner(app: Flask) -> FlaskCliRunner:
 @pytest.fixture
 def is_postgres(database_url: str) -> bool:
     return database_url.startswith("postgresql")
+
+
+@pytest.fixture
+def calling_hours() -> Iterator[None]:
+    """10:00 on an ordinary Tuesday in Shanghai: calls allowed, whatever day and hour the tests run.
+
+    Outside a campaign's calling hours (its lunch break, 12:00-14:00, say) "Next call"
+    rightly opens no case: a test that presses it must not depend on the hour it runs.
+    """
+    with time_machine.travel(dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC), tick=True):
+        yield
 
 
 @pytest.fixture

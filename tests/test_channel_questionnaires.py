@@ -75,7 +75,7 @@ def test_every_channel_resolves_the_groups_questionnaire_for_it(app):
     assert target_of_invitation(phone).instrument.id == CARD
 
 
-def test_the_operator_reads_the_phone_script(app, client):
+def test_the_operator_reads_the_phone_script(calling_hours, app, client):
     campaign, _point = _campaign_with_phone_script()
     gen_invitation(campaign, "service_user", contact=gen_contact(), channel="phone")
     db.session.commit()

@@ -7,7 +7,6 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from factories import csrf_token, gen_campaign, gen_contact, gen_invitation, gen_user, login
 from flask import g
 from sqlalchemy import func, select
@@ -20,10 +19,9 @@ PHONE = "+8613812345678"
 
 
 @pytest.fixture(autouse=True)
-def _tuesday_morning():  # type: ignore[no-untyped-def]
-    """10:00 on an ordinary Tuesday in Shanghai: calls allowed, whatever day the tests run."""
-    with time_machine.travel(dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC), tick=True):
-        yield
+def _tuesday_morning(calling_hours):  # type: ignore[no-untyped-def]
+    """Every test here in calling hours (tests/conftest.py: calling_hours)."""
+    yield
 MASKED = "+86 138****5678"
 
 

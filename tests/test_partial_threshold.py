@@ -93,7 +93,7 @@ def test_the_shipped_thresholds():
         assert shipped[other].partial == PartialRule(share=0.5)
 
 
-def test_a_partial_below_the_threshold_is_refused_as_a_break_off(app, client):
+def test_a_partial_below_the_threshold_is_refused_as_a_break_off(calling_hours, app, client):
     campaign = _case()
     _sign_in(client)
     case_id = _claim(client, campaign)
@@ -111,7 +111,7 @@ def test_a_partial_below_the_threshold_is_refused_as_a_break_off(app, client):
     assert db.session.execute(select(Attempt.aapor_code)).scalar_one() == "2.12"
 
 
-def test_a_partial_without_the_overall_rating_is_refused(app, client):
+def test_a_partial_without_the_overall_rating_is_refused(calling_hours, app, client):
     campaign = _case()
     _sign_in(client)
     case_id = _claim(client, campaign)

@@ -126,7 +126,7 @@ def test_an_optional_question_says_so_once_on_the_card(app, client, lang):
     ] in page
 
 
-def test_the_operator_reads_no_optional_marker(app, client):
+def test_the_operator_reads_no_optional_marker(calling_hours, app, client):
     campaign = _case()
     _sign_in(client)
     case_id = _claim(client, campaign)
