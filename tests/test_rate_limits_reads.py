@@ -1,0 +1,45 @@
+"""Reads are let through before Flask-Limiter looks for limits (survey.extensions).
+
+That shortcut is right only while every limit counts POSTs: a limit on reads
+added to a route, a blueprint or the application would never be applied. This
+test fails then, and names the limit.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from survey.extensions import limiter
+
+
+def test_every_rate_limit_counts_only_posts(app: Flask) -> None:
+    manager = limiter.limit_manager
+    # Flask-Limiter keeps no public list of what was declared; its manager's tables are it.
+    declared = {
+        **{f"route {name}": groups for name, groups in manager._decorated_limits.items()},
+        **{f"blueprint {name}": groups for name, groups in manager._blueprint_limits.items()},
+    }
+    assert declared, "the card, sign-in and enrolment limits are declared"
+    for where, groups in declared.items():
+        for group in groups:
+            methods = {m.upper() for m in group.methods or ()}
+            assert methods == {"POST"}, f"{where}: a limit on {sorted(methods) or 'every method'}"
+    assert not list(manager._default_limits) and not list(manager._application_limits)
+
+
+def test_a_read_past_the_limit_is_served_and_a_post_is_still_counted(rapp: Flask) -> None:
+    from factories import gen_campaign, gen_service_point, gen_unit
+    from respondent import post_card
+
+    from survey.extensions import db
+
+    rapp.config["SURVEY_POINT_RATE_LIMIT"] = "1 per minute"
+    unit = gen_unit()
+    gen_campaign([unit])
+    point = gen_service_point(unit)
+    db.session.commit()
+    client = rapp.test_client()
+    url = f"/p/{point.code}"
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200]
+    assert client.head(url).status_code == 200
+    assert [post_card(client, url)[0].status_code for _ in range(2)] == [200, 429]
