@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..extensions import db
+from ..models import Campaign
 from .groups import _campaign_by_code, _point_or_exit, survey_cli
 
 
@@ -56,10 +57,12 @@ def tickets(point_code: str, count: int, out_dir: str, layout: str) -> None:
         sys.exit(1)
     point = _point_or_exit(point_code)
     try:
-        campaign = resolve_point(point.code, "ticket").campaign
+        serving = resolve_point(point.code, "ticket").campaign  # as kept per worker: detached
     except Unavailable:
         click.echo(f"no open campaign takes receipt tickets at {point_code!r}", err=True)
         sys.exit(1)
+    campaign = db.session.get(Campaign, serving.id)
+    assert campaign is not None
     issued = issue_tickets(campaign, point, count)
     record_ticket_issue(campaign, point, [ticket for ticket, _token in issued])
     try:

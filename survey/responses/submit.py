@@ -28,6 +28,7 @@ from ..models.summaries import note_card_scores
 from .answers import AnswerValue, answer_columns, visible_ids
 from .bursts import check_card
 from .keys import client_hash, response_by_key
+from .point_cache import attached
 from .scoring import indicator_scores, store_scores
 from .targets import Target, Unavailable, _response_of
 
@@ -106,6 +107,11 @@ def submit_card(
     transaction is rolled back and it gets the row that won (``new`` False).
     """
     now = utcnow()
+    # A service point's campaign and unit come as kept per worker (detached): put in the
+    # session as if selected, for what looks them up there (the running summaries read
+    # the campaign, a bad review's case the unit), without a query.
+    attached(target.campaign)
+    attached(target.unit)
     response = Response(
         campaign_id=target.campaign.id,
         unit_id=target.unit.id,

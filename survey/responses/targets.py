@@ -44,7 +44,7 @@ from ..models import (
 )
 from ..tokens import hash_token, looks_like_token
 from .answers import AnswerValue, value_of_answer, visible_ids
-from .point_cache import attached, kept_point, load_point
+from .point_cache import kept_point, load_point
 
 # Why a questionnaire cannot be shown, and the HTTP status that says so.
 STATUS = {
@@ -218,16 +218,14 @@ def resolve_point(code: str, channel: str, *, testing: Collection[int] = ()) -> 
     if not open_ones:
         states = {campaign_state(c, now) for c in campaigns}
         raise Unavailable("closed" if "closed" in states else "not_open", campaigns[0])
-    # The kept rows are read as they are (detached, loaded); the campaign and unit are put
-    # in this request's session as if selected, for what looks them up there (the running
-    # summaries read the campaign, a bad review's case the unit).
-    kept_campaign = open_ones[0]
-    settings = _settings(kept_campaign, kept_campaign.point_group_id)
-    campaign = attached(kept_campaign)
+    # The kept rows are read as they are (detached, loaded): a card's page needs no more.
+    # Storing a card puts the campaign and unit in the session first (submit_card).
+    campaign = open_ones[0]
+    settings = _settings(campaign, campaign.point_group_id)
     instrument, version, new_version = _instrument_for(campaign, settings, channel)
     return Target(
         campaign=campaign,
-        unit=attached(kept.point.unit),
+        unit=kept.point.unit,
         group=settings.group,
         settings=settings,
         channel=channel,
