@@ -10,7 +10,7 @@ so a results page costs what its cells cost, not what the responses cost.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -72,12 +72,21 @@ def touch_responses(session: Any, ids: Iterable[int]) -> None:
 CARD_SCORES = "survey.card_scores"
 
 
+class NotedCard(NamedTuple):
+    """A new card's scores (indicator, score, satisfied) and its campaign (for its month)."""
+
+    campaign: Any
+    scores: list[tuple[str, float, bool]]
+
+
 def note_card_scores(
-    session: Any, response_id: int, scores: Iterable[tuple[str, float, bool]]
+    session: Any, response_id: int, scores: Iterable[tuple[str, float, bool]], campaign: Any
 ) -> None:
-    """The scores (indicator, score, satisfied) just stored for a new card, kept for the sums.
+    """The scores just stored for a new card, kept for the sums, with its campaign.
 
     A card inserted as counting (``summarised``) has its scores added to the
-    monthly sums at commit; noted here, they need not be selected back.
+    monthly sums at commit; noted here, they need not be selected back. The
+    campaign (read for its time zone: the card's month) may be the one kept per
+    worker, not in the session: nothing but its columns is read.
     """
-    session.info.setdefault(CARD_SCORES, {})[response_id] = list(scores)
+    session.info.setdefault(CARD_SCORES, {})[response_id] = NotedCard(campaign, list(scores))

@@ -14,7 +14,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db, rows_changed
-from ..followup.cases import open_case_if_bad
+from ..followup.cases import is_bad_review, open_case_if_bad
 from ..instruments import Instrument, Page
 from ..models import (
     Answer,
@@ -107,11 +107,6 @@ def submit_card(
     transaction is rolled back and it gets the row that won (``new`` False).
     """
     now = utcnow()
-    # A service point's campaign and unit come as kept per worker (detached): put in the
-    # session as if selected, for what looks them up there (the running summaries read
-    # the campaign, a bad review's case the unit), without a query.
-    attached(target.campaign)
-    attached(target.unit)
     response = Response(
         campaign_id=target.campaign.id,
         unit_id=target.unit.id,
@@ -149,14 +144,14 @@ def submit_card(
     except IntegrityError:
         db.session.rollback()
         return _winner(key=key, ticket_id=target.ticket.id if target.ticket else None)
-    item_scores = _insert_answers(response, target.instrument, answers)
+    item_scores = _insert_answers(response, target, answers)
     _check_and_follow_up(response, target, now, item_scores)
     db.session.flush()
     return response, True
 
 
 def _insert_answers(
-    response: Response, instrument: Instrument, answers: Mapping[str, AnswerValue]
+    response: Response, target: Target, answers: Mapping[str, AnswerValue]
 ) -> dict[str, float | None]:
     """A new card's answers and indicator scores, each kind in one executemany INSERT.
 
@@ -166,6 +161,7 @@ def _insert_answers(
     response's ``answers`` and ``scores`` are left unloaded: read, they are selected.
     Returns each answered question's item score (what a bad review is judged on).
     """
+    instrument = target.instrument
     rows: list[dict[str, Any]] = []
     item_scores: dict[str, float | None] = {}
     for qid in sorted(_all_ids(instrument)):
@@ -195,7 +191,7 @@ def _insert_answers(
                 for i, v, ok in scored
             ],
         )
-    note_card_scores(db.session, response.id, scored)
+    note_card_scores(db.session, response.id, scored, target.campaign)
     return item_scores
 
 
@@ -214,7 +210,12 @@ def _check_and_follow_up(
     if response.test:
         return
     check_card(response, target.ticket, now)
-    open_case_if_bad(response, target.instrument, item_scores)
+    if is_bad_review(response, target.instrument, item_scores):
+        # A service point's campaign and unit come as kept per worker (detached): the
+        # case takes them as if selected, without a query.
+        attached(target.campaign)
+        attached(target.unit)
+        open_case_if_bad(response, target.instrument, item_scores)
 
 
 def _winner(

@@ -45,7 +45,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, scoped_session
 
 from ..models import Campaign, FollowUpCase, MonthlySummary, Response, ResponseScore
-from ..models.summaries import CARD_SCORES, TOUCHED, touch_responses
+from ..models.summaries import CARD_SCORES, TOUCHED, NotedCard, touch_responses
 from .atom_hash import atom_hashes, atom_hashes_sql
 from .cell_sums import SummaryCell, Sums, add_score, apply_deltas, cells_of_card, merge, month_of
 from .periods import local_period, utc_offset_minutes
@@ -169,16 +169,16 @@ def _born(session: AnySession) -> dict[SummaryCell, Sums]:
     the code that stored them noted (``note_card_scores``) or else selected.
     """
     born: dict[int, Response] = session.info.pop(_BORN, None) or {}
-    noted: dict[int, list[tuple[str, float, bool]]] = session.info.pop(CARD_SCORES, None) or {}
+    noted: dict[int, NotedCard] = session.info.pop(CARD_SCORES, None) or {}
     deltas: dict[SummaryCell, Sums] = {}
     unknown: dict[int, int] = {}
     for response_id, response in born.items():
-        if response_id not in noted:
+        card = noted.get(response_id)
+        if card is None:
             unknown[response_id] = 1
             continue
-        campaign = session.get(Campaign, response.campaign_id)
-        assert campaign is not None and response.submitted_at is not None
-        offset = dt.timedelta(minutes=utc_offset_minutes(campaign))
+        assert response.submitted_at is not None
+        offset = dt.timedelta(minutes=utc_offset_minutes(card.campaign))
         base = SummaryCell(
             response.campaign_id,
             response.unit_id,
@@ -188,7 +188,7 @@ def _born(session: AnySession) -> dict[SummaryCell, Sums]:
             "",
             month_of(response.submitted_at, offset),
         )
-        merge(deltas, cells_of_card(base, noted[response_id]))
+        merge(deltas, cells_of_card(base, card.scores))
     if unknown:
         merge(deltas, _deltas(session, unknown))
     return deltas
