@@ -157,11 +157,30 @@ def next_point() -> str:
     return f"/p/bench-{next(_NEXT) % POINTS + 1}"
 
 
+# Whether each submission comes from a phone of its own (--clients phones, the default) or
+# all from one address (--clients one); see the module's docstring.
+ONE_CLIENT = False
+_NEXT_PHONE = itertools.count()
+
+
+def _use_clients(kind: str) -> None:
+    global ONE_CLIENT
+    ONE_CLIENT = kind == "one"
+
+
+def phone_address() -> str:
+    """The address a submission comes from, as the one proxy in front of the app forwards it."""
+    n = next(_NEXT_PHONE)
+    return f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
+
+
 def submit(base: str, path: str = "", answers: dict[str, str] = ANSWERS) -> bool:
     """One submission: GET the page (session cookie, hidden fields), then POST the answers."""
     path = path or next_point()
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    if not ONE_CLIENT:  # sent to every server alike; only the app reads it (SURVEY_PROXY_HOPS)
+        opener.addheaders.append(("X-Forwarded-For", phone_address()))
     page = opener.open(base + path, timeout=10).read().decode()
     fields = dict(HIDDEN.findall(page))
     fields.update(answers)
@@ -325,6 +344,8 @@ def measure(name: str, url: str, workdir: Path, env: dict[str, str], args) -> No
         # or hold nearly all of them, which is no part of a card's usual cost (the rule
         # still counts each card's sources; it does not fire).
         SURVEY_POINT_RATE_LIMIT="100000 per minute",
+        # The phones' addresses come forwarded, as from the proxy of a deployment.
+        SURVEY_PROXY_HOPS="1",
         SURVEY_BURST_COUNT="1000000",
         SURVEY_BURST_MIN_CARDS="1000000",
     )
@@ -375,8 +396,15 @@ def main() -> None:
     parser.add_argument(
         "--points", type=int, default=100, help="service points the cards go to, in turn"
     )
+    parser.add_argument(
+        "--clients",
+        choices=["phones", "one"],
+        default="phones",
+        help="each submission from a phone of its own, or all from one address",
+    )
     args = parser.parse_args()
     _use_points(args.points)
+    _use_clients(args.clients)
     workdir = Path(tempfile.mkdtemp(prefix="survey-bench-"))
     (workdir / "hello.py").write_text(HELLO)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
