@@ -14,12 +14,18 @@ round kept (the one least disturbed by other work). Finally the stored rows are
 counted against the accepted submissions, for the realistic page and the app
 (they must be equal). Traffic stays on 127.0.0.1 and every loop is bounded.
 
-The load's cards come from one client and go to 100 service points in turn
-(``--points``), as a province's cards come to many points: with every card at
-one point the burst rule's window held hundreds of cards, which no point sees
-without a burst. The rate limit and the burst rule would stop or hold one
-client's cards; both are set out of reach here (the rule still counts each
-card's sources), since holding a burst is no part of a card's usual cost.
+The load's cards go to 100 service points in turn (``--points``), as a
+province's cards come to many points: with every card at one point the burst
+rule's window held hundreds of cards, which no point sees without a burst. Each
+submission comes from a phone of its own (``--clients phones``, the default):
+its address is forwarded as by the one proxy of a deployment
+(``X-Forwarded-For``, with SURVEY_PROXY_HOPS=1; the other servers get the header
+too and ignore it). With ``--clients one`` every card comes from one address, as
+in the rounds before: the burst rule then counts that client's thousands of
+cards of the last ten minutes for every card, which no phone sends. The rate
+limit and the burst rule would stop or hold such a client's cards; both are set
+out of reach here (the rule still counts each card's sources), since holding a
+burst is no part of a card's usual cost.
 
 Each server is warmed, untimed, by four requests a point before it is measured
 (templates compiled, each point's settings and usual kept, as in a worker that
@@ -33,6 +39,7 @@ machine's load cannot change; tests/test_submit_statements.py holds the bound).
 
     .venv/bin/python bench/bench_submissions.py [--requests 400] [--threads 8] [--rounds 2]
                                                 [--only sqlite|postgresql] [--points 100]
+                                                [--clients phones|one]
 
 This round (#15, 3 December 2026), --requests 400 --rounds 3, this bench run on the
 code before the round (6d8295a) and after it, one after the other with little else
@@ -46,7 +53,31 @@ running (load average about 1.5):
             against 1.65 and 1.62 ms; PostgreSQL 311.7, 0.42 (748.1), 4.25 ms
             against 1.58 ms; a card's GET 0 statements, its POST 5
 
-What made the difference, in the Flask test client's CPU time per card (SQLite):
+Later the same day (#15, second session), --requests 400 --rounds 3, --clients phones,
+on a slower machine than the morning's (hello-world 1,750-1,930 requests/s against
+3,400), the code before this session (b356bef) and after it, one after the other:
+
+    before: SQLite 149.2 submissions/s, 0.46 of the realistic page (328.0), the
+            workers' CPU 8.97 ms a submission against 3.38 ms; PostgreSQL 115.0,
+            0.32 (357.3), 11.22 ms against 3.15 ms
+    after:  SQLite 168.0, 0.52 (324.6), 7.97 ms against 3.25 ms; PostgreSQL 145.3,
+            0.35 (410.6), 8.72 ms against 2.78 ms; a card's GET 0 statements, its POST 5
+
+A read (GET, HEAD) no longer goes through the rate limiter, whose limits all count
+POSTs (finding none was a fifth of a card's GET), and a card's page and a good
+card's storing use the campaign and unit as kept per worker without putting them
+in the request's session (a bad review's case still does): the Flask test
+client's CPU time per card (fresh session each) went from 7.4 to 7.0 ms on SQLite,
+the GET from 2.0 to 1.5 ms. Sampled in a gunicorn worker (py-spy), a card's time
+is now the ORM's flush and commit of the card (about 15 %: PostgreSQL's round
+trips add 17 % of waiting), the answers' and scores' executemany (5 %), the burst
+rule's count (5 %), the running sums' upsert (4 %), the form's binding and
+validation (5 %), Flask's session (6 %), the rate limiter (POST: 5 %), the
+security headers (3 %), the CSRF check (1.5 %) and the page's tokens (4 %). The
+realistic page has the session and one INSERT of these and nothing else: 0.7 of
+it is out of reach without dropping one of the card's safeguards.
+
+What made the difference in the morning, in the Flask test client's CPU time per card (SQLite):
 a card is inserted already counted in the running sums with its scores noted, so
 they are added by one upsert built once (no UPDATE, no SELECT back, no upsert
 compiled per card: 7.0 to 4.9 ms); the burst rule keeps a source's usual for a
