@@ -269,3 +269,21 @@ def test_indicators_by_channel_and_by_service_point_cover_the_whole_campaign(
         refused = client.get(f"/api/v1/campaigns/main/indicators?by={by}&period=2025",
                              headers=headers)
         assert refused.status_code == 400 and "whole campaign" in refused.get_json()["error"]
+
+
+def test_a_draft_campaign_is_not_published(client, campaign, auth):
+    """A draft (test answers only, settings still changing) is as unknown until it opens."""
+    draft = gen_campaign([gen_unit("D", "单位丁")])
+    draft.code, draft.draft = "next", True
+    db.session.commit()
+    listed = client.get("/api/v1/campaigns", headers=auth).get_json()["campaigns"]
+    assert [c["code"] for c in listed] == ["main"]
+    for path in ("", "/units", "/indicators"):
+        reply = client.get(f"/api/v1/campaigns/next{path}", headers=auth)
+        assert reply.status_code == 404, path
+        assert reply.get_json() == {"error": "no campaign with code 'next'"}
+    draft.draft = False  # opened by an administrator
+    db.session.commit()
+    listed = client.get("/api/v1/campaigns", headers=auth).get_json()["campaigns"]
+    assert sorted(c["code"] for c in listed) == ["main", "next"]
+    assert client.get("/api/v1/campaigns/next/units", headers=auth).status_code == 200

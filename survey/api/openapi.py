@@ -344,7 +344,7 @@ def _campaign_paths() -> dict[str, Any]:
         "/campaigns": {
             "get": {
                 "operationId": "listCampaigns",
-                "summary": "Every campaign, newest period first.",
+                "summary": "Every published campaign, newest period first (a draft is not listed).",
                 "responses": {
                     "200": _json(
                         {

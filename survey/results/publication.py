@@ -50,9 +50,18 @@ def _storable(text: str) -> bool:
 
 
 def find_campaign(code: str) -> Campaign | None:
+    """The published campaign of ``code``: None for a draft too, as for an unknown code.
+
+    A draft is not published: its answers are an administrator's test answers,
+    deleted when it opens, and its settings may still change. The API answers
+    for it as for a code that does not exist, so a token shows no campaign
+    before it is opened.
+    """
     if not _storable(code):
         return None
-    return db.session.execute(select(Campaign).where(Campaign.code == code)).scalar_one_or_none()
+    return db.session.execute(
+        select(Campaign).where(Campaign.code == code, Campaign.draft.is_(False))
+    ).scalar_one_or_none()
 
 
 def campaign_summary(campaign: Campaign) -> dict[str, Any]:
@@ -67,8 +76,11 @@ def campaign_summary(campaign: Campaign) -> dict[str, Any]:
 
 
 def campaign_list() -> list[dict[str, Any]]:
+    """The published campaigns, newest first (no draft: see find_campaign)."""
     campaigns = db.session.execute(
-        select(Campaign).order_by(Campaign.period_start.desc(), Campaign.code)
+        select(Campaign)
+        .where(Campaign.draft.is_(False))
+        .order_by(Campaign.period_start.desc(), Campaign.code)
     ).scalars()
     return [campaign_summary(c) for c in campaigns]
 
