@@ -47,3 +47,20 @@ def test_line_breaks_at_a_suppressed_period_and_marks_changes():
     marked = [c for c in svg.iterfind("svg:circle", NS) if "marked" in c.get("class")]
     assert len(marked) == 1
     assert len(list(svg.iterfind("svg:circle", NS))) == 3
+
+
+@pytest.mark.parametrize("labels", [["2024", "2025", "2026"],
+                                    ["2025-10", "2025-11", "2025-12"],
+                                    ["2025年10月", "2025年11月", "2025年12月"]])
+def test_the_last_periods_label_is_drawn_inside_the_chart(labels):
+    svg = _svg(line_chart([Point(label, 70, 65, 75) for label in labels], title="trend"))
+    width = float(svg.get("width"))
+    texts = [t for t in svg.iterfind("svg:text", NS) if t.text in labels]
+    assert [t.text for t in texts] == labels
+    last = texts[-1]
+    x = float(last.get("x"))
+    # Centred on the last point, half the label's width (10 px a CJK character, 6.2 px
+    # another, at font size 10: wider than DejaVu or Noto draw them) on each side.
+    half = sum(10 if ord(c) > 0x2E80 else 6.2 for c in last.text) / 2
+    assert x + half <= width
+    assert x == pytest.approx(max(float(c.get("cx")) for c in svg.iterfind("svg:circle", NS)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from unicodedata import east_asian_width
 
 from markupsafe import Markup, escape
 
@@ -110,9 +111,14 @@ class Point:
 def line_chart(
     points: Sequence[Point], *, title: str, domain: tuple[float, float] = (0.0, 100.0)
 ) -> Markup:
-    """A trend line with its interval as a band; suppressed periods break the line."""
+    """A trend line with its interval as a band; suppressed periods break the line.
+
+    The last period's label is centred on the right end of the plot: the plot
+    stops short of the edge by half that label's width, so it is not cut off.
+    """
     width, height, left, top, bottom = 640, 220, 40, 12, 36
-    plot_w, plot_h = width - left - 12, height - top - bottom
+    right = max(12.0, label_width(points[-1].label) / 2 + 4) if points else 12.0
+    plot_w, plot_h = width - left - right, height - top - bottom
     step = plot_w / max(len(points) - 1, 1)
 
     def y(value: float) -> float:
@@ -126,7 +132,7 @@ def line_chart(
     for tick in range(5):
         value = domain[0] + (domain[1] - domain[0]) * tick / 4
         parts.append(
-            f'<line x1="{left}" y1="{y(value):.1f}" x2="{width - 12}" y2="{y(value):.1f}" '
+            f'<line x1="{left}" y1="{y(value):.1f}" x2="{width - right:.1f}" y2="{y(value):.1f}" '
             f'stroke="#dde1e8"/><text x="{left - 6}" y="{y(value) + 4:.1f}" font-size="10" '
             f'text-anchor="end" fill="#5f6368">{value:g}</text>'
         )
@@ -166,6 +172,14 @@ def line_chart(
             )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def label_width(text: str, font_size: float = 10.0) -> float:
+    """About how wide a label is drawn: a CJK character a full em, others 0.62 of one.
+
+    No font metrics on the server; the estimate errs wide, so a label fits.
+    """
+    return sum(font_size * (1.0 if east_asian_width(char) in ("W", "F") else 0.62) for char in text)
 
 
 def _value(point: Point) -> float:
