@@ -71,6 +71,39 @@ def test_every_string_translated_with_its_placeholders(lang):
     assert not problems, problems[:5]
 
 
+def _template_ids() -> set[str]:
+    """The msgids of the templates (each plural by its singular), as the extraction finds them."""
+    from babel.messages.extract import extract_from_dir
+
+    found = extract_from_dir(
+        str(ROOT / "survey" / "templates"),
+        method_map=[("**.html", "jinja2")],
+        options_map={"**.html": {"extensions": "jinja2.ext.i18n"}},
+    )
+    return {m if isinstance(m, str) else m[0] for _file, _line, m, _comments, _context in found}
+
+
+@pytest.mark.parametrize("lang", ["zh_Hans", "zh_Hant", "en"])
+def test_template_strings_format_as_jinja_formats_them(lang):
+    """Jinja's gettext formats every string with % (its variables, or none): a bare
+    "%" in a translation of a template's string is a 500 for that page, in that
+    language only (the evaluator's cycle page in Chinese was one)."""
+    catalog = _catalog(lang)
+    problems = []
+    for msgid in _template_ids():
+        message = catalog.get(msgid)
+        if message is None or not message.string:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        names = {name: 1 for name in re.findall(r"%\((\w+)\)", msgid)} | {"num": 1}
+        for text in strings:
+            try:
+                text % names
+            except (ValueError, TypeError, KeyError) as error:
+                problems.append(f"{msgid!r} -> {text!r}: {error}")
+    assert not problems, problems[:5]
+
+
 def test_pages_speak_the_chosen_language(client):
     assert "Page not found" in client.get("/nope?lang=en").get_data(as_text=True)
     assert "页面不存在" in client.get("/nope?lang=zh_Hans").get_data(as_text=True)
