@@ -110,15 +110,23 @@ _STATUS = "return performance.getEntriesByType('navigation')[0].responseStatus;"
 
 
 def _as_staff(driver, base: str, username: str, role: str, paths, found: list[str]) -> None:  # type: ignore[no-untyped-def]
-    """Signed in afresh as ``username``, axe on each of ``paths`` (in English)."""
+    """Signed in afresh as ``username``, axe on each of ``paths`` in Chinese and in English.
+
+    Simplified Chinese is the language staff work in (the default); English, whose
+    longer words wrap and overflow differently.
+    """
     _fresh(driver, base)
     browser_sign_in(driver, base, username, DEFAULT_PASSWORD)
     for path in paths:
-        driver.get(f"{base}{path}?lang=en")
-        _check(driver, f"{role} {path}", found)
-        status = driver.execute_script(_STATUS)
-        if status != 200:  # an error page checked instead of the page meant
-            found.append(f"{role} {path}: answered {status}")
+        for lang in STAFF_LANGUAGES:
+            driver.get(f"{base}{path}?lang={lang}")
+            _check(driver, f"{role} {path} ({lang})", found)
+            status = driver.execute_script(_STATUS)
+            if status != 200:  # an error page checked instead of the page meant
+                found.append(f"{role} {path} ({lang}): answered {status}")
+
+
+STAFF_LANGUAGES = ("zh_Hans", "en")
 
 
 def _path(url: str) -> str:
