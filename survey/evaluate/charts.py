@@ -7,7 +7,7 @@ people who would rather read numbers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from unicodedata import east_asian_width
 
@@ -149,29 +149,34 @@ def line_chart(
         else:
             segments[-1].append((x, point))
     for segment in segments:
-        banded = [
-            (x, p.low, p.high) for x, p in segment if p.low is not None and p.high is not None
-        ]
-        if len(banded) > 1:
-            upper = " ".join(f"{x:.1f},{y(high):.1f}" for x, _low, high in banded)
-            lower = " ".join(f"{x:.1f},{y(low):.1f}" for x, low, _high in reversed(banded))
-            parts.append(f'<polygon class="band" points="{upper} {lower}" fill="#c9d6ee"/>')
-        if len(segment) > 1:
-            line = " ".join(f"{x:.1f},{y(_value(p)):.1f}" for x, p in segment)
-            parts.append(
-                f'<polyline class="line" points="{line}" fill="none" stroke="#24324a" '
-                f'stroke-width="2"/>'
-            )
-        for x, p in segment:
-            fill = "#b3261e" if p.marked else "#24324a"
-            radius = 5 if p.marked else 3
-            parts.append(
-                f'<circle class="point{" marked" if p.marked else ""}" cx="{x:.1f}" '
-                f'cy="{y(_value(p)):.1f}" r="{radius}" fill="{fill}"><title>{escape(p.label)}: '
-                f"{p.value:.1f}</title></circle>"
-            )
+        parts.extend(_segment(segment, y))
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _segment(segment: list[tuple[float, Point]], y: Callable[[float], float]) -> list[str]:
+    """One unbroken run of periods: its interval band, its line and its points."""
+    parts = []
+    banded = [(x, p.low, p.high) for x, p in segment if p.low is not None and p.high is not None]
+    if len(banded) > 1:
+        upper = " ".join(f"{x:.1f},{y(high):.1f}" for x, _low, high in banded)
+        lower = " ".join(f"{x:.1f},{y(low):.1f}" for x, low, _high in reversed(banded))
+        parts.append(f'<polygon class="band" points="{upper} {lower}" fill="#c9d6ee"/>')
+    if len(segment) > 1:
+        line = " ".join(f"{x:.1f},{y(_value(p)):.1f}" for x, p in segment)
+        parts.append(
+            f'<polyline class="line" points="{line}" fill="none" stroke="#24324a" '
+            f'stroke-width="2"/>'
+        )
+    for x, p in segment:
+        fill = "#b3261e" if p.marked else "#24324a"
+        radius = 5 if p.marked else 3
+        parts.append(
+            f'<circle class="point{" marked" if p.marked else ""}" cx="{x:.1f}" '
+            f'cy="{y(_value(p)):.1f}" r="{radius}" fill="{fill}"><title>{escape(p.label)}: '
+            f"{p.value:.1f}</title></circle>"
+        )
+    return parts
 
 
 def label_width(text: str, font_size: float = 10.0) -> float:
