@@ -218,8 +218,8 @@ def resolve_point(code: str, channel: str, *, testing: Collection[int] = ()) -> 
     if not open_ones:
         states = {campaign_state(c, now) for c in campaigns}
         raise Unavailable("closed" if "closed" in states else "not_open", campaigns[0])
-    # The kept rows are read as they are (detached, loaded): a card's page needs no more.
-    # Storing a card puts the campaign and unit in the session first (submit_card).
+    # The kept rows are read as they are (detached, loaded): a card's page and a stored
+    # card need no more; only a bad review's case puts them in the session (submit_card).
     campaign = open_ones[0]
     settings = _settings(campaign, campaign.point_group_id)
     instrument, version, new_version = _instrument_for(campaign, settings, channel)
