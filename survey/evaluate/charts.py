@@ -7,6 +7,7 @@ people who would rather read numbers.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from unicodedata import east_asian_width
@@ -115,11 +116,15 @@ def line_chart(
 
     The last period's label is centred on the right end of the plot: the plot
     stops short of the edge by half that label's width, so it is not cut off.
+    Labels are drawn every ``stride`` periods counting back from the last (the
+    latest period is always named), the stride wide enough that the widest label
+    does not run into the next one drawn.
     """
     width, height, left, top, bottom = 640, 220, 40, 12, 36
     right = max(12.0, label_width(points[-1].label) / 2 + 4) if points else 12.0
     plot_w, plot_h = width - left - right, height - top - bottom
     step = plot_w / max(len(points) - 1, 1)
+    stride = label_stride([point.label for point in points], step)
 
     def y(value: float) -> float:
         lo, hi = domain
@@ -139,7 +144,7 @@ def line_chart(
     segments: list[list[tuple[float, Point]]] = [[]]
     for i, point in enumerate(points):
         x = left + i * step
-        if i % max(len(points) // 12, 1) == 0:
+        if (len(points) - 1 - i) % stride == 0:
             parts.append(
                 f'<text x="{x:.1f}" y="{height - bottom + 16}" font-size="10" '
                 f'text-anchor="middle" fill="#5f6368">{escape(point.label)}</text>'
@@ -177,6 +182,12 @@ def _segment(segment: list[tuple[float, Point]], y: Callable[[float], float]) ->
             f"{p.value:.1f}</title></circle>"
         )
     return parts
+
+
+def label_stride(labels: Sequence[str], step: float, gap: float = 6.0) -> int:
+    """Draw every how-many-th label so that, ``step`` apart, the widest clears the next."""
+    widest = max((label_width(label) for label in labels), default=0.0)
+    return max(1, math.ceil((widest + gap) / step)) if step > 0 else 1
 
 
 def label_width(text: str, font_size: float = 10.0) -> float:
