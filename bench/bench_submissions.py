@@ -325,12 +325,48 @@ def workers_cpu(master: int) -> float:
     return total / tick
 
 
-def serve(app: str, env: dict[str, str], cwd: Path, fn, args) -> tuple[float, int, float]:  # type: ignore[no-untyped-def]
+def _process_cpu(pid: int) -> float:
+    """CPU seconds (user and system) process ``pid`` has used (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def database_cpu(url: str) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend connected to the bench's database ({} on SQLite).
+
+    The server's work is on the same two cores as the workers': a statement a card
+    saves is saved there too, which the workers' CPU alone does not show.
+    """
+    if not url.startswith("postgresql"):
+        return {}
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        pids = conn.execute(
+            sa.text(
+                "SELECT pid FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalars()
+        found = {pid: _process_cpu(pid) for pid in pids}
+    engine.dispose()
+    return found
+
+
+def serve(  # type: ignore[no-untyped-def]
+    app: str, env: dict[str, str], cwd: Path, fn, args, url: str
+) -> tuple[float, int, float, float]:
     """Start gunicorn on ``app``, run the load ``fn`` against it, stop it.
 
-    Returns the rate, the accepted count and the workers' CPU milliseconds per
+    Returns the rate, the accepted count, the workers' CPU milliseconds per
     request or submission (a figure other work on the machine hardly changes,
-    where the rate depends on what else runs). The workers are warmed first, as a
+    where the rate depends on what else runs) and the database server's
+    (PostgreSQL's backends for this database; 0 on SQLite, which works in the
+    workers). The workers are warmed first, as a
     worker that has served for a while is (templates compiled, each point's settings
     and usual kept): four times as many requests as there are points, for each
     server alike, not timed.
@@ -339,10 +375,12 @@ def serve(app: str, env: dict[str, str], cwd: Path, fn, args) -> tuple[float, in
     warm = max(4 * POINTS, 2 * args.threads)
     try:
         _rate, warmed = run(fn, base, warm, args.threads)
-        before = workers_cpu(proc.pid)
+        before, server_before = workers_cpu(proc.pid), database_cpu(url)
         rate, ok = run(fn, base, args.requests, args.threads)
         cpu_ms = (workers_cpu(proc.pid) - before) * 1000 / args.requests
-        return rate, ok + warmed, cpu_ms
+        server = database_cpu(url)
+        server_ms = sum(cpu - server_before.get(pid, 0.0) for pid, cpu in server.items())
+        return rate, ok + warmed, cpu_ms, server_ms * 1000 / args.requests
     finally:
         proc.terminate()
         proc.wait()
@@ -382,6 +420,7 @@ def measure(name: str, url: str, workdir: Path, env: dict[str, str], args) -> No
     )
     best = {"hello": 0.0, "realistic": 0.0, "app": 0.0}
     cpu = {"hello": math.inf, "realistic": math.inf, "app": math.inf}
+    server_cpu = {"hello": math.inf, "realistic": math.inf, "app": math.inf}
     accepted = {"realistic": 0, "app": 0}
     servers = {
         "hello": ("hello:app", env, workdir, hello),
@@ -390,9 +429,10 @@ def measure(name: str, url: str, workdir: Path, env: dict[str, str], args) -> No
     }
     for _round in range(args.rounds):
         for what, (app, its_env, cwd, load) in servers.items():
-            rate, ok, cpu_ms = serve(app, its_env, cwd, load, args)
+            rate, ok, cpu_ms, server_ms = serve(app, its_env, cwd, load, args, url)
             best[what] = max(best[what], rate)
             cpu[what] = min(cpu[what], cpu_ms)
+            server_cpu[what] = min(server_cpu[what], server_ms)
             if what in accepted:
                 accepted[what] += ok
     stored = {
@@ -414,7 +454,13 @@ def measure(name: str, url: str, workdir: Path, env: dict[str, str], args) -> No
         f"{name}: workers' CPU per request or submission: hello-world {cpu['hello']:.2f} ms, "
         f"realistic page {cpu['realistic']:.2f} ms, app {cpu['app']:.2f} ms "
         f"(realistic page / app {cpu['realistic'] / cpu['app']:.2f})\n"
-        f"{name}: {checks}"
+        + (
+            f"{name}: the database server's CPU per submission: realistic page "
+            f"{server_cpu['realistic']:.2f} ms, app {server_cpu['app']:.2f} ms\n"
+            if url.startswith("postgresql")
+            else ""
+        )
+        + f"{name}: {checks}"
     )
 
 
