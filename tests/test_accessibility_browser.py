@@ -304,6 +304,7 @@ def test_scorecard_pages_of_the_evaluator_and_the_liaison(app, live_server, driv
             f"/evaluate/cycle/{cycle.id}/unit/{unit.id}/assess",
             f"/evaluate/cycle/{cycle.id}/unit/{unit.id}/opinion/2025",
             "/evaluate/fixes",
+            "/evaluate/cycles/new",
         ],
         "liaison": [
             "/evaluate/self-assessment",
@@ -315,7 +316,20 @@ def test_scorecard_pages_of_the_evaluator_and_the_liaison(app, live_server, driv
     found: list[str] = []
     for role, paths in pages.items():
         _as_staff(driver, base, users[role].username, role, paths, found)
+        if role == "evaluator":
+            _cycle_form_refused(driver, base, found)
     assert not found, "\n".join(found)
+
+
+def _cycle_form_refused(driver, base: str, found: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """The cycle form sent without a code: its summary and the error tied to the code."""
+    for lang in ("zh_Hans", "en"):
+        driver.get(f"{base}/evaluate/cycles/new?lang={lang}")
+        _loaded(driver)
+        old = driver.find_element(By.TAG_NAME, "html")
+        driver.execute_script("document.querySelector('#cycle-form button[value=open]').click();")
+        WebDriverWait(driver, 15).until(staleness_of(old))
+        _error_state(driver, lang, f"cycle form refused {lang}", found)
 
 
 def test_the_kiosk_countdown_shows_and_any_key_stops_it(app, live_server, driver):

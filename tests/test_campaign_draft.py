@@ -323,3 +323,22 @@ def test_a_draft_with_test_answers_can_still_change_units_groups_and_weights(rap
     assert [u.code for u in db.session.get(Campaign, campaign.id).units] == ["B"]
     events = db.session.execute(select(AuditEvent.action)).scalars().all()
     assert "campaign.weights_after_start" not in events
+
+
+def test_the_evaluators_pickers_offer_no_draft_and_the_setup_pages_do(app):
+    """A draft has only test answers (no figure, no follow-up case): nothing to read from it."""
+    opened = gen_campaign(period_start=dt.date(2030, 1, 1), period_end=dt.date(2030, 12, 31))
+    opened.name = "已开始的测评"
+    draft, _point = _draft(period_start=dt.date(2031, 1, 1), period_end=dt.date(2031, 12, 31))
+    draft.name = "尚未开始的测评"
+    db.session.commit()
+    for role in ("evaluator", "admin"):
+        client = _staff(app, role)
+        results = client.get("/evaluate/").text
+        assert opened.name in results and draft.name not in results
+        # The follow-up's chooser, and its default: the newest campaign that is not a draft.
+        followup = client.get("/evaluate/follow-up").text
+        chooser = followup.split('<select id="campaign"', 1)[1].split("</select>", 1)[0]
+        assert f'value="{opened.id}" selected' in chooser and draft.name not in chooser
+    setup = _staff(app, "admin").get("/admin/campaigns").text
+    assert opened.name in setup and draft.name in setup

@@ -9,7 +9,7 @@ from factories import csrf_token, gen_campaign, gen_group, gen_unit, gen_user, l
 from sqlalchemy import func, select
 
 from survey.extensions import db
-from survey.models import Invitation
+from survey.models import Contact, Invitation
 
 
 def _options(page: str, name: str) -> list[tuple[str, str]]:
@@ -93,3 +93,36 @@ def test_every_problem_of_every_row_at_once_and_nothing_imported(app, client):
     assert "line 2: no unit" in page
     assert "line 3: a quotation mark" in page
     assert db.session.execute(select(func.count(Invitation.id))).scalar_one() == 0
+
+
+def test_a_traditional_chinese_or_english_header_imports_as_the_simplified_one(app, client):
+    """The same office list saved with each header gives the same invitations."""
+    units = [gen_unit("zwfw", "省政务服务中心"), gen_unit("rmyy", "市人民医院")]
+    rows = "王建国,138 0013 8000,省人大常委会,简体,zwfw\n李秀英,13900000001,省政协,繁體,rmyy\n"
+    headers = {
+        "zh_Hans": "姓名,手机号码,工作单位,语言,单位代码",
+        "zh_Hant": "姓名,手機號碼,工作單位,語言,單位代碼",
+        "en": "Name,Mobile,Organization,Language,Unit Code",
+    }
+    campaigns = {}
+    for lang in headers:  # a campaign each: one person is invited once per campaign
+        campaigns[lang] = gen_campaign(units, groups={"deputy": {}})
+        campaigns[lang].channels = "qr link"
+    db.session.commit()
+    login(client, gen_user("admin"))
+    imported = {}
+    for lang, header in headers.items():
+        page = _upload(client, campaigns[lang], f"{header}\n{rows}")
+        assert "2 invitations created" in page and "is not used" not in page, lang
+        imported[lang] = db.session.execute(
+            select(Contact.name, Contact.phone, Contact.organisation, Invitation.language)
+            .add_columns(Invitation.unit_id, Invitation.channel)
+            .join(Contact, Contact.id == Invitation.contact_id)
+            .where(Invitation.campaign_id == campaigns[lang].id)
+            .order_by(Contact.name)
+        ).all()
+    assert imported["zh_Hant"] == imported["en"] == imported["zh_Hans"]
+    assert [tuple(r[:4]) for r in imported["zh_Hans"]] == [
+        ("李秀英", "+8613900000001", "省政协", "zh_Hant"),
+        ("王建国", "+8613800138000", "省人大常委会", "zh_Hans"),
+    ]

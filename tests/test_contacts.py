@@ -42,6 +42,39 @@ def test_chinese_headers_are_understood() -> None:
     assert parsed.rows[0].language == "zh_Hant"
 
 
+# One office's list with the header of each kind of spreadsheet: they must read the same.
+SAME_LIST_ROWS = (
+    "王建国,138 0013 8000,省人大常委会,简体,zwfw\n李秀英,+86 139-0000-0001,省政协,繁體,rmyy\n"
+)
+HEADERS = {
+    "simplified": "姓名,手机号码,工作单位,语言,单位代码",
+    "traditional": "姓名,手機號碼,工作單位,語言,單位代碼",
+    "traditional, other words": " 姓名 ,行動電話,所在單位,語言,被評單位",
+    "english": "Name,Mobile,Organization,Language,Unit Code",
+    "english, other case and spacing": "FULL NAME,Phone_Number,work  unit,preferred-language,UNIT",
+}
+
+
+@pytest.mark.parametrize("header", HEADERS.values(), ids=HEADERS.keys())
+def test_traditional_and_english_headers_read_as_the_simplified_ones(header: str) -> None:
+    expected = parse_contacts(HEADERS["simplified"] + "\n" + SAME_LIST_ROWS)
+    assert expected.errors == [] and expected.warnings == [] and len(expected.rows) == 2
+    parsed = parse_contacts(header + "\n" + SAME_LIST_ROWS)
+    assert (parsed.errors, parsed.warnings) == ([], [])
+    assert (
+        parsed.columns == expected.columns == ("name", "phone", "organisation", "language", "unit")
+    )
+    assert parsed.rows == expected.rows
+
+
+def test_a_bare_unit_header_is_not_guessed() -> None:
+    """单位 / 單位 may be the person's workplace or the unit evaluated: ignored, and said so."""
+    for word in ("单位", "單位"):
+        parsed = parse_contacts(f"姓名,{word}\n王建国,zwfw\n")
+        assert parsed.columns == ("name", "")
+        assert [w.message.split(" is not used")[0] for w in parsed.warnings] == [f"column '{word}'"]
+
+
 def test_line_numbers_count_blank_rows_and_quoted_line_breaks() -> None:
     text = (
         "name,phone,organisation\n"
@@ -149,8 +182,7 @@ def test_a_header_problem_does_not_stop_the_rows_being_checked() -> None:
 def test_an_unclosed_quote_is_refused_not_swallowed() -> None:
     # A quote that closes only further down: the name would hold three lines.
     text = (
-        'name,phone\n"王建国,13800138000\n李秀英,13900000001\n张伟",13900000002\n'
-        "赵敏,13900000003\n"
+        'name,phone\n"王建国,13800138000\n李秀英,13900000001\n张伟",13900000002\n赵敏,13900000003\n'
     )
     parsed = parse_contacts(text)
     assert [(e.line, "quotation mark" in e.message) for e in parsed.errors] == [(2, True)]

@@ -117,6 +117,7 @@ def test_open_cycle_stores_units_campaigns_and_deadlines_and_is_audited(app) -> 
     [
         ({"code": "Bad Code"}, "A cycle's code is 1 to 40 lowercase letters"),
         ({"years": 11}, "A cycle lasts 1 to 10 years, not 11."),
+        ({"name": "考" * 201}, "A cycle's name is at most 200 characters long."),
         ({"units": []}, "Choose at least one unit to evaluate."),
         (
             {"deadlines": {(2027, "on_site"): dt.date(2027, 1, 1)}},

@@ -29,20 +29,65 @@ CHANNELS: tuple[str, ...] = ("link", "sms", "paper", "phone")
 MAX_NAME = 200
 MAX_ORGANISATION = 200
 
-# Header spellings people use in Chinese spreadsheets, mapped to our columns.
+# Header spellings people use in spreadsheets, mapped to our columns: simplified and
+# traditional Chinese (an office in Hong Kong, Macao or Taiwan, or a list typed in 繁體),
+# and English, matched without regard to case, spaces, "_" or "-" (see header_key); our own
+# column names are understood as they are. A bare 单位 / 單位 is left out on purpose: it may
+# be the person's workplace or the unit evaluated, and a wrong guess would put a contact's
+# answers on another unit (the column is ignored with a warning instead).
 HEADER_ALIASES: dict[str, str] = {
+    # simplified Chinese
     "姓名": "name",
     "手机": "phone",
     "手机号": "phone",
     "手机号码": "phone",
     "电话": "phone",
+    "电话号码": "phone",
     "联系电话": "phone",
     "工作单位": "organisation",
     "所在单位": "organisation",
-    "organization": "organisation",
     "语言": "language",
     "被评单位": "unit",
     "单位代码": "unit",
+    # traditional Chinese
+    "手機": "phone",
+    "手機號": "phone",
+    "手機號碼": "phone",
+    "行動電話": "phone",
+    "手提電話": "phone",
+    "流動電話": "phone",
+    "電話": "phone",
+    "電話號碼": "phone",
+    "聯繫電話": "phone",
+    "聯絡電話": "phone",
+    "工作單位": "organisation",
+    "所在單位": "organisation",
+    "語言": "language",
+    "被評單位": "unit",
+    "單位代碼": "unit",
+    # English (lower case: the header is compared in lower case)
+    "full name": "name",
+    "contact name": "name",
+    "mobile": "phone",
+    "mobile phone": "phone",
+    "mobile number": "phone",
+    "cell": "phone",
+    "cell phone": "phone",
+    "phone number": "phone",
+    "telephone": "phone",
+    "telephone number": "phone",
+    "tel": "phone",
+    "tel.": "phone",
+    "contact number": "phone",
+    "organization": "organisation",
+    "employer": "organisation",
+    "work unit": "organisation",
+    "workplace": "organisation",
+    "preferred language": "language",
+    "lang": "language",
+    "unit code": "unit",
+    "unit evaluated": "unit",
+    "evaluated unit": "unit",
 }
 
 # Words for a language that a spreadsheet user may type instead of a tag.
@@ -141,6 +186,15 @@ def language_of(text: str) -> str | None:
     return LANGUAGE_WORDS.get(word.lower()) or LANGUAGE_WORDS.get(word) or normalise(word)
 
 
+def header_key(cell: str) -> str:
+    """A header cell as HEADER_ALIASES spells it: " Phone_Number" -> "phone number".
+
+    Case, runs of spaces (full-width ones too), "_" and "-" are how people's
+    spreadsheets differ, not what the column means.
+    """
+    return " ".join(cell.replace("_", " ").replace("-", " ").split()).lower()
+
+
 def _header(cells: list[str]) -> tuple[tuple[str, ...], list[str], list[str]]:
     """Our column names for the header cells ("" for one ignored), its problems and warnings.
 
@@ -152,8 +206,8 @@ def _header(cells: list[str]) -> tuple[tuple[str, ...], list[str], list[str]]:
     warnings: list[str] = []
     columns: list[str] = []
     for cell in cells:
-        key = cell.strip().lower()
-        column = HEADER_ALIASES.get(cell.strip()) or HEADER_ALIASES.get(key) or key
+        key = header_key(cell)
+        column = HEADER_ALIASES.get(key, key)
         if column not in COLUMNS:
             if cell.strip():
                 warnings.append(

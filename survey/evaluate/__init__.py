@@ -8,6 +8,7 @@ from . import (  # noqa: E402,F401
     assessment_views,
     burst_views,
     comment_views,
+    cycle_form_views,
     data_views,
     export_views,
     fieldwork_views,

@@ -51,13 +51,14 @@ T = TypeVar("T")
 
 
 def _campaign_choice() -> Campaign | None:
+    """?campaign=<id>, else the newest campaign that is not a draft (a draft opens no case)."""
     raw = request.args.get("campaign", "")
     if raw:
         chosen = whole_number(raw)
         if chosen is None:
             abort(404)
         return db.get_or_404(Campaign, chosen)
-    return latest_campaign()
+    return latest_campaign(drafts=False)
 
 
 def _visible(case_row: FollowUpCase) -> None:
@@ -79,7 +80,7 @@ def _may_see_number(case_row: FollowUpCase) -> bool:
 @role_required("evaluator", "admin", "handler")
 def followup_list() -> ResponseReturnValue:
     campaign = _campaign_choice()
-    campaigns = campaigns_newest_first()
+    campaigns = campaigns_newest_first(drafts=False)
     counts: dict[int, FollowUpCounts] = {}
     cases: list[FollowUpCase] = []
     if campaign is not None:

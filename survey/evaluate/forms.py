@@ -1,16 +1,44 @@
-"""The evaluator's forms: the follow-up of bad reviews, and choosing comments for a report."""
+"""The evaluator's forms: the follow-up of bad reviews, choosing comments for a report, and
+opening an evaluation cycle."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, Form, RadioField, TextAreaField
+from wtforms import (
+    DateField,
+    Field,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from ..followup.cases import FIX_RATING_LABELS, REASON_TOO_SHORT, reason_is_enough
+from ..labels import STEP_LABELS
+from ..models import CYCLE_STEPS, DEFAULT_CYCLE_YEARS
+from ..web.answer_form import MultiCheckboxField
 
-__all__ = ["FIX_RATING_LABELS", "ExcludeForm", "RatingForm", "RemedyForm", "SelectForm"]
+__all__ = [
+    "FIX_RATING_LABELS",
+    "NO_CAMPAIGN",
+    "CycleForm",
+    "CycleYearForm",
+    "ExcludeForm",
+    "RatingForm",
+    "RemedyForm",
+    "SelectForm",
+]
+
+# The campaign select's "none" (coerce=int cannot take an empty string).
+NO_CAMPAIGN = 0
 
 
 class RemedyForm(FlaskForm):
@@ -49,3 +77,40 @@ class BurstReviewForm(FlaskForm):
 
 class SelectForm(FlaskForm):
     """Only the CSRF token; ``selected`` (1 or 0) comes with the button pressed."""
+
+
+def _stripped(value: str | None) -> str | None:
+    return value.strip() if value else value
+
+
+class CycleYearForm(Form):
+    """One year of a new cycle: the campaign feeding its survey items and each step's deadline.
+
+    A plain Form (the outer form carries the CSRF token); one DateField per step of
+    models.CYCLE_STEPS, named by the step, is added below the class. Which campaign
+    may feed the year is survey.scorecard.cycles' to say; the choices (the view's)
+    are the campaigns that are not drafts.
+    """
+
+    year = IntegerField(widget=HiddenInput())
+    campaign_id = SelectField(_l("Campaign"), coerce=int, default=NO_CAMPAIGN)
+
+
+for _step in CYCLE_STEPS:
+    setattr(CycleYearForm, _step, DateField(STEP_LABELS[_step], validators=[Optional()]))
+
+
+class CycleForm(FlaskForm):
+    """Opening an evaluation cycle: the form only parses; survey.scorecard.cycles.open_cycle checks.
+
+    ``per_year`` has a row for each year of the cycle as the page last laid it out
+    (the view lays it out again when the first year or the number of years changes).
+    """
+
+    code = StringField(_l("Code"), filters=[_stripped])
+    name = StringField(_l("Cycle name"))
+    framework = SelectField(_l("Framework"), validate_choice=False)
+    first_year = IntegerField(_l("First year"))
+    years = IntegerField(_l("Number of years"), default=DEFAULT_CYCLE_YEARS)
+    unit_ids = MultiCheckboxField(_l("Units evaluated"), coerce=int)
+    per_year = FieldList(FormField(CycleYearForm))

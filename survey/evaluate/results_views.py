@@ -144,7 +144,9 @@ def _sorted(rows: list[ResultRow], key: str, order: str) -> list[ResultRow]:
 @bp.route("/")
 @role_required("evaluator", "admin")
 def index() -> ResponseReturnValue:
-    """The campaigns; their exact response counts and fieldwork only for administrators.
+    """The campaigns to read results from; their exact response counts and fieldwork only for
+    administrators. No draft: it has only test answers, which count in no figure (the
+    administrator's set-up pages list drafts).
 
     A campaign's count of every submitted card, less the published parts, is the
     size of what the results withhold (survey.evaluate.fieldwork_views says why
@@ -152,7 +154,7 @@ def index() -> ResponseReturnValue:
     """
     fieldwork = current_user.role == "admin"
     counts = submitted_by_campaign() if fieldwork else {}
-    campaigns = campaigns_newest_first()
+    campaigns = campaigns_newest_first(drafts=False)
     return render_template(
         "evaluate/index.html", campaigns=campaigns, counts=counts, fieldwork=fieldwork
     )

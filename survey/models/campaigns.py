@@ -207,20 +207,25 @@ class ChannelInstrument(Model):
     settings: Mapped[CampaignGroup] = relationship(back_populates="by_channel")
 
 
-def campaigns_newest_first() -> list[Campaign]:
-    """Every campaign, newest period first (the order of every list and selector)."""
-    return list(
-        db.session.execute(
-            db.select(Campaign).order_by(Campaign.period_start.desc(), Campaign.id.desc())
-        ).scalars()
-    )
+def campaigns_newest_first(*, drafts: bool = True) -> list[Campaign]:
+    """Every campaign, newest period first (the order of every list and selector).
+
+    ``drafts=False`` leaves out the drafts, for the pages that read results: a
+    draft has only test answers, which count in no figure, so there is nothing
+    to read or publish from it (as the API's campaign list).
+    """
+    query = db.select(Campaign).order_by(Campaign.period_start.desc(), Campaign.id.desc())
+    if not drafts:
+        query = query.where(Campaign.draft.is_(False))
+    return list(db.session.execute(query).scalars())
 
 
-def latest_campaign() -> Campaign | None:
-    """The campaign with the newest period, if any."""
-    return db.session.execute(
-        db.select(Campaign).order_by(Campaign.period_start.desc(), Campaign.id.desc()).limit(1)
-    ).scalar_one_or_none()
+def latest_campaign(*, drafts: bool = True) -> Campaign | None:
+    """The campaign with the newest period, if any (``drafts=False``: the newest not a draft)."""
+    query = db.select(Campaign).order_by(Campaign.period_start.desc(), Campaign.id.desc())
+    if not drafts:
+        query = query.where(Campaign.draft.is_(False))
+    return db.session.execute(query.limit(1)).scalar_one_or_none()
 
 
 def campaign_by_code(code: str) -> Campaign | None:

@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 
@@ -36,19 +37,37 @@ from ..models import (
 )
 from .framework import Framework
 from .messages import N_, ScorecardError
-from .store import framework_of, unit_set_of
+from .store import current_library, framework_of, framework_version, unit_set_of
 
 __all__ = [
+    "CycleRefused",
     "CycleSpec",
     "approve_unit_set",
     "cycle_by_code",
+    "cycle_years",
     "cycles_newest_first",
     "deadline_of",
     "framework_for_unit",
+    "frameworks_not_stored",
+    "offered_framework",
+    "offered_frameworks",
     "open_cycle",
 ]
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+MAX_NAME = 200  # the column's length
+
+
+class CycleRefused(ScorecardError):
+    """A cycle refused, with the part of the request at fault, for a form to point at.
+
+    ``part`` is "code", "name", "framework", "first_year", "years", "units",
+    "campaign:<year>" or "deadline:<year>:<step>".
+    """
+
+    def __init__(self, part: str, msgid: str, **params: Any) -> None:
+        super().__init__(msgid, **params)
+        self.part = part
 
 
 @dataclass(frozen=True)
@@ -117,7 +136,8 @@ def open_cycle(spec: CycleSpec) -> Cycle:
 
 def _check_spec(spec: CycleSpec) -> Framework:
     if not CODE.match(spec.code or ""):
-        raise ScorecardError(
+        raise CycleRefused(
+            "code",
             N_(
                 "A cycle's code is 1 to 40 lowercase letters, digits, '-' or '_', "
                 "starting with a letter or digit: %(code)s is not."
@@ -125,31 +145,37 @@ def _check_spec(spec: CycleSpec) -> Framework:
             code=repr(spec.code),
         )
     if cycle_by_code(spec.code) is not None:
-        raise ScorecardError(N_("A cycle with the code %(code)s already exists."), code=spec.code)
-    if not spec.name.strip():
-        raise ScorecardError(N_("Give the cycle a name."))
-    if not 1 <= spec.years <= 10:
-        raise ScorecardError(
-            N_("A cycle lasts 1 to 10 years, not %(years)s."), years=spec.years
+        raise CycleRefused(
+            "code", N_("A cycle with the code %(code)s already exists."), code=spec.code
         )
-    if not 2000 <= spec.first_year <= 2100 - spec.years:
-        raise ScorecardError(N_("%(year)s is not a possible first year."), year=spec.first_year)
+    if not spec.name.strip():
+        raise CycleRefused("name", N_("Give the cycle a name."))
+    if len(spec.name.strip()) > MAX_NAME:
+        raise CycleRefused(
+            "name", N_("A cycle's name is at most %(n)s characters long."), n=MAX_NAME
+        )
+    years = cycle_years(spec.first_year, spec.years)
     if spec.framework.kind != "framework":
-        raise ScorecardError(N_("A cycle is scored on a framework, not on a unit's set."))
+        raise CycleRefused(
+            "framework", N_("A cycle is scored on a framework, not on a unit's set.")
+        )
     if not spec.units:
-        raise ScorecardError(N_("Choose at least one unit to evaluate."))
-    last = spec.first_year + spec.years - 1
-    for year in [*spec.campaigns, *(y for y, _ in spec.deadlines)]:
-        if not spec.first_year <= year <= last:
-            raise ScorecardError(
+        raise CycleRefused("units", N_("Choose at least one unit to evaluate."))
+    parts = [(y, f"campaign:{y}") for y in spec.campaigns]
+    parts += [(y, f"deadline:{y}:{step}") for y, step in spec.deadlines]
+    for year, part in parts:
+        if year not in years:
+            raise CycleRefused(
+                part,
                 N_("%(year)s is not a year of the cycle (%(first)s to %(last)s)."),
                 year=year,
-                first=spec.first_year,
-                last=last,
+                first=years[0],
+                last=years[-1],
             )
-    for _, step in spec.deadlines:
+    for year, step in spec.deadlines:
         if step not in CYCLE_STEPS:
-            raise ScorecardError(
+            raise CycleRefused(
+                f"deadline:{year}:{step}",
                 N_("Unknown step %(step)s; the steps are %(steps)s."),
                 step=repr(step),
                 steps=", ".join(CYCLE_STEPS),
@@ -157,12 +183,57 @@ def _check_spec(spec: CycleSpec) -> Framework:
     return framework_of(spec.framework)
 
 
+def cycle_years(first_year: int, years: int) -> list[int]:
+    """The calendar years of a cycle, or CycleRefused when they are not possible."""
+    if not 1 <= years <= 10:
+        raise CycleRefused("years", N_("A cycle lasts 1 to 10 years, not %(years)s."), years=years)
+    if not 2000 <= first_year <= 2100 - years:
+        raise CycleRefused(
+            "first_year", N_("%(year)s is not a possible first year."), year=first_year
+        )
+    return list(range(first_year, first_year + years))
+
+
+def offered_frameworks() -> list[FrameworkVersion]:
+    """What a new cycle may be scored on: each framework file's current version, once stored.
+
+    An older stored version is not offered (a file edited since changes what new
+    cycles get); a file not stored yet is named by frameworks_not_stored.
+    """
+    rows = (framework_version(f.version) for f in current_library().frameworks.values())
+    return sorted((row for row in rows if row is not None), key=lambda row: row.file_id)
+
+
+def frameworks_not_stored() -> list[str]:
+    """The ids of framework files whose current version is not stored yet (not offered)."""
+    return sorted(
+        f.id for f in current_library().frameworks.values() if framework_version(f.version) is None
+    )
+
+
+def offered_framework(framework_id: str) -> FrameworkVersion:
+    """The stored current version of the framework ``framework_id``; CycleRefused if none."""
+    row = next((r for r in offered_frameworks() if r.file_id == framework_id), None)
+    if row is None:
+        raise CycleRefused(
+            "framework",
+            N_(
+                "There is no stored framework %(framework)s: choose one of the list (a framework "
+                "file is offered once %(command)s has stored it)."
+            ),
+            framework=repr(framework_id),
+            command="flask survey framework load",
+        )
+    return row
+
+
 def check_feeding_campaign(
     framework: Framework, year: int, campaign: Campaign, units: Sequence[Unit]
 ) -> None:
     """Refuse a campaign that cannot feed ``year``'s survey items for every unit."""
     if not campaign.period_start.year <= year <= campaign.period_end.year:
-        raise ScorecardError(
+        raise CycleRefused(
+            f"campaign:{year}",
             N_(
                 "Campaign %(campaign)s does not cover %(year)s (its period is %(start)s "
                 "to %(end)s)."
@@ -175,7 +246,8 @@ def check_feeding_campaign(
     surveyed = {unit.id for unit in campaign.units}
     for unit in units:
         if unit.id not in surveyed:
-            raise ScorecardError(
+            raise CycleRefused(
+                f"campaign:{year}",
                 N_(
                     "Unit %(unit)s is not surveyed by campaign %(campaign)s, which feeds "
                     "%(year)s: its survey items would have no data."
@@ -189,7 +261,8 @@ def check_feeding_campaign(
         if item.survey is None:
             continue
         if item.survey.indicator not in fed.get(item.survey.dimension, set()):
-            raise ScorecardError(
+            raise CycleRefused(
+                f"campaign:{year}",
                 N_(
                     "Item %(item)s needs %(indicator)s from the %(dimension)s dimension, and "
                     "no group of campaign %(campaign)s answers it."
@@ -229,9 +302,7 @@ def framework_for_unit(cycle: Cycle, unit_id: int) -> Framework:
 def _cycle_unit(cycle: Cycle, unit_id: int) -> CycleUnit:
     link = db.session.get(CycleUnit, (cycle.id, unit_id))
     if link is None:
-        raise ScorecardError(
-            N_("This unit is not evaluated in cycle %(cycle)s."), cycle=cycle.code
-        )
+        raise ScorecardError(N_("This unit is not evaluated in cycle %(cycle)s."), cycle=cycle.code)
     return link
 
 
