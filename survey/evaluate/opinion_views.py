@@ -168,7 +168,7 @@ def opinion_remove_fix(cycle_id: int, unit_id: int, year: int, fix_id: int) -> R
     opinion = _opinion_or_404(cycle, unit, year)
     fix = db.get_or_404(RequiredFix, fix_id)
     try:
-        remove_fix(opinion, fix)
+        remove_fix(opinion, fix, current_user)
     except ScorecardError as problem:
         return _refused(cycle, unit, year, problem)
     return _done(cycle, unit, year, gettext("The fix is removed."))
