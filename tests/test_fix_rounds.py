@@ -190,7 +190,7 @@ def test_a_look_back_not_rectified_opens_the_next_round_and_keeps_the_first(
     }
 
 
-def test_the_board_follows_the_round_that_stands(app, world) -> None:  # noqa: F811
+def test_the_board_and_the_api_follow_the_round_that_stands(app, world) -> None:  # noqa: F811
     cycle, a, _b, people = world
     with time_machine.travel(NOW, tick=False):
         opinion = _issue(app, cycle, a, people)
@@ -217,6 +217,30 @@ def test_the_board_follows_the_round_that_stands(app, world) -> None:  # noqa: F
         assert _done(done)
         third = _rounds(opinion.id)[2]
         assert (third.round, third.follows_id, third.due) == (3, second.id, dt.date(2026, 7, 31))
+        api = _api(app)
+        [fix] = api.get("/api/v1/cycles/mini/opinions").get_json()["opinions"][0]["fixes"]
+        assert fix == {
+            "position": 1,
+            "text": "三个月内完成档案整理",
+            "round": 3,
+            "due": "2026-07-31",
+            "status": "open",
+            "outcome": None,
+            "earlier_rounds": [
+                {
+                    "round": 1,
+                    "due": "2026-03-31",
+                    "outcome": "not_rectified",
+                    "looked_back_on": "2026-04-15",
+                },
+                {
+                    "round": 2,
+                    "due": "2026-05-31",
+                    "outcome": "partly",
+                    "looked_back_on": "2026-06-03",
+                },
+            ],
+        }
         closed = _look_back(checker, third.id, note="已整改到位", outcome="rectified")
         assert _done(closed)
         assert len(_rounds(opinion.id)) == 3  # rectified: no round follows
@@ -229,6 +253,16 @@ def test_the_board_follows_the_round_that_stands(app, world) -> None:  # noqa: F
         assert page.count("continued in a new round") == 2
         assert "Look-back: rectified · 已整改到位" in page
         assert 'class="noprint look-back"' not in page
+
+
+def _api(app):  # type: ignore[no-untyped-def]
+    from survey.access.accounts import issue_api_token
+
+    _row, token = issue_api_token("performance system")
+    db.session.commit()
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return client
 
 
 def test_a_liaison_cannot_record_a_look_back(app, world) -> None:  # noqa: F811
