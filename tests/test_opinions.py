@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 import subprocess
 from html import unescape
@@ -155,6 +156,8 @@ def test_an_opinion_is_drafted_reviewed_approved_and_issued_by_two_people(app, w
     names = {u.username: k for k, u in people.items()}
     assert [(action, names[actor]) for action, actor in steps] == [
         ("opinion.start", "drafter"),
+        ("opinion.save_text", "drafter"),
+        ("opinion.add_fix", "drafter"),
         ("opinion.review", "checker"),
         ("opinion.approve", "checker"),
         ("opinion.issue", "checker"),
@@ -361,4 +364,72 @@ def test_a_reviewed_opinion_returns_to_draft_and_its_fixes_change_only_there(app
         .scalars()
         .all()
     )
-    assert actions == ["opinion.start", "opinion.review", "opinion.return"]
+    assert actions == [
+        "opinion.start",
+        "opinion.save_text",
+        "opinion.add_fix",
+        "opinion.add_fix",
+        "opinion.review",
+        "opinion.return",
+        "opinion.remove_fix",
+    ]
+
+
+def _events(action: str) -> list[tuple[dict | None, dict | None, str]]:
+    rows = db.session.execute(
+        select(AuditEvent.before, AuditEvent.after, AuditEvent.actor)
+        .where(AuditEvent.action == action)
+        .order_by(AuditEvent.id)
+    ).all()
+    return [(json.loads(b) if b else None, json.loads(a) if a else None, who) for b, a, who in rows]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_each_edit_of_a_draft_is_audited_with_what_it_changed(app, world) -> None:
+    cycle, a, _b, people = world
+    drafter, checker = _client(app, people["drafter"]), _client(app, people["checker"])
+    drafter.post(_url(cycle, a), data={"problems": "档案管理不规范", "suggestions": "建立台账"})
+    # Saved again unchanged by the same person: no change, no event.
+    drafter.post(_url(cycle, a), data={"problems": "档案管理不规范", "suggestions": "建立台账"})
+    # A colleague rewrites the problems: they become the drafter (so may not review it).
+    checker.post(_url(cycle, a), data={"problems": "岗位设置超编", "suggestions": "建立台账"})
+    drafter_name, checker_name = people["drafter"].username, people["checker"].username
+    assert _events("opinion.save_text") == [
+        (
+            {"problems": "", "suggestions": ""},
+            {"problems": "档案管理不规范", "suggestions": "建立台账"},
+            drafter_name,
+        ),
+        (
+            {"problems": "档案管理不规范", "drafted_by": drafter_name},
+            {"problems": "岗位设置超编", "drafted_by": checker_name},
+            checker_name,
+        ),
+    ]
+    for text in ("整理档案", "补充台账"):
+        drafter.post(_url(cycle, a, "/fixes"), data={"text": text, "due": "2026-03-31"})
+    first = db.session.execute(select(RequiredFix).order_by(RequiredFix.id)).scalars().first()
+    assert first is not None
+    first_id = first.id
+    drafter.post(_url(cycle, a, f"/fixes/{first_id}/delete"))
+    added = _events("opinion.add_fix")
+    assert [after for _before, after, _who in added] == [
+        {"fix": first_id, "position": 1, "text": "整理档案", "due": "2026-03-31"},
+        {"fix": first_id + 1, "position": 2, "text": "补充台账", "due": "2026-03-31"},
+    ]
+    assert _events("opinion.remove_fix") == [
+        (
+            {"fix": first_id, "position": 1, "text": "整理档案", "due": "2026-03-31"},
+            None,
+            drafter_name,
+        )
+    ]
+    # A refused edit leaves no event.
+    drafter.post(_url(cycle, a, "/fixes"), data={"text": "过期", "due": "2026-01-01"})
+    assert len(_events("opinion.add_fix")) == 2
+    # The administrator's audit trail shows each edit, before and after.
+    admin = _client(app, gen_user("admin"))
+    trail = admin.get("/admin/audit?action=opinion.save_text&lang=en").text
+    assert "<del>档案管理不规范</del>" in trail and "<ins>岗位设置超编</ins>" in trail
+    trail = admin.get("/admin/audit?action=opinion.remove_fix&lang=en").text
+    assert "整理档案" in trail and "2026-03-31" in trail

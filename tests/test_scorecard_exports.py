@@ -53,8 +53,29 @@ def world(app, tmp_path: Path):  # type: ignore[no-untyped-def]
     draft = Opinion(cycle_id=cycle.id, unit_id=b.id, year=2025, state="approved", problems="草稿")
     db.session.add_all([issued, draft])
     db.session.flush()
+    # Its fix was found not rectified at the look-back (late on 6 January in UTC, the 7th
+    # in the office), and its second round is due on the 8th.
+    first = RequiredFix(
+        opinion_id=issued.id,
+        position=1,
+        text="整理档案",
+        due=dt.date(2026, 1, 6),
+        report="已整理一半",
+        outcome="not_rectified",
+        look_back="仍有缺漏",
+        looked_back_at=dt.datetime(2026, 1, 6, 17, 0),
+    )
+    db.session.add(first)
+    db.session.flush()
     db.session.add(
-        RequiredFix(opinion_id=issued.id, position=1, text="整理档案", due=dt.date(2026, 1, 8))
+        RequiredFix(
+            opinion_id=issued.id,
+            position=1,
+            round=2,
+            follows_id=first.id,
+            text="整理档案",
+            due=dt.date(2026, 1, 8),
+        )
     )
     db.session.commit()
     refresh()
@@ -125,11 +146,21 @@ def test_the_api_serves_cycles_scores_and_only_issued_opinions(client, world, au
         {
             "position": 1,
             "text": "整理档案",
+            "round": 2,
             "due": "2026-01-08",
             "status": "overdue",
             "outcome": None,
+            "earlier_rounds": [
+                {
+                    "round": 1,
+                    "due": "2026-01-06",
+                    "outcome": "not_rectified",
+                    "looked_back_on": "2026-01-07",
+                }
+            ],
         }
     ]
+    assert "已整理一半" not in str(opinions)  # the unit's own report stays in the office
 
 
 def test_schemathesis_finds_no_violation_in_the_scorecard_api(app, world, auth) -> None:

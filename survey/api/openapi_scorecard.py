@@ -41,6 +41,11 @@ _TEXT = {
     "additionalProperties": {"type": "string"},
 }
 _NULLABLE_NUMBER = {"type": ["number", "null"]}
+_OUTCOME = {
+    "type": ["string", "null"],
+    "enum": ["rectified", "partly", "not_rectified", None],
+    "description": "What the round's look-back found (null before it).",
+}
 _CYCLE_CODE = {
     "name": "code",
     "in": "path",
@@ -180,16 +185,44 @@ SCORECARD_SCHEMAS: dict[str, Any] = {
                     {
                         "position": {"type": "integer"},
                         "text": {"type": "string"},
-                        "due": {"type": "string", "format": "date"},
+                        "round": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "description": "The round that stands: 1 as the opinion required "
+                            "it, one more after each look-back that found it partly or not "
+                            "rectified (the unit rectifies it again by a new deadline).",
+                        },
+                        "due": {
+                            "type": "string",
+                            "format": "date",
+                            "description": "The deadline of the round that stands.",
+                        },
                         "status": {
                             "type": "string",
                             "enum": ["open", "overdue", "reported", "closed"],
+                            "description": "Of the round that stands.",
                         },
-                        "outcome": {
-                            "type": ["string", "null"],
-                            "enum": ["rectified", "partly", "not_rectified", None],
+                        "outcome": _OUTCOME,
+                        "earlier_rounds": {
+                            "type": "array",
+                            "description": "The rounds before, first to last, each closed by "
+                            "a look-back that found the fix partly or not rectified.",
+                            "items": _object(
+                                {
+                                    "round": {"type": "integer", "minimum": 1},
+                                    "due": {"type": "string", "format": "date"},
+                                    "outcome": _OUTCOME,
+                                    "looked_back_on": {
+                                        "type": ["string", "null"],
+                                        "format": "date",
+                                        "description": "The office's calendar day of the "
+                                        "look-back.",
+                                    },
+                                }
+                            ),
                         },
-                    }
+                    },
+                    "A required fix, by the round of it that stands.",
                 ),
             },
         }

@@ -21,7 +21,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
+from flask_babel import format_date, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -31,7 +31,7 @@ from ..reports.opinion_docx import opinion_docx
 from ..reports.opinion_pdf import opinion_pdf
 from ..reports.opinion_text import opinion_blocks
 from ..scorecard.entries import today
-from ..scorecard.fixes import fix_board, fix_status, look_back, report_file_path
+from ..scorecard.fixes import fix_board, fix_items, fix_statuses, look_back, report_file_path
 from ..scorecard.messages import ScorecardError
 from ..scorecard.opinion_content import compose
 from ..scorecard.opinions import (
@@ -56,6 +56,7 @@ LABELS: dict[str, Any] = {
     "overdue": _l("overdue"),
     "reported": _l("reported, waiting for the look-back"),
     "closed": _l("closed"),
+    "continued": _l("continued in a new round"),
     "rectified": _l("rectified"),
     "partly": _l("partly rectified"),
     "not_rectified": _l("not rectified"),
@@ -90,7 +91,10 @@ def _signers(opinion: Opinion | None) -> dict[int, str]:
     return {u.id: u.label() for u in (db.session.get(User, i) for i in ids) if u is not None}
 
 
-def _page(cycle: Cycle, unit: Unit, year: int, error: str | None = None) -> str:
+def _page(
+    cycle: Cycle, unit: Unit, year: int, error: str | None = None, failed: int | None = None
+) -> str:
+    """The opinion page; after a refusal, with the form as sent (``failed``: the fix's round)."""
     opinion = opinion_of(cycle, unit, year)
     return render_template(
         "evaluate/opinion.html",
@@ -99,11 +103,13 @@ def _page(cycle: Cycle, unit: Unit, year: int, error: str | None = None) -> str:
         year=year,
         opinion=opinion,
         content=content_of(opinion, cycle, unit) if opinion else None,
-        statuses={f.id: fix_status(f, today()) for f in opinion.fixes} if opinion else {},
+        items=fix_items(opinion) if opinion else [],
+        statuses=fix_statuses(opinion, today()) if opinion else {},
         outcomes=LOOK_BACK_OUTCOMES,
         labels=LABELS,
         users=_signers(opinion),
         error=error,
+        failed=failed,
         form=request.form if error else None,
     )
 
@@ -168,7 +174,7 @@ def opinion_remove_fix(cycle_id: int, unit_id: int, year: int, fix_id: int) -> R
     opinion = _opinion_or_404(cycle, unit, year)
     fix = db.get_or_404(RequiredFix, fix_id)
     try:
-        remove_fix(opinion, fix)
+        remove_fix(opinion, fix, current_user)
     except ScorecardError as problem:
         return _refused(cycle, unit, year, problem)
     return _done(cycle, unit, year, gettext("The fix is removed."))
@@ -195,18 +201,34 @@ def fix_look_back(fix_id: int) -> ResponseReturnValue:
     opinion = fix.opinion
     cycle = db.get_or_404(Cycle, opinion.cycle_id)
     unit = db.get_or_404(Unit, opinion.unit_id)
+    form = request.form
     try:
-        look_back(fix, request.form.get("note", ""), request.form.get("outcome", ""), current_user)
+        renewed = look_back(
+            fix,
+            form.get("note", ""),
+            form.get("outcome", ""),
+            current_user,
+            next_due=form.get("due", ""),
+        )
     except ScorecardError as problem:
-        return _refused(cycle, unit, opinion.year, problem)
-    return _done(cycle, unit, opinion.year, gettext("The look-back is recorded."))
+        db.session.rollback()
+        return _page(cycle, unit, opinion.year, problem.message(), failed=fix_id), 400
+    if renewed is None:
+        return _done(cycle, unit, opinion.year, gettext("The look-back is recorded."))
+    message = gettext(
+        "The look-back is recorded. Round %(n)s of the fix is open for the unit's report "
+        "until %(date)s.",
+        n=renewed.round,
+        date=format_date(renewed.due),
+    )
+    return _done(cycle, unit, opinion.year, message)
 
 
 @bp.route("/fixes")
 @role_required("evaluator", "admin")
 def fixes_board() -> ResponseReturnValue:
     rows = fix_board()
-    statuses = ("overdue", "reported", "open", "closed")
+    statuses = ("overdue", "reported", "open", "closed")  # of the rounds that stand
     counts = {s: sum(1 for r in rows if r.status == s) for s in statuses}
     return render_template("evaluate/fixes.html", rows=rows, counts=counts, labels=LABELS)
 

@@ -16,7 +16,7 @@ from flask_login import current_user
 from ..extensions import db
 from ..models import Cycle, Opinion, RequiredFix, Unit
 from ..scorecard.entries import today
-from ..scorecard.fixes import fix_status, report_fix
+from ..scorecard.fixes import fix_items, fix_statuses, report_fix
 from ..scorecard.messages import ScorecardError
 from ..scorecard.opinions import issued_content, issued_opinions
 from ..web.guards import role_required
@@ -44,7 +44,8 @@ def unit_opinions() -> ResponseReturnValue:
         unit=unit,
         opinions=opinions,
         cycles={o.cycle_id: db.session.get(Cycle, o.cycle_id) for o in opinions},
-        statuses={f.id: fix_status(f, on) for o in opinions for f in o.fixes},
+        items={o.id: fix_items(o) for o in opinions},
+        statuses={k: v for o in opinions for k, v in fix_statuses(o, on).items()},
         labels=LABELS,
     )
 
@@ -56,7 +57,8 @@ def _page(unit: Unit, opinion: Opinion, error: str | None = None, failed: int | 
         unit=unit,
         opinion=opinion,
         content=issued_content(opinion),
-        statuses={f.id: fix_status(f, on) for f in opinion.fixes},
+        items=fix_items(opinion),
+        statuses=fix_statuses(opinion, on),
         labels=LABELS,
         error=error,
         failed=failed,

@@ -7,7 +7,11 @@ document a unit received read the same later, whatever is re-scored since.
 
 A fix is one required correction with its deadline. Once the opinion is issued
 the unit's liaison answers it with a written rectification report; the
-evaluators then record the look-back (回头看) and its outcome, which closes it.
+evaluators then record the look-back (回头看) and its outcome. "Rectified"
+closes it; a look-back that finds it partly or not rectified closes that round
+only, and the fix goes on as a new round: a row of its own that follows it
+(same opinion, number and text, a new deadline), open for the unit's report
+again. Each round keeps its report and look-back, so the history stays whole.
 """
 
 from __future__ import annotations
@@ -64,8 +68,11 @@ class Opinion(Model):
         CheckConstraint("state IN ('draft', 'reviewed', 'approved', 'issued')", name="state_known"),
     )
 
+    # Every round of every fix, by number and then round.
     fixes: Mapped[list[RequiredFix]] = relationship(
-        back_populates="opinion", cascade="all, delete-orphan", order_by="RequiredFix.position"
+        back_populates="opinion",
+        cascade="all, delete-orphan",
+        order_by=lambda: [RequiredFix.position, RequiredFix.round],
     )
 
 
@@ -90,18 +97,32 @@ class RequiredFix(Model):
     outcome: Mapped[str | None] = mapped_column(String(16))
     looked_back_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     looked_back_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # 1 for the fix as the opinion required it; 2, 3... for each renewed round, which
+    # follows the round whose look-back found it not (or only partly) rectified.
+    round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    follows_id: Mapped[int | None] = mapped_column(ForeignKey("required_fix.id"), unique=True)
 
     __table_args__ = (
-        UniqueConstraint("opinion_id", "position"),
+        UniqueConstraint("opinion_id", "position", "round"),
         CheckConstraint(
             "outcome IS NULL OR outcome IN ('rectified', 'partly', 'not_rectified')",
             name="outcome_known",
         ),
+        CheckConstraint(
+            "(round = 1 AND follows_id IS NULL) OR (round > 1 AND follows_id IS NOT NULL)",
+            name="round_follows",
+        ),
     )
 
     opinion: Mapped[Opinion] = relationship(back_populates="fixes")
+    follows: Mapped[RequiredFix | None] = relationship(
+        remote_side=[id], foreign_keys=[follows_id], back_populates="followed_by"
+    )
+    followed_by: Mapped[RequiredFix | None] = relationship(
+        foreign_keys=[follows_id], back_populates="follows"
+    )
 
     @property
     def closed(self) -> bool:
-        """A fix is closed once its look-back is recorded."""
+        """A round is closed once its look-back is recorded (a renewed round may follow it)."""
         return self.outcome is not None

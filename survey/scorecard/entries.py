@@ -40,6 +40,7 @@ from .messages import N_, ScorecardError
 from .points import ratio_value
 
 __all__ = [
+    "office_date",
     "record_data",
     "record_event",
     "record_method_note",
@@ -52,10 +53,15 @@ __all__ = [
 MAX_NOTE = 4000
 
 
+def office_date(at: dt.datetime) -> dt.date:
+    """The office's calendar day of a stored (naive UTC) time."""
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+    return at.replace(tzinfo=dt.UTC).astimezone(zone).date()
+
+
 def today() -> dt.date:
     """The date in the office's time zone (deadlines are calendar days there)."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-    return utcnow().replace(tzinfo=dt.UTC).astimezone(zone).date()
+    return office_date(utcnow())
 
 
 def scoring_item(cycle: Cycle, unit: Unit, year: int, item_id: str) -> Item:
@@ -216,9 +222,7 @@ def record_data(
         raise ScorecardError(N_("Item %(item)s is not a data item."), item=item.id)
     if item.data.is_ratio:
         if numerator is None or denominator is None:
-            raise ScorecardError(
-                N_("Item %(item)s is a ratio: enter both counts."), item=item.id
-            )
+            raise ScorecardError(N_("Item %(item)s is a ratio: enter both counts."), item=item.id)
         top, bottom = _number(item, numerator), _number(item, denominator)
         if top < 0 or bottom <= 0:
             raise ScorecardError(

@@ -130,8 +130,9 @@ def compose(opinion: Opinion, cycle: Cycle, unit: Unit) -> dict[str, Any]:
         "comments": _comments(cycle, unit, opinion.year),
         "problems": opinion.problems,
         "suggestions": opinion.suggestions,
-        "fixes": [
+        "fixes": [  # as the opinion requires them: their first rounds
             {"position": f.position, "text": f.text, "due": f.due.isoformat()}
             for f in opinion.fixes
+            if f.round == 1
         ],
     }

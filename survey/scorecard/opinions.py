@@ -17,7 +17,7 @@ import unicodedata
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..access.audit import record_audit
+from ..access.audit import record_audit, record_change
 from ..extensions import db
 from ..models import Cycle, CycleUnit, Opinion, RequiredFix, Unit, User, utcnow
 from .entries import today
@@ -108,14 +108,39 @@ def _clean(text: str | None, limit: int) -> str:
     return cleaned
 
 
+def _drafter(opinion: Opinion) -> str | None:
+    """The drafter's username (the four-eyes rule turns on it), for the audit trail."""
+    if opinion.drafted_by_id is None:
+        return None
+    user = db.session.get(User, opinion.drafted_by_id)
+    return None if user is None else user.username
+
+
 def save_text(opinion: Opinion, problems: str, suggestions: str, user: User | None) -> None:
-    """The evaluators' problems and suggestions (draft only); the writer becomes its drafter."""
+    """The evaluators' problems and suggestions (draft only); the writer becomes its drafter.
+
+    Audited with the texts as they were and are, the ones that changed only (a
+    draft's wording before review is part of the record), and the drafter when
+    another person saves it, since whoever drafted may not review or approve.
+    Saving it unchanged by the same person leaves no event.
+    """
     _draft_only(opinion)
+    before = {
+        "problems": opinion.problems,
+        "suggestions": opinion.suggestions,
+        "drafted_by": _drafter(opinion),
+    }
     opinion.problems = _clean(problems, MAX_TEXT)
     opinion.suggestions = _clean(suggestions, MAX_TEXT)
     opinion.drafted_by_id = None if user is None else user.id
     opinion.drafted_at = utcnow()
     db.session.flush()
+    after = {
+        "problems": opinion.problems,
+        "suggestions": opinion.suggestions,
+        "drafted_by": _drafter(opinion),
+    }
+    record_change("opinion.save_text", "opinion", opinion.id, before, after, user=user)
 
 
 def parse_due(raw: str | None) -> dt.date:
@@ -146,14 +171,24 @@ def add_fix(opinion: Opinion, text: str, due_raw: str, user: User | None) -> Req
     db.session.add(fix)
     db.session.flush()
     db.session.refresh(opinion)
+    record_audit("opinion.add_fix", "opinion", opinion.id, after=_fix_record(fix), user=user)
     return fix
 
 
-def remove_fix(opinion: Opinion, fix: RequiredFix) -> None:
+def _fix_record(fix: RequiredFix) -> dict[str, object]:
+    return {"fix": fix.id, "position": fix.position, "text": fix.text, "due": fix.due.isoformat()}
+
+
+def remove_fix(opinion: Opinion, fix: RequiredFix, user: User | None = None) -> None:
+    """Take a fix out of the draft; those after it move up one number.
+
+    Audited with what the fix said, since the row itself is gone.
+    """
     _draft_only(opinion)
     if fix.opinion_id != opinion.id:
         raise ScorecardError(N_("That fix is not of this opinion."))
     removed = fix.position
+    record_audit("opinion.remove_fix", "opinion", opinion.id, before=_fix_record(fix), user=user)
     db.session.delete(fix)
     db.session.flush()
     # The fixes after it move up, one at a time (the numbers are unique per opinion), so

@@ -2,11 +2,14 @@
 
 Plain JSON-ready data, so the routes stay thin. An opinion is published only
 once issued, and then as it was issued (its frozen content) with each fix's
-standing; a draft, and the unit's own rectification text, stay in the office.
+standing (a fix by the round that stands, after the rounds that look-backs
+found not rectified); a draft, and the unit's own rectification text, stay in
+the office.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
@@ -14,8 +17,8 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Cycle, Opinion, Unit
 from .cycles import cycles_newest_first
-from .entries import today
-from .fixes import fix_status
+from .entries import office_date, today
+from .fixes import FixItem, fix_items, fix_status
 from .messages import N_, ScorecardError
 from .opinions import issued_content
 from .score_table import score_rows
@@ -80,6 +83,30 @@ def unit_scores(cycle: Cycle, year: int) -> dict[str, Any]:
     return {"cycle": cycle.code, "year": year, "units": rows}
 
 
+def _fix(item: FixItem, on: dt.date) -> dict[str, Any]:
+    """A fix by the round that stands, with the rounds before it (their look-back's date)."""
+    fix = item.current
+    return {
+        "position": item.position,
+        "text": item.text,
+        "round": fix.round,
+        "due": fix.due.isoformat(),
+        "status": fix_status(fix, on),
+        "outcome": fix.outcome,
+        "earlier_rounds": [
+            {
+                "round": done.round,
+                "due": done.due.isoformat(),
+                "outcome": done.outcome,
+                "looked_back_on": office_date(done.looked_back_at).isoformat()
+                if done.looked_back_at
+                else None,
+            }
+            for done in item.rounds[:-1]
+        ],
+    }
+
+
 def issued_opinions_of(cycle: Cycle, year: int | None = None) -> dict[str, Any]:
     """The cycle's issued opinions (of one year, if given), by year and unit code."""
     query = (
@@ -100,16 +127,7 @@ def issued_opinions_of(cycle: Cycle, year: int | None = None) -> dict[str, Any]:
                 "year": opinion.year,
                 "issued_at": opinion.issued_at.isoformat() + "Z",
                 "opinion": issued_content(opinion),
-                "fixes": [
-                    {
-                        "position": fix.position,
-                        "text": fix.text,
-                        "due": fix.due.isoformat(),
-                        "status": fix_status(fix, on),
-                        "outcome": fix.outcome,
-                    }
-                    for fix in opinion.fixes
-                ],
+                "fixes": [_fix(item, on) for item in fix_items(opinion)],
             }
         )
     return {"cycle": cycle.code, "opinions": found}
