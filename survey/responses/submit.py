@@ -24,6 +24,7 @@ from ..models import (
     Ticket,
     utcnow,
 )
+from ..models.many_rows import send_rows
 from ..models.summaries import note_card_scores
 from .answers import AnswerValue, answer_columns, visible_ids
 from .bursts import check_card
@@ -35,7 +36,7 @@ from .targets import Target, Unavailable, _response_of
 # The tables a card's answers and scores go into without ORM objects (_insert_answers).
 _ANSWER: Table = Answer.__table__  # type: ignore[assignment]
 _RESPONSE_SCORE: Table = ResponseScore.__table__  # type: ignore[assignment]
-# Made once, sent on the session's connection: Core executemany needs none of the ORM's work.
+# Made once, sent on the session's connection: Core inserts need none of the ORM's work.
 _INSERT_ANSWER = insert(_ANSWER)
 _INSERT_SCORE = insert(_RESPONSE_SCORE)
 
@@ -177,20 +178,20 @@ def _insert_answers(
         columns = answer_columns(question, value)
         rows.append({"response_id": response.id, "question_id": qid, **columns})
         item_scores[qid] = columns["score"]
-    if rows:
-        db.session.connection().execute(_INSERT_ANSWER, rows)
+    connection = db.session.connection()
+    send_rows(connection, _INSERT_ANSWER, rows)
     scored = [
         (indicator, score, score >= instrument.satisfied_at)
         for indicator, score in sorted(indicator_scores(instrument, item_scores).items())
     ]
-    if scored:
-        db.session.connection().execute(
-            _INSERT_SCORE,
-            [
-                {"response_id": response.id, "indicator": i, "score": v, "satisfied": ok}
-                for i, v, ok in scored
-            ],
-        )
+    send_rows(
+        connection,
+        _INSERT_SCORE,
+        [
+            {"response_id": response.id, "indicator": i, "score": v, "satisfied": ok}
+            for i, v, ok in scored
+        ],
+    )
     note_card_scores(db.session, response.id, scored, target.campaign)
     return item_scores
 

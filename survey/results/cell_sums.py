@@ -2,9 +2,8 @@
 
 Split from :mod:`survey.results.running` (which decides *which* responses moved in
 or out of the figures) because every card's POST ends here, so its cost is a
-card's cost: the upsert is built once per dialect and sent as one executemany
-of a row per cell (a multi-row ``VALUES`` statement was built and compiled
-afresh for every card, a third of a card's POST).
+card's cost: the upsert of a card's few cells is one statement of that many
+rows, made once per dialect and row count (survey.models.many_rows).
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..models import MonthlySummary
+from ..models.many_rows import send_rows
 from .atom_hash import atom_hash_columns
 
 # Per cell: [n, total, sum of squares, satisfied] to add (negative to take away).
@@ -84,7 +84,18 @@ def _upsert(dialect: str) -> Any:
     """``INSERT ... ON CONFLICT (cell_key) DO UPDATE SET n = n + excluded.n, ...``, once."""
     table: Table = MonthlySummary.__table__  # type: ignore[assignment]
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(table)
+    return _adding(insert(table), table)
+
+
+# The same ON CONFLICT clause as _adding's, for the rows of a card sent as one statement.
+_ADDING = " ON CONFLICT (cell_key) DO UPDATE SET" + ",".join(
+    f" {c} = monthly_summary.{c} + excluded.{c}"
+    for c in ("n", "total", "sum_of_squares", "satisfied")
+)
+
+
+def _adding(statement: Any, table: Table) -> Any:
+    """``statement`` adding its sums to a cell's row that is there already."""
     return statement.on_conflict_do_update(
         index_elements=["cell_key"],
         set_={
@@ -128,9 +139,10 @@ def apply_deltas(session: Any, deltas: Mapping[SummaryCell, Sums]) -> None:
     ]
     if not rows:
         return
-    # On the session's connection: a Core executemany needs none of the ORM's execution.
+    # On the session's connection: a Core statement needs none of the ORM's execution.
     connection = session.connection()
-    connection.execute(_upsert(connection.dialect.name), rows)
+    dialect = connection.dialect.name
+    send_rows(connection, _upsert(dialect), rows, _ADDING)
     emptied = [str(row["cell_key"]) for row in rows if int(row["n"]) < 0]
     if emptied:
         session.execute(
