@@ -68,6 +68,20 @@ def touch_responses(session: Any, ids: Iterable[int]) -> None:
     session.info.setdefault(TOUCHED, set()).update(int(i) for i in ids)
 
 
+# Where a session keeps the responses it inserted already summarised (survey.results.running).
+BORN = "survey.born_summarised"
+
+
+def note_born(session: Any, response: Any) -> None:
+    """A response inserted as counting (``summarised``) without the ORM's flush.
+
+    The running sums learn of a card the ORM inserts as it flushes; a card
+    inserted by a Core statement (a QR card's submission, which is most cards)
+    is named here instead, so its scores are added at commit all the same.
+    """
+    session.info.setdefault(BORN, {})[response.id] = response
+
+
 # Where a session keeps the indicator scores of cards it stored, by response id.
 CARD_SCORES = "survey.card_scores"
 

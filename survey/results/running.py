@@ -45,7 +45,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, scoped_session
 
 from ..models import Campaign, FollowUpCase, MonthlySummary, Response, ResponseScore
-from ..models.summaries import CARD_SCORES, TOUCHED, NotedCard, touch_responses
+from ..models.summaries import BORN as _BORN
+from ..models.summaries import (
+    CARD_SCORES,
+    TOUCHED,
+    NotedCard,
+    note_born,
+    touch_responses,
+)
 from .atom_hash import atom_hashes, atom_hashes_sql
 from .cell_sums import SummaryCell, Sums, add_score, apply_deltas, cells_of_card, merge, month_of
 from .periods import local_period, utc_offset_minutes
@@ -64,9 +71,6 @@ AnySession = Session | scoped_session[Any]
 
 # Where a session keeps the campaigns whose months moved (a new time zone): rebuilt.
 _REBUILD = "survey.rebuild_campaigns"
-
-# Where a session keeps the responses it inserted already summarised (see _born).
-_BORN = "survey.born_summarised"
 
 # Responses per statement when syncing or rebuilding (SQLite's bound-parameter limit).
 _CHUNK = 500
@@ -110,7 +114,7 @@ def _collect(session: Session, _context: Any) -> None:
     for obj in (*session.new, *session.dirty):
         if isinstance(obj, Response) and obj.id is not None and obj in session.new:
             if obj.summarised:  # stored as counting: in the sums from the start (_born)
-                session.info.setdefault(_BORN, {})[obj.id] = obj
+                note_born(session, obj)
                 if obj.submitted_at is None or obj.flagged:
                     ids.add(obj.id)  # yet it does not count: the guarded UPDATE takes it away
             elif obj.submitted_at is not None:
