@@ -68,9 +68,16 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class AnswerForm(FlaskForm):
-    """The base of every respondent form: CSRF (from FlaskForm) and the idempotency key."""
+    """The base of every respondent form: the idempotency key (CSRF is the app's, see Meta)."""
 
     class Meta(FlaskForm.Meta):
+        # CSRFProtect checks the token of every POST before any view runs (only the API
+        # and the SMS webhooks are exempt, and neither takes an answer form), so a form
+        # field of its own checked nothing more: it only signed a new token on every POST,
+        # a card's most frequent request. The pages put the token in themselves
+        # (templates/_csrf.html).
+        csrf = False
+
         def get_translations(self, form: Any) -> Any:
             """WTForms' own messages in the request's language, the catalog read once.
 
