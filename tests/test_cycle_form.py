@@ -238,3 +238,20 @@ def test_only_evaluators_and_administrators_open_cycles(app, client, tmp_path, r
     app.config["WTF_CSRF_ENABLED"] = False  # the role is under test, not the token
     assert client.post(URL, data=_data(units, opened)).status_code == 403
     assert _count(Cycle) == 0
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"), [("en", "open one with the form"), ("zh_Hans", "用表单开启")]
+)
+def test_the_empty_cycles_page_points_to_the_form_as_well_as_the_command(
+    app, client, lang, words
+) -> None:
+    login(client, gen_user("evaluator"))
+    page = client.get(f"/evaluate/cycles?lang={lang}").text
+    note = re.search(r'<p class="note" id="no-cycles">(.*?)</p>', page, re.S)
+    assert note, page
+    assert words in note.group(1)
+    assert f'href="{URL}"' in note.group(1)
+    assert "flask survey cycle add" in note.group(1)
+    assert "flask survey framework load" in note.group(1)
+
