@@ -261,3 +261,21 @@ def test_cycle_add_command_refuses_a_draft_campaign_and_changes_nothing(runner, 
     assert f"Campaign {draft.code} is a draft" in refused.output
     assert "Open it (on its set-up page)" in refused.output
     assert _count(Cycle) == 0 and _count(CycleCampaign) == 0 and _count(AuditEvent) == events
+
+
+def test_cycle_add_command_names_a_framework_file_that_does_not_load(runner, app, tmp_path) -> None:
+    (tmp_path / "units").mkdir()
+    (tmp_path / "broken.toml").write_text('id = "broken"\ntitle = [', encoding="utf-8")
+    app.config["FRAMEWORKS_DIR"] = str(tmp_path)
+    gen_unit("zwfw")
+    db.session.commit()
+    result = runner.invoke(
+        args=[
+            *("survey", "cycle", "add", "c2024", "--name", "考评"),
+            *("--framework", "broken", "--first-year", "2024", "--unit", "zwfw"),
+        ]
+    )
+    assert result.exit_code == 1
+    assert "broken.toml" in result.output and "not valid TOML" in result.output
+    assert "flask survey framework check" in result.output
+    assert _count(Cycle) == 0
