@@ -342,3 +342,60 @@ def test_the_evaluators_pickers_offer_no_draft_and_the_setup_pages_do(app):
         assert f'value="{opened.id}" selected' in chooser and draft.name not in chooser
     setup = _staff(app, "admin").get("/admin/campaigns").text
     assert opened.name in setup and draft.name in setup
+
+
+def _reading_pages(campaign: Campaign) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Every page that reads a campaign's answers: (method, url, roles that may open it)."""
+    unit = campaign.units[0].id
+    both, admin = ("evaluator", "admin"), ("admin",)
+    base = f"/evaluate/campaign/{campaign.id}"
+    return [
+        ("GET", base, both),
+        ("GET", f"{base}/unit/{unit}", both),
+        ("GET", f"{base}/unit/{unit}/comments", both),
+        ("POST", f"{base}/unit/{unit}/comments/1/report", both),
+        ("GET", f"{base}/unit/{unit}/report", both),
+        ("GET", f"{base}/unit/{unit}/report.pdf", both),
+        ("GET", f"{base}/export.csv", both),
+        ("GET", f"{base}/export.xlsx", both),
+        ("GET", f"{base}/bursts", both),
+        ("POST", f"{base}/bursts", both),
+        ("GET", f"/evaluate/follow-up?campaign={campaign.id}", both),
+        ("GET", f"{base}/anomalies", admin),
+        ("GET", f"/evaluate/fieldwork?campaign={campaign.id}", admin),
+    ]
+
+
+def test_a_draft_has_no_page_of_results_even_by_direct_link(rapp):
+    """A draft is as unknown on every page that reads answers (as in the API): 404.
+
+    Its only answers are test answers, which count in no figure, export, report or
+    case, so a page of them would show an empty campaign as if it were running. The
+    set-up pages (the campaign's page, its opening) keep working with it.
+    """
+    draft, _point = _draft()
+    clients = {role: _staff(rapp, role) for role in ("evaluator", "admin")}
+    for method, url, roles in _reading_pages(draft):
+        for role in roles:
+            answer = clients[role].open(url, method=method, data={"reason": "a good reason"})
+            assert answer.status_code == 404, (role, method, url, answer.status_code)
+    admin = clients["admin"]
+    assert admin.get(f"/admin/campaigns/{draft.id}").status_code == 200
+    assert admin.get(f"/admin/campaigns/{draft.id}/open").status_code == 200
+    # Opened, the same pages answer (the 404 was the draft's, not the address's).
+    assert _open(admin, draft).status_code == 303
+    for method, url, roles in _reading_pages(draft):
+        if method == "GET":
+            for role in roles:
+                answer = clients[role].get(url)
+                assert answer.status_code == 200, (role, url, answer.status_code)
+
+
+def test_the_fieldwork_page_neither_offers_nor_defaults_to_a_draft(rapp):
+    opened = gen_campaign(period_start=dt.date(2030, 1, 1), period_end=dt.date(2030, 12, 31))
+    opened.name = "已开始的测评"
+    draft, _point = _draft(period_start=dt.date(2031, 1, 1), period_end=dt.date(2031, 12, 31))
+    draft.name = "尚未开始的测评"
+    db.session.commit()
+    page = _staff(rapp).get("/evaluate/fieldwork").text
+    assert opened.name in page and draft.name not in page

@@ -238,3 +238,49 @@ def test_only_evaluators_and_administrators_open_cycles(app, client, tmp_path, r
     app.config["WTF_CSRF_ENABLED"] = False  # the role is under test, not the token
     assert client.post(URL, data=_data(units, opened)).status_code == 403
     assert _count(Cycle) == 0
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"), [("en", "open one with the form"), ("zh_Hans", "用表单开启")]
+)
+def test_the_empty_cycles_page_points_to_the_form_as_well_as_the_command(
+    app, client, lang, words
+) -> None:
+    login(client, gen_user("evaluator"))
+    page = client.get(f"/evaluate/cycles?lang={lang}").text
+    note = re.search(r'<p class="note" id="no-cycles">(.*?)</p>', page, re.S)
+    assert note, page
+    assert words in note.group(1)
+    assert f'href="{URL}"' in note.group(1)
+    assert "flask survey cycle add" in note.group(1)
+    assert "flask survey framework load" in note.group(1)
+
+
+def _broken_frameworks(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A framework folder whose one file is not valid TOML (an edit half saved, say)."""
+    folder = tmp_path / "broken"
+    (folder / "units").mkdir(parents=True)
+    (folder / "mini.toml").write_text('id = "mini"\ntitle = [', encoding="utf-8")
+    app.config["FRAMEWORKS_DIR"] = str(folder)
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "do not load"), ("zh_Hans", "无法载入")])
+def test_framework_files_that_do_not_load_are_named_not_a_500(
+    app, client, tmp_path: Path, caplog, lang, words
+) -> None:
+    units, opened, _draft = _setting(app, tmp_path)
+    _broken_frameworks(app, tmp_path)
+    login(client, gen_user("evaluator"))
+    page = client.get(f"{URL}?lang={lang}")
+    assert page.status_code == 503, page.text
+    assert words in page.text
+    assert "mini.toml" in page.text and "not valid TOML" in page.text
+    assert "flask survey framework check" in page.text
+    assert str(tmp_path) not in page.text  # the server's folders stay in the log
+    assert any("mini.toml" in r.getMessage() for r in caplog.records if r.levelname == "ERROR")
+    # Sent anyway (the page was open before the file broke): refused, nothing stored.
+    app.config["WTF_CSRF_ENABLED"] = False
+    events = _count(AuditEvent)
+    sent = client.post(URL, data=_data(units, opened))
+    assert sent.status_code == 503 and words in sent.text
+    assert (_count(Cycle), _count(AuditEvent)) == (0, events)

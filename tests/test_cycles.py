@@ -16,7 +16,13 @@ from factories import gen_campaign, gen_unit, gen_user
 from survey.extensions import db
 from survey.models import AuditEvent, Cycle, CycleCampaign, CycleDeadline, FrameworkVersion
 from survey.scorecard import load_directory
-from survey.scorecard.cycles import CycleSpec, approve_unit_set, framework_for_unit, open_cycle
+from survey.scorecard.cycles import (
+    CycleRefused,
+    CycleSpec,
+    approve_unit_set,
+    framework_for_unit,
+    open_cycle,
+)
 from survey.scorecard.messages import ScorecardError
 from survey.scorecard.store import framework_of, framework_version, register_versions
 
@@ -172,6 +178,23 @@ def test_a_campaign_not_covering_the_year_or_missing_a_dimension_is_refused(app)
     )
 
 
+def test_a_draft_campaign_is_refused_as_a_years_feed(app) -> None:
+    """A draft's answers are test answers, counted in no figure: it feeds no survey item."""
+    units = [gen_unit("zwfw")]
+    draft = gen_campaign(units, period_start=dt.date(2024, 1, 1), period_end=dt.date(2026, 12, 31))
+    draft.draft = True
+    db.session.flush()
+    with pytest.raises(CycleRefused) as raised:
+        open_cycle(_spec(units=units, campaign=draft))
+    assert raised.value.part == "campaign:2024"
+    assert raised.value.message() == (
+        f"Campaign {draft.code} is a draft: it has only test answers, which count in no "
+        "figure. Open it (on its set-up page) before it feeds a year of a cycle."
+    )
+    db.session.rollback()
+    assert _count(Cycle) == 0 and _count(CycleCampaign) == 0
+
+
 def test_an_approved_unit_set_replaces_the_individual_defaults_for_that_unit_only(app) -> None:
     cycle = open_cycle(_spec())
     evaluator = gen_user("evaluator")
@@ -218,3 +241,41 @@ def test_cycle_add_command_opens_a_cycle_or_says_why_not(runner, app) -> None:
     done = runner.invoke(args=args)
     assert done.exit_code == 0, done.output
     assert "opened cycle c2024 (2024-2026)" in done.output
+
+
+def test_cycle_add_command_refuses_a_draft_campaign_and_changes_nothing(runner, app) -> None:
+    units = [gen_unit("zwfw")]
+    draft = gen_campaign(units, period_start=dt.date(2024, 1, 1), period_end=dt.date(2026, 12, 31))
+    draft.draft = True
+    db.session.commit()
+    runner.invoke(args=["survey", "framework", "load"])
+    events = _count(AuditEvent)
+    refused = runner.invoke(
+        args=[
+            *("survey", "cycle", "add", "c2024", "--name", "考评"),
+            *("--framework", "provincial-institutions", "--first-year", "2024"),
+            *("--unit", "zwfw", "--campaign", f"2025={draft.code}"),
+        ]
+    )
+    assert refused.exit_code == 1
+    assert f"Campaign {draft.code} is a draft" in refused.output
+    assert "Open it (on its set-up page)" in refused.output
+    assert _count(Cycle) == 0 and _count(CycleCampaign) == 0 and _count(AuditEvent) == events
+
+
+def test_cycle_add_command_names_a_framework_file_that_does_not_load(runner, app, tmp_path) -> None:
+    (tmp_path / "units").mkdir()
+    (tmp_path / "broken.toml").write_text('id = "broken"\ntitle = [', encoding="utf-8")
+    app.config["FRAMEWORKS_DIR"] = str(tmp_path)
+    gen_unit("zwfw")
+    db.session.commit()
+    result = runner.invoke(
+        args=[
+            *("survey", "cycle", "add", "c2024", "--name", "考评"),
+            *("--framework", "broken", "--first-year", "2024", "--unit", "zwfw"),
+        ]
+    )
+    assert result.exit_code == 1
+    assert "broken.toml" in result.output and "not valid TOML" in result.output
+    assert "flask survey framework check" in result.output
+    assert _count(Cycle) == 0

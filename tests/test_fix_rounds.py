@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import json
 import re
+from pathlib import Path
 
 import docx
 import time_machine
@@ -275,3 +276,13 @@ def test_a_liaison_cannot_record_a_look_back(app, world) -> None:  # noqa: F811
         )
         assert refused.status_code == 403
     assert len(_rounds(opinion.id)) == 1
+
+
+def test_a_fixs_rounds_are_drawn_by_one_macro_on_both_pages() -> None:
+    """The evaluators' opinion page and the unit's show a fix's rounds alike: one macro draws
+    the fix, each round's heading, deadline and state, so the two cannot drift apart."""
+    folder = Path(__file__).resolve().parent.parent / "survey" / "templates" / "evaluate"
+    drawing = sorted(p.name for p in folder.glob("*.html") if 'class="fix-round"' in p.read_text())
+    assert drawing == ["_opinion.html"]
+    for page in ("opinion.html", "unit_opinion.html"):
+        assert "{% call(fix) fix_rounds(item" in (folder / page).read_text(encoding="utf-8")

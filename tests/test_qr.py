@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import xml.etree.ElementTree as ET
@@ -15,7 +16,7 @@ from PIL import Image
 from tools_support import decode_qr
 
 from survey.extensions import db
-from survey.models import AuditEvent, Response, Ticket
+from survey.models import AuditEvent, Response, Ticket, utcnow
 from survey.tokens import hash_token
 
 
@@ -171,3 +172,76 @@ def test_no_open_campaign_no_tickets(app, runner, tmp_path):
     )
     assert result.exit_code == 1 and "no open campaign" in result.output
     assert db.session.execute(db.select(db.func.count(Ticket.id))).scalar() == 0
+
+
+def _tickets(runner, point, out, *extra: str):  # type: ignore[no-untyped-def]
+    args = ["survey", "tickets", "--point", point.code, "--count", "2", "--out", str(out)]
+    return runner.invoke(args=[*args, *extra], env={"LANG": "en_GB.UTF-8"})
+
+
+def _ticket_count() -> int:
+    return db.session.execute(db.select(db.func.count(Ticket.id))).scalar_one()
+
+
+def test_tickets_are_printed_ahead_for_a_draft_named_with_campaign(app, client, runner, tmp_path):
+    """Counters get their rolls before the first day, and a draft is tried with a ticket of a
+    sheet printed for it (README, "A new campaign"): the web's sheet allows it, so does this."""
+    campaign, point = _point()
+    campaign.draft = True
+    db.session.commit()
+    # Nothing serves the point yet: the command says how to print ahead, and prints nothing.
+    refused = _tickets(runner, point, tmp_path / "no")
+    assert refused.exit_code == 1 and f"--campaign {campaign.code}" in refused.output
+    assert _ticket_count() == 0 and not (tmp_path / "no").exists()
+
+    done = _tickets(runner, point, tmp_path, "--campaign", campaign.code)
+    assert done.exit_code == 0, done.output
+    assert _ticket_count() == 2
+    assert f"Campaign {campaign.code} is a draft" in done.output
+    assert "test mode only" in done.output
+    with open(tmp_path / "tickets.csv", encoding="utf-8") as handle:
+        url = next(csv.DictReader(handle))["url"]
+    # Anyone scanning it before the campaign opens is told the survey has not started.
+    assert client.get(urlsplit(url).path).status_code == 410
+    campaign.draft = False
+    db.session.commit()
+    assert client.get(urlsplit(url).path).status_code == 200
+
+
+def test_tickets_printed_before_a_campaign_begins_say_when_and_warn_of_expiry(
+    app, runner, tmp_path
+):
+    campaign, point = _point()
+    campaign.opens_at = utcnow() + dt.timedelta(days=7)
+    db.session.commit()
+    soon = _tickets(runner, point, tmp_path / "soon", "--campaign", campaign.code)
+    assert soon.exit_code == 0, soon.output
+    day = campaign.opens_at.date().isoformat()
+    assert f"Campaign {campaign.code} takes answers from {day}" in soon.output
+    assert "expire" not in soon.output
+    campaign.opens_at = utcnow() + dt.timedelta(days=60)  # past SURVEY_TICKET_DAYS (30)
+    db.session.commit()
+    late = _tickets(runner, point, tmp_path / "late", "--campaign", campaign.code)
+    assert late.exit_code == 0, late.output
+    assert "These tickets expire on" in late.output and "nearer its start" in late.output
+
+
+def test_a_named_campaign_that_cannot_take_the_tickets_is_refused(app, runner, tmp_path):
+    campaign, point = _point()
+    other = gen_campaign([gen_unit("gaj")])
+    closed = gen_campaign([point.unit], period_end=utcnow().date() - dt.timedelta(days=2))
+    closed.period_start = closed.period_end - dt.timedelta(days=30)
+    no_tickets = gen_campaign([point.unit])
+    no_tickets.channels = "qr link"
+    db.session.commit()
+    for code, said in (
+        ("nope", "no campaign with code 'nope'"),
+        (other.code, f"is not evaluated in campaign {other.code}"),
+        (closed.code, f"Campaign {closed.code} is closed."),
+        (no_tickets.code, f"Campaign {no_tickets.code} does not use receipt tickets."),
+    ):
+        result = _tickets(runner, point, tmp_path / code, "--campaign", code)
+        assert result.exit_code != 0 and said in result.output, result.output
+        assert not (tmp_path / code).exists()
+    assert _ticket_count() == 0
+    assert db.session.execute(db.select(AuditEvent)).first() is None

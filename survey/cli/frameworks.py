@@ -104,11 +104,16 @@ def cycle_add(
     deadlines: tuple[str, ...],
 ) -> None:
     """Open an evaluation cycle on the stored version of a framework file."""
+    from ..scorecard import FrameworkError
     from ..scorecard.cycles import CycleSpec, open_cycle
     from ..scorecard.messages import ScorecardError
     from ..scorecard.store import current_library, framework_version
 
-    framework = current_library().frameworks.get(framework_id)
+    try:
+        framework = current_library().frameworks.get(framework_id)
+    except FrameworkError as error:  # the files as they are now, to find the current version
+        click.echo(f"{error}\n(`flask survey framework check` lists every problem)", err=True)
+        sys.exit(1)
     row = None if framework is None else framework_version(framework.version)
     if row is None:
         click.echo(

@@ -8,20 +8,20 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from ..extensions import db
-from ..models import Campaign
 from ..responses import review as service
 from ..results import anomalies as activity
 from ..web.guards import role_required
 from ..web.navigation import whole_number
 from . import bp
 from .forms import BurstReviewForm
+from .found import campaign_or_404
 
 
 @bp.route("/campaign/<int:campaign_id>/bursts", methods=["GET", "POST"])
 @role_required("evaluator", "admin")
 def bursts(campaign_id: int) -> ResponseReturnValue:
     """The bursts waiting for review, to accept or exclude together; those decided before."""
-    campaign = db.get_or_404(Campaign, campaign_id)
+    campaign = campaign_or_404(campaign_id)
     form = BurstReviewForm()
     status = 200
     if request.method == "POST":
@@ -66,7 +66,7 @@ def anomalies(campaign_id: int) -> ResponseReturnValue:
     and how many were lowest ratings are an exact count and answer of a pool far
     below k, outside the published table.
     """
-    campaign = db.get_or_404(Campaign, campaign_id)
+    campaign = campaign_or_404(campaign_id)
     page = render_template(
         "evaluate/anomalies.html",
         campaign=campaign,

@@ -26,6 +26,7 @@ from ..web.guards import role_required
 from ..web.navigation import page_number as page_number_of
 from . import bp
 from .forms import SelectForm
+from .found import campaign_or_404
 from .results_views import unit_in
 
 
@@ -44,7 +45,7 @@ def question_labels(campaign: Campaign) -> dict[str, str]:
 @bp.route("/campaign/<int:campaign_id>/unit/<int:unit_id>/comments")
 @role_required("evaluator", "admin")
 def unit_comments_page(campaign_id: int, unit_id: int) -> ResponseReturnValue:
-    campaign = db.get_or_404(Campaign, campaign_id)
+    campaign = campaign_or_404(campaign_id)
     unit = unit_in(campaign, unit_id)
     questions = text_questions(campaign)
     question = request.args.get("question") or None
@@ -93,7 +94,7 @@ def unit_comments_page(campaign_id: int, unit_id: int) -> ResponseReturnValue:
 @role_required("evaluator", "admin")
 def comment_for_report(campaign_id: int, unit_id: int, answer_id: int) -> ResponseReturnValue:
     """Put a comment in the unit's report, or take it out; back to the same page of comments."""
-    campaign = db.get_or_404(Campaign, campaign_id)
+    campaign = campaign_or_404(campaign_id)
     unit = unit_in(campaign, unit_id)
     back = url_for(
         "evaluate.unit_comments_page",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from wtforms import Field
@@ -40,8 +40,10 @@ from ..scorecard.cycles import (
     open_cycle,
 )
 from ..scorecard.entries import today
+from ..scorecard.errors import FrameworkError
 from ..scorecard.messages import ScorecardError
 from ..scorecard.store import framework_of
+from ..web.errors import error_page
 from ..web.guards import role_required
 from . import bp
 from .forms import NO_CAMPAIGN, CycleForm, CycleYearForm
@@ -177,6 +179,37 @@ def _refuse(form: CycleForm, problem: ScorecardError) -> ResponseReturnValue:
 @bp.route("/cycles/new", methods=["GET", "POST"])
 @role_required("evaluator", "admin")
 def cycle_new() -> ResponseReturnValue:
+    """The form, or why it cannot be shown: framework files that do not load."""
+    try:
+        return _form_or_cycle()
+    except FrameworkError as error:
+        return _frameworks_broken(error)
+
+
+def _frameworks_broken(error: FrameworkError) -> ResponseReturnValue:
+    """The framework files' first problem said (and logged), not a 500; nothing stored.
+
+    The form offers the current version of each framework file, so a file broken
+    on the server (an edit half saved, a bad merge) stops it until it is fixed:
+    the page says so with the file, item and field at fault, and the command that
+    lists every problem.
+    """
+    db.session.rollback()
+    current_app.logger.error("framework files do not load: %s", error)
+    return error_page(
+        gettext("Framework files do not load"),
+        gettext(
+            "The framework files on the server do not load, so no evaluation cycle can be "
+            "opened until they are fixed; nothing was changed. %(command)s lists every "
+            "problem; the first is: %(problem)s",
+            command="flask survey framework check",
+            problem=error.without_folders(),
+        ),
+        503,
+    )
+
+
+def _form_or_cycle() -> ResponseReturnValue:
     """The form; "years" lays out its year rows again, "open" opens the cycle."""
     campaigns = campaigns_newest_first(drafts=False)
     form = CycleForm() if request.method == "POST" else _new_form()

@@ -7,7 +7,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
 from ..extensions import db
-from ..models import Campaign
 from ..results import ResultsError
 from ..results.exports import (
     ResultsTable,
@@ -19,13 +18,14 @@ from ..results.exports import (
 from ..web.errors import error_page
 from ..web.guards import role_required
 from . import bp
+from .found import campaign_or_404
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _table_or_error(campaign_id: int) -> ResultsTable | ResponseReturnValue:
     """The export's table, or the page (and 400) saying why it cannot be made."""
-    campaign = db.get_or_404(Campaign, campaign_id)
+    campaign = campaign_or_404(campaign_id)
     try:
         return results_table(campaign, by=request.args.get("by"), period=request.args.get("period"))
     except ResultsError as error:

@@ -12,19 +12,19 @@ runs the fieldwork (contact lists, devices, the phone team) sees them exactly.
 
 from __future__ import annotations
 
-from flask import abort, make_response, render_template, request
+from flask import make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext
 
-from ..extensions import db
 from ..labels import group_label
 from ..models import Campaign
 from ..results import fieldwork
+from ..results.readable import readable_campaigns
 from ..results.response_rates import disposition_rows, partial_thresholds, phone_response_rates
 from ..stats.aapor import ResponseRates
 from ..web.guards import role_required
-from ..web.navigation import whole_number
 from . import bp
+from .found import chosen_campaign_or_404
 
 
 def _phone_rate_rows(campaign: Campaign) -> list[tuple[str, ResponseRates | None]]:
@@ -48,18 +48,8 @@ def _phone_rate_rows(campaign: Campaign) -> list[tuple[str, ResponseRates | None
 def fieldwork_view() -> ResponseReturnValue:
     """The campaign chosen with ?campaign=<id>, else the newest open one."""
     raw = request.args.get("campaign", "").strip()
-    campaign: Campaign | None
-    if raw:
-        chosen = whole_number(raw)
-        if chosen is None:
-            abort(404)
-        campaign = db.get_or_404(Campaign, chosen)
-    else:
-        campaign = fieldwork.default_campaign()
-    context: dict[str, object] = {
-        "campaign": campaign,
-        "campaigns": fieldwork.campaigns_newest_first(),
-    }
+    campaign = chosen_campaign_or_404(raw) if raw else fieldwork.default_campaign()
+    context: dict[str, object] = {"campaign": campaign, "campaigns": readable_campaigns()}
     if campaign is not None:
         units = fieldwork.unit_group_progress(campaign)
         by_channel = fieldwork.responses_by_channel(campaign)

@@ -35,17 +35,12 @@ from ..followup.cases import (
     record_remedy,
 )
 from ..followup.reading import case_answers, case_origin, case_previews
-from ..models import (
-    Campaign,
-    FollowUpCase,
-    campaigns_newest_first,
-    latest_campaign,
-    utcnow,
-)
+from ..models import Campaign, FollowUpCase, utcnow
+from ..results.readable import latest_readable_campaign, readable_campaigns
 from ..web.guards import role_required
-from ..web.navigation import whole_number
 from . import bp
 from .forms import FIX_RATING_LABELS, ExcludeForm, RatingForm, RemedyForm
+from .found import chosen_campaign_or_404
 
 T = TypeVar("T")
 
@@ -54,11 +49,8 @@ def _campaign_choice() -> Campaign | None:
     """?campaign=<id>, else the newest campaign that is not a draft (a draft opens no case)."""
     raw = request.args.get("campaign", "")
     if raw:
-        chosen = whole_number(raw)
-        if chosen is None:
-            abort(404)
-        return db.get_or_404(Campaign, chosen)
-    return latest_campaign(drafts=False)
+        return chosen_campaign_or_404(raw)
+    return latest_readable_campaign()
 
 
 def _visible(case_row: FollowUpCase) -> None:
@@ -80,7 +72,7 @@ def _may_see_number(case_row: FollowUpCase) -> bool:
 @role_required("evaluator", "admin", "handler")
 def followup_list() -> ResponseReturnValue:
     campaign = _campaign_choice()
-    campaigns = campaigns_newest_first(drafts=False)
+    campaigns = readable_campaigns()
     counts: dict[int, FollowUpCounts] = {}
     cases: list[FollowUpCase] = []
     if campaign is not None:

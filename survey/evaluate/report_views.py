@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from ..extensions import db
 from ..labels import group_label
-from ..models import Campaign, Unit
+from ..models import Unit
 from ..reports.pdf import unit_report_pdf
 from ..results.comments import Comment, selected_comments
 from ..results.messages import ResultsError
@@ -15,11 +15,12 @@ from ..results.methods import methods_notes
 from ..results.unit_report import UnitReport, unit_report
 from ..web.guards import role_required
 from . import bp
+from .found import campaign_or_404
 from .results_views import group_chart, indicator_chart, yearly_chart
 
 
 def _report(campaign_id: int, unit_id: int) -> UnitReport:
-    campaign = db.get_or_404(Campaign, campaign_id)
+    campaign = campaign_or_404(campaign_id)
     unit = db.get_or_404(Unit, unit_id)
     try:
         return unit_report(campaign, unit, request.args.get("period") or None)

@@ -15,13 +15,13 @@ from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup
 
-from ..extensions import db
 from ..labels import channel_label, group_label, indicator_label
-from ..models import Campaign, Unit, campaigns_newest_first
+from ..models import Campaign, Unit
 from ..results import ResultRow, ResultsError, campaign_groups, satisfaction, year_on_year
 from ..results.estimates import GroupRow
 from ..results.fieldwork import submitted_by_campaign
 from ..results.options import Dimension
+from ..results.readable import readable_campaigns
 from ..results.reading import rankable, shown_unreliable
 from ..results.service import YearOnYear
 from ..results.unit_report import OVERALL, campaign_indicators
@@ -31,6 +31,7 @@ from ..web.guards import role_required
 from ..web.navigation import page_number
 from . import bp
 from .charts import Bar, Point, bar_chart, line_chart
+from .found import campaign_or_404
 
 SORTS = {
     "unit": lambda r: r.unit_code or "",
@@ -154,7 +155,7 @@ def index() -> ResponseReturnValue:
     """
     fieldwork = current_user.role == "admin"
     counts = submitted_by_campaign() if fieldwork else {}
-    campaigns = campaigns_newest_first(drafts=False)
+    campaigns = readable_campaigns()
     return render_template(
         "evaluate/index.html", campaigns=campaigns, counts=counts, fieldwork=fieldwork
     )
@@ -209,7 +210,7 @@ def campaign_results(campaign_id: int) -> ResponseReturnValue:
     The whole campaign is sorted (ranks span pages), and only the page is sent:
     with 1,000 units the page stays small.
     """
-    campaign = db.get_or_404(Campaign, campaign_id)
+    campaign = campaign_or_404(campaign_id)
     period = _period_arg(campaign)
     sort, order = _sort_args()
     page = _page_arg()
@@ -309,7 +310,7 @@ def unit_in(campaign: Campaign, unit_id: int) -> Unit:
 @bp.route("/campaign/<int:campaign_id>/unit/<int:unit_id>")
 @role_required("evaluator", "admin")
 def unit_results(campaign_id: int, unit_id: int) -> ResponseReturnValue:
-    campaign = db.get_or_404(Campaign, campaign_id)
+    campaign = campaign_or_404(campaign_id)
     unit = unit_in(campaign, unit_id)
     period = _period_arg(campaign)
     try:

@@ -40,6 +40,7 @@ from ..models import (
     campaigns_newest_first,
     utcnow,
 )
+from .readable import readable_campaigns
 from .summaries import not_excluded
 
 __all__ = [
@@ -144,11 +145,14 @@ class FlaggedShare:
 
 
 def default_campaign(now: dt.datetime | None = None) -> Campaign | None:
-    """The newest campaign that takes answers now; the newest of all when none is open."""
+    """The newest campaign that takes answers now; else the newest that is not a draft.
+
+    Never a draft: it has no fieldwork, only test answers (survey.results.readable).
+    """
     from ..models import campaign_state
 
     now = now or utcnow()
-    campaigns = campaigns_newest_first()
+    campaigns = readable_campaigns()
     for campaign in campaigns:
         if campaign_state(campaign, now) is None:
             return campaign

@@ -1,10 +1,11 @@
 """Evaluation cycles: a stored framework version applied to units over (usually) three years.
 
 Opening a cycle checks everything a later year would otherwise trip over, and
-refuses with a message naming the problem: a campaign feeding a year it does not
-cover, a unit the feeding campaign does not survey (its survey items would have
-no data), a dimension the framework's survey items need that no group of the
-campaign answers. Nothing is stored unless every check passes.
+refuses with a message naming the problem: a draft campaign (test answers only),
+a campaign feeding a year it does not cover, a unit the feeding campaign does
+not survey (its survey items would have no data), a dimension the framework's
+survey items need that no group of the campaign answers. Nothing is stored
+unless every check passes.
 """
 
 from __future__ import annotations
@@ -230,7 +231,21 @@ def offered_framework(framework_id: str) -> FrameworkVersion:
 def check_feeding_campaign(
     framework: Framework, year: int, campaign: Campaign, units: Sequence[Unit]
 ) -> None:
-    """Refuse a campaign that cannot feed ``year``'s survey items for every unit."""
+    """Refuse a campaign that cannot feed ``year``'s survey items for every unit.
+
+    A draft cannot: its answers are test answers, which count in no figure (and
+    are deleted when it opens), so its items would have no data. The web form
+    offers no draft; this refusal holds for the command line and any other caller.
+    """
+    if campaign.draft:
+        raise CycleRefused(
+            f"campaign:{year}",
+            N_(
+                "Campaign %(campaign)s is a draft: it has only test answers, which count in "
+                "no figure. Open it (on its set-up page) before it feeds a year of a cycle."
+            ),
+            campaign=campaign.code,
+        )
     if not campaign.period_start.year <= year <= campaign.period_end.year:
         raise CycleRefused(
             f"campaign:{year}",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 __all__ = ["FrameworkError", "ScoreError"]
 
 
@@ -21,6 +23,11 @@ class FrameworkError(ValueError):
         self.field = field
         self.problem = f"field '{field}': {problem}" if field else problem
         super().__init__(f"{file}:{where or '-'}: {self.problem}")
+
+    def without_folders(self) -> str:
+        """The same line with the file's name alone: for a page, where the server's folders
+        are nobody's business (the log keeps ``str(error)``, the whole path)."""
+        return f"{Path(self.file).name}:{self.where or '-'}: {self.problem}"
 
 
 class ScoreError(ValueError):

@@ -65,10 +65,13 @@ from .groups import (
 from .overview import overview_counts
 from .places import (
     MAX_SHEET_TICKETS,
+    campaigns_for_tickets,
+    check_ticket_campaign,
     issue_ticket_sheet,
     record_ticket_issue,
     save_service_point,
     save_unit,
+    tickets_ahead_notes,
 )
 from .tokens import (
     TOKEN_FIELDS,
@@ -104,9 +107,11 @@ __all__ = [
     "audit_actions",
     "audit_diff",
     "campaign_settings",
+    "campaigns_for_tickets",
     "campaigns_newest_first",
     "check_code",
     "check_name",
+    "check_ticket_campaign",
     "create_api_token",
     "fieldwork_started",
     "groups_in_order",
@@ -119,6 +124,7 @@ __all__ = [
     "move_group",
     "record_contact_import",
     "record_ticket_issue",
+    "tickets_ahead_notes",
     "reset_password",
     "revoke_api_token",
     "save_campaign",

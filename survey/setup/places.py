@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ from ..models import (
     ServicePoint,
     Ticket,
     Unit,
+    campaigns_newest_first,
     utcnow,
 )
 from .common import SetupError, _flush, _refuse, check_code, check_name
@@ -156,6 +158,82 @@ def _refuse_printed_change(point: ServicePoint, unit: Unit, code: str) -> None:
         )
 
 
+def check_ticket_campaign(campaign: Campaign, point: ServicePoint) -> None:
+    """Refuse (SetupError) receipt tickets at ``point`` that nobody could ever answer.
+
+    Shared by the printed sheet and ``flask survey tickets``, so both refuse the
+    same: a point of a unit the campaign does not evaluate, a campaign without
+    receipt tickets, a closed one. A draft and a campaign not begun yet are not
+    refused: counters get their rolls before the first day, and a draft is tried
+    with a ticket printed for it (its test answer is deleted, and the ticket
+    freed, when it opens); tickets_ahead_notes says what that means.
+    """
+    problem = _ticket_problem(campaign, point)
+    if problem is not None:
+        raise _refuse(problem)
+
+
+def _ticket_problem(campaign: Campaign, point: ServicePoint) -> str | None:
+    if point.unit not in campaign.units:
+        return gettext(
+            "%(unit)s is not evaluated in campaign %(campaign)s.",
+            unit=point.unit.name,
+            campaign=campaign.code,
+        )
+    if "ticket" not in campaign.channel_list():
+        return gettext(
+            "Campaign %(campaign)s does not use receipt tickets.", campaign=campaign.code
+        )
+    if campaign.closes() <= utcnow():
+        return gettext("Campaign %(campaign)s is closed.", campaign=campaign.code)
+    return None
+
+
+def campaigns_for_tickets(point: ServicePoint) -> list[Campaign]:
+    """The campaigns tickets may be printed for at ``point``, newest first (drafts included)."""
+    return [c for c in campaigns_newest_first() if _ticket_problem(c, point) is None]
+
+
+def tickets_ahead_notes(campaign: Campaign, expires: dt.datetime | None) -> list[str]:
+    """What to know of tickets printed before ``campaign`` takes answers (translated).
+
+    A draft's ticket opens its card in test mode only until an administrator
+    opens it; a campaign not begun tells respondents so until its first day;
+    and tickets expiring (``expires``, SURVEY_TICKET_DAYS after printing) before
+    that day can only be tried, never answered (``expires`` None: they do not expire).
+    """
+    notes = []
+    if campaign.draft:
+        notes.append(
+            gettext(
+                "Campaign %(campaign)s is a draft: until an administrator opens it, these "
+                "tickets open its card in test mode only and tell anyone else that the survey "
+                "has not started. Opening it deletes the test answers and frees their tickets.",
+                campaign=campaign.code,
+            )
+        )
+    elif utcnow() < campaign.opens():
+        notes.append(
+            gettext(
+                "Campaign %(campaign)s takes answers from %(date)s: until then these tickets "
+                "tell respondents that the survey has not started.",
+                campaign=campaign.code,
+                date=campaign.opens().date().isoformat(),
+            )
+        )
+    if expires is not None and expires <= campaign.opens():
+        notes.append(
+            gettext(
+                "These tickets expire on %(expires)s, before campaign %(campaign)s takes "
+                "answers (%(opens)s at the earliest): print those to hand out nearer its start.",
+                expires=expires.date().isoformat(),
+                campaign=campaign.code,
+                opens=campaign.opens().date().isoformat(),
+            )
+        )
+    return notes
+
+
 def issue_ticket_sheet(
     campaign: Campaign | None, point: ServicePoint, count: int | None
 ) -> list[SheetTicket]:
@@ -174,20 +252,7 @@ def issue_ticket_sheet(
                 max=MAX_SHEET_TICKETS,
             )
         )
-    if point.unit not in campaign.units:
-        raise _refuse(
-            gettext(
-                "%(unit)s is not evaluated in campaign %(campaign)s.",
-                unit=point.unit.name,
-                campaign=campaign.code,
-            )
-        )
-    if "ticket" not in campaign.channel_list():
-        raise _refuse(
-            gettext("Campaign %(campaign)s does not use receipt tickets.", campaign=campaign.code)
-        )
-    if campaign.closes() <= utcnow():
-        raise _refuse(gettext("Campaign %(campaign)s is closed.", campaign=campaign.code))
+    check_ticket_campaign(campaign, point)
     issued = issue_tickets(campaign, point, count)
     record_ticket_issue(campaign, point, [ticket for ticket, _token in issued])
     _flush()
