@@ -13,7 +13,15 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import (
+    babel,
+    check_limits_of_writes,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    migrate,
+)
 from .i18n import remember_language, select_locale
 from .web.bad_bytes import refuse_nul
 from .web.connections import ping_when_idle
@@ -101,6 +109,7 @@ def _lean_limits_and_pool(app: Flask) -> None:
         str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
     )
     limiter.init_app(app)
+    check_limits_of_writes(app)
     with app.app_context():
         for engine in db.engines.values():
             ping_when_idle(engine, float(app.config["SURVEY_DB_PING_IDLE_SECONDS"]))

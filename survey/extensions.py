@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Callable
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from flask import request
+from flask import Flask, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -55,6 +57,50 @@ def _reads_are_not_limited() -> bool:
 
 
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def limit_posts(limit_value: Callable[[], str]) -> Callable[[F], F]:
+    """``limiter.limit(limit_value, methods=["POST"])``, and a read never enters Flask-Limiter.
+
+    The request filter above lets a read through, but only after Flask-Limiter
+    has looked up the route's limits and its exemptions, in its decorator as in
+    its before_request hook: a twentieth of a QR card's GET, the most frequent
+    request there is. Here a read goes straight to the view; a POST goes through
+    the limited view as before (the same name, so the same limits and counters).
+    """
+
+    def decorate(view: F) -> F:
+        limited = limiter.limit(limit_value, methods=["POST"])(view)
+
+        @wraps(view)
+        def chosen(*args: Any, **kwargs: Any) -> Any:
+            if request.method in _READS:
+                return view(*args, **kwargs)
+            return limited(*args, **kwargs)
+
+        return cast(F, chosen)
+
+    return decorate
+
+
+def check_limits_of_writes(app: Flask) -> None:
+    """Flask-Limiter's before_request check, run for writes only (reads are never limited).
+
+    Called once after ``limiter.init_app(app)``: its hook is swapped for one that
+    returns at once for a GET, HEAD or OPTIONS (see :func:`limit_posts`).
+    """
+    hooks = app.before_request_funcs.setdefault(None, [])
+    check = limiter._check_request_limit  # noqa: SLF001 - the hook it registered
+
+    def writes_only() -> None:
+        if request.method not in _READS:
+            check()
+
+    app.before_request_funcs[None] = [writes_only if hook == check else hook for hook in hooks]
+
+
 login_manager = LoginManager()
 # Security headers (survey.web.headers sets the policy).
 talisman = Talisman()

@@ -43,3 +43,29 @@ def test_a_read_past_the_limit_is_served_and_a_post_is_still_counted(rapp: Flask
     assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200]
     assert client.head(url).status_code == 200
     assert [post_card(client, url)[0].status_code for _ in range(2)] == [200, 429]
+
+
+def test_a_read_never_enters_flask_limiter(rapp: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Neither its before_request hook nor a route's decorator looks up limits for a read."""
+    from factories import gen_campaign, gen_service_point, gen_unit
+
+    from survey.extensions import db
+
+    unit = gen_unit()
+    gen_campaign([unit])
+    point = gen_service_point(unit)
+    db.session.commit()
+    looked_up: list[str] = []
+    identify = limiter.identify_request  # the first thing Flask-Limiter does with a request
+
+    def spy() -> str:
+        looked_up.append(identify())
+        return looked_up[-1]
+
+    monkeypatch.setattr(limiter, "identify_request", spy)
+    client = rapp.test_client()
+    for url in (f"/p/{point.code}", f"/k/{point.code}", "/login", "/device/enrol"):
+        assert client.get(url).status_code == 200, url
+    assert looked_up == []
+    client.post(f"/p/{point.code}", data={})
+    assert looked_up, "a POST is still checked against its limits"

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..access.accounts import authenticate
-from ..extensions import db, limiter
+from ..extensions import db, limit_posts
 from ..models import username_key
 from ..web.guards import mark_active, public
 from . import bp
@@ -54,7 +54,7 @@ def _login_limit() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limit_posts(_login_limit)
 @public
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:

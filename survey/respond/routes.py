@@ -32,7 +32,7 @@ from flask_babel import force_locale, get_locale, gettext
 from .. import responses as service
 from ..channels.devices import DEVICE_COOKIE, DeviceError, enrol, kiosk_device
 from ..channels.test_mode import TEST_COOKIE, tested_campaigns
-from ..extensions import db, limiter
+from ..extensions import db, limit_posts
 from ..followup.cases import case_by_rating_token, rate_by_link, rating_link_open
 from ..i18n import normalise, requested_language
 from ..instruments import Page, Question
@@ -71,7 +71,7 @@ def _point_limit() -> str:
 
 
 @bp.route("/p/<code>", methods=["GET", "POST"])
-@limiter.limit(_point_limit, methods=["POST"])
+@limit_posts(_point_limit)
 @retry_once_on_lost_connection
 def point(code: str) -> ResponseReturnValue:
     return _card(lambda: service.resolve_point(code, "qr", testing=_testing()))
@@ -83,7 +83,7 @@ def _testing() -> frozenset[int]:
 
 
 @bp.route("/k/<code>", methods=["GET", "POST"])
-@limiter.limit(_point_limit, methods=["POST"])
+@limit_posts(_point_limit)
 @retry_once_on_lost_connection
 def kiosk(code: str) -> ResponseReturnValue:
     """Kiosk mode on an enrolled device; anywhere else, the public card with its limits."""
@@ -108,7 +108,7 @@ def _enrol_limit() -> str:
 
 
 @bp.route("/device/enrol", methods=["GET", "POST"])
-@limiter.limit(_enrol_limit, methods=["POST"])
+@limit_posts(_enrol_limit)
 def enrol_device() -> ResponseReturnValue:
     """The tablet types its one-time code and becomes the kiosk the administrator named."""
     form = EnrolForm()
