@@ -256,11 +256,14 @@ def prepare(url: str) -> None:
         db.engine.dispose()
 
 
-def statements_per_card(url: str) -> tuple[int, int]:
-    """SQL statements of one QR card's GET and POST (after a first card), counted in process.
+def statements_per_card(url: str) -> tuple[int, int, int, int]:
+    """SQL statements and Python function calls of one QR card's GET and POST, in process.
 
-    At a point of its own, before the load: the load's cards at the bench points would
-    set off the burst rule, whose holding is no part of a card's usual cost.
+    Counted after a first card, at a point of its own, before the load: the load's
+    cards at the bench points would set off the burst rule, whose holding is no part
+    of a card's usual cost. The calls are cProfile's count over twenty cards (the
+    same every run, whatever else the machine does: a figure to compare code by,
+    where the rates and CPU times move with the machine's other work).
     """
     import sqlalchemy as sa
 
@@ -277,22 +280,46 @@ def statements_per_card(url: str) -> tuple[int, int]:
     def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
         seen.append(statement)
 
-    def one_card() -> tuple[int, int]:
+    def one_card(profile=None, part: str = "") -> tuple[int, int]:  # type: ignore[no-untyped-def]
         seen.clear()
+        if part == "get":
+            profile.enable()
         page = client.get("/p/bench-count").get_data(as_text=True)
+        if part == "get":
+            profile.disable()
         on_get = len(seen)
         fields = dict(HIDDEN.findall(page))
         fields.update(ANSWERS)
         seen.clear()
+        if part == "post":
+            profile.enable()
         client.post("/p/bench-count", data=fields)
+        if part == "post":
+            profile.disable()
         return on_get, len(seen)
 
     with app.app_context():
         sa.event.listen(db.engine, "before_cursor_execute", count)
         one_card()  # the first card may store the instrument version
-        figures = one_card()
+        on_get, on_post = one_card()
+        calls = _calls_per_card(one_card)
         db.engine.dispose()
-    return figures
+    return on_get, on_post, *calls
+
+
+def _calls_per_card(one_card) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """Python function calls of a card's GET and of its POST (cProfile, twenty cards)."""
+    import cProfile
+    import pstats
+
+    cards = 20
+    totals = []
+    for part in ("get", "post"):
+        profile = cProfile.Profile()
+        for _ in range(cards):
+            one_card(profile, part)
+        totals.append(round(pstats.Stats(profile).total_calls / cards))  # type: ignore[attr-defined]
+    return totals[0], totals[1]
 
 
 def count_rows(url: str, sql: str) -> int:
@@ -397,8 +424,11 @@ def measure(name: str, url: str, workdir: Path, env: dict[str, str], args) -> No
     import realistic_page
 
     realistic_page.create_table(url)
-    on_get, on_post = statements_per_card(url)
-    print(f"{name}: one card's GET {on_get} SQL statements, its POST {on_post}")
+    on_get, on_post, calls_get, calls_post = statements_per_card(url)
+    print(
+        f"{name}: one card's GET {on_get} SQL statements, its POST {on_post}; "
+        f"Python function calls: GET {calls_get}, POST {calls_post} (cProfile, in process)"
+    )
     realistic_env = dict(
         env,
         BENCH_DB=url,

@@ -107,7 +107,7 @@ def submit_card(
     ``device_id`` is the enrolled kiosk device the card came from (channel "kiosk").
 
     A POST repeated with the same key, or a ticket answered at the same moment
-    from two devices, lands on the unique constraints when flushed; the loser's
+    from two devices, lands on the unique constraints when inserted; the loser's
     transaction is rolled back and it gets the row that won (``new`` False).
     """
     now = utcnow()
