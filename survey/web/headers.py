@@ -57,22 +57,26 @@ def secure_cookies(app: Flask) -> None:
     app.config["REMEMBER_COOKIE_SECURE"] = secure
 
 
+def talisman_options(app: Flask) -> dict[str, object]:
+    """What Talisman is told (tests/test_lean_talisman.py gives a plain Talisman the same)."""
+    return {
+        "force_https": False,
+        "frame_options": "DENY",
+        "content_security_policy": CONTENT_SECURITY_POLICY,
+        "content_security_policy_nonce_in": ["style-src"],
+        "referrer_policy": "same-origin",
+        # A year; not the subdomains: other services of the office may share the domain.
+        "strict_transport_security_max_age": 365 * 24 * 3600,
+        "strict_transport_security_include_subdomains": False,
+        # Our own setting decides (secure_cookies); Talisman's would force it on.
+        "session_cookie_secure": False,
+        "session_cookie_samesite": app.config.get("SESSION_COOKIE_SAMESITE", "Lax"),
+    }
+
+
 def init_headers(app: Flask) -> None:
     secure_cookies(app)
-    talisman.init_app(
-        app,
-        force_https=False,
-        frame_options="DENY",
-        content_security_policy=CONTENT_SECURITY_POLICY,
-        content_security_policy_nonce_in=["style-src"],
-        referrer_policy="same-origin",
-        # A year; not the subdomains: other services of the office may share the domain.
-        strict_transport_security_max_age=365 * 24 * 3600,
-        strict_transport_security_include_subdomains=False,
-        # Our own setting decides (secure_cookies); Talisman's would force it on.
-        session_cookie_secure=False,
-        session_cookie_samesite=app.config.get("SESSION_COOKIE_SAMESITE", "Lax"),
-    )
+    talisman.init_app(app, **talisman_options(app))
     # Posters and ticket sheets are also rendered by commands, outside any request.
     app.jinja_env.globals["csp_nonce"] = _style_nonce
     app.after_request(_staff_no_store)
