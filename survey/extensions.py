@@ -86,19 +86,34 @@ def limit_posts(limit_value: Callable[[], str]) -> Callable[[F], F]:
 
 
 def check_limits_of_writes(app: Flask) -> None:
-    """Flask-Limiter's before_request check, run for writes only (reads are never limited).
+    """Flask-Limiter's before_request check, run for writes only, and only when it has work.
 
     Called once after ``limiter.init_app(app)``: its hook is swapped for one that
-    returns at once for a GET, HEAD or OPTIONS (see :func:`limit_posts`).
+    returns at once for a GET, HEAD or OPTIONS (see :func:`limit_posts`), and for
+    a write while every limit is a route's own. The hook checks the default,
+    application, blueprint and meta limits; a route's own limits are checked by
+    its decorator (Flask-Limiter leaves them out of the hook), so with none of the
+    others, as here, the hook looked up the route's limits for nothing on every POST.
     """
     hooks = app.before_request_funcs.setdefault(None, [])
     check = limiter._check_request_limit  # noqa: SLF001 - the hook it registered
 
     def writes_only() -> None:
-        if request.method not in _READS:
+        if request.method not in _READS and _limits_beyond_routes():
             check()
 
     app.before_request_funcs[None] = [writes_only if hook == check else hook for hook in hooks]
+
+
+def _limits_beyond_routes() -> bool:
+    """Whether a limit is declared that only Flask-Limiter's hook checks (none is, today)."""
+    manager = limiter.limit_manager
+    return bool(
+        manager.default_limits
+        or manager.application_limits
+        or manager._blueprint_limits  # noqa: SLF001 - no public view of them
+        or any(limiter._meta_limits)  # noqa: SLF001
+    )
 
 
 login_manager = LoginManager()
