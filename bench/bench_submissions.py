@@ -119,6 +119,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PG_BASE = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# The stamp that tells the app's processes a setting changed (survey.responses.point_cache):
+# the bench's own, not the instance folder's, which the test suite touches when it runs
+# beside the bench (every kept point of the bench's workers was dropped each time).
+PRIVATE_STAMP = os.path.join(tempfile.mkdtemp(prefix="bench-stamp-"), "settings-changed")
 HIDDEN = re.compile(r'name="(csrf_token|submission_key)"[^>]*value="([^"]+)"')
 
 ANSWERS = {
@@ -271,7 +275,12 @@ def statements_per_card(url: str) -> tuple[int, int, int, int]:
     from survey.extensions import db
 
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret-0123", "TESTING": True}
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench-secret-0123",
+            "TESTING": True,
+            "SURVEY_SETTINGS_STAMP": PRIVATE_STAMP,
+        }
     )
     app.config["SURVEY_POINT_RATE_LIMIT"] = "100000 per minute"
     client = app.test_client()
@@ -439,6 +448,7 @@ def measure(name: str, url: str, workdir: Path, env: dict[str, str], args) -> No
         env,
         DATABASE_URL=url,
         SECRET_KEY="bench-secret-0123",
+        SURVEY_SETTINGS_STAMP=PRIVATE_STAMP,
         # One client sends every card here: the rate limit and the burst rule would stop
         # or hold nearly all of them, which is no part of a card's usual cost (the rule
         # still counts each card's sources; it does not fire).
