@@ -59,6 +59,7 @@ from flask import current_app
 from ..models import Campaign
 from ..stats.disclosure import Atom, Node, TableProtection, periods_of, protect_table
 from ..stats.disclosure.audit import null_basis
+from ..stats.disclosure.timeline import protect_timeline
 from .messages import ResultsError
 from .periods import Period, parse_period
 from .summaries import CellKey, StratumSummary, stratum_summaries
@@ -88,22 +89,55 @@ class GroupTable:
 
     _REMEMBERED = 256  # answers kept per table (periods x channels x points asked about)
 
-    def __init__(self, protection: TableProtection, fingerprint: Fingerprint) -> None:
-        table = protection.table
+    def __init__(self, fingerprint: Fingerprint, months: tuple[str, ...],
+                 cells: Sequence[tuple[str, int | str | None]], atom_month: np.ndarray,
+                 atom_cell: np.ndarray, invisible: np.ndarray) -> None:
         self.fingerprint = fingerprint
-        self._month_names: tuple[str, ...] = table.months
-        self._month_of = table.atom_month.astype(np.int32)
-        cell_channels = [channel for channel, _ in table.cells]
-        cell_points = [point for _, point in table.cells]
+        self._month_names = months
+        self._month_of = atom_month.astype(np.int32)
+        cell_channels = [channel for channel, _ in cells]
+        cell_points = [point for _, point in cells]
         self._channel_names = tuple(dict.fromkeys(cell_channels))
         self._point_names = tuple(dict.fromkeys(cell_points))
         channel_code = np.array([self._channel_names.index(c) for c in cell_channels], np.int32)
         point_code = np.array([self._point_names.index(p) for p in cell_points], np.int32)
-        self._channel_of = channel_code[table.atom_cell]
-        self._point_of = point_code[table.atom_cell]
-        self.months = _interned(frozenset(table.months))
-        self.invisible = _invisible(protection)
+        self._channel_of = channel_code[atom_cell]
+        self._point_of = point_code[atom_cell]
+        self.months = _interned(frozenset(months))
+        self.invisible = invisible
         self._answers: dict[tuple[object, ...], bool] = {}
+
+    @classmethod
+    def of(cls, protection: TableProtection, fingerprint: Fingerprint) -> GroupTable:
+        """What a table's protection (by the general search) says, kept small."""
+        table = protection.table
+        return cls(fingerprint, table.months, table.cells, table.atom_month, table.atom_cell,
+                   _invisible(protection))
+
+    @classmethod
+    def of_one_cell(cls, k: int, counts: Mapping[Atom, int], fingerprint: Fingerprint
+                    ) -> GroupTable:
+        """A table of one channel at one point (or none): its time tree solved exactly.
+
+        The same nodes are candidates as for any table (:func:`_protect`), and
+        the same rule decides (:mod:`survey.stats.disclosure.timeline`); the
+        table's arrays are never built, which is most of what a first results
+        page of 1,000 units used to cost.
+        """
+        (channel, point), = {(atom.channel, atom.point) for atom in counts}
+        by_month = {atom.month: n for atom, n in counts.items() if n > 0}
+        months = tuple(sorted(by_month))
+        chains = [periods_of(m) for m in months]
+        copies = dict.fromkeys((p for chain in chains for p in chain), 1)
+        copies["all"] += 1 if point is None else 2  # the channel's and the point's figure
+        withheld = protect_timeline(by_month, k=k, copies=copies).withheld
+        rows = np.array([[period in chain for chain in chains]
+                         for period in copies if period not in withheld],
+                        dtype=np.float64).reshape(-1, len(months))
+        # A copy: the basis is a slice of the SVD's square matrix, which would be kept with it.
+        invisible = np.array(null_basis(rows, len(months)), copy=True)
+        return cls(fingerprint, months, [(channel, point)], np.arange(len(months)),
+                   np.zeros(len(months), dtype=np.int64), invisible)
 
     def shown(self, part: np.ndarray) -> bool:
         """Whether a part (a 0/1 vector over the atoms) follows from published nodes."""
@@ -212,11 +246,13 @@ def _cache() -> _TableCache:
 
 def _protect(k: int, counts: dict[Atom, int], fingerprint: Fingerprint) -> GroupTable:
     """Work out the protection of one table from its counts (the costly step)."""
+    if len({(atom.channel, atom.point) for atom in counts}) == 1 and any(counts.values()):
+        return GroupTable.of_one_cell(k, counts, fingerprint)
     months = {atom.month for atom in counts}
     nodes = [Node("group", None, period) for period in {p for m in months for p in periods_of(m)}]
     nodes += [Node("channel", c, "all") for c in {atom.channel for atom in counts}]
     nodes += [Node("point", p, "all") for p in {atom.point for atom in counts} if p is not None]
-    return GroupTable(protect_table(counts, k=k, nodes=nodes), fingerprint)
+    return GroupTable.of(protect_table(counts, k=k, nodes=nodes), fingerprint)
 
 
 def _from_counts(cache: _TableCache, k: int, counts: dict[TableKey, dict[Atom, int]]

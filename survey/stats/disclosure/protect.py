@@ -28,6 +28,10 @@ Price of a node: its n (the respondents whose figure is lost), then one per
 node, then coarser periods dearer than finer ones at equal n; ties fall to
 the first candidate in a fixed order, so the same table always gets the same
 pattern.
+
+A table of one cell (one channel at one point, or none) is the time tree
+alone; there the search is replaced by the exact optimum of the same price
+(:mod:`.timeline`), which needs no audit and costs a fraction of it.
 """
 
 from __future__ import annotations
@@ -43,14 +47,15 @@ import numpy.typing as npt
 
 from .audit import Cache, Violation, derivable_within, find_violations, null_basis
 from .table import Atom, Node, PointKey, Table, build_table, node_order
+from .timeline import PER_RESPONDENT, protect_timeline
 
-__all__ = ["Status", "TableProtection", "protect_table"]
+__all__ = ["Status", "TableProtection", "node_prices", "protect_table", "search_secondary"]
 
 Status = Literal["published", "primary", "secondary"]
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
 _PERIOD = re.compile(r"^(all|\d{4}|\d{4}-Q[1-4]|\d{4}-(0[1-9]|1[0-2]))$")
-_PER_RESPONDENT = 1024.0  # n outweighs the per-node and per-level terms (at most ~100)
+_PER_RESPONDENT = float(PER_RESPONDENT)  # n outweighs the per-node and per-level terms
 
 
 @dataclass(frozen=True, eq=False)
@@ -171,18 +176,44 @@ def protect_table(counts: Mapping[Atom, int], *, k: int = 5,
     sizes = [table.node_sizes(layer) for layer in range(table.weights.shape[0])]
     candidate, outside = _candidates(table, sizes[0], nodes)
     primary = candidate & np.logical_or.reduce([(n > 0) & (n < k) for n in sizes])
-    published = candidate & ~primary & (sizes[0] > 0)
-    secondary = np.zeros_like(primary)
-    price = (sizes[0] * _PER_RESPONDENT + 1.0 + table.level[None, :]).astype(np.float64)
-    cache: Cache = {}
-    while violations := find_violations(table, published, k, cache):
-        _protect_round(table, violations, price, published, secondary)
+    if len(table.cells) == 1 and table.weights.shape[0] == 1:
+        secondary = _one_cell_secondary(table, candidate, k)
+    else:
+        secondary = search_secondary(table, candidate & ~primary & (sizes[0] > 0), k)
 
     def as_nodes(mask: Bools) -> frozenset[Node]:
         return frozenset(table.node(table.node_id(int(s), int(p))) for s, p in np.argwhere(mask))
 
     return TableProtection(k, as_nodes(primary), as_nodes(secondary), table,
                            candidate & ~primary & ~secondary, sizes[0], frozenset(outside))
+
+
+def node_prices(table: Table) -> Floats:
+    """slices x periods: what withholding each node costs (see the module's docstring)."""
+    return (table.node_sizes(0) * _PER_RESPONDENT + 1.0 + table.level[None, :]).astype(
+        np.float64)
+
+
+def search_secondary(table: Table, published: Bools, k: int) -> Bools:
+    """The general search: withhold cheap perturbations of what the audit finds until it finds
+    nothing. ``published``: the candidates not primary (changed in place). Returns the
+    secondary nodes as a slices x periods mask."""
+    secondary = np.zeros_like(published)
+    price = node_prices(table)
+    cache: Cache = {}
+    while violations := find_violations(table, published, k, cache):
+        _protect_round(table, violations, price, published, secondary)
+    return secondary
+
+
+def _one_cell_secondary(table: Table, candidate: Bools, k: int) -> Bools:
+    """The secondary nodes of a table of one cell: the time tree's exact optimum (.timeline)."""
+    counts = {month: int(table.weights[0, a]) for a, month in
+              zip(table.atom_at[0], table.months, strict=True)}
+    copies = dict(zip(table.periods, (int(c) for c in candidate.sum(axis=0)), strict=True))
+    pattern = protect_timeline(counts, k=k, copies=copies)
+    withheld = np.array([p in pattern.secondary for p in table.periods], dtype=bool)
+    return candidate & withheld[None, :]
 
 
 def _protect_round(table: Table, violations: list[Violation], price: Floats,
