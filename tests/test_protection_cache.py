@@ -19,7 +19,12 @@ from factories import gen_campaign, gen_response, gen_service_point, gen_unit
 from survey.extensions import db
 from survey.results import satisfaction
 from survey.results.summaries import stratum_summaries, summaries_and_fingerprints
-from survey.results.table_counts import fingerprint, summary_atoms, table_fingerprints
+from survey.results.table_counts import (
+    fingerprint,
+    summary_atoms,
+    summary_counts,
+    table_fingerprints,
+)
 from survey.stats.disclosure import Atom
 
 IND = "satisfaction.overall"
@@ -60,6 +65,9 @@ def test_the_database_and_python_compute_the_same_fingerprints(campaign):
         (campaign.units[0].id, "service_user", IND), (campaign.units[1].id, "public", IND)}
     for key, table in counts.items():
         assert prints[key] == fingerprint(table)
+    # and the stored hashes of the rows read, added up as the GROUP BY adds them
+    read = summary_counts(campaign, indicators=[IND])
+    assert {key: table.fingerprint for key, table in read.items()} == prints
     a = campaign.units[0].id
     assert prints[(a, "service_user", IND)][:2] == (
         len(counts[(a, "service_user", IND)]), 12)  # atoms, respondents

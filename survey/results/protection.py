@@ -63,7 +63,15 @@ from ..stats.disclosure.timeline import protect_timeline
 from .messages import ResultsError
 from .periods import Period, parse_period
 from .summaries import CellKey, StratumSummary, stratum_summaries
-from .table_counts import Fingerprint, TableKey, fingerprint, summary_atoms, table_fingerprints
+from .table_counts import (
+    AtomRow,
+    Fingerprint,
+    TableCounts,
+    TableKey,
+    fingerprint,
+    summary_counts,
+    table_fingerprints,
+)
 
 __all__ = ["GroupTable", "Withheld", "group_tables", "protect_summaries"]
 
@@ -115,8 +123,7 @@ class GroupTable:
                    _invisible(protection))
 
     @classmethod
-    def of_one_cell(cls, k: int, counts: Mapping[Atom, int], fingerprint: Fingerprint
-                    ) -> GroupTable:
+    def of_one_cell(cls, k: int, counts: TableCounts) -> GroupTable:
         """A table of one channel at one point (or none): its time tree solved exactly.
 
         The same nodes are candidates as for any table (:func:`_protect`), and
@@ -124,8 +131,8 @@ class GroupTable:
         table's arrays are never built, which is most of what a first results
         page of 1,000 units used to cost.
         """
-        (channel, point), = {(atom.channel, atom.point) for atom in counts}
-        by_month = {atom.month: n for atom, n in counts.items() if n > 0}
+        channel, point = counts.rows[0][:2]
+        by_month = {month: n for _, _, month, n in counts.rows if n > 0}
         months = tuple(sorted(by_month))
         chains = [periods_of(m) for m in months]
         copies = dict.fromkeys((p for chain in chains for p in chain), 1)
@@ -136,7 +143,7 @@ class GroupTable:
                         dtype=np.float64).reshape(-1, len(months))
         # A copy: the basis is a slice of the SVD's square matrix, which would be kept with it.
         invisible = np.array(null_basis(rows, len(months)), copy=True)
-        return cls(fingerprint, months, [(channel, point)], np.arange(len(months)),
+        return cls(counts.fingerprint, months, [(channel, point)], np.arange(len(months)),
                    np.zeros(len(months), dtype=np.int64), invisible)
 
     def shown(self, part: np.ndarray) -> bool:
@@ -244,26 +251,27 @@ def _cache() -> _TableCache:
     return found
 
 
-def _protect(k: int, counts: dict[Atom, int], fingerprint: Fingerprint) -> GroupTable:
+def _protect(k: int, counts: TableCounts) -> GroupTable:
     """Work out the protection of one table from its counts (the costly step)."""
-    if len({(atom.channel, atom.point) for atom in counts}) == 1 and any(counts.values()):
-        return GroupTable.of_one_cell(k, counts, fingerprint)
-    months = {atom.month for atom in counts}
+    cells = {(channel, point) for channel, point, _, n in counts.rows if n > 0}
+    if len(cells) == 1:
+        return GroupTable.of_one_cell(k, counts)
+    atoms = counts.atoms()
+    months = {atom.month for atom in atoms}
     nodes = [Node("group", None, period) for period in {p for m in months for p in periods_of(m)}]
-    nodes += [Node("channel", c, "all") for c in {atom.channel for atom in counts}]
-    nodes += [Node("point", p, "all") for p in {atom.point for atom in counts} if p is not None]
-    return GroupTable.of(protect_table(counts, k=k, nodes=nodes), fingerprint)
+    nodes += [Node("channel", c, "all") for c in {atom.channel for atom in atoms}]
+    nodes += [Node("point", p, "all") for p in {atom.point for atom in atoms} if p is not None]
+    return GroupTable.of(protect_table(atoms, k=k, nodes=nodes), counts.fingerprint)
 
 
-def _from_counts(cache: _TableCache, k: int, counts: dict[TableKey, dict[Atom, int]]
+def _from_counts(cache: _TableCache, k: int, counts: Mapping[TableKey, TableCounts]
                  ) -> dict[TableKey, GroupTable]:
     """The protection of each table of ``counts``: from the cache, or worked out and kept."""
     tables = {}
     for key, table_counts in counts.items():
-        found = fingerprint(table_counts)
-        table = cache.get(k, found)
+        table = cache.get(k, table_counts.fingerprint)
         if table is None:
-            table = _protect(k, table_counts, found)
+            table = _protect(k, table_counts)
             cache.put(k, table)
         tables[key] = table
     return tables
@@ -288,13 +296,13 @@ def group_tables(campaign: Campaign, *, k: int, indicators: Sequence[str],
     if include_flagged:
         atoms = stratum_summaries(campaign, indicator=indicators, by=_ATOM_KEYS,
                                   units=unit_list, include_flagged=True)
-        counts: dict[TableKey, dict[Atom, int]] = {}
+        rows: dict[TableKey, list[AtomRow]] = {}
         for s in atoms:
             assert s.cell.unit_id is not None and s.cell.channel is not None and s.cell.month
             key = (s.cell.unit_id, s.group, s.cell.indicator or "")
-            counts.setdefault(key, {})[Atom(s.cell.channel, s.cell.service_point_id,
-                                            s.cell.month)] = s.n
-        return _from_counts(cache, k, counts)
+            rows.setdefault(key, []).append(
+                (s.cell.channel, s.cell.service_point_id, s.cell.month, s.n))
+        return _from_counts(cache, k, {key: _counted(found) for key, found in rows.items()})
     tables: dict[TableKey, GroupTable] = {}
     stale: set[TableKey] = set()
     if fingerprints is None:
@@ -306,10 +314,15 @@ def group_tables(campaign: Campaign, *, k: int, indicators: Sequence[str],
         else:
             tables[key] = table
     if stale:
-        read = summary_atoms(campaign, indicators=sorted({key[2] for key in stale}),
+        read = summary_counts(campaign, indicators=sorted({key[2] for key in stale}),
                              units=sorted({key[0] for key in stale}))
         tables.update(_from_counts(cache, k, read))
     return tables
+
+
+def _counted(rows: list[AtomRow]) -> TableCounts:
+    """Counts read from the responses (flagged cards included), fingerprinted in Python."""
+    return TableCounts(rows, fingerprint({Atom(c, p, m): n for c, p, m, n in rows}))
 
 
 @dataclass(frozen=True, slots=True)

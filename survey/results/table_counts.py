@@ -23,6 +23,7 @@ could at worst show a figure it should have withheld, never hide a count.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import BigInteger, case, cast, func, select
@@ -35,11 +36,14 @@ from .replica import read_sums
 from .running import sync_pending
 
 __all__ = [
+    "AtomRow",
     "Fingerprint",
+    "TableCounts",
     "TableKey",
     "fingerprint",
     "fingerprint_sums",
     "summary_atoms",
+    "summary_counts",
     "table_fingerprints",
 ]
 
@@ -113,16 +117,56 @@ def table_fingerprints(campaign: Campaign, *, indicators: Sequence[str],
     }
 
 
-def summary_atoms(campaign: Campaign, *, indicators: Sequence[str],
-                  units: Iterable[int] | None = None) -> dict[TableKey, dict[Atom, int]]:
-    """Every table's respondents per atom, read from the monthly summaries (counted cards)."""
+AtomRow = tuple[str, int | None, str, int]  # channel, service point id or None, month, n
+
+
+@dataclass(frozen=True, slots=True)
+class TableCounts:
+    """One table's respondents per atom as read, and the fingerprint of what was read.
+
+    Kept as plain rows: most tables are of one cell (:mod:`.protection` then
+    needs only their months), and making an :class:`Atom` of each of 100,000
+    rows was a fifth of a first results page.
+    """
+
+    rows: list[AtomRow]
+    fingerprint: Fingerprint
+
+    def atoms(self) -> dict[Atom, int]:
+        """The counts as disclosure control takes them."""
+        return {Atom(channel, point, month): n for channel, point, month, n in self.rows}
+
+
+def summary_counts(campaign: Campaign, *, indicators: Sequence[str],
+                   units: Iterable[int] | None = None) -> dict[TableKey, TableCounts]:
+    """Every table's respondents per atom and its fingerprint, read from the monthly summaries
+    (counted cards), the fingerprint added up from the rows' stored hashes as the GROUP BY of
+    :func:`table_fingerprints` adds them."""
     m = MonthlySummary
     sync_pending(db.session)
     stmt = _rows(campaign, indicators, units, m.unit_id, Group.code, m.indicator, m.channel,
-                 m.service_point_id, m.month, m.n).join(Group, Group.id == m.group_id)
-    tables: dict[TableKey, dict[Atom, int]] = {}
-    for unit, group, indicator, channel, point, month, n in read_sums(stmt):
-        atom = Atom(channel, None if point is None else int(point), month)
-        table = tables.setdefault((int(unit), group, indicator), {})
-        table[atom] = table.get(atom, 0) + int(n)
-    return tables
+                 m.service_point_id, m.month, m.n, m.hash1, m.hash2
+                 ).join(Group, Group.id == m.group_id)
+    rows: dict[TableKey, list[AtomRow]] = {}
+    sums: dict[TableKey, list[int]] = {}
+    for unit, group, indicator, channel, point, month, n, h1, h2 in read_sums(stmt):
+        key = (unit, group, indicator)
+        found = rows.get(key)
+        if found is None:
+            found = rows[key] = []
+            sums[key] = [0, 0, 0, 0]
+        found.append((channel, point, month, n))  # one summary row per atom (its cell key)
+        total = sums[key]
+        total[0] += 1
+        total[1] += n
+        total[2] += n * h1
+        total[3] += n * h2
+    return {key: TableCounts(found, (sums[key][0], sums[key][1], sums[key][2], sums[key][3]))
+            for key, found in rows.items()}
+
+
+def summary_atoms(campaign: Campaign, *, indicators: Sequence[str],
+                  units: Iterable[int] | None = None) -> dict[TableKey, dict[Atom, int]]:
+    """Every table's respondents per atom, read from the monthly summaries (counted cards)."""
+    return {key: table.atoms() for key, table in
+            summary_counts(campaign, indicators=indicators, units=units).items()}
