@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import blas  # noqa: F401  (first of the package: before anything loads numpy)
 from . import config as config_module
 from .extensions import (
     babel,
