@@ -12,7 +12,12 @@ Thin on purpose: the same measurement as bench_results_page.py with
 responses thinner than 100 units spread a million: more, smaller tables for
 disclosure control, which is what this run is about).
 
-Run: .venv/bin/python bench/bench_units_page.py [--responses N] [--keep]
+With ``--points N`` every unit gets N service points and its QR cards go to them, a
+third by kiosk: the service users' tables then have several cells (two channels by N
+points), which disclosure control cannot solve on the time tree alone (the loader's
+own tables are one cell each: one channel per group, no point).
+
+Run: .venv/bin/python bench/bench_units_page.py [--responses N] [--points N] [--keep]
 (BENCH_DATABASE_URL as in bench_results.py.)
 """
 

@@ -36,7 +36,7 @@ keeps it small:
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from itertools import combinations, pairwise
 from math import comb
@@ -45,6 +45,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.linalg import qr  # type: ignore[import-untyped]
 
+from .pivot_sets import RowsAlone, connected_sets
 from .table import Table
 
 __all__ = [
@@ -385,14 +386,15 @@ def light_combinations(basis: Floats, weights: Ints, k: int, limit: int = 64) ->
     neighbours = [set(np.flatnonzero(row).tolist()) - {i}
                   for i, row in enumerate((touching.T @ touching) > 0)]
     pivot_weights = [int(w) for w in weights[pivots]]
+    alone = RowsAlone(touching, rest_weights)
     pools: list[Ints] = []
     taken = np.zeros(size, dtype=bool)
-    for chosen in _connected_sets(neighbours, pivot_weights, k):
+    for chosen in connected_sets(neighbours, pivot_weights, k):
         budget = k - 1 - sum(pivot_weights[j] for j in chosen)
         # rows that only one chosen vector touches cannot cancel: a quick lower bound
-        count = touching[:, chosen].sum(axis=1)
-        if int(rest_weights[count == 1].sum()) > budget:
+        if alone.weight(chosen) > budget:
             continue
+        count = touching[:, chosen].sum(axis=1)
         # one vector alone: every row it touches is "alone", so the bound was its weight
         rows = np.flatnonzero(count > 0)
         x = np.ones(1) if len(chosen) == 1 else _cancelling(
@@ -406,28 +408,6 @@ def light_combinations(basis: Floats, weights: Ints, k: int, limit: int = 64) ->
             if len(pools) == limit:
                 break
     return pools
-
-
-def _connected_sets(neighbours: list[set[int]], weights: list[int], k: int
-                    ) -> Iterator[list[int]]:
-    """Every connected set of vertices weighing less than k, once each (Wernicke's ESU)."""
-
-    def extend(chosen: list[int], frontier: list[int], reach: set[int], first: int,
-               weight: int) -> Iterator[list[int]]:
-        yield chosen
-        pending = list(frontier)
-        while pending:
-            w = pending.pop(0)
-            if weight + weights[w] >= k:
-                continue
-            new = sorted(u for u in neighbours[w] if u > first and u not in reach)
-            yield from extend([*chosen, w], pending + new, reach | set(new) | {w}, first,
-                              weight + weights[w])
-
-    for v in range(len(weights)):
-        if weights[v] < k:
-            start = sorted(u for u in neighbours[v] if u > v)
-            yield from extend([v], start, {v, *start}, v, weights[v])
 
 
 def _cancelling(rows: Floats, weights: Ints, budget: int) -> Floats | None:
