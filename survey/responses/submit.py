@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
 
 from ..extensions import db, rows_changed
 from ..followup.cases import is_bad_review, open_case_if_bad
@@ -30,7 +29,7 @@ from ..models.summaries import note_born, note_card_scores
 from .answers import AnswerValue, answer_columns, visible_ids
 from .bursts import check_card
 from .keys import client_hash, response_by_key
-from .point_cache import attached
+from .point_cache import as_if_selected, attached
 from .scoring import indicator_scores, store_scores
 from .targets import Target, Unavailable, _response_of
 
@@ -159,17 +158,15 @@ def _insert_card(values: dict[str, Any]) -> Response:
 
     Not ``session.add`` and a flush: the ORM's unit of work for one new row cost
     a sixth of a card's POST (sorting its work, the row's events, the bookkeeping
-    after), for a row whose every column is known here. The Response made from
-    the same values is put in the session as if selected, so the burst rule can
+    after), for a row whose every column is known here. The Response made of
+    the same values is put in the session as if selected (``as_if_selected``:
+    not by its constructor, whose attribute events cost more), so the burst rule can
     flag it and a bad review's case can refer to it as usual; the running sums
     are told of it (``note_born``), as the flush would have told them. Through the
     session, not its connection: a write is noticed there (survey.results.replica).
     """
     response_id = db.session.execute(_INSERT_RESPONSE, values).scalar_one()
-    response = Response(**values)
-    response.id = response_id
-    make_transient_to_detached(response)
-    db.session.add(response)
+    response = as_if_selected(Response, {**values, "id": response_id})
     if response.summarised:
         note_born(db.session, response)
     return response
