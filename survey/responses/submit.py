@@ -20,6 +20,7 @@ from ..instruments import Instrument, Page
 from ..models import (
     Answer,
     CallbackRequest,
+    Campaign,
     Response,
     ResponseScore,
     Ticket,
@@ -34,7 +35,7 @@ from .point_cache import as_if_selected, attached
 from .scoring import indicator_scores, store_scores
 from .targets import Target, Unavailable, _response_of
 
-# The tables a card's answers and scores go into without ORM objects (_insert_answers).
+# The tables a card's answers and scores go into without ORM objects (_insert_card).
 _ANSWER: Table = Answer.__table__  # type: ignore[assignment]
 _RESPONSE_SCORE: Table = ResponseScore.__table__  # type: ignore[assignment]
 # Made once, sent on the session's connection: Core inserts need none of the ORM's work.
@@ -145,19 +146,16 @@ def submit_card(
                 db.session.rollback()
                 return _winner(key=key, ticket_id=target.ticket.id)
         rows = _card_rows(target, answers)
-        response = _insert_card(values, rows)
+        response = _insert_card(values, rows, target.campaign)
     except IntegrityError:
         db.session.rollback()
         return _winner(key=key, ticket_id=target.ticket.id if target.ticket else None)
-    for phone in rows.phones:  # never an Answer: the contact side, which evaluators never read
-        db.session.add(CallbackRequest(response_id=response.id, phone=phone))
-    note_card_scores(db.session, response.id, rows.scored, target.campaign)
     _check_and_follow_up(response, target, now, rows.item_scores)
     db.session.flush()
     return response, True
 
 
-def _insert_card(values: dict[str, Any], rows: _CardRows) -> Response:
+def _insert_card(values: dict[str, Any], rows: _CardRows, campaign: Campaign) -> Response:
     """Insert a card's row, answers and scores by Core statements; the Response as if loaded.
 
     Not ``session.add`` and a flush: the ORM's unit of work for one new row cost
@@ -171,8 +169,9 @@ def _insert_card(values: dict[str, Any], rows: _CardRows) -> Response:
     the same values is put in the session as if selected (``as_if_selected``:
     not by its constructor, whose attribute events cost more), so the burst rule can
     flag it and a bad review's case can refer to it as usual; the running sums
-    are told of it (``note_born``), as the flush would have told them. The
-    response's ``answers`` and ``scores`` are left unloaded: read, they are selected.
+    are told of it (``note_born``), as the flush would have told them, and of its
+    scores (``note_card_scores``; ``campaign`` gives their month). The response's
+    ``answers`` and ``scores`` are left unloaded: read, they are selected.
     """
     connection = db.session.connection()
     children = [
@@ -192,6 +191,9 @@ def _insert_card(values: dict[str, Any], rows: _CardRows) -> Response:
     response = as_if_selected(Response, {**values, "id": response_id})
     if response.summarised:
         note_born(db.session, response)
+    for phone in rows.phones:  # never an Answer: the contact side, which evaluators never read
+        db.session.add(CallbackRequest(response_id=response.id, phone=phone))
+    note_card_scores(db.session, response.id, rows.scored, campaign)
     return response
 
 
