@@ -82,6 +82,26 @@ calls per card to what is printed: GET 2,675 to 2,328, POST 13,611 to 12,689 (SQ
 17,166 to 16,238 (PostgreSQL), the same five statements; and gave the app a settings stamp
 of its own (PRIVATE_STAMP), since tests run in the same checkout dropped its kept points.
 
+The fourth round of that day (#15, late afternoon) first made this bench's in-process count a
+phone's: one test client had sent every card inside one app context, and from its fourth card
+the burst rule held the client's window, so the POST's 12,689 calls were a held burst's (a
+phone's card made 5,798). Then, --rounds 2, the code before the round's changes (7acbde4, the
+bench fixed) and after them (a6400f4), one after the other, on a machine shared with another
+engineer's benchmarks (hello-world's CPU 0.27-0.33 ms a request, 0.20 in the morning):
+
+    before: SQLite 254.9 submissions/s, 0.53 of the realistic page (479.6), the
+            workers' CPU 5.05 ms a submission against 2.18 ms; PostgreSQL 255.0, 0.48
+            (531.0), 4.92 ms against 2.25 ms, the server's 0.95 ms against 0.28 ms
+    after:  SQLite 265.0, 0.56 (472.0), 4.60 ms against 2.15 ms; PostgreSQL 266.5, 0.53
+            (499.3), 4.78 ms against 2.28 ms, the server's 0.90 ms against 0.25 ms
+
+Function calls per card: GET 2,659 to 2,340; POST 5,798 to 5,316 (SQLite) and 7,142 to 6,390
+(PostgreSQL, whose POST now sends 3 statements, not 5: the card's row, answers and scores go
+as one). The largest single step was wsgi.py's gc.freeze(): a full collection walked the
+app's long-lived objects, a tenth of a card's CPU. A pair run a quarter of an hour earlier,
+without the freeze (6d75084), gave 0.59 against 0.50 on SQLite and 0.57 against 0.49 on
+PostgreSQL: on this machine a run's ratio moves by several hundredths with the other work.
+
 What made the difference in the morning, in the Flask test client's CPU time per card (SQLite):
 a card is inserted already counted in the running sums with its scores noted, so
 they are added by one upsert built once (no UPDATE, no SELECT back, no upsert
