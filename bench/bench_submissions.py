@@ -82,6 +82,26 @@ calls per card to what is printed: GET 2,675 to 2,328, POST 13,611 to 12,689 (SQ
 17,166 to 16,238 (PostgreSQL), the same five statements; and gave the app a settings stamp
 of its own (PRIVATE_STAMP), since tests run in the same checkout dropped its kept points.
 
+The fourth round of that day (#15, late afternoon) first made this bench's in-process count a
+phone's: one test client had sent every card inside one app context, and from its fourth card
+the burst rule held the client's window, so the POST's 12,689 calls were a held burst's (a
+phone's card made 5,798). Then, --rounds 2, the code before the round's changes (7acbde4, the
+bench fixed) and after them (a6400f4), one after the other, on a machine shared with another
+engineer's benchmarks (hello-world's CPU 0.27-0.33 ms a request, 0.20 in the morning):
+
+    before: SQLite 254.9 submissions/s, 0.53 of the realistic page (479.6), the
+            workers' CPU 5.05 ms a submission against 2.18 ms; PostgreSQL 255.0, 0.48
+            (531.0), 4.92 ms against 2.25 ms, the server's 0.95 ms against 0.28 ms
+    after:  SQLite 265.0, 0.56 (472.0), 4.60 ms against 2.15 ms; PostgreSQL 266.5, 0.53
+            (499.3), 4.78 ms against 2.28 ms, the server's 0.90 ms against 0.25 ms
+
+Function calls per card: GET 2,659 to 2,340; POST 5,798 to 5,316 (SQLite) and 7,142 to 6,390
+(PostgreSQL, whose POST now sends 3 statements, not 5: the card's row, answers and scores go
+as one). The largest single step was wsgi.py's gc.freeze(): a full collection walked the
+app's long-lived objects, a tenth of a card's CPU. A pair run a quarter of an hour earlier,
+without the freeze (6d75084), gave 0.59 against 0.50 on SQLite and 0.57 against 0.49 on
+PostgreSQL: on this machine a run's ratio moves by several hundredths with the other work.
+
 What made the difference in the morning, in the Flask test client's CPU time per card (SQLite):
 a card is inserted already counted in the running sums with its scores noted, so
 they are added by one upsert built once (no UPDATE, no SELECT back, no upsert
@@ -118,8 +138,10 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -268,11 +290,18 @@ def prepare(url: str) -> None:
 def statements_per_card(url: str) -> tuple[int, int, int, int]:
     """SQL statements and Python function calls of one QR card's GET and POST, in process.
 
-    Counted after a first card, at a point of its own, before the load: the load's
-    cards at the bench points would set off the burst rule, whose holding is no part
-    of a card's usual cost. The calls are cProfile's count over twenty cards (the
+    Each card is a phone's: a test client of its own (a fresh session) from an
+    address of its own, each request in its own app context as in a worker, and
+    the burst rule set out of reach as for the load. Counted after a first card,
+    at a point of its own. The calls are cProfile's count over twenty cards (the
     same every run, whatever else the machine does: a figure to compare code by,
     where the rates and CPU times move with the machine's other work).
+
+    Until 3 December 2026 one client sent every card inside one app context:
+    from its fourth card on the burst rule held the client's window (nine
+    statements more), which made the POST's calls 12,689 where a phone's are
+    about 5,800; and the shared context kept one CSRF token and one ORM session
+    for all the requests, which no worker does.
     """
     import sqlalchemy as sa
 
@@ -285,40 +314,56 @@ def statements_per_card(url: str) -> tuple[int, int, int, int]:
             "SECRET_KEY": "bench-secret-0123",
             "TESTING": True,
             "SURVEY_SETTINGS_STAMP": PRIVATE_STAMP,
+            "SURVEY_POINT_RATE_LIMIT": "100000 per minute",
+            "SURVEY_BURST_COUNT": 1000000,
+            "SURVEY_BURST_MIN_CARDS": 1000000,
         }
     )
-    app.config["SURVEY_POINT_RATE_LIMIT"] = "100000 per minute"
-    client = app.test_client()
+    with app.app_context():
+        engine = db.engine
     seen: list[str] = []
+    phones = itertools.count(1)
 
     def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
         seen.append(statement)
 
     def one_card(profile=None, part: str = "") -> tuple[int, int]:  # type: ignore[no-untyped-def]
-        seen.clear()
-        if part == "get":
-            profile.enable()
-        page = client.get("/p/bench-count").get_data(as_text=True)
-        if part == "get":
-            profile.disable()
-        on_get = len(seen)
-        fields = dict(HIDDEN.findall(page))
-        fields.update(ANSWERS)
-        seen.clear()
-        if part == "post":
-            profile.enable()
-        client.post("/p/bench-count", data=fields)
-        if part == "post":
-            profile.disable()
-        return on_get, len(seen)
+        return _phone_card(app, next(phones), seen, profile, part)
 
-    with app.app_context():
-        sa.event.listen(db.engine, "before_cursor_execute", count)
-        one_card()  # the first card may store the instrument version
-        on_get, on_post = one_card()
-        calls = _calls_per_card(one_card)
-        db.engine.dispose()
+    sa.event.listen(engine, "before_cursor_execute", count)
+    one_card()  # the first card may store the instrument version
+    on_get, on_post = one_card()
+    calls = _calls_per_card(one_card)
+    engine.dispose()
     return on_get, on_post, *calls
+
+
+def _phone_card(app: Any, n: int, seen: list[str], profile: Any, part: str) -> tuple[int, int]:
+    """One card from phone ``n`` (a client and address of its own): its GET's, POST's statements.
+
+    ``part`` ("get" or "post") is the request ``profile`` is enabled for.
+    """
+    client = app.test_client()
+    phone = {"REMOTE_ADDR": f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"}
+
+    def send(name: str, call: Callable[[], Any]) -> Any:
+        seen.clear()
+        if part == name:
+            profile.enable()
+        try:
+            return call()
+        finally:
+            if part == name:
+                profile.disable()
+
+    page = send("get", lambda: client.get("/p/bench-count", environ_base=phone))
+    on_get = len(seen)
+    fields = dict(HIDDEN.findall(page.get_data(as_text=True)))
+    fields.update(ANSWERS)
+    reply = send("post", lambda: client.post("/p/bench-count", data=fields, environ_base=phone))
+    if reply.status_code != 200:
+        raise RuntimeError(f"the statement count's card got {reply.status_code}")
+    return on_get, len(seen)
 
 
 def _calls_per_card(one_card) -> tuple[int, int]:  # type: ignore[no-untyped-def]

@@ -29,6 +29,7 @@ from .web.connections import ping_when_idle
 from .web.db_retry import register_lost_connection_page
 from .web.errors import register_error_pages
 from .web.headers import init_headers
+from .web.lean_flask import LeanFlask
 from .web.log_masking import mask_tokens_in_logs
 from .web.navigation import IdConverter, navigation_context
 from .web.rate_storage import storage_uri
@@ -37,7 +38,7 @@ from .web.uploads import apply_upload_limit
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, CLI, error pages."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = LeanFlask(__name__, instance_relative_config=True)
     app.config.from_mapping(config_module.defaults(app.instance_path))
     if test_config is not None:
         app.config.from_mapping(test_config)

@@ -103,6 +103,42 @@ def check_limits_of_writes(app: Flask) -> None:
             check()
 
     app.before_request_funcs[None] = [writes_only if hook == check else hook for hook in hooks]
+    _response_hooks_for_writes(app)
+
+
+def _response_hooks_for_writes(app: Flask) -> None:
+    """Flask-Limiter's after-request and teardown hooks, skipped for a read.
+
+    They add the limit's headers and conditional deductions, and clear the
+    request's limiter state: a read never enters the limiter (see
+    :func:`limit_posts`), so for it they found nothing to add and nothing to
+    clear, and cost a card's GET some fifty calls in doing so.
+    """
+    inject = next(
+        (
+            hook
+            for hook in app.after_request_funcs.get(None, [])
+            if getattr(hook, "func", None) is getattr(Limiter, "_Limiter__inject_headers", None)
+        ),
+        None,
+    )
+    release = limiter._Limiter__release_context  # type: ignore[attr-defined]  # noqa: SLF001
+    if inject is not None:
+
+        def inject_for_writes(response: Any) -> Any:
+            return response if request.method in _READS else inject(response)
+
+        after = app.after_request_funcs[None]
+        app.after_request_funcs[None] = [inject_for_writes if h is inject else h for h in after]
+
+    def release_for_writes(error: BaseException | None = None) -> None:
+        if request.method not in _READS:
+            release(error)
+
+    teardown = app.teardown_request_funcs.get(None, [])
+    app.teardown_request_funcs[None] = [
+        release_for_writes if hook == release else hook for hook in teardown
+    ]
 
 
 def _limits_beyond_routes() -> bool:

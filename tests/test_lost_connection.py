@@ -33,7 +33,9 @@ def when_storing(times: int, act: Callable[[sa.Engine, int], None]) -> Iterator[
     admin = _admin()
 
     def hook(conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        storing = statement.lstrip().upper().startswith("INSERT INTO RESPONSE")
+        # A card's row alone, or (PostgreSQL) with its answers and scores in one statement.
+        head = statement.lstrip().upper()
+        storing = head.startswith(("INSERT INTO RESPONSE", "WITH PARENT AS (INSERT INTO RESPONSE"))
         if len(done) >= times or not storing:
             return
         pid = conn.connection.dbapi_connection.info.backend_pid

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .partial import PartialRule
@@ -206,17 +207,21 @@ class Instrument:
         """The first declared language (zh_Hans in every shipped file)."""
         return self.languages[0]
 
-    @property
+    @cached_property
     def questions(self) -> tuple[Question, ...]:
-        """Every question in file order, across pages."""
+        """Every question in file order, across pages (made once: a card's POST asked 20 times)."""
         return tuple(q for page in self.pages for q in page.questions)
+
+    @cached_property
+    def _by_id(self) -> dict[str, Question]:
+        return {q.id: q for q in reversed(self.questions)}  # the first of an id, as before
 
     def question(self, question_id: str) -> Question:
         """The question with this id; KeyError if there is none."""
-        for q in self.questions:
-            if q.id == question_id:
-                return q
-        raise KeyError(f"instrument {self.id!r} has no question {question_id!r}")
+        found = self._by_id.get(question_id)
+        if found is None:
+            raise KeyError(f"instrument {self.id!r} has no question {question_id!r}")
+        return found
 
     def page(self, page_id: str) -> Page:
         """The page with this id; KeyError if there is none."""

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import TextClause, text
+from sqlalchemy import Table, TextClause, text
 from sqlalchemy.engine import Connection
 
 # The most rows sent as one statement (more than a card's answers; 32 x 14 columns of a
@@ -58,3 +58,58 @@ def send_rows(
     statement = rows_insert(one_row.table.name, tuple(rows[0]), len(rows), tail)
     bound = {f"{key}_{i}": value for i, row in enumerate(rows) for key, value in row.items()}
     connection.execute(statement, bound)
+
+
+# A child table's part of a family insert: its name, the column naming the parent, the
+# columns of its rows, and how many rows.
+_ChildShape = tuple[str, str, tuple[str, ...], int]
+
+# Where a session notes that its transaction has written (survey.results.replica reads it).
+WROTE = "survey.wrote"
+
+
+def insert_family(
+    session: Any,
+    parent: Table,
+    values: Mapping[str, Any],
+    children: Sequence[tuple[Table, str, Sequence[Mapping[str, Any]]]],
+) -> int:
+    """PostgreSQL: a row and its children's rows in one statement; the row's ``id``.
+
+    ``children`` are (table, the column naming the parent, rows without it),
+    each at most MOST_ROWS rows. One data-modifying ``WITH``: the parent's
+    INSERT ... RETURNING id, each child's INSERT taking that id, in one round
+    trip where one statement a table took three (a card's row, its answers and
+    its scores: on PostgreSQL each execution costs the driver and the server
+    more than the rows do). A unique key the parent breaks raises
+    IntegrityError as its own INSERT would. Sent on the session's connection,
+    the session marked as having written (survey.results.replica).
+    """
+    kept = [(table, key, rows) for table, key, rows in children if rows]
+    shape = tuple((table.name, key, tuple(rows[0]), len(rows)) for table, key, rows in kept)
+    statement = _family_insert(parent.name, tuple(values), shape)
+    bound = dict(values)
+    for n, (_table, _key, rows) in enumerate(kept):
+        bound.update(
+            {f"c{n}_{name}_{i}": value for i, row in enumerate(rows) for name, value in row.items()}
+        )
+    session.info[WROTE] = True
+    return int(session.connection().execute(statement, bound).scalar_one())
+
+
+@lru_cache(maxsize=256)
+def _family_insert(
+    parent: str, columns: tuple[str, ...], children: tuple[_ChildShape, ...]
+) -> TextClause:
+    """The statement of :func:`insert_family`, made once per shape (names from our own tables)."""
+    parts = [
+        f"parent AS (INSERT INTO {parent} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(':' + column for column in columns)}) RETURNING id)"
+    ]
+    for n, (table, key, names, count) in enumerate(children):
+        rows = ", ".join(
+            "((SELECT id FROM parent), " + ", ".join(f":c{n}_{name}_{i}" for name in names) + ")"
+            for i in range(count)
+        )
+        parts.append(f"c{n} AS (INSERT INTO {table} ({key}, {', '.join(names)}) VALUES {rows})")
+    return text("WITH " + ", ".join(parts) + " SELECT id FROM parent")

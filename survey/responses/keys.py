@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from functools import lru_cache
 
 from flask import current_app
 from itsdangerous import BadSignature, TimestampSigner
@@ -20,7 +21,13 @@ from .targets import Tampered, Target
 
 
 def _signer(target: Target) -> TimestampSigner:
-    return TimestampSigner(current_app.config["SECRET_KEY"], salt="submission-key:" + target.scope)
+    return _signer_of(current_app.config["SECRET_KEY"], target.scope)
+
+
+@lru_cache(maxsize=256)
+def _signer_of(secret: str | bytes, scope: str) -> TimestampSigner:
+    """Made once per secret and card: a signer never changes, and making one cost a dozen calls."""
+    return TimestampSigner(secret, salt="submission-key:" + scope)
 
 
 def new_submission_key(target: Target) -> str:

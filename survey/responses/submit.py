@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
 
 from ..extensions import db, rows_changed
 from ..followup.cases import is_bad_review, open_case_if_bad
@@ -20,21 +20,22 @@ from ..instruments import Instrument, Page
 from ..models import (
     Answer,
     CallbackRequest,
+    Campaign,
     Response,
     ResponseScore,
     Ticket,
     utcnow,
 )
-from ..models.many_rows import send_rows
+from ..models.many_rows import MOST_ROWS, insert_family, send_rows
 from ..models.summaries import note_born, note_card_scores
 from .answers import AnswerValue, answer_columns, visible_ids
 from .bursts import check_card
 from .keys import client_hash, response_by_key
-from .point_cache import attached
+from .point_cache import as_if_selected, attached
 from .scoring import indicator_scores, store_scores
 from .targets import Target, Unavailable, _response_of
 
-# The tables a card's answers and scores go into without ORM objects (_insert_answers).
+# The tables a card's answers and scores go into without ORM objects (_insert_card).
 _ANSWER: Table = Answer.__table__  # type: ignore[assignment]
 _RESPONSE_SCORE: Table = ResponseScore.__table__  # type: ignore[assignment]
 # Made once, sent on the session's connection: Core inserts need none of the ORM's work.
@@ -144,80 +145,96 @@ def submit_card(
             if claimed != 1:
                 db.session.rollback()
                 return _winner(key=key, ticket_id=target.ticket.id)
-        response = _insert_card(values)
+        rows = _card_rows(target, answers)
+        response = _insert_card(values, rows, target.campaign)
     except IntegrityError:
         db.session.rollback()
         return _winner(key=key, ticket_id=target.ticket.id if target.ticket else None)
-    item_scores = _insert_answers(response, target, answers)
-    _check_and_follow_up(response, target, now, item_scores)
+    _check_and_follow_up(response, target, now, rows.item_scores)
     db.session.flush()
     return response, True
 
 
-def _insert_card(values: dict[str, Any]) -> Response:
-    """Insert a card's row by one Core statement; the Response as if loaded, in the session.
+def _insert_card(values: dict[str, Any], rows: _CardRows, campaign: Campaign) -> Response:
+    """Insert a card's row, answers and scores by Core statements; the Response as if loaded.
 
     Not ``session.add`` and a flush: the ORM's unit of work for one new row cost
     a sixth of a card's POST (sorting its work, the row's events, the bookkeeping
-    after), for a row whose every column is known here. The Response made from
-    the same values is put in the session as if selected, so the burst rule can
+    after), for a row whose every column is known here; nor an ORM object per
+    answer or score (on SQLite the ORM also sent one INSERT per answer, to read
+    back its id). On PostgreSQL the three go as one statement
+    (``insert_family``: a round trip and the driver's work per statement saved);
+    elsewhere, or for a card of more answers than one statement takes, the row
+    by one INSERT, its answers and its scores by one each. The Response made of
+    the same values is put in the session as if selected (``as_if_selected``:
+    not by its constructor, whose attribute events cost more), so the burst rule can
     flag it and a bad review's case can refer to it as usual; the running sums
-    are told of it (``note_born``), as the flush would have told them. Through the
-    session, not its connection: a write is noticed there (survey.results.replica).
+    are told of it (``note_born``), as the flush would have told them, and of its
+    scores (``note_card_scores``; ``campaign`` gives their month). The response's
+    ``answers`` and ``scores`` are left unloaded: read, they are selected.
     """
-    response_id = db.session.execute(_INSERT_RESPONSE, values).scalar_one()
-    response = Response(**values)
-    response.id = response_id
-    make_transient_to_detached(response)
-    db.session.add(response)
+    connection = db.session.connection()
+    children = [
+        (_ANSWER, "response_id", rows.answers),
+        (_RESPONSE_SCORE, "response_id", rows.scores),
+    ]
+    if connection.dialect.name == "postgresql" and all(
+        len(child) <= MOST_ROWS for _table, _key, child in children
+    ):
+        response_id = insert_family(db.session, _RESPONSE, values, children)
+    else:
+        # Through the session, not its connection: a write is noticed there (results.replica).
+        response_id = db.session.execute(_INSERT_RESPONSE, values).scalar_one()
+        for table, key, child in children:
+            one_row = _INSERT_ANSWER if table is _ANSWER else _INSERT_SCORE
+            send_rows(connection, one_row, [{key: response_id, **row} for row in child])
+    response = as_if_selected(Response, {**values, "id": response_id})
     if response.summarised:
         note_born(db.session, response)
+    for phone in rows.phones:  # never an Answer: the contact side, which evaluators never read
+        db.session.add(CallbackRequest(response_id=response.id, phone=phone))
+    note_card_scores(db.session, response.id, rows.scored, campaign)
     return response
 
 
-def _insert_answers(
-    response: Response, target: Target, answers: Mapping[str, AnswerValue]
-) -> dict[str, float | None]:
-    """A new card's answers and indicator scores, each kind in one executemany INSERT.
+@dataclass(frozen=True, slots=True)
+class _CardRows:
+    """A new card's answer and score rows (without the response's id), as they are inserted."""
 
-    Not an ORM object per row: a card has a dozen answers and scores, and making,
-    flushing and expiring an object for each cost more than the rest of its POST
-    (on SQLite the ORM also sent one INSERT per answer, to read back its id). The
-    response's ``answers`` and ``scores`` are left unloaded: read, they are selected.
-    Returns each answered question's item score (what a bad review is judged on).
-    """
+    answers: list[dict[str, Any]]
+    scores: list[dict[str, Any]]
+    # (indicator, score, satisfied) of each score row, for the running sums.
+    scored: list[tuple[str, float, bool]]
+    # Each answered question's item score: what a bad review is judged on.
+    item_scores: dict[str, float | None]
+    # The phone numbers given for a call back (CallbackRequest, never an Answer).
+    phones: list[str]
+
+
+def _card_rows(target: Target, answers: Mapping[str, AnswerValue]) -> _CardRows:
+    """The rows a new card's answers and indicator scores make, in question and indicator order."""
     instrument = target.instrument
     rows: list[dict[str, Any]] = []
     item_scores: dict[str, float | None] = {}
+    phones: list[str] = []
     for qid in sorted(_all_ids(instrument)):
         value = answers.get(qid)
         if value is None:
             continue
         question = instrument.question(qid)
         if question.type == "phone":
-            # Never an Answer: the contact side, which evaluators never read.
             if isinstance(value, str):
-                db.session.add(CallbackRequest(response_id=response.id, phone=value))
+                phones.append(value)
             continue
         columns = answer_columns(question, value)
-        rows.append({"response_id": response.id, "question_id": qid, **columns})
+        rows.append({"question_id": qid, **columns})
         item_scores[qid] = columns["score"]
-    connection = db.session.connection()
-    send_rows(connection, _INSERT_ANSWER, rows)
     scored = [
         (indicator, score, score >= instrument.satisfied_at)
         for indicator, score in sorted(indicator_scores(instrument, item_scores).items())
     ]
-    send_rows(
-        connection,
-        _INSERT_SCORE,
-        [
-            {"response_id": response.id, "indicator": i, "score": v, "satisfied": ok}
-            for i, v, ok in scored
-        ],
-    )
-    note_card_scores(db.session, response.id, scored, target.campaign)
-    return item_scores
+    scores = [{"indicator": i, "score": v, "satisfied": ok} for i, v, ok in scored]
+    return _CardRows(rows, scores, scored, item_scores, phones)
 
 
 def _check_and_follow_up(

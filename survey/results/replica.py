@@ -10,7 +10,9 @@ lag the primary by the replica's delay.
 A transaction that has written is read on the primary: a change it made (a
 card entered, a burst accepted) is not on the replica yet, and its own
 figures must show it. Writes are noticed as they flush and as DML statements
-run through the session; the mark goes when the transaction ends.
+run through the session, or marked by the code that writes on the session's
+connection (survey.models.many_rows.insert_family); the mark goes when the
+transaction ends.
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ..extensions import db
+from ..models.many_rows import WROTE as _WROTE
 
 __all__ = ["read_sums"]
 
-_WROTE = "survey.wrote"
 _ENGINE = "survey.replica_engine"
 
 
