@@ -43,7 +43,7 @@ SERVICES = {
     "scorecard",
 }
 MODELS = {"models"}
-BASE = {"extensions", "config", "i18n", "labels", "tokens", "spreadsheets", "workdays"}
+BASE = {"blas", "extensions", "config", "i18n", "labels", "tokens", "spreadsheets", "workdays"}
 STATS = {"stats"}
 LAYERS = [FACES, WEB, SERVICES, MODELS, BASE, STATS]
 # The instrument files are parsed without the app: only their database versions are a service.
