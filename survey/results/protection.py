@@ -123,7 +123,8 @@ class GroupTable:
                    _invisible(protection))
 
     @classmethod
-    def of_one_cell(cls, k: int, counts: TableCounts) -> GroupTable:
+    def of_one_cell(cls, k: int, counts: TableCounts, cell: tuple[str, int | None]
+                    ) -> GroupTable:
         """A table of one channel at one point (or none): its time tree solved exactly.
 
         The same nodes are candidates as for any table (:func:`_protect`), and
@@ -131,7 +132,7 @@ class GroupTable:
         table's arrays are never built, which is most of what a first results
         page of 1,000 units used to cost.
         """
-        channel, point = counts.rows[0][:2]
+        channel, point = cell
         by_month = {month: n for _, _, month, n in counts.rows if n > 0}
         months = tuple(sorted(by_month))
         chains = [periods_of(m) for m in months]
@@ -260,7 +261,7 @@ def _protect(k: int, counts: TableCounts) -> GroupTable:
     """Work out the protection of one table from its counts (the costly step)."""
     cells = {(channel, point) for channel, point, _, n in counts.rows if n > 0}
     if len(cells) == 1:
-        return GroupTable.of_one_cell(k, counts)
+        return GroupTable.of_one_cell(k, counts, next(iter(cells)))
     atoms = counts.atoms()
     months = {atom.month for atom in atoms}
     nodes = [Node("group", None, period) for period in {p for m in months for p in periods_of(m)}]
