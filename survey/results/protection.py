@@ -58,7 +58,7 @@ from flask import current_app
 
 from ..models import Campaign
 from ..stats.disclosure import Atom, Node, TableProtection, periods_of, protect_table
-from ..stats.disclosure.audit import null_basis
+from ..stats.disclosure.audit import block_spaces, null_basis
 from ..stats.disclosure.timeline import protect_timeline
 from .messages import ResultsError
 from .periods import Period, parse_period
@@ -203,8 +203,10 @@ def _invisible(protection: TableProtection) -> np.ndarray:
     slices, periods = np.nonzero(protection.shown)
     ids = [table.node_id(int(s), int(p)) for s, p in zip(slices, periods, strict=True)]
     atoms = np.arange(table.weights.shape[1], dtype=np.int64)
-    # A copy: the basis is a slice of the SVD's square matrix, which would be kept with it.
-    return np.array(null_basis(table.rows(ids, atoms), len(atoms)), copy=True)
+    # By the audit's pivoted QR (cheaper than a full SVD: a busy unit's service users
+    # have a few hundred atoms). A copy: the basis is a slice of the square Q, which
+    # would be kept with it.
+    return np.array(block_spaces(table, atoms, ids).invisible, copy=True)
 
 
 _MONTH_SETS: dict[frozenset[str], frozenset[str]] = {}
