@@ -42,7 +42,6 @@ __all__ = [
     "TableKey",
     "fingerprint",
     "fingerprint_sums",
-    "summary_atoms",
     "summary_counts",
     "table_fingerprints",
 ]
@@ -163,10 +162,3 @@ def summary_counts(campaign: Campaign, *, indicators: Sequence[str],
         total[3] += n * h2
     return {key: TableCounts(found, (sums[key][0], sums[key][1], sums[key][2], sums[key][3]))
             for key, found in rows.items()}
-
-
-def summary_atoms(campaign: Campaign, *, indicators: Sequence[str],
-                  units: Iterable[int] | None = None) -> dict[TableKey, dict[Atom, int]]:
-    """Every table's respondents per atom, read from the monthly summaries (counted cards)."""
-    return {key: table.atoms() for key, table in
-            summary_counts(campaign, indicators=indicators, units=units).items()}
