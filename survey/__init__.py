@@ -66,7 +66,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(apply_upload_limit)
     app.before_request(refuse_nul)
     csrf.init_app(app)
-    login_manager.init_app(app)
+    login_manager.init_app(app, add_context_processor=False)  # web.navigation's instead
     babel.init_app(app, locale_selector=select_locale)
     _lean_limits_and_pool(app)
     # Flask-Babel caches the locale on the app context, which a test client (or a

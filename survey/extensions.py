@@ -6,11 +6,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_login.config import COOKIE_NAME
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_talisman import Talisman
@@ -152,7 +153,27 @@ def _limits_beyond_routes() -> bool:
     )
 
 
-login_manager = LoginManager()
+class GuardedLoginManager(LoginManager):
+    """Flask-Login, whose "strong" session protection guards logins, not CSRF tokens.
+
+    Flask-Login skips the check for an empty session, taking it for an anonymous
+    visitor's. Here an anonymous visitor's session holds a CSRF token (every
+    card, the sign-in page), so the check took it for a stolen login: it told the
+    browser to delete a remember-me cookie this app never sets and re-signed the
+    session, on every page that looked at the user. A session with no login in
+    it, and no remember-me cookie beside it, has nothing to protect; any other is
+    checked as Flask-Login does (tests/test_session_cookies.py).
+    """
+
+    def _session_protection_failed(self) -> bool:
+        if "_user_id" not in session and not request.cookies.get(
+            current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
+        ):
+            return False
+        return bool(super()._session_protection_failed())
+
+
+login_manager = GuardedLoginManager()
 
 
 class LeanTalisman(Talisman):

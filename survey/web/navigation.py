@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from werkzeug.routing import IntegerConverter, Map
 
 # The largest id an address may name. SQLite's INTEGER and PostgreSQL's BIGINT end
@@ -29,7 +30,20 @@ STAFF_NAV: tuple[tuple[str, Any, frozenset[str]], ...] = (
 
 
 def navigation_context() -> dict[str, Any]:
-    return {"staff_nav": STAFF_NAV, "view_endpoints": current_app.view_functions}
+    """What every template may use: the staff navigation, and ``current_user`` as a proxy.
+
+    The proxy, not the user: Flask-Login's own context processor (turned off in
+    ``create_app``) loaded the user for every page rendered. A public card's
+    session holds only its CSRF token, which "strong" session protection took
+    for a stolen login: every card's page and thank-you then re-signed the
+    session and told the browser to delete a remember-me cookie it never had.
+    A template that reads ``current_user`` still loads it, as before.
+    """
+    return {
+        "staff_nav": STAFF_NAV,
+        "view_endpoints": current_app.view_functions,
+        "current_user": current_user,
+    }
 
 
 class IdConverter(IntegerConverter):
