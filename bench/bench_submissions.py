@@ -12,7 +12,10 @@ realistic page beside the issue's target (at least 0.7, #15) and its ratio to
 hello-world. With ``--rounds N`` each is measured N times in turn and its best
 round kept (the one least disturbed by other work). Finally the stored rows are
 counted against the accepted submissions, for the realistic page and the app
-(they must be equal). Traffic stays on 127.0.0.1 and every loop is bounded.
+(they must be equal). Traffic stays on 127.0.0.1 and every loop is bounded. With
+``--without bursts,sums,csrf,limits`` the app less those safeguards
+(bench/app_without.py) is served too, in the same rounds, and its rate and CPU
+printed beside the app's: what the safeguards cost.
 
 The load's cards go to 100 service points in turn (``--points``), as a
 province's cards come to many points: with every card at one point the burst
@@ -40,6 +43,7 @@ machine's load cannot change; tests/test_submit_statements.py holds the bound).
     .venv/bin/python bench/bench_submissions.py [--requests 400] [--threads 8] [--rounds 2]
                                                 [--only sqlite|postgresql] [--points 100]
                                                 [--clients phones|one]
+                                                [--without bursts,sums,csrf,limits]
 
 This round (#15, 3 December 2026), --requests 400 --rounds 3, this bench run on the
 code before the round (6d8295a) and after it, one after the other with little else
@@ -517,6 +521,13 @@ def measure(name: str, url: str, workdir: Path, env: dict[str, str], args) -> No
         "realistic": ("realistic_page:app", realistic_env, ROOT / "bench", submit_realistic),
         "app": ("wsgi:app", app_env, ROOT, submit),
     }
+    if args.without:  # the app less some safeguards (bench/app_without.py), same rounds
+        without_env = dict(
+            app_env, SURVEY_BENCH_WITHOUT=args.without, PYTHONPATH=f"{ROOT}:{ROOT / 'bench'}"
+        )
+        servers["without"] = ("app_without:app", without_env, ROOT, submit)
+        for table in (best, cpu, server_cpu):
+            table["without"] = 0.0 if table is best else math.inf
     for _round in range(args.rounds):
         for what, (app, its_env, cwd, load) in servers.items():
             rate, ok, cpu_ms, server_ms = serve(app, its_env, cwd, load, args, url)
@@ -525,6 +536,8 @@ def measure(name: str, url: str, workdir: Path, env: dict[str, str], args) -> No
             server_cpu[what] = min(server_cpu[what], server_ms)
             if what in accepted:
                 accepted[what] += ok
+            elif what == "without":  # its cards are stored with the app's
+                accepted["app"] += ok
     stored = {
         "realistic": count_rows(url, "SELECT count(*) FROM realistic_answer"),
         "app": count_responses(url),
@@ -550,6 +563,14 @@ def measure(name: str, url: str, workdir: Path, env: dict[str, str], args) -> No
             if url.startswith("postgresql")
             else ""
         )
+        + (
+            f"{name}: the app without {args.without} {best['without']:.1f} submissions/s, "
+            f"{best['without'] / best['realistic']:.2f} of the realistic page; workers' CPU "
+            f"{cpu['without']:.2f} ms (realistic page / it "
+            f"{cpu['realistic'] / cpu['without']:.2f})\n"
+            if args.without
+            else ""
+        )
         + f"{name}: {checks}"
     )
 
@@ -568,6 +589,12 @@ def main() -> None:
         choices=["phones", "one"],
         default="phones",
         help="each submission from a phone of its own, or all from one address",
+    )
+    parser.add_argument(
+        "--without",
+        default="",
+        help="also serve the app less these safeguards (bursts,sums,csrf,limits; "
+        "bench/app_without.py) in the same rounds: what they cost",
     )
     args = parser.parse_args()
     _use_points(args.points)
