@@ -33,11 +33,10 @@ def navigation_context() -> dict[str, Any]:
     """What every template may use: the staff navigation, and ``current_user`` as a proxy.
 
     The proxy, not the user: Flask-Login's own context processor (turned off in
-    ``create_app``) loaded the user for every page rendered. A public card's
-    session holds only its CSRF token, which "strong" session protection took
-    for a stolen login: every card's page and thank-you then re-signed the
-    session and told the browser to delete a remember-me cookie it never had.
-    A template that reads ``current_user`` still loads it, as before.
+    ``create_app``) loaded the user for every page rendered, a public card's
+    too, and ran its session protection for a visitor who never signs in
+    (see ``extensions.GuardedLoginManager``). A template that reads
+    ``current_user`` still loads it, as before.
     """
     return {
         "staff_nav": STAFF_NAV,
