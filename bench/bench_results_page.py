@@ -181,7 +181,7 @@ def main() -> None:
     with data.scratch_database("survey_bench_page", args.keep) as (name, app_url, conninfo, folder):
         data.log(f"database {name}: {args.responses:,} responses, {data.UNITS} units")
         t0 = time.perf_counter()
-        ids = data.setup(app_url, folder)
+        ids = data.setup(app_url, folder, args.responses)
         data.load(conninfo, args.responses, *ids)
         if args.points:
             spread_over_points(conninfo, args.points)
